@@ -1,0 +1,39 @@
+package clip4j.backend;
+
+import clip4j.io.Tensor;
+
+/**
+ * The numeric operations of the CLIP forward pass (clip-spec §2). Activations are row-major float[];
+ * weight matrices are {@link Tensor}s in PyTorch Linear layout [out, in], stored f32, f16 or bf16, usually
+ * slices of the memory-mapped model file. Implementations: {@link ScalarBackend} (the reference),
+ * {@link VectorBackend} (Vector API), and the CUDA backend of the kernels module.
+ */
+public interface Backend extends AutoCloseable {
+    String name();
+
+    /** out[m, n] = x[m, k] · wᵀ + bias (bias may be null); w is [n, k]. */
+    void linear(float[] x, int m, int k, Tensor w, float[] bias, float[] out);
+
+    /** LayerNorm over rows of length cols (biased variance, eps inside the sqrt); in and out may alias. */
+    void layerNorm(float[] x, int rows, int cols, float[] gamma, float[] beta, float eps, float[] out);
+
+    /**
+     * Multi-head self-attention core for {@code batch} sequences of {@code seq} tokens: qkv is [batch·seq, 3·width]
+     * (the in_proj output: Q | K | V), out is [batch·seq, width], heads of width/heads contiguous columns,
+     * scores scaled by 1/√headDim, softmax over keys, keys after the query masked when causal.
+     */
+    void attention(float[] qkv, int batch, int seq, int width, int heads, boolean causal, float[] out);
+
+    /** x ← x·sigmoid(1.702·x) on x[0, n). */
+    void quickGelu(float[] x, int n);
+
+    /** x ← 0.5·x·(1 + erf(x/√2)) on x[0, n) (exact GELU, not the tanh form). */
+    void gelu(float[] x, int n);
+
+    /** Softmax in place over x[off, off+n), with the row maximum subtracted. */
+    void softmax(float[] x, int off, int n);
+
+    @Override
+    default void close() {
+    }
+}

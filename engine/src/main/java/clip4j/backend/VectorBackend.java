@@ -1,0 +1,310 @@
+package clip4j.backend;
+
+import clip4j.io.DType;
+import clip4j.io.HalfFloats;
+import clip4j.io.Tensor;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * CPU backend on the Vector API at a chosen species (128, 256 or 512 bits), multi-threaded over a static
+ * partition. Each kernel here has its twin in {@link ScalarBackend}; the tests compare them at every width.
+ */
+public final class VectorBackend implements Backend {
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private final VectorSpecies<Float> species;
+    private final WorkerPool pool;
+    private final ThreadLocal<float[][]> scratch = new ThreadLocal<>();
+
+    public VectorBackend(VectorSpecies<Float> species, int threads) {
+        this.species = species;
+        this.pool = new WorkerPool(threads);
+    }
+
+    /** The species for a bit width (0 = the platform's preferred one). */
+    public static VectorSpecies<Float> speciesForBits(int bits) {
+        return switch (bits) {
+            case 0 -> FloatVector.SPECIES_PREFERRED;
+            case 128 -> FloatVector.SPECIES_128;
+            case 256 -> FloatVector.SPECIES_256;
+            case 512 -> FloatVector.SPECIES_512;
+            default -> throw new IllegalArgumentException("vector bits must be 128, 256 or 512, not " + bits);
+        };
+    }
+
+    @Override
+    public String name() {
+        return "cpu (Vector API " + species.vectorBitSize() + "-bit, " + pool.threads() + " threads)";
+    }
+
+    /** Two per-thread rows of at least n floats. */
+    private float[][] rows(int n) {
+        float[][] s = scratch.get();
+        if (s == null || s[0].length < n) {
+            s = new float[][]{new float[n], new float[n]};
+            scratch.set(s);
+        }
+        return s;
+    }
+
+    // ---- linear: y = x·Wᵀ + b, two weight rows against four input rows at a time -------------------------
+
+    @Override
+    public void linear(float[] x, int m, int k, Tensor w, float[] bias, float[] out) {
+        ScalarBackend.checkLinear(x, m, k, w, bias, out);
+        int n = Math.toIntExact(w.shape()[0]);
+        int pairs = (n + 1) / 2;
+        pool.parallelFor(pairs, (lo, hi) -> {
+            float[][] r = rows(k);
+            for (int p = lo; p < hi; p++) {
+                int j = 2 * p;
+                boolean two = j + 1 < n;
+                decodeRow(w, j, k, r[0]);
+                decodeRow(w, two ? j + 1 : j, k, r[1]);
+                linearPair(x, m, k, r[0], r[1], out, n, j, two, bias);
+            }
+        });
+    }
+
+    /** Row j of an [n, k] weight as floats (f32 copied, f16/bf16 widened). */
+    static void decodeRow(Tensor w, int j, int k, float[] dst) {
+        MemorySegment s = w.data();
+        long base = (long) j * k;
+        DType dt = w.dtype();
+        switch (dt) {
+            case F32 -> MemorySegment.copy(s, F32, base * 4, dst, 0, k);
+            case F16 -> {
+                for (int t = 0; t < k; t++) dst[t] = Float.float16ToFloat(s.getAtIndex(I16, base + t));
+            }
+            case BF16 -> {
+                for (int t = 0; t < k; t++) dst[t] = HalfFloats.bf16ToFloat(s.getAtIndex(I16, base + t));
+            }
+            default -> throw new IllegalArgumentException("weights must be f32, f16 or bf16, not " + dt);
+        }
+    }
+
+    private void linearPair(float[] x, int m, int k, float[] w0, float[] w1, float[] out, int n, int j,
+                            boolean two, float[] bias) {
+        float b0 = bias == null ? 0f : bias[j];
+        float b1 = bias == null || !two ? 0f : bias[j + 1];
+        int i = 0;
+        for (; i + 4 <= m; i += 4) {
+            FloatVector a00 = FloatVector.zero(species), a01 = a00, a10 = a00, a11 = a00;
+            FloatVector a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+            int x0 = i * k, x1 = x0 + k, x2 = x1 + k, x3 = x2 + k;
+            int t = 0;
+            int ub = species.loopBound(k);
+            for (; t < ub; t += species.length()) {
+                FloatVector v0 = FloatVector.fromArray(species, w0, t);
+                FloatVector v1 = FloatVector.fromArray(species, w1, t);
+                FloatVector u = FloatVector.fromArray(species, x, x0 + t);
+                a00 = u.fma(v0, a00);
+                a01 = u.fma(v1, a01);
+                u = FloatVector.fromArray(species, x, x1 + t);
+                a10 = u.fma(v0, a10);
+                a11 = u.fma(v1, a11);
+                u = FloatVector.fromArray(species, x, x2 + t);
+                a20 = u.fma(v0, a20);
+                a21 = u.fma(v1, a21);
+                u = FloatVector.fromArray(species, x, x3 + t);
+                a30 = u.fma(v0, a30);
+                a31 = u.fma(v1, a31);
+            }
+            float s00 = a00.reduceLanes(VectorOperators.ADD), s01 = a01.reduceLanes(VectorOperators.ADD);
+            float s10 = a10.reduceLanes(VectorOperators.ADD), s11 = a11.reduceLanes(VectorOperators.ADD);
+            float s20 = a20.reduceLanes(VectorOperators.ADD), s21 = a21.reduceLanes(VectorOperators.ADD);
+            float s30 = a30.reduceLanes(VectorOperators.ADD), s31 = a31.reduceLanes(VectorOperators.ADD);
+            for (; t < k; t++) {
+                s00 += x[x0 + t] * w0[t];
+                s01 += x[x0 + t] * w1[t];
+                s10 += x[x1 + t] * w0[t];
+                s11 += x[x1 + t] * w1[t];
+                s20 += x[x2 + t] * w0[t];
+                s21 += x[x2 + t] * w1[t];
+                s30 += x[x3 + t] * w0[t];
+                s31 += x[x3 + t] * w1[t];
+            }
+            out[i * n + j] = s00 + b0;
+            out[(i + 1) * n + j] = s10 + b0;
+            out[(i + 2) * n + j] = s20 + b0;
+            out[(i + 3) * n + j] = s30 + b0;
+            if (two) {
+                out[i * n + j + 1] = s01 + b1;
+                out[(i + 1) * n + j + 1] = s11 + b1;
+                out[(i + 2) * n + j + 1] = s21 + b1;
+                out[(i + 3) * n + j + 1] = s31 + b1;
+            }
+        }
+        for (; i < m; i++) {
+            out[i * n + j] = dot(x, i * k, w0, 0, k) + b0;
+            if (two) out[i * n + j + 1] = dot(x, i * k, w1, 0, k) + b1;
+        }
+    }
+
+    private float dot(float[] a, int ao, float[] b, int bo, int n) {
+        FloatVector acc = FloatVector.zero(species);
+        int t = 0;
+        int ub = species.loopBound(n);
+        for (; t < ub; t += species.length()) {
+            acc = FloatVector.fromArray(species, a, ao + t).fma(FloatVector.fromArray(species, b, bo + t), acc);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; t < n; t++) s += a[ao + t] * b[bo + t];
+        return s;
+    }
+
+    // ---- layer norm ----------------------------------------------------------------------------------------
+
+    @Override
+    public void layerNorm(float[] x, int rows, int cols, float[] gamma, float[] beta, float eps, float[] out) {
+        int ub = species.loopBound(cols);
+        int len = species.length();
+        for (int r = 0; r < rows; r++) {
+            int o = r * cols;
+            FloatVector acc = FloatVector.zero(species);
+            int c = 0;
+            for (; c < ub; c += len) acc = acc.add(FloatVector.fromArray(species, x, o + c));
+            double sum = acc.reduceLanes(VectorOperators.ADD);
+            for (; c < cols; c++) sum += x[o + c];
+            float mean = (float) (sum / cols);
+            FloatVector mv = FloatVector.broadcast(species, mean);
+            acc = FloatVector.zero(species);
+            for (c = 0; c < ub; c += len) {
+                FloatVector d = FloatVector.fromArray(species, x, o + c).sub(mv);
+                acc = d.fma(d, acc);
+            }
+            double var = acc.reduceLanes(VectorOperators.ADD);
+            for (; c < cols; c++) {
+                double d = x[o + c] - mean;
+                var += d * d;
+            }
+            float inv = (float) (1.0 / Math.sqrt(var / cols + eps));
+            FloatVector iv = FloatVector.broadcast(species, inv);
+            for (c = 0; c < ub; c += len) {
+                FloatVector y = FloatVector.fromArray(species, x, o + c).sub(mv).mul(iv);
+                y.fma(FloatVector.fromArray(species, gamma, c), FloatVector.fromArray(species, beta, c)).intoArray(out, o + c);
+            }
+            for (; c < cols; c++) out[o + c] = (x[o + c] - mean) * inv * gamma[c] + beta[c];
+        }
+    }
+
+    // ---- attention: one task per (sequence, head) ----------------------------------------------------------
+
+    @Override
+    public void attention(float[] qkv, int batch, int seq, int width, int heads, boolean causal, float[] out) {
+        int hd = width / heads;
+        float scale = (float) (1.0 / Math.sqrt(hd));
+        int stride = 3 * width;
+        pool.parallelFor(batch * heads, (lo, hi) -> {
+            float[] p = rows(seq)[0];
+            for (int task = lo; task < hi; task++) {
+                int base = (task / heads) * seq;
+                int h = task % heads;
+                int qo = h * hd, ko = width + h * hd, vo = 2 * width + h * hd;
+                for (int i = 0; i < seq; i++) {
+                    int keys = causal ? i + 1 : seq;
+                    int qi = (base + i) * stride + qo;
+                    for (int j = 0; j < keys; j++) p[j] = dot(qkv, qi, qkv, (base + j) * stride + ko, hd) * scale;
+                    softmax(p, 0, keys);
+                    int oi = (base + i) * width + qo;
+                    java.util.Arrays.fill(out, oi, oi + hd, 0f);
+                    for (int j = 0; j < keys; j++) axpy(p[j], qkv, (base + j) * stride + vo, out, oi, hd);
+                }
+            }
+        });
+    }
+
+    private void axpy(float a, float[] x, int xo, float[] y, int yo, int n) {
+        FloatVector av = FloatVector.broadcast(species, a);
+        int t = 0;
+        int ub = species.loopBound(n);
+        for (; t < ub; t += species.length()) {
+            FloatVector.fromArray(species, x, xo + t).fma(av, FloatVector.fromArray(species, y, yo + t)).intoArray(y, yo + t);
+        }
+        for (; t < n; t++) y[yo + t] += a * x[xo + t];
+    }
+
+    // ---- element-wise ----------------------------------------------------------------------------------------
+
+    @Override
+    public void quickGelu(float[] x, int n) {
+        int len = species.length();
+        int ub = species.loopBound(n);
+        int i = 0;
+        for (; i < ub; i += len) {
+            FloatVector v = FloatVector.fromArray(species, x, i);
+            FloatVector e = v.mul(-1.702f).lanewise(VectorOperators.EXP);
+            v.div(e.add(1f)).intoArray(x, i);
+        }
+        for (; i < n; i++) x[i] = (float) (x[i] / (1.0 + Math.exp(-1.702 * x[i])));
+    }
+
+    /**
+     * GELU through erfc (Numerical Recipes' Chebyshev fit, fractional error below 1.2e-7):
+     * x ≥ 0: x·(1 − erfc(x/√2)/2); x &lt; 0: x·erfc(|x|/√2)/2, which keeps relative accuracy in the left tail.
+     */
+    @Override
+    public void gelu(float[] x, int n) {
+        int len = species.length();
+        int ub = species.loopBound(n);
+        int i = 0;
+        for (; i < ub; i += len) {
+            FloatVector v = FloatVector.fromArray(species, x, i);
+            FloatVector z = v.abs().mul((float) (1.0 / Math.sqrt(2.0)));
+            FloatVector t = FloatVector.broadcast(species, 1f).div(z.mul(0.5f).add(1f));
+            FloatVector poly = t.mul(0.17087277f).add(-0.82215223f);
+            poly = poly.mul(t).add(1.48851587f);
+            poly = poly.mul(t).add(-1.13520398f);
+            poly = poly.mul(t).add(0.27886807f);
+            poly = poly.mul(t).add(-0.18628806f);
+            poly = poly.mul(t).add(0.09678418f);
+            poly = poly.mul(t).add(0.37409196f);
+            poly = poly.mul(t).add(1.00002368f);
+            poly = poly.mul(t).add(-1.26551223f);
+            FloatVector half = t.mul(poly.sub(z.mul(z)).lanewise(VectorOperators.EXP)).mul(0.5f);
+            VectorMask<Float> neg = v.compare(VectorOperators.LT, 0f);
+            FloatVector phi = FloatVector.broadcast(species, 1f).sub(half).blend(half, neg);
+            v.mul(phi).intoArray(x, i);
+        }
+        for (; i < n; i++) x[i] = (float) (0.5 * x[i] * (1.0 + Erf.erf(x[i] / Math.sqrt(2.0))));
+    }
+
+    @Override
+    public void softmax(float[] x, int off, int n) {
+        int len = species.length();
+        int ub = species.loopBound(n);
+        FloatVector mv = FloatVector.broadcast(species, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        for (; i < ub; i += len) mv = mv.max(FloatVector.fromArray(species, x, off + i));
+        float max = mv.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) max = Math.max(max, x[off + i]);
+        FloatVector mb = FloatVector.broadcast(species, max);
+        FloatVector acc = FloatVector.zero(species);
+        for (i = 0; i < ub; i += len) {
+            FloatVector e = FloatVector.fromArray(species, x, off + i).sub(mb).lanewise(VectorOperators.EXP);
+            e.intoArray(x, off + i);
+            acc = acc.add(e);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            x[off + i] = (float) Math.exp(x[off + i] - max);
+            sum += x[off + i];
+        }
+        float inv = 1f / sum;
+        for (i = 0; i < ub; i += len) FloatVector.fromArray(species, x, off + i).mul(inv).intoArray(x, off + i);
+        for (; i < n; i++) x[off + i] *= inv;
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}

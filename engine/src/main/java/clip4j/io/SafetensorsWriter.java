@@ -1,0 +1,127 @@
+package clip4j.io;
+
+import clip4j.ClipException;
+import clip4j.util.Json;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes a safetensors file (clip-spec §10.4) whose every tensor starts on a 64-byte boundary of the file:
+ * the header is padded with spaces so the data buffer starts aligned, and where a tensor's size would
+ * misalign the next one a U8 filler tensor named {@code __pad__.<k>} closes the gap, so the buffer has no
+ * holes and stays valid for any safetensors reader. Written to a temporary file, then renamed.
+ */
+public final class SafetensorsWriter {
+    public static final int ALIGN = 64;
+
+    /** Element i of a tensor being written, as a float. */
+    public interface FloatSource {
+        float get(long i);
+    }
+
+    private record Entry(String name, DType dtype, long[] shape, FloatSource source) {
+    }
+
+    private final List<Entry> entries = new ArrayList<>();
+    private final Map<String, String> metadata = new LinkedHashMap<>();
+
+    public SafetensorsWriter metadata(String key, String value) {
+        metadata.put(key, value);
+        return this;
+    }
+
+    public SafetensorsWriter add(String name, DType dtype, long[] shape, FloatSource source) {
+        if (!dtype.isFloat() || dtype == DType.F64) throw new ClipException("writer stores f32, f16 or bf16, not " + dtype);
+        for (Entry e : entries) {
+            if (e.name.equals(name)) throw new ClipException("duplicate tensor '" + name + "'");
+        }
+        entries.add(new Entry(name, dtype, shape.clone(), source));
+        return this;
+    }
+
+    public SafetensorsWriter add(String name, DType dtype, long[] shape, float[] values) {
+        if (Tensor.numel(shape) != values.length) throw new ClipException("tensor '" + name + "': wrong element count");
+        return add(name, dtype, shape, i -> values[(int) i]);
+    }
+
+    public void write(Path target) {
+        Map<String, Object> header = new LinkedHashMap<>();
+        if (!metadata.isEmpty()) header.put("__metadata__", metadata);
+        long offset = 0;
+        long[] starts = new long[entries.size()];
+        int pads = 0;
+        for (int i = 0; i < entries.size(); i++) {
+            Entry e = entries.get(i);
+            long misalign = offset % ALIGN;
+            if (misalign != 0) {
+                long gap = ALIGN - misalign;
+                header.put(Safetensors.PAD_PREFIX + pads++, info("U8", new long[]{gap}, offset, offset + gap));
+                offset += gap;
+            }
+            long bytes = Tensor.numel(e.shape) * e.dtype.bytes;
+            starts[i] = offset;
+            header.put(e.name, info(e.dtype.name(), e.shape, offset, offset + bytes));
+            offset += bytes;
+        }
+        byte[] json = Json.write(header).getBytes(StandardCharsets.UTF_8);
+        long headerLen = json.length;
+        while ((8 + headerLen) % ALIGN != 0) headerLen++;
+        final long dataStart = 8 + headerLen;
+        final long total = dataStart + offset;
+        final long jsonLen = json.length;
+        AtomicFiles.write(target, tmp -> {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                 Arena arena = Arena.ofConfined()) {
+                MemorySegment out = ch.map(FileChannel.MapMode.READ_WRITE, 0, total, arena);
+                out.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, headerLen);
+                MemorySegment.copy(MemorySegment.ofArray(json), 0, out, 8, jsonLen);
+                out.asSlice(8 + jsonLen, headerLen - jsonLen).fill((byte) ' ');
+                for (int i = 0; i < entries.size(); i++) {
+                    Entry e = entries.get(i);
+                    store(e, out.asSlice(dataStart + starts[i], Tensor.numel(e.shape) * e.dtype.bytes));
+                }
+                out.force();
+            } catch (IOException e) {
+                throw new ClipException("cannot write " + target + ": " + e.getMessage(), e);
+            }
+        });
+    }
+
+    private static void store(Entry e, MemorySegment dst) {
+        long n = Tensor.numel(e.shape);
+        switch (e.dtype) {
+            case F32 -> {
+                for (long i = 0; i < n; i++) dst.setAtIndex(Tensor.F32, i, e.source.get(i));
+            }
+            case F16 -> {
+                for (long i = 0; i < n; i++) dst.setAtIndex(Tensor.I16, i, HalfFloats.floatToF16(e.source.get(i)));
+            }
+            case BF16 -> {
+                for (long i = 0; i < n; i++) dst.setAtIndex(Tensor.I16, i, HalfFloats.floatToBf16(e.source.get(i)));
+            }
+            default -> throw new IllegalStateException(e.dtype.name());
+        }
+    }
+
+    private static Map<String, Object> info(String dtype, long[] shape, long begin, long end) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("dtype", dtype);
+        List<Object> s = new ArrayList<>();
+        for (long d : shape) s.add(d);
+        m.put("shape", s);
+        m.put("data_offsets", List.of(begin, end));
+        return m;
+    }
+}

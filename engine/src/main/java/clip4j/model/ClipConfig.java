@@ -1,0 +1,125 @@
+package clip4j.model;
+
+import clip4j.ClipException;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Hyper-parameters of a ViT CLIP (clip-spec §1) plus what the weights cannot tell: activation, image mean/std
+ * and logit scale. Stored as string metadata in our model file under the keys of {@link #toMetadata()}.
+ */
+public record ClipConfig(
+        String architecture,
+        int visionWidth, int visionLayers, int visionHeads, int patchSize, int imageSize,
+        int textWidth, int textLayers, int textHeads, int contextLength, int vocabSize,
+        int embedDim, Activation activation, float[] imageMean, float[] imageStd,
+        float layerNormEps, float logitScale) {
+
+    /** OpenAI's normalisation constants (clip-spec §8.1). */
+    public static final float[] OPENAI_MEAN = {0.48145466f, 0.4578275f, 0.40821073f};
+    public static final float[] OPENAI_STD = {0.26862954f, 0.26130258f, 0.27577711f};
+    public static final int SOT = 49406;
+    public static final int EOT = 49407;
+
+    public ClipConfig {
+        check(visionWidth > 0 && visionLayers > 0 && visionHeads > 0 && visionWidth % visionHeads == 0,
+                "vision width must split evenly into heads");
+        check(patchSize > 0 && imageSize > 0 && imageSize % patchSize == 0, "image size must be a multiple of the patch size");
+        check(textWidth > 0 && textLayers > 0 && textHeads > 0 && textWidth % textHeads == 0,
+                "text width must split evenly into heads");
+        check(contextLength > 1 && vocabSize > 1 && embedDim > 0, "bad text context, vocabulary or embed dim");
+        check(imageMean.length == 3 && imageStd.length == 3, "image mean and std need 3 values");
+        for (float s : imageStd) check(s > 0 && Float.isFinite(s), "image std must be positive");
+        check(layerNormEps > 0 && Float.isFinite(logitScale), "bad layer-norm eps or logit scale");
+    }
+
+    private static void check(boolean ok, String what) {
+        if (!ok) throw new ClipException("bad model config: " + what);
+    }
+
+    public int grid() {
+        return imageSize / patchSize;
+    }
+
+    public int visionTokens() {
+        return grid() * grid() + 1;
+    }
+
+    public ClipConfig withArchitecture(String name) {
+        return new ClipConfig(name, visionWidth, visionLayers, visionHeads, patchSize, imageSize, textWidth, textLayers,
+                textHeads, contextLength, vocabSize, embedDim, activation, imageMean, imageStd, layerNormEps, logitScale);
+    }
+
+    public ClipConfig withLogitScale(float s) {
+        return new ClipConfig(architecture, visionWidth, visionLayers, visionHeads, patchSize, imageSize, textWidth,
+                textLayers, textHeads, contextLength, vocabSize, embedDim, activation, imageMean, imageStd, layerNormEps, s);
+    }
+
+    public Map<String, String> toMetadata() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("architecture", architecture);
+        m.put("vision.width", Integer.toString(visionWidth));
+        m.put("vision.layers", Integer.toString(visionLayers));
+        m.put("vision.heads", Integer.toString(visionHeads));
+        m.put("vision.patch_size", Integer.toString(patchSize));
+        m.put("vision.image_size", Integer.toString(imageSize));
+        m.put("text.width", Integer.toString(textWidth));
+        m.put("text.layers", Integer.toString(textLayers));
+        m.put("text.heads", Integer.toString(textHeads));
+        m.put("text.context_length", Integer.toString(contextLength));
+        m.put("text.vocab_size", Integer.toString(vocabSize));
+        m.put("embed_dim", Integer.toString(embedDim));
+        m.put("activation", activation.key);
+        m.put("image_mean", floats(imageMean));
+        m.put("image_std", floats(imageStd));
+        m.put("layer_norm_eps", Float.toString(layerNormEps));
+        m.put("logit_scale", Float.toString(logitScale));
+        return m;
+    }
+
+    private static String floats(float[] v) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < v.length; i++) b.append(i > 0 ? "," : "").append(v[i]);
+        return b.toString();
+    }
+
+    public static ClipConfig fromMetadata(Map<String, String> m) {
+        try {
+            return new ClipConfig(req(m, "architecture"),
+                    num(m, "vision.width"), num(m, "vision.layers"), num(m, "vision.heads"),
+                    num(m, "vision.patch_size"), num(m, "vision.image_size"),
+                    num(m, "text.width"), num(m, "text.layers"), num(m, "text.heads"),
+                    num(m, "text.context_length"), num(m, "text.vocab_size"), num(m, "embed_dim"),
+                    Activation.parse(req(m, "activation")), vec(m, "image_mean"), vec(m, "image_std"),
+                    Float.parseFloat(req(m, "layer_norm_eps")), Float.parseFloat(req(m, "logit_scale")));
+        } catch (NumberFormatException e) {
+            throw new ClipException("model file metadata has a bad number: " + e.getMessage());
+        }
+    }
+
+    private static String req(Map<String, String> m, String k) {
+        String v = m.get(k);
+        if (v == null) throw new ClipException("model file metadata lacks '" + k + "'");
+        return v;
+    }
+
+    private static int num(Map<String, String> m, String k) {
+        return Integer.parseInt(req(m, k));
+    }
+
+    private static float[] vec(Map<String, String> m, String k) {
+        String[] p = req(m, k).split(",");
+        float[] v = new float[p.length];
+        for (int i = 0; i < p.length; i++) v[i] = Float.parseFloat(p[i].trim());
+        return v;
+    }
+
+    @Override
+    public String toString() {
+        return architecture + " (vision " + visionWidth + "x" + visionLayers + " h" + visionHeads + " p" + patchSize + " r"
+                + imageSize + ", text " + textWidth + "x" + textLayers + " h" + textHeads + ", embed " + embedDim + ", "
+                + activation.key + ", mean " + Arrays.toString(imageMean) + ")";
+    }
+}

@@ -1,0 +1,84 @@
+package clip4j.model;
+
+import clip4j.ClipException;
+import clip4j.backend.Backend;
+import clip4j.io.ModelFile;
+import clip4j.io.Tensor;
+
+/**
+ * The text encoder of clip-spec §4. It runs only the first eot+1 positions (the "equivalence shortcut" of §4:
+ * under the causal mask later positions never reach the EOT row), batching prompts padded to the longest.
+ */
+public final class TextEncoder {
+    private final ClipConfig c;
+    private final Tensor tokenEmbedding;
+    private final float[] positionalEmbedding;
+    private final BlockWeights[] blocks;
+    private final float[] lnFinalWeight, lnFinalBias;
+    private final Tensor proj;
+
+    public TextEncoder(ModelFile f) {
+        c = f.config();
+        tokenEmbedding = f.tensor("token_embedding.weight");
+        positionalEmbedding = BlockWeights.vec(f, "positional_embedding");
+        blocks = new BlockWeights[c.textLayers()];
+        for (int i = 0; i < blocks.length; i++) blocks[i] = BlockWeights.load(f, "transformer.resblocks." + i + ".");
+        lnFinalWeight = BlockWeights.vec(f, "ln_final.weight");
+        lnFinalBias = BlockWeights.vec(f, "ln_final.bias");
+        proj = f.tensor("text_projection.weight");
+    }
+
+    /** Pooling position: the first index of the largest id (torch argmax; the EOT, clip-spec §4 step 4). */
+    public static int eotIndex(int[] ids) {
+        int best = 0;
+        for (int i = 1; i < ids.length; i++) if (ids[i] > ids[best]) best = i;
+        return best;
+    }
+
+    /** Raw text features [prompts, E] for token-id rows (each at most context_length long). */
+    public float[] forward(Backend be, int[][] ids) {
+        int batch = ids.length;
+        int d = c.textWidth();
+        int[] eot = new int[batch];
+        int seq = 1;
+        for (int b = 0; b < batch; b++) {
+            if (ids[b].length == 0 || ids[b].length > c.contextLength()) {
+                throw new ClipException("a prompt needs 1 to " + c.contextLength() + " token ids, got " + ids[b].length);
+            }
+            for (int id : ids[b]) {
+                if (id < 0 || id >= c.vocabSize()) throw new ClipException("token id " + id + " outside the vocabulary of " + c.vocabSize());
+            }
+            eot[b] = eotIndex(ids[b]);
+            seq = Math.max(seq, eot[b] + 1);
+        }
+        // 1. token embedding + positional embedding, positions [0, seq); shorter prompts padded with their own ids
+        //    or 0 (rows after a prompt's EOT cannot reach it under the causal mask)
+        float[] x = new float[batch * seq * d];
+        float[] row = new float[d];
+        for (int b = 0; b < batch; b++) {
+            for (int t = 0; t < seq; t++) {
+                int id = t < ids[b].length ? ids[b][t] : 0;
+                tokenRow(id, row);
+                int xo = (b * seq + t) * d;
+                for (int i = 0; i < d; i++) x[xo + i] = row[i] + positionalEmbedding[t * d + i];
+            }
+        }
+        // 2. transformer with the causal mask
+        ResidualBlock.Workspace ws = new ResidualBlock.Workspace(batch * seq, d);
+        for (BlockWeights bw : blocks) {
+            ResidualBlock.forward(be, bw, x, batch, seq, d, c.textHeads(), true, c.activation(), c.layerNormEps(), ws);
+        }
+        // 3-4. ln_final at the EOT row; 5. projection
+        float[] pooled = new float[batch * d];
+        for (int b = 0; b < batch; b++) System.arraycopy(x, (b * seq + eot[b]) * d, pooled, b * d, d);
+        be.layerNorm(pooled, batch, d, lnFinalWeight, lnFinalBias, c.layerNormEps(), pooled);
+        float[] out = new float[batch * c.embedDim()];
+        be.linear(pooled, batch, d, proj, null, out);
+        return out;
+    }
+
+    private void tokenRow(int id, float[] dst) {
+        long base = (long) id * dst.length;
+        for (int i = 0; i < dst.length; i++) dst[i] = tokenEmbedding.getFloat(base + i);
+    }
+}

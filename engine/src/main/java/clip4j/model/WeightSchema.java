@@ -1,0 +1,56 @@
+package clip4j.model;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The tensors of our model file and their shapes, derived from a config. Names are OpenAI's (clip-spec §3, §4),
+ * except the two projections, which we store in Linear layout [out, in] as {@code visual.proj.weight} [E, W]
+ * and {@code text_projection.weight} [E, D] (OpenAI's {@code visual.proj} and {@code text_projection}
+ * transposed), so every matrix product in the engine is y = x·Wᵀ.
+ */
+public final class WeightSchema {
+    private WeightSchema() {
+    }
+
+    public static Map<String, long[]> of(ClipConfig c) {
+        Map<String, long[]> m = new LinkedHashMap<>();
+        int w = c.visionWidth();
+        int p = c.patchSize();
+        m.put("visual.conv1.weight", new long[]{w, 3, p, p});
+        m.put("visual.class_embedding", new long[]{w});
+        m.put("visual.positional_embedding", new long[]{c.visionTokens(), w});
+        m.put("visual.ln_pre.weight", new long[]{w});
+        m.put("visual.ln_pre.bias", new long[]{w});
+        blocks(m, "visual.transformer.resblocks.", c.visionLayers(), w);
+        m.put("visual.ln_post.weight", new long[]{w});
+        m.put("visual.ln_post.bias", new long[]{w});
+        m.put("visual.proj.weight", new long[]{c.embedDim(), w});
+        int d = c.textWidth();
+        m.put("token_embedding.weight", new long[]{c.vocabSize(), d});
+        m.put("positional_embedding", new long[]{c.contextLength(), d});
+        blocks(m, "transformer.resblocks.", c.textLayers(), d);
+        m.put("ln_final.weight", new long[]{d});
+        m.put("ln_final.bias", new long[]{d});
+        m.put("text_projection.weight", new long[]{c.embedDim(), d});
+        return m;
+    }
+
+    private static void blocks(Map<String, long[]> m, String prefix, int layers, int w) {
+        for (int i = 0; i < layers; i++) {
+            String b = prefix + i + ".";
+            m.put(b + "ln_1.weight", new long[]{w});
+            m.put(b + "ln_1.bias", new long[]{w});
+            m.put(b + "attn.in_proj_weight", new long[]{3L * w, w});
+            m.put(b + "attn.in_proj_bias", new long[]{3L * w});
+            m.put(b + "attn.out_proj.weight", new long[]{w, w});
+            m.put(b + "attn.out_proj.bias", new long[]{w});
+            m.put(b + "ln_2.weight", new long[]{w});
+            m.put(b + "ln_2.bias", new long[]{w});
+            m.put(b + "mlp.c_fc.weight", new long[]{4L * w, w});
+            m.put(b + "mlp.c_fc.bias", new long[]{4L * w});
+            m.put(b + "mlp.c_proj.weight", new long[]{w, 4L * w});
+            m.put(b + "mlp.c_proj.bias", new long[]{w});
+        }
+    }
+}
