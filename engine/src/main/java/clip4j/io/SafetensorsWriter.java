@@ -76,8 +76,9 @@ public final class SafetensorsWriter {
             offset += bytes;
         }
         byte[] json = Json.write(header).getBytes(StandardCharsets.UTF_8);
-        long headerLen = json.length;
-        while ((8 + headerLen) % ALIGN != 0) headerLen++;
+        long padded = json.length;
+        while ((8 + padded) % ALIGN != 0) padded++;
+        final long headerLen = padded;
         final long dataStart = 8 + headerLen;
         final long total = dataStart + offset;
         final long jsonLen = json.length;

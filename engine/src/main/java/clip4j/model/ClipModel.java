@@ -1,0 +1,142 @@
+package clip4j.model;
+
+import clip4j.ClipException;
+import clip4j.backend.Backend;
+import clip4j.image.Preprocessor;
+import clip4j.io.ModelFile;
+import clip4j.text.ClipTokenizer;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A loaded CLIP: the memory-mapped model file, both encoders, the tokenizer from the file's BPE merges and the
+ * preprocessor with the model's mean/std. {@code encode*} return L2-normalised embeddings, {@code *Features}
+ * the raw projections. The backend is the caller's; closing the model unmaps the weights.
+ */
+public final class ClipModel implements AutoCloseable {
+    /** Images per forward pass; batching turns the per-layer products into larger GEMMs. */
+    public static final int IMAGE_BATCH = 8;
+
+    private final ModelFile file;
+    private final Backend backend;
+    private final VisionEncoder vision;
+    private final TextEncoder text;
+    private final ClipTokenizer tokenizer;
+    private final Preprocessor preprocessor;
+
+    private ClipModel(ModelFile file, Backend backend) {
+        this.file = file;
+        this.backend = backend;
+        ClipConfig c = file.config();
+        this.vision = new VisionEncoder(file);
+        this.text = new TextEncoder(file);
+        String merges = file.bpeMerges();
+        this.tokenizer = merges == null ? null : ClipTokenizer.fromMerges(merges);
+        this.preprocessor = new Preprocessor(c.imageSize(), c.imageMean(), c.imageStd());
+    }
+
+    public static ClipModel load(Path path, Backend backend) {
+        ModelFile f = ModelFile.open(path);
+        try {
+            return new ClipModel(f, backend);
+        } catch (RuntimeException e) {
+            f.close();
+            throw e;
+        }
+    }
+
+    public ClipConfig config() {
+        return file.config();
+    }
+
+    public ModelFile file() {
+        return file;
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    public Preprocessor preprocessor() {
+        return preprocessor;
+    }
+
+    public ClipTokenizer tokenizer() {
+        if (tokenizer == null) throw new ClipException(file.path() + " carries no BPE merges; reconvert it with --bpe");
+        return tokenizer;
+    }
+
+    /** Raw image features [n][E] of preprocessed [3, R, R] tensors. */
+    public float[][] imageFeatures(List<float[]> pixels) {
+        int per = 3 * config().imageSize() * config().imageSize();
+        int e = config().embedDim();
+        float[][] out = new float[pixels.size()][];
+        for (int s = 0; s < pixels.size(); s += IMAGE_BATCH) {
+            int b = Math.min(IMAGE_BATCH, pixels.size() - s);
+            float[] batch = new float[b * per];
+            for (int i = 0; i < b; i++) System.arraycopy(pixels.get(s + i), 0, batch, i * per, per);
+            float[] f = vision.forward(backend, batch, b);
+            for (int i = 0; i < b; i++) out[s + i] = java.util.Arrays.copyOfRange(f, i * e, (i + 1) * e);
+        }
+        return out;
+    }
+
+    /** L2-normalised image embeddings of image files. */
+    public float[][] encodeImages(List<Path> images) {
+        List<float[]> px = images.stream().map(preprocessor::preprocess).toList();
+        return normalizeRows(imageFeatures(px));
+    }
+
+    /** Raw text features [n][E] of token-id rows. */
+    public float[][] textFeatures(int[][] ids) {
+        int e = config().embedDim();
+        float[] f = text.forward(backend, ids);
+        float[][] out = new float[ids.length][];
+        for (int i = 0; i < ids.length; i++) out[i] = java.util.Arrays.copyOfRange(f, i * e, (i + 1) * e);
+        return out;
+    }
+
+    public int[] tokenize(String text) {
+        return tokenizer().tokenize(text, config().contextLength());
+    }
+
+    /** L2-normalised text embeddings, prompts batched by up to 64. */
+    public float[][] encodeTexts(List<String> texts) {
+        float[][] out = new float[texts.size()][];
+        for (int s = 0; s < texts.size(); s += 64) {
+            int b = Math.min(64, texts.size() - s);
+            int[][] ids = new int[b][];
+            for (int i = 0; i < b; i++) ids[i] = tokenize(texts.get(s + i));
+            float[][] f = textFeatures(ids);
+            System.arraycopy(f, 0, out, s, b);
+        }
+        return normalizeRows(out);
+    }
+
+    /** Plain L2 normalisation (clip-spec §4: no eps), computed in double. */
+    public static float[] normalize(float[] v) {
+        double s = 0;
+        for (float x : v) s += (double) x * x;
+        double inv = 1.0 / Math.sqrt(s);
+        float[] out = new float[v.length];
+        for (int i = 0; i < v.length; i++) out[i] = (float) (v[i] * inv);
+        return out;
+    }
+
+    public static float[][] normalizeRows(float[][] rows) {
+        float[][] out = new float[rows.length][];
+        for (int i = 0; i < rows.length; i++) out[i] = normalize(rows[i]);
+        return out;
+    }
+
+    /** exp(logit_scale), the factor on cosine similarities. */
+    public float logitScaleFactor() {
+        return (float) Math.exp(config().logitScale());
+    }
+
+    @Override
+    public void close() {
+        file.close();
+    }
+}

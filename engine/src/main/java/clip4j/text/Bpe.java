@@ -1,0 +1,89 @@
+package clip4j.text;
+
+import clip4j.ClipException;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The BPE vocabulary and merge loop of clip-spec §9.3 and §9.6. Built from the merge lines (without the header
+ * line): ids 0–255 single characters, 256–511 the same with {@code </w>}, then one id per merge, then SOT, EOT.
+ */
+public final class Bpe {
+    /** Merges used by CLIP: lines [1, 48895) of the vocab file, i.e. 49152 − 256 − 2 of them. */
+    public static final int MERGES = 49152 - 256 - 2;
+    private static final int CACHE_LIMIT = 1 << 16;
+
+    private final Map<String, Integer> ranks = new HashMap<>();
+    private final Map<String, Integer> encoder = new HashMap<>();
+    private final String[] decoder;
+    private final Map<String, int[]> cache = new ConcurrentHashMap<>();
+
+    /** @param merges the merge lines "a b" in rank order (exactly {@link #MERGES} of them) */
+    public Bpe(List<String> merges) {
+        if (merges.size() != MERGES) {
+            throw new ClipException("BPE needs " + MERGES + " merge lines, got " + merges.size());
+        }
+        List<String> vocab = new ArrayList<>(MERGES + 514);
+        for (char c : ByteUnicode.ORDER) vocab.add(String.valueOf(c));
+        for (char c : ByteUnicode.ORDER) vocab.add(c + "</w>");
+        for (int r = 0; r < merges.size(); r++) {
+            String[] p = merges.get(r).split(" ");
+            if (p.length != 2) throw new ClipException("bad BPE merge line " + (r + 2) + ": '" + merges.get(r) + "'");
+            ranks.put(p[0] + " " + p[1], r);
+            vocab.add(p[0] + p[1]);
+        }
+        vocab.add("<|startoftext|>");
+        vocab.add("<|endoftext|>");
+        decoder = vocab.toArray(new String[0]);
+        for (int i = 0; i < decoder.length; i++) encoder.put(decoder[i], i);
+    }
+
+    public int vocabSize() {
+        return decoder.length;
+    }
+
+    public String token(int id) {
+        return decoder[id];
+    }
+
+    /** Ids of one pre-token (UTF-8 bytes through the byte table, {@code </w>} on the last symbol). */
+    public int[] encodeWord(String preToken) {
+        int[] hit = cache.get(preToken);
+        if (hit != null) return hit;
+        byte[] utf8 = preToken.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        List<String> word = new ArrayList<>(utf8.length);
+        for (byte b : utf8) word.add(String.valueOf(ByteUnicode.BYTE_TO_CHAR[b & 0xff]));
+        word.set(word.size() - 1, word.getLast() + "</w>");
+        while (word.size() > 1) {
+            int bestRank = Integer.MAX_VALUE;
+            String bestA = null, bestB = null;
+            for (int i = 0; i + 1 < word.size(); i++) {
+                Integer r = ranks.get(word.get(i) + " " + word.get(i + 1));
+                if (r != null && r < bestRank) {
+                    bestRank = r;
+                    bestA = word.get(i);
+                    bestB = word.get(i + 1);
+                }
+            }
+            if (bestA == null) break;
+            List<String> merged = new ArrayList<>(word.size());
+            for (int i = 0; i < word.size(); i++) {
+                if (i + 1 < word.size() && word.get(i).equals(bestA) && word.get(i + 1).equals(bestB)) {
+                    merged.add(bestA + bestB);
+                    i++;
+                } else {
+                    merged.add(word.get(i));
+                }
+            }
+            word = merged;
+        }
+        int[] ids = new int[word.size()];
+        for (int i = 0; i < ids.length; i++) ids[i] = encoder.get(word.get(i));
+        if (cache.size() < CACHE_LIMIT) cache.put(preToken, ids);
+        return ids;
+    }
+}

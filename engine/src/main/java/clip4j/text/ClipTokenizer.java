@@ -1,0 +1,118 @@
+package clip4j.text;
+
+import clip4j.ClipException;
+import clip4j.model.ClipConfig;
+import clip4j.util.Log;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * CLIP's tokenizer: {@link TextCleaner}, the pre-token regex of clip-spec §9.5, {@link Bpe}, and
+ * {@code clip.tokenize} (§9.7): [SOT] + ids + [EOT], truncated to the context length with the last id forced
+ * to EOT (with a warning), zero-padded.
+ */
+public final class ClipTokenizer {
+    private static final Pattern PRE_TOKEN = Pattern.compile(
+            "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|\\p{L}+|\\p{N}|[^\\s\\p{L}\\p{N}]+",
+            Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE | Pattern.UNICODE_CHARACTER_CLASS);
+
+    private final Bpe bpe;
+
+    public ClipTokenizer(Bpe bpe) {
+        this.bpe = bpe;
+    }
+
+    /** From the merges text embedded in a model file (merge lines only, newline-separated). */
+    public static ClipTokenizer fromMerges(String mergesText) {
+        return new ClipTokenizer(new Bpe(mergesText.lines().toList()));
+    }
+
+    /** Reads OpenAI's bpe_simple_vocab_16e6.txt.gz (or the plain text) and returns the merge lines CLIP uses. */
+    public static String readMerges(Path bpeFile) {
+        if (!Files.isRegularFile(bpeFile)) throw new ClipException("BPE file not found: " + bpeFile);
+        try (InputStream raw = Files.newInputStream(bpeFile)) {
+            byte[] head = raw.readNBytes(2);
+            byte[] rest = raw.readAllBytes();
+            byte[] all = new byte[head.length + rest.length];
+            System.arraycopy(head, 0, all, 0, head.length);
+            System.arraycopy(rest, 0, all, head.length, rest.length);
+            if (head.length == 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b) {
+                try (InputStream gz = new GZIPInputStream(new java.io.ByteArrayInputStream(all))) {
+                    ByteArrayOutputStream out = new ByteArrayOutputStream();
+                    gz.transferTo(out);
+                    all = out.toByteArray();
+                }
+            }
+            List<String> lines = new String(all, StandardCharsets.UTF_8).lines().toList();
+            if (lines.size() < Bpe.MERGES + 1) throw new ClipException(bpeFile + ": too few BPE merge lines");
+            return String.join("\n", lines.subList(1, Bpe.MERGES + 1));
+        } catch (IOException e) {
+            throw new ClipException("cannot read BPE file " + bpeFile + ": " + e.getMessage(), e);
+        }
+    }
+
+    public Bpe bpe() {
+        return bpe;
+    }
+
+    /** Token ids of a text without SOT/EOT (simple_tokenizer.encode). */
+    public int[] encode(String text) {
+        String t = TextCleaner.clean(text);
+        List<int[]> parts = new ArrayList<>();
+        int total = 0;
+        Matcher m = PRE_TOKEN.matcher(t);
+        while (m.find()) {
+            String tok = m.group();
+            int[] ids = switch (tok) {
+                case "<|startoftext|>" -> new int[]{ClipConfig.SOT};
+                case "<|endoftext|>" -> new int[]{ClipConfig.EOT};
+                default -> bpe.encodeWord(tok);
+            };
+            parts.add(ids);
+            total += ids.length;
+        }
+        int[] out = new int[total];
+        int o = 0;
+        for (int[] p : parts) {
+            System.arraycopy(p, 0, out, o, p.length);
+            o += p.length;
+        }
+        return out;
+    }
+
+    /** clip.tokenize(text, contextLength, truncate=True): SOT + ids + EOT, zero-padded to contextLength. */
+    public int[] tokenize(String text, int contextLength) {
+        int[] body = encode(text);
+        int[] ids = new int[contextLength];
+        int n = body.length + 2;
+        if (n > contextLength) {
+            Log.warn("prompt of " + n + " tokens truncated to " + contextLength + ": \"" + abbreviate(text) + "\"");
+        }
+        ids[0] = ClipConfig.SOT;
+        int keep = Math.min(body.length, contextLength - 1);
+        System.arraycopy(body, 0, ids, 1, keep);
+        ids[Math.min(n, contextLength) - 1] = ClipConfig.EOT;
+        return ids;
+    }
+
+    /** The ids up to and including the last EOT: the unpadded form that the JSON output shows. */
+    public static int[] trimPadding(int[] ids) {
+        for (int i = ids.length - 1; i >= 0; i--) if (ids[i] == ClipConfig.EOT) return Arrays.copyOf(ids, i + 1);
+        return ids;
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 37) + "...";
+    }
+}
