@@ -2,7 +2,7 @@ package clip4j.backend;
 
 /**
  * erf in double, accurate to about 1e-15 (the JDK has none; clip-spec §2 asks for at least 1e-7):
- * the Maclaurin series below |x| = 3, the continued fraction of erfc above.
+ * the Maclaurin series below |x| = 2, the continued fraction of erfc above.
  */
 public final class Erf {
     private static final double TWO_OVER_SQRT_PI = 1.1283791670955126;
@@ -14,7 +14,7 @@ public final class Erf {
         if (Double.isNaN(x)) return x;
         double a = Math.abs(x);
         double r;
-        if (a < 3.0) {
+        if (a < 2.0) {
             double x2 = a * a;
             double term = a;
             double sum = a;
@@ -31,7 +31,7 @@ public final class Erf {
         return x < 0 ? -r : r;
     }
 
-    /** erfc(a) for a ≥ 3 by the Laplace continued fraction, evaluated with the modified Lentz method. */
+    /** erfc(a) for a ≥ 2 by the Laplace continued fraction, evaluated with the modified Lentz method. */
     private static double erfcContinuedFraction(double a) {
         if (a > 27) return 0.0;
         // erfc(a) = exp(-a²)/√π · 1/(a + (1/2)/(a + 1/(a + (3/2)/(a + 2/(a + ...)))))

@@ -1,0 +1,40 @@
+package clip4j.model;
+
+import clip4j.ClipException;
+
+import java.util.List;
+
+/**
+ * Known ViT CLIP shapes (clip-spec §1) by open_clip name. As in open_clip, a bare name means exact GELU
+ * (the LAION checkpoints) and a {@code -quickgelu} suffix QuickGELU; OpenAI spellings ("ViT-B/32") mean
+ * QuickGELU, as OpenAI's own models. {@code test-tiny} is a small shape for tests.
+ */
+public final class Architectures {
+    public static final List<String> NAMES = List.of("ViT-B-32", "ViT-B-16", "ViT-L-14", "ViT-L-14-336", "test-tiny");
+
+    private Architectures() {
+    }
+
+    public static ClipConfig byName(String name) {
+        boolean openai = name.contains("/");
+        String base = name.replace('/', '-').replace("@336px", "-336");
+        boolean quick = openai || base.endsWith("-quickgelu");
+        if (base.endsWith("-quickgelu")) base = base.substring(0, base.length() - "-quickgelu".length());
+        Activation act = quick ? Activation.QUICK_GELU : Activation.GELU;
+        ClipConfig c = switch (base) {
+            case "ViT-B-32" -> vit(768, 12, 32, 224, 512, 12, 512, act);
+            case "ViT-B-16" -> vit(768, 12, 16, 224, 512, 12, 512, act);
+            case "ViT-L-14" -> vit(1024, 24, 14, 224, 768, 12, 768, act);
+            case "ViT-L-14-336" -> vit(1024, 24, 14, 336, 768, 12, 768, act);
+            case "test-tiny" -> vit(128, 2, 8, 32, 64, 2, 64, act);
+            default -> throw new ClipException("unknown architecture '" + name + "' (known: " + String.join(", ", NAMES)
+                    + ", each also with -quickgelu)");
+        };
+        return c.withArchitecture(name);
+    }
+
+    private static ClipConfig vit(int w, int layers, int patch, int res, int d, int textLayers, int embed, Activation act) {
+        return new ClipConfig("", w, layers, w / 64, patch, res, d, textLayers, d / 64, 77, 49408, embed, act,
+                ClipConfig.OPENAI_MEAN, ClipConfig.OPENAI_STD, 1e-5f, (float) Math.log(100.0));
+    }
+}

@@ -1,0 +1,157 @@
+package clip4j.backend;
+
+import clip4j.io.DType;
+import clip4j.io.HalfFloats;
+import clip4j.io.Tensor;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Every Vector API kernel against its scalar twin, on odd shapes and CLIP shapes, at 128/256/512 bits. */
+class KernelTwinTest {
+    private static final Arena ARENA = Arena.ofShared();
+    private static final ScalarBackend REF = new ScalarBackend();
+
+    @AfterAll
+    static void close() {
+        ARENA.close();
+    }
+
+    static Stream<Arguments> species() {
+        return Stream.of(FloatVector.SPECIES_128, FloatVector.SPECIES_256, FloatVector.SPECIES_512).map(Arguments::of);
+    }
+
+    static Stream<Arguments> linearCases() {
+        int[][] shapes = {{31, 17, 23}, {1, 1, 1}, {5, 3, 2}, {50, 768, 2304}, {50, 3072, 768}, {7, 512, 512}, {4, 3072, 33}};
+        Stream.Builder<Arguments> b = Stream.builder();
+        for (VectorSpecies<Float> s : new VectorSpecies[]{FloatVector.SPECIES_128, FloatVector.SPECIES_256, FloatVector.SPECIES_512}) {
+            for (int[] sh : shapes) {
+                for (DType dt : new DType[]{DType.F32, DType.F16, DType.BF16}) b.add(Arguments.of(s, sh[0], sh[1], sh[2], dt));
+            }
+        }
+        return b.build();
+    }
+
+    static float[] random(int n, long seed, float scale) {
+        Random r = new Random(seed);
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) (r.nextGaussian() * scale);
+        return a;
+    }
+
+    static Tensor weight(float[] w, int n, int k, DType dt) {
+        MemorySegment s = ARENA.allocate((long) n * k * dt.bytes, 64);
+        for (int i = 0; i < w.length; i++) {
+            switch (dt) {
+                case F32 -> s.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i, w[i]);
+                case F16 -> s.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i, HalfFloats.floatToF16(w[i]));
+                default -> s.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i, HalfFloats.floatToBf16(w[i]));
+            }
+        }
+        return new Tensor("w", dt, new long[]{n, k}, s);
+    }
+
+    static void assertClose(float[] ref, float[] got, double tol, String what) {
+        double worst = 0;
+        for (int i = 0; i < ref.length; i++) {
+            double err = Math.abs(ref[i] - got[i]) / (1.0 + Math.abs(ref[i]));
+            worst = Math.max(worst, err);
+        }
+        assertTrue(worst <= tol, what + ": max relative error " + worst + " > " + tol);
+    }
+
+    @ParameterizedTest
+    @MethodSource("linearCases")
+    void linear(VectorSpecies<Float> s, int m, int k, int n, DType dt) {
+        float[] x = random(m * k, 1, 1f);
+        Tensor w = weight(random(n * k, 2, (float) (1 / Math.sqrt(k))), n, k, dt);
+        float[] bias = random(n, 3, 0.1f);
+        float[] ref = new float[m * n];
+        float[] got = new float[m * n];
+        REF.linear(x, m, k, w, bias, ref);
+        try (VectorBackend vb = new VectorBackend(s, 2)) {
+            vb.linear(x, m, k, w, bias, got);
+        }
+        assertClose(ref, got, 2e-6 * Math.sqrt(k), "linear " + m + "x" + k + "x" + n + " " + dt + " " + s);
+    }
+
+    @ParameterizedTest
+    @MethodSource("species")
+    void layerNorm(VectorSpecies<Float> s) {
+        for (int cols : new int[]{17, 64, 768, 1023}) {
+            int rows = 5;
+            float[] x = random(rows * cols, 4, 3f);
+            for (int i = 0; i < x.length; i++) x[i] += 2f;
+            float[] g = random(cols, 5, 1f), b = random(cols, 6, 1f);
+            float[] ref = new float[x.length], got = new float[x.length];
+            REF.layerNorm(x, rows, cols, g, b, 1e-5f, ref);
+            try (VectorBackend vb = new VectorBackend(s, 2)) {
+                vb.layerNorm(x, rows, cols, g, b, 1e-5f, got);
+            }
+            assertClose(ref, got, 2e-6, "layerNorm " + cols + " " + s);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("species")
+    void attention(VectorSpecies<Float> s) {
+        int[][] cases = {{2, 50, 768, 12}, {3, 9, 64, 1}, {1, 77, 512, 8}, {2, 5, 24, 3}, {1, 17, 128, 2}};
+        for (int[] c : cases) {
+            int batch = c[0], seq = c[1], width = c[2], heads = c[3];
+            float[] qkv = random(batch * seq * 3 * width, 7, 1f);
+            for (boolean causal : new boolean[]{false, true}) {
+                float[] ref = new float[batch * seq * width], got = new float[batch * seq * width];
+                REF.attention(qkv, batch, seq, width, heads, causal, ref);
+                try (VectorBackend vb = new VectorBackend(s, 2)) {
+                    vb.attention(qkv, batch, seq, width, heads, causal, got);
+                }
+                assertClose(ref, got, 5e-6, "attention " + java.util.Arrays.toString(c) + " causal=" + causal + " " + s);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("species")
+    void activations(VectorSpecies<Float> s) {
+        float[] x = random(3079, 8, 3f);
+        x[0] = 0f;
+        x[1] = -12f;
+        x[2] = 12f;
+        x[3] = -0.5f;
+        float[] r1 = x.clone(), g1 = x.clone(), r2 = x.clone(), g2 = x.clone();
+        REF.quickGelu(r1, x.length);
+        REF.gelu(r2, x.length);
+        try (VectorBackend vb = new VectorBackend(s, 2)) {
+            vb.quickGelu(g1, x.length);
+            vb.gelu(g2, x.length);
+        }
+        assertClose(r1, g1, 1e-6, "quickGelu " + s);
+        assertClose(r2, g2, 1e-6, "gelu " + s);
+    }
+
+    @ParameterizedTest
+    @MethodSource("species")
+    void softmax(VectorSpecies<Float> s) {
+        for (int n : new int[]{1, 7, 50, 77, 1000}) {
+            float[] x = random(n + 3, 9, 4f);
+            float[] ref = x.clone(), got = x.clone();
+            REF.softmax(ref, 3, n);
+            try (VectorBackend vb = new VectorBackend(s, 1)) {
+                vb.softmax(got, 3, n);
+            }
+            assertClose(ref, got, 1e-6, "softmax " + n + " " + s);
+        }
+    }
+}

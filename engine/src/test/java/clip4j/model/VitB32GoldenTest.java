@@ -1,0 +1,67 @@
+package clip4j.model;
+
+import clip4j.backend.Backend;
+import clip4j.backend.ScalarBackend;
+import clip4j.backend.VectorBackend;
+import clip4j.io.DType;
+import clip4j.testing.TestData;
+import jdk.incubator.vector.FloatVector;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A full ViT-B/32-shaped model, weights generated from seed 0 on both sides, against PyTorch fp32
+ * (scripts/make_goldens.py): normalised embeddings within 2e-5 max abs, logits within 1e-3 relative.
+ */
+class VitB32GoldenTest {
+    @ParameterizedTest
+    @CsvSource({"quick_gelu,cpu,512", "quick_gelu,cpu,256", "gelu,cpu,512", "quick_gelu,cpu-reference,0"})
+    @SuppressWarnings("unchecked")
+    void matchesPyTorch(String act, String device, int bits) {
+        Map<String, Object> g = TestData.json("/golden/vit-b-32-seed0-" + act + ".json");
+        String arch = act.equals("gelu") ? "ViT-B-32" : "ViT-B-32-quickgelu";
+        Path file = TestData.seededModel(arch, 0, DType.F32);
+        Backend be = device.equals("cpu") ? new VectorBackend(bits == 256 ? FloatVector.SPECIES_256 : FloatVector.SPECIES_512, 2)
+                : new ScalarBackend();
+        try (be; ClipModel model = ClipModel.load(file, be)) {
+            List<Map<String, Object>> images = (List<Map<String, Object>>) g.get("images");
+            List<Map<String, Object>> texts = (List<Map<String, Object>>) g.get("texts");
+            List<Path> paths = new ArrayList<>();
+            for (Map<String, Object> im : images) paths.add(TestData.resource("/golden/" + im.get("file")));
+            float[][] ie = model.encodeImages(paths);
+            for (int i = 0; i < ie.length; i++) {
+                double d = TestData.maxAbsDiff(TestData.floats(images.get(i).get("embedding")), ie[i]);
+                assertTrue(d <= 2e-5, "image " + i + " max abs diff " + d);
+            }
+            int[][] ids = new int[texts.size()][];
+            for (int t = 0; t < ids.length; t++) ids[t] = TestData.ints(texts.get(t).get("ids"));
+            float[][] te = ClipModel.normalizeRows(model.textFeatures(ids));
+            for (int t = 0; t < te.length; t++) {
+                double d = TestData.maxAbsDiff(TestData.floats(texts.get(t).get("embedding")), te[t]);
+                assertTrue(d <= 2e-5, "text " + t + " max abs diff " + d);
+                if (TestData.bpeFile() != null) {
+                    assertArrayEquals(ids[t], clip4j.text.ClipTokenizer.trimPadding(model.tokenize((String) texts.get(t).get("text"))));
+                }
+            }
+            List<Object> logits = (List<Object>) g.get("logits");
+            for (int i = 0; i < ie.length; i++) {
+                float[] want = TestData.floats(logits.get(i));
+                for (int t = 0; t < te.length; t++) {
+                    double dot = 0;
+                    for (int k = 0; k < te[t].length; k++) dot += (double) ie[i][k] * te[t][k];
+                    double got = model.logitScaleFactor() * dot;
+                    assertTrue(Math.abs(got - want[t]) <= 1e-3 * Math.max(1.0, Math.abs(want[t])),
+                            "logit " + i + "," + t + ": " + got + " vs " + want[t]);
+                }
+            }
+        }
+    }
+}
