@@ -1,0 +1,197 @@
+package clip4j.convert;
+
+import clip4j.ClipException;
+import clip4j.convert.torch.TorchCheckpoint;
+import clip4j.io.DType;
+import clip4j.io.ModelFileWriter;
+import clip4j.io.ModelFileWriter.Source;
+import clip4j.io.Safetensors;
+import clip4j.io.Tensor;
+import clip4j.model.Activation;
+import clip4j.model.Architectures;
+import clip4j.model.ClipConfig;
+import clip4j.text.Bpe;
+import clip4j.text.ClipTokenizer;
+import clip4j.util.Json;
+import clip4j.util.Log;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Converts a checkpoint into our model file (clip-spec §10): OpenAI TorchScript archives, torch.save zips,
+ * safetensors (HF or OpenAI/open_clip names) and Hugging Face directories. Shapes come from the weights (§1);
+ * activation and mean/std from config.json, from --arch, or from the format (OpenAI archives are QuickGELU);
+ * when none can tell, the conversion stops and names the flag to pass.
+ */
+public final class Converter {
+    private Converter() {
+    }
+
+    /** What was read: raw tensors, and what the format itself says about the model. */
+    private record Input(Map<String, Source> tensors, String kind, Activation activation, int[] heads,
+                         float[] mean, float[] std, String merges) {
+    }
+
+    public static ClipConfig convert(Path input, Path output, String arch, Path bpe, DType dtype) {
+        Input in = read(input);
+        Naming.Canonical canon = Naming.canonical(in.tensors);
+        ClipConfig byArch = arch == null ? null : Architectures.byName(arch);
+        Activation act = in.activation;
+        if (byArch != null) {
+            if (act != null && act != byArch.activation()) {
+                throw new ClipException(input + " says " + act.key + " but --arch " + arch + " means " + byArch.activation().key);
+            }
+            act = byArch.activation();
+        }
+        if (act == null) {
+            throw new ClipException("cannot tell the activation of " + input.getFileName() + ": pass --arch, e.g. --arch ViT-B-32 "
+                    + "(exact GELU, LAION open_clip) or --arch ViT-B-32-quickgelu (OpenAI weights)");
+        }
+        float logitScale = canon.logitScale();
+        if (Float.isNaN(logitScale)) {
+            logitScale = (float) Math.log(100.0);
+            Log.warn(input.getFileName() + " has no logit_scale; using ln(100)");
+        }
+        ClipConfig inferred = infer(canon.tensors(), in.heads, act, in.mean, in.std, logitScale, arch);
+        if (byArch != null && (byArch.visionWidth() != inferred.visionWidth()
+                || byArch.patchSize() != inferred.patchSize() || byArch.textWidth() != inferred.textWidth())) {
+            throw new ClipException("--arch " + arch + " does not match the weights' shapes (" + inferred + ")");
+        }
+        String merges = bpe != null ? ClipTokenizer.readMerges(bpe) : in.merges;
+        if (merges == null) Log.warn("no BPE merges (--bpe FILE): the converted model will not tokenize text");
+        ModelFileWriter.write(output, inferred, canon.tensors(), merges,
+                "converted from " + input.getFileName() + " (" + in.kind + ")", dtype);
+        Log.info("wrote " + output + ": " + inferred + ", " + dtype.name().toLowerCase());
+        return inferred;
+    }
+
+    private static Input read(Path input) {
+        if (Files.isDirectory(input)) return readHfDirectory(input);
+        if (!Files.isRegularFile(input)) throw new ClipException("input not found: " + input);
+        try {
+            byte[] head = TorchCheckpoint.head(input);
+            if (TorchCheckpoint.isZip(head)) {
+                TorchCheckpoint.Contents c = TorchCheckpoint.read(input);
+                return new Input(c.tensors(), c.torchScript() ? "OpenAI TorchScript" : "torch.save",
+                        c.torchScript() ? Activation.QUICK_GELU : null, null, null, null, null);
+            }
+            if (TorchCheckpoint.isLegacy(head)) {
+                throw new ClipException(input + " is a legacy (pre-1.6, non-zip) torch file; re-save it with a current torch.save");
+            }
+            if (head.length >= 4 && head[0] == 'G' && head[1] == 'G' && head[2] == 'U' && head[3] == 'F') {
+                throw new ClipException(input + " is a GGUF (clip.cpp) file, which is not supported; convert the original checkpoint");
+            }
+            if (Safetensors.sniff(input)) return new Input(readSafetensors(input), "safetensors", null, null, null, null, null);
+        } catch (IOException e) {
+            throw new ClipException("cannot read " + input + ": " + e.getMessage(), e);
+        }
+        throw new ClipException(input + ": not a recognised checkpoint (torch zip, TorchScript, safetensors or a Hugging Face directory)");
+    }
+
+    /** A safetensors file's tensors as float views (the mapping lives until the JVM exits; conversion is one-shot). */
+    private static Map<String, Source> readSafetensors(Path file) {
+        Safetensors st = Safetensors.open(file);
+        Map<String, Source> m = new LinkedHashMap<>();
+        for (Tensor t : st.tensors().values()) m.put(t.name(), new Source(t.shape(), t::getFloat));
+        return m;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Input readHfDirectory(Path dir) {
+        Path configFile = dir.resolve("config.json");
+        if (!Files.isRegularFile(configFile)) throw new ClipException(dir + " has no config.json (not a Hugging Face model directory)");
+        Map<String, Object> cfg = Json.parseObject(readString(configFile));
+        Map<String, Object> vision = (Map<String, Object>) cfg.getOrDefault("vision_config", Map.of());
+        Map<String, Object> text = (Map<String, Object>) cfg.getOrDefault("text_config", Map.of());
+        String actName = String.valueOf(vision.getOrDefault("hidden_act", "quick_gelu"));
+        Activation act = switch (actName) {
+            case "quick_gelu" -> Activation.QUICK_GELU;
+            case "gelu" -> Activation.GELU;
+            default -> throw new ClipException(configFile + ": unsupported hidden_act '" + actName + "'");
+        };
+        int[] heads = {num(vision, "num_attention_heads", 12), num(text, "num_attention_heads", 8)};
+        float[] mean = null, std = null;
+        Path pre = dir.resolve("preprocessor_config.json");
+        if (Files.isRegularFile(pre)) {
+            Map<String, Object> p = Json.parseObject(readString(pre));
+            if (p.get("image_mean") instanceof List<?> m && p.get("image_std") instanceof List<?> s) {
+                mean = floats(m);
+                std = floats(s);
+            }
+        }
+        Map<String, Source> tensors = null;
+        for (String name : new String[]{"model.safetensors", "pytorch_model.bin"}) {
+            Path f = dir.resolve(name);
+            if (!Files.isRegularFile(f)) continue;
+            tensors = name.endsWith(".safetensors") ? readSafetensors(f) : TorchCheckpoint.read(f).tensors();
+            break;
+        }
+        if (tensors == null) throw new ClipException(dir + " has neither model.safetensors nor pytorch_model.bin");
+        String merges = null;
+        Path mergesFile = dir.resolve("merges.txt");
+        if (Files.isRegularFile(mergesFile)) {
+            List<String> lines = readString(mergesFile).lines().toList();
+            if (lines.size() < Bpe.MERGES + 1) throw new ClipException(mergesFile + ": too few merge lines");
+            merges = String.join("\n", lines.subList(1, Bpe.MERGES + 1));
+        }
+        return new Input(tensors, "Hugging Face directory", act, heads, mean, std, merges);
+    }
+
+    private static ClipConfig infer(Map<String, Source> t, int[] heads, Activation act, float[] mean, float[] std,
+                                    float logitScale, String arch) {
+        long[] conv = shape(t, "visual.conv1.weight");
+        int w = (int) conv[0];
+        int p = (int) conv[3];
+        int tokens = (int) shape(t, "visual.positional_embedding")[0];
+        int g = (int) Math.round(Math.sqrt(tokens - 1));
+        if (g * g + 1 != tokens) throw new ClipException("visual.positional_embedding has " + tokens + " rows, not a square grid + 1");
+        int visionLayers = countLayers(t, "visual.transformer.resblocks.");
+        int textLayers = countLayers(t, "transformer.resblocks.");
+        long[] tok = shape(t, "token_embedding.weight");
+        int d = (int) shape(t, "ln_final.weight")[0];
+        int e = (int) shape(t, "visual.proj.weight")[0];
+        int context = (int) shape(t, "positional_embedding")[0];
+        int vh = heads != null ? heads[0] : w / 64;
+        int th = heads != null ? heads[1] : Math.max(1, d / 64);
+        String name = arch != null ? arch : "custom-vit-w" + w + "-p" + p + "-r" + (p * g);
+        return new ClipConfig(name, w, visionLayers, Math.max(1, vh), p, p * g, d, textLayers, th, context, (int) tok[0], e, act,
+                mean != null ? mean : ClipConfig.OPENAI_MEAN, std != null ? std : ClipConfig.OPENAI_STD, 1e-5f, logitScale);
+    }
+
+    private static long[] shape(Map<String, Source> t, String name) {
+        Source s = t.get(name);
+        if (s == null) throw new ClipException("checkpoint lacks '" + name + "' (not a ViT CLIP?)");
+        return s.shape();
+    }
+
+    private static int countLayers(Map<String, Source> t, String prefix) {
+        int n = 0;
+        while (t.containsKey(prefix + n + ".attn.in_proj_weight")) n++;
+        if (n == 0) throw new ClipException("checkpoint has no '" + prefix + "0.*' layers");
+        return n;
+    }
+
+    private static int num(Map<String, Object> m, String k, int dflt) {
+        Object v = m.get(k);
+        return v instanceof Number n ? n.intValue() : dflt;
+    }
+
+    private static float[] floats(List<?> l) {
+        float[] f = new float[l.size()];
+        for (int i = 0; i < f.length; i++) f[i] = ((Number) l.get(i)).floatValue();
+        return f;
+    }
+
+    private static String readString(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            throw new ClipException("cannot read " + p + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package clip4j.convert;
+
+import clip4j.io.AtomicFiles;
+import clip4j.io.DType;
+import clip4j.io.ModelFileWriter.Source;
+import clip4j.io.SafetensorsWriter;
+import clip4j.model.ClipConfig;
+import clip4j.random.SeededWeights;
+import clip4j.text.Bpe;
+import clip4j.util.Json;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code init-random}: a seeded model ({@link SeededWeights}) written as a Hugging Face directory (config.json,
+ * preprocessor_config.json, model.safetensors, and vocab.json + merges.txt when BPE merges are given), so that
+ * converting it exercises the converter's HF path.
+ */
+public final class RandomModel {
+    private RandomModel() {
+    }
+
+    public static void writeHfDirectory(ClipConfig c, long seed, Path dir, String merges) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new clip4j.ClipException("cannot create " + dir + ": " + e.getMessage());
+        }
+        SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
+        for (Map.Entry<String, Source> e : Naming.toHf(SeededWeights.tensors(c, seed), c).entrySet()) {
+            w.add(e.getKey(), DType.F32, e.getValue().shape(), e.getValue().values());
+        }
+        w.write(dir.resolve("model.safetensors"));
+        AtomicFiles.writeString(dir.resolve("config.json"), Json.write(config(c, seed)));
+        Map<String, Object> pre = new LinkedHashMap<>();
+        pre.put("image_mean", floats(c.imageMean()));
+        pre.put("image_std", floats(c.imageStd()));
+        pre.put("crop_size", c.imageSize());
+        pre.put("resample", 3);
+        AtomicFiles.writeString(dir.resolve("preprocessor_config.json"), Json.write(pre));
+        if (merges != null) {
+            Bpe bpe = new Bpe(merges.lines().toList());
+            Map<String, Object> vocab = new LinkedHashMap<>();
+            for (int i = 0; i < bpe.vocabSize(); i++) vocab.put(bpe.token(i), i);
+            AtomicFiles.writeString(dir.resolve("vocab.json"), Json.write(vocab));
+            AtomicFiles.writeString(dir.resolve("merges.txt"), "#version: 0.2\n" + merges + "\n");
+        }
+    }
+
+    private static Map<String, Object> config(ClipConfig c, long seed) {
+        Map<String, Object> text = new LinkedHashMap<>();
+        text.put("hidden_size", c.textWidth());
+        text.put("intermediate_size", 4 * c.textWidth());
+        text.put("num_attention_heads", c.textHeads());
+        text.put("num_hidden_layers", c.textLayers());
+        text.put("hidden_act", c.activation().key);
+        text.put("layer_norm_eps", 1e-5);
+        text.put("max_position_embeddings", c.contextLength());
+        text.put("vocab_size", c.vocabSize());
+        Map<String, Object> vision = new LinkedHashMap<>();
+        vision.put("hidden_size", c.visionWidth());
+        vision.put("intermediate_size", 4 * c.visionWidth());
+        vision.put("num_attention_heads", c.visionHeads());
+        vision.put("num_hidden_layers", c.visionLayers());
+        vision.put("hidden_act", c.activation().key);
+        vision.put("layer_norm_eps", 1e-5);
+        vision.put("image_size", c.imageSize());
+        vision.put("patch_size", c.patchSize());
+        vision.put("num_channels", 3);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("architectures", List.of("CLIPModel"));
+        m.put("model_type", "clip");
+        m.put("projection_dim", c.embedDim());
+        m.put("logit_scale_init_value", 2.6592);
+        m.put("text_config", text);
+        m.put("vision_config", vision);
+        m.put("clip4j_note", "random weights from clip4j init-random, architecture " + c.architecture() + ", seed " + seed);
+        return m;
+    }
+
+    private static List<Object> floats(float[] v) {
+        List<Object> l = new ArrayList<>();
+        for (float f : v) l.add(f);
+        return l;
+    }
+}
