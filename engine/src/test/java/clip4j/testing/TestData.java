@@ -21,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /** Shared test helpers: goldens, the ../shared data folder, and seeded model files made once per JVM. */
 public final class TestData {
     private static final Map<String, Path> MODELS = new ConcurrentHashMap<>();
+    private static final Map<String, Path> EXTRACTED = new ConcurrentHashMap<>();
 
     private TestData() {
     }
@@ -49,11 +50,26 @@ public final class TestData {
         }
     }
 
+    /** A test resource as a file; resources inside a jar (the engine test-jar) are copied out once. */
     public static Path resource(String resource) {
+        java.net.URL url = TestData.class.getResource(resource);
+        if (url == null) throw new IllegalStateException("missing test resource " + resource);
         try {
-            return Path.of(TestData.class.getResource(resource).toURI());
-        } catch (Exception e) {
-            throw new IllegalStateException("missing test resource " + resource, e);
+            if (url.getProtocol().equals("file")) return Path.of(url.toURI());
+            return EXTRACTED.computeIfAbsent(resource, r -> {
+                try (InputStream in = url.openStream()) {
+                    Path d = Files.createTempDirectory("clip4j-res");
+                    Path f = d.resolve(Path.of(r).getFileName().toString());
+                    Files.copy(in, f);
+                    f.toFile().deleteOnExit();
+                    d.toFile().deleteOnExit();
+                    return f;
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
         }
     }
 
