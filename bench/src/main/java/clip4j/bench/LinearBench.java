@@ -71,7 +71,7 @@ public class LinearBench {
         MemorySegment s = arena.allocate((long) n * k * 4, 64);
         for (long i = 0; i < (long) n * k; i++) s.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i, (float) r.nextGaussian());
         w = new Tensor("w", DType.valueOf(dtype), new long[]{n, k}, s);
-        be = backend.equals("cpu") ? new VectorBackend(VectorBackend.speciesForBits(Integer.getInteger("clip4j.vectorBits", 0)),
+        be = backend.equals("cpu") ? VectorBackend.create(VectorBackend.speciesForBits(Integer.getInteger("clip4j.vectorBits", 0)),
                 Runtime.getRuntime().availableProcessors()) : new ScalarBackend();
     }
 

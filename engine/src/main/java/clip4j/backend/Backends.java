@@ -20,7 +20,7 @@ public final class Backends {
     public static Backend create(String device, int threads) {
         if (threads < 1) throw new ClipException("--threads must be at least 1");
         Backend b = switch (device) {
-            case "cpu" -> new VectorBackend(VectorBackend.speciesForBits(Integer.getInteger("clip4j.vectorBits", 0)), threads);
+            case "cpu" -> VectorBackend.create(VectorBackend.speciesForBits(Integer.getInteger("clip4j.vectorBits", 0)), threads);
             case "cpu-reference" -> new ScalarBackend();
             default -> fromProvider(device, threads);
         };

@@ -15,18 +15,73 @@ import java.nio.ByteOrder;
 /**
  * CPU backend on the Vector API at a chosen species (128, 256 or 512 bits), multi-threaded over a static
  * partition. Each kernel here has its twin in {@link ScalarBackend}; the tests compare them at every width.
+ * <p>
+ * The species must be a JIT constant or C2 cannot intrinsify the vector operations (every vector becomes a heap
+ * object). A final field is not constant, so each width is a final subclass whose {@link #species()} returns a
+ * static final; when a process uses one width, class-hierarchy analysis inlines it and the kernels compile to
+ * plain SIMD. Create instances with {@link #create}.
  */
-public final class VectorBackend implements Backend {
+public abstract sealed class VectorBackend implements Backend permits VectorBackend.W128, VectorBackend.W256, VectorBackend.W512 {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    private final VectorSpecies<Float> species;
     private final WorkerPool pool;
     private final ThreadLocal<float[][]> scratch = new ThreadLocal<>();
 
-    public VectorBackend(VectorSpecies<Float> species, int threads) {
-        this.species = species;
+    private VectorBackend(int threads) {
         this.pool = new WorkerPool(threads);
+    }
+
+    /** The species every kernel uses; a constant in each subclass. */
+    abstract VectorSpecies<Float> species();
+
+    static final class W128 extends VectorBackend {
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_128;
+
+        W128(int threads) {
+            super(threads);
+        }
+
+        @Override
+        VectorSpecies<Float> species() {
+            return S;
+        }
+    }
+
+    static final class W256 extends VectorBackend {
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+
+        W256(int threads) {
+            super(threads);
+        }
+
+        @Override
+        VectorSpecies<Float> species() {
+            return S;
+        }
+    }
+
+    static final class W512 extends VectorBackend {
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
+
+        W512(int threads) {
+            super(threads);
+        }
+
+        @Override
+        VectorSpecies<Float> species() {
+            return S;
+        }
+    }
+
+    /** A backend at a species' width (128, 256 or 512 bits). */
+    public static VectorBackend create(VectorSpecies<Float> species, int threads) {
+        return switch (species.vectorBitSize()) {
+            case 128 -> new W128(threads);
+            case 256 -> new W256(threads);
+            case 512 -> new W512(threads);
+            default -> throw new IllegalArgumentException("unsupported vector width " + species.vectorBitSize());
+        };
     }
 
     /** The species for a bit width (0 = the platform's preferred one). */
@@ -42,7 +97,7 @@ public final class VectorBackend implements Backend {
 
     @Override
     public String name() {
-        return "cpu (Vector API " + species.vectorBitSize() + "-bit, " + pool.threads() + " threads)";
+        return "cpu (Vector API " + species().vectorBitSize() + "-bit, " + pool.threads() + " threads)";
     }
 
     /** Two per-thread rows of at least n floats. */
@@ -93,6 +148,7 @@ public final class VectorBackend implements Backend {
 
     private void linearPair(float[] x, int m, int k, float[] w0, float[] w1, float[] out, int n, int j,
                             boolean two, float[] bias) {
+        final VectorSpecies<Float> species = species();
         float b0 = bias == null ? 0f : bias[j];
         float b1 = bias == null || !two ? 0f : bias[j + 1];
         int i = 0;
@@ -150,6 +206,7 @@ public final class VectorBackend implements Backend {
     }
 
     private float dot(float[] a, int ao, float[] b, int bo, int n) {
+        final VectorSpecies<Float> species = species();
         FloatVector acc = FloatVector.zero(species);
         int t = 0;
         int ub = species.loopBound(n);
@@ -165,6 +222,7 @@ public final class VectorBackend implements Backend {
 
     @Override
     public void layerNorm(float[] x, int rows, int cols, float[] gamma, float[] beta, float eps, float[] out) {
+        final VectorSpecies<Float> species = species();
         int ub = species.loopBound(cols);
         int len = species.length();
         for (int r = 0; r < rows; r++) {
@@ -223,6 +281,7 @@ public final class VectorBackend implements Backend {
     }
 
     private void axpy(float a, float[] x, int xo, float[] y, int yo, int n) {
+        final VectorSpecies<Float> species = species();
         FloatVector av = FloatVector.broadcast(species, a);
         int t = 0;
         int ub = species.loopBound(n);
@@ -236,6 +295,7 @@ public final class VectorBackend implements Backend {
 
     @Override
     public void quickGelu(float[] x, int n) {
+        final VectorSpecies<Float> species = species();
         int len = species.length();
         int ub = species.loopBound(n);
         int i = 0;
@@ -253,6 +313,7 @@ public final class VectorBackend implements Backend {
      */
     @Override
     public void gelu(float[] x, int n) {
+        final VectorSpecies<Float> species = species();
         int len = species.length();
         int ub = species.loopBound(n);
         int i = 0;
@@ -279,6 +340,7 @@ public final class VectorBackend implements Backend {
 
     @Override
     public void softmax(float[] x, int off, int n) {
+        final VectorSpecies<Float> species = species();
         int len = species.length();
         int ub = species.loopBound(n);
         FloatVector mv = FloatVector.broadcast(species, Float.NEGATIVE_INFINITY);

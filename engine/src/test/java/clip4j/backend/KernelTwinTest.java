@@ -81,7 +81,7 @@ class KernelTwinTest {
         float[] ref = new float[m * n];
         float[] got = new float[m * n];
         REF.linear(x, m, k, w, bias, ref);
-        try (VectorBackend vb = new VectorBackend(s, 2)) {
+        try (VectorBackend vb = VectorBackend.create(s, 2)) {
             vb.linear(x, m, k, w, bias, got);
         }
         assertClose(ref, got, 2e-6 * Math.sqrt(k), "linear " + m + "x" + k + "x" + n + " " + dt + " " + s);
@@ -97,7 +97,7 @@ class KernelTwinTest {
             float[] g = random(cols, 5, 1f), b = random(cols, 6, 1f);
             float[] ref = new float[x.length], got = new float[x.length];
             REF.layerNorm(x, rows, cols, g, b, 1e-5f, ref);
-            try (VectorBackend vb = new VectorBackend(s, 2)) {
+            try (VectorBackend vb = VectorBackend.create(s, 2)) {
                 vb.layerNorm(x, rows, cols, g, b, 1e-5f, got);
             }
             assertClose(ref, got, 2e-6, "layerNorm " + cols + " " + s);
@@ -114,7 +114,7 @@ class KernelTwinTest {
             for (boolean causal : new boolean[]{false, true}) {
                 float[] ref = new float[batch * seq * width], got = new float[batch * seq * width];
                 REF.attention(qkv, batch, seq, width, heads, causal, ref);
-                try (VectorBackend vb = new VectorBackend(s, 2)) {
+                try (VectorBackend vb = VectorBackend.create(s, 2)) {
                     vb.attention(qkv, batch, seq, width, heads, causal, got);
                 }
                 assertClose(ref, got, 5e-6, "attention " + java.util.Arrays.toString(c) + " causal=" + causal + " " + s);
@@ -133,7 +133,7 @@ class KernelTwinTest {
         float[] r1 = x.clone(), g1 = x.clone(), r2 = x.clone(), g2 = x.clone();
         REF.quickGelu(r1, x.length);
         REF.gelu(r2, x.length);
-        try (VectorBackend vb = new VectorBackend(s, 2)) {
+        try (VectorBackend vb = VectorBackend.create(s, 2)) {
             vb.quickGelu(g1, x.length);
             vb.gelu(g2, x.length);
         }
@@ -148,7 +148,7 @@ class KernelTwinTest {
             float[] x = random(n + 3, 9, 4f);
             float[] ref = x.clone(), got = x.clone();
             REF.softmax(ref, 3, n);
-            try (VectorBackend vb = new VectorBackend(s, 1)) {
+            try (VectorBackend vb = VectorBackend.create(s, 1)) {
                 vb.softmax(got, 3, n);
             }
             assertClose(ref, got, 1e-6, "softmax " + n + " " + s);

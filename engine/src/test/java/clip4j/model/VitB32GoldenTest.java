@@ -29,7 +29,7 @@ class VitB32GoldenTest {
         Map<String, Object> g = TestData.json("/golden/vit-b-32-seed0-" + act + ".json");
         String arch = act.equals("gelu") ? "ViT-B-32" : "ViT-B-32-quickgelu";
         Path file = TestData.seededModel(arch, 0, DType.F32);
-        Backend be = device.equals("cpu") ? new VectorBackend(bits == 256 ? FloatVector.SPECIES_256 : FloatVector.SPECIES_512, 2)
+        Backend be = device.equals("cpu") ? VectorBackend.create(bits == 256 ? FloatVector.SPECIES_256 : FloatVector.SPECIES_512, 2)
                 : new ScalarBackend();
         try (be; ClipModel model = ClipModel.load(file, be)) {
             List<Map<String, Object>> images = (List<Map<String, Object>>) g.get("images");

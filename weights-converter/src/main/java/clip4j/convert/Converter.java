@@ -158,9 +158,21 @@ public final class Converter {
         int context = (int) shape(t, "positional_embedding")[0];
         int vh = heads != null ? heads[0] : w / 64;
         int th = heads != null ? heads[1] : Math.max(1, d / 64);
-        String name = arch != null ? arch : "custom-vit-w" + w + "-p" + p + "-r" + (p * g);
+        String name = arch != null ? arch : knownName(w, visionLayers, p, p * g, d, textLayers, (int) e, act);
         return new ClipConfig(name, w, visionLayers, Math.max(1, vh), p, p * g, d, textLayers, th, context, (int) tok[0], e, act,
                 mean != null ? mean : ClipConfig.OPENAI_MEAN, std != null ? std : ClipConfig.OPENAI_STD, 1e-5f, logitScale);
+    }
+
+    /** The open_clip name of a known shape (with -quickgelu where it applies), else a descriptive one. */
+    private static String knownName(int w, int vl, int p, int r, int d, int tl, int e, Activation act) {
+        for (String n : Architectures.NAMES) {
+            ClipConfig k = Architectures.byName(n);
+            if (k.visionWidth() == w && k.visionLayers() == vl && k.patchSize() == p && k.imageSize() == r
+                    && k.textWidth() == d && k.textLayers() == tl && k.embedDim() == e) {
+                return act == Activation.QUICK_GELU ? n + "-quickgelu" : n;
+            }
+        }
+        return "custom-vit-w" + w + "-p" + p + "-r" + r;
     }
 
     private static long[] shape(Map<String, Source> t, String name) {

@@ -36,7 +36,7 @@ class ConverterGoldenTest {
             assertEquals(DType.ofFlag(dtype), f.weightDType());
             assertEquals(g.get("activation"), f.config().activation().key);
         }
-        try (VectorBackend be = new VectorBackend(FloatVector.SPECIES_256, 2); ClipModel m = ClipModel.load(out, be)) {
+        try (VectorBackend be = VectorBackend.create(FloatVector.SPECIES_256, 2); ClipModel m = ClipModel.load(out, be)) {
             List<Map<String, Object>> images = (List<Map<String, Object>>) g.get("images");
             for (Map<String, Object> im : images) {
                 byte[] rgb = m.preprocessor().toRgb(ImageDecoder.decode(TestData.resource("/golden/" + im.get("file"))));
