@@ -37,9 +37,11 @@ class VitB32GoldenTest {
             List<Path> paths = new ArrayList<>();
             for (Map<String, Object> im : images) paths.add(TestData.resource("/golden/" + im.get("file")));
             float[][] ie = model.encodeImages(paths);
+            double worstImage = 0, worstText = 0;
             for (int i = 0; i < ie.length; i++) {
                 double d = TestData.maxAbsDiff(TestData.floats(images.get(i).get("embedding")), ie[i]);
                 assertTrue(d <= 2e-5, "image " + i + " max abs diff " + d);
+                worstImage = Math.max(worstImage, d);
             }
             int[][] ids = new int[texts.size()][];
             for (int t = 0; t < ids.length; t++) ids[t] = TestData.ints(texts.get(t).get("ids"));
@@ -47,10 +49,12 @@ class VitB32GoldenTest {
             for (int t = 0; t < te.length; t++) {
                 double d = TestData.maxAbsDiff(TestData.floats(texts.get(t).get("embedding")), te[t]);
                 assertTrue(d <= 2e-5, "text " + t + " max abs diff " + d);
+                worstText = Math.max(worstText, d);
                 if (TestData.bpeFile() != null) {
                     assertArrayEquals(ids[t], clip4j.text.ClipTokenizer.trimPadding(model.tokenize((String) texts.get(t).get("text"))));
                 }
             }
+            System.out.printf("fidelity ViT-B/32 %s on %s: image max abs %.2e, text max abs %.2e%n", act, be.name(), worstImage, worstText);
             List<Object> logits = (List<Object>) g.get("logits");
             for (int i = 0; i < ie.length; i++) {
                 float[] want = TestData.floats(logits.get(i));

@@ -38,11 +38,13 @@ class ConverterGoldenTest {
         }
         try (VectorBackend be = VectorBackend.create(FloatVector.SPECIES_256, 2); ClipModel m = ClipModel.load(out, be)) {
             List<Map<String, Object>> images = (List<Map<String, Object>>) g.get("images");
+            double worst = 0;
             for (Map<String, Object> im : images) {
                 byte[] rgb = m.preprocessor().toRgb(ImageDecoder.decode(TestData.resource("/golden/" + im.get("file"))));
                 float[] e = ClipModel.normalize(m.imageFeatures(List.of(m.preprocessor().normalize(rgb)))[0]);
                 double d = TestData.maxAbsDiff(TestData.floats(im.get("embedding")), e);
                 assertTrue(d <= tol, fixture + " image " + im.get("file") + " diff " + d);
+                worst = Math.max(worst, d);
             }
             List<Map<String, Object>> texts = (List<Map<String, Object>>) g.get("texts");
             int[][] ids = new int[texts.size()][];
@@ -51,7 +53,9 @@ class ConverterGoldenTest {
             for (int t = 0; t < ids.length; t++) {
                 double d = TestData.maxAbsDiff(TestData.floats(texts.get(t).get("embedding")), te[t]);
                 assertTrue(d <= tol, fixture + " text " + t + " diff " + d);
+                worst = Math.max(worst, d);
             }
+            System.out.printf("fidelity %s as %s: max abs %.2e on normalised embeddings%n", fixture, dtype, worst);
         }
         if (!dtype.equals("f32")) {
             Path f32 = dir.resolve("f32.safetensors");
