@@ -77,6 +77,28 @@ public final class Preprocessor {
         return rgb;
     }
 
+    /** convert("RGB") of the whole image: grey replicated, alpha dropped, palette expanded. */
+    public static RawImage toRgbMode(RawImage img) {
+        if (img.mode() == RawImage.Mode.RGB) return img;
+        int n = img.width() * img.height();
+        int c = img.mode().channels;
+        byte[] rgb = new byte[n * 3];
+        for (int i = 0; i < n; i++) {
+            switch (img.mode()) {
+                case RGBA -> System.arraycopy(img.data(), i * c, rgb, i * 3, 3);
+                case L, LA -> rgb[i * 3] = rgb[i * 3 + 1] = rgb[i * 3 + 2] = img.data()[i * c];
+                case P -> {
+                    int p = img.palette()[img.data()[i] & 0xff];
+                    rgb[i * 3] = (byte) (p >> 16);
+                    rgb[i * 3 + 1] = (byte) (p >> 8);
+                    rgb[i * 3 + 2] = (byte) p;
+                }
+                case RGB -> throw new IllegalStateException();
+            }
+        }
+        return new RawImage(RawImage.Mode.RGB, img.width(), img.height(), rgb, null);
+    }
+
     /** ToTensor (u8 / 255 in float32) then Normalize ((x − mean) / std in float32), HWC → CHW. */
     public float[] normalize(byte[] rgb) {
         int n = size * size;

@@ -1,0 +1,142 @@
+package clip4j.data;
+
+import clip4j.ClipException;
+import clip4j.image.Augmenter;
+import clip4j.io.AtomicFiles;
+import clip4j.model.ClipConfig;
+import clip4j.model.ClipModel;
+import clip4j.util.Log;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Raw (unnormalised) image features on disk, one file per (model, preprocessing, view, image) under a key that hashes
+ * all four: the model file's SHA-256, the preprocessing settings, the view (plain, or augmentation seed and pass) and
+ * the image's content hash. A re-run never re-encodes, and features of another model, view or image can never be
+ * returned (adapters-spec §2.5's stale-cache pitfall). Unreadable images are skipped with a counted warning, or
+ * are errors when strict.
+ */
+public final class FeatureStore {
+    /** Which view of an image: plain preprocessing, or one augmentation pass. */
+    public record View(String key, long seed, int pass) {
+        public static final View PLAIN = new View("plain", 0, -1);
+
+        public static View augmented(long seed, int pass) {
+            return new View("aug-rrc0.5-flip:" + seed + ":" + pass, seed, pass);
+        }
+
+        boolean isPlain() {
+            return pass < 0;
+        }
+    }
+
+    /** Features in item order; {@code null} rows for images that could not be read. */
+    public record Result(float[][] features, int failed) {
+    }
+
+    private final Path dir;
+    private final ClipModel model;
+    private final String prefix;
+    private final Augmenter augmenter;
+    private final boolean strict;
+
+    public FeatureStore(Path dir, ClipModel model, boolean strict) {
+        this.dir = dir;
+        this.model = model;
+        this.strict = strict;
+        ClipConfig c = model.config();
+        this.prefix = fileHash(model.file().path()) + "|pillow-bicubic-crop-v1:" + c.imageSize() + ":"
+                + Arrays.toString(c.imageMean()) + Arrays.toString(c.imageStd()) + "|";
+        this.augmenter = new Augmenter(model.preprocessor());
+    }
+
+    static String fileHash(Path p) {
+        var md = Hashing.sha256();
+        try (InputStream in = Files.newInputStream(p)) {
+            byte[] buf = new byte[1 << 20];
+            int n;
+            while ((n = in.read(buf)) > 0) md.update(buf, 0, n);
+        } catch (IOException e) {
+            throw new ClipException("cannot read " + p + ": " + e.getMessage(), e);
+        }
+        return Hashing.hex(md.digest());
+    }
+
+    private Path file(ImageItem item, View view) {
+        String key = Hashing.sha256(prefix + view.key + "|" + item.contentHash());
+        return dir.resolve(key.substring(0, 2)).resolve(key + ".f32");
+    }
+
+    /** Features of items in one view, encoding (in batches) only what the store lacks. */
+    public Result features(List<ImageItem> items, View view, String what) {
+        int e = model.config().embedDim();
+        float[][] out = new float[items.size()][];
+        List<Integer> missing = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            out[i] = read(file(items.get(i), view), e);
+            if (out[i] == null) missing.add(i);
+        }
+        int failed = 0;
+        long t0 = System.nanoTime();
+        int done = 0;
+        for (int s = 0; s < missing.size(); s += ClipModel.IMAGE_BATCH) {
+            List<Integer> chunk = missing.subList(s, Math.min(missing.size(), s + ClipModel.IMAGE_BATCH));
+            List<float[]> px = new ArrayList<>();
+            List<Integer> ok = new ArrayList<>();
+            for (int i : chunk) {
+                ImageItem it = items.get(i);
+                try {
+                    var img = it.load();
+                    px.add(view.isPlain() ? model.preprocessor().normalize(model.preprocessor().toRgb(img))
+                            : augmenter.augment(img, view.seed() * 1_000_003L + view.pass() * 7919L + it.contentHash().hashCode()));
+                    ok.add(i);
+                } catch (ClipException ex) {
+                    if (strict) throw ex;
+                    Log.warn("skipping unreadable image: " + ex.getMessage());
+                    failed++;
+                }
+            }
+            float[][] f = model.imageFeatures(px);
+            for (int j = 0; j < ok.size(); j++) {
+                out[ok.get(j)] = f[j];
+                write(file(items.get(ok.get(j)), view), f[j]);
+            }
+            done += chunk.size();
+            if (missing.size() >= 16) {
+                double sec = (System.nanoTime() - t0) / 1e9;
+                Log.progress(String.format("encoding %s: %d/%d images, %.1f img/s", what, done, missing.size(), done / Math.max(sec, 1e-9)));
+            }
+        }
+        if (missing.size() >= 16) Log.progressDone();
+        if (failed > 0) Log.warn(failed + " unreadable image(s) skipped in " + what + " (use --strict to stop instead)");
+        return new Result(out, failed);
+    }
+
+    private static float[] read(Path f, int e) {
+        if (!Files.isRegularFile(f)) return null;
+        try {
+            byte[] b = Files.readAllBytes(f);
+            if (b.length != 4 * e) return null;
+            float[] v = new float[e];
+            ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
+            for (float x : v) if (!Float.isFinite(x)) return null;
+            return v;
+        } catch (IOException ex) {
+            return null;
+        }
+    }
+
+    private static void write(Path f, float[] v) {
+        ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(v);
+        AtomicFiles.write(f, tmp -> Files.write(tmp, b.array()));
+    }
+}

@@ -1,0 +1,63 @@
+package clip4j.fewshot;
+
+/** Small dense helpers for the adapters (rows of float[], accumulation in double). */
+public final class FMath {
+    private FMath() {
+    }
+
+    public static double dot(float[] a, float[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) s += (double) a[i] * b[i];
+        return s;
+    }
+
+    public static float[] normalize(float[] v) {
+        double n = Math.sqrt(dot(v, v));
+        float[] o = new float[v.length];
+        for (int i = 0; i < v.length; i++) o[i] = (float) (v[i] / n);
+        return o;
+    }
+
+    public static float[][] normalizeRows(float[][] rows) {
+        float[][] o = new float[rows.length][];
+        for (int i = 0; i < rows.length; i++) o[i] = normalize(rows[i]);
+        return o;
+    }
+
+    public static int argmax(double[] v) {
+        int b = 0;
+        for (int i = 1; i < v.length; i++) if (v[i] > v[b]) b = i;
+        return b;
+    }
+
+    public static int argmax(float[] v) {
+        int b = 0;
+        for (int i = 1; i < v.length; i++) if (v[i] > v[b]) b = i;
+        return b;
+    }
+
+    /** Softmax of z minus one-hot(y): the gradient of cross-entropy with respect to the logits; returns the loss. */
+    public static double crossEntropyGrad(double[] z, int y, double[] grad) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (double v : z) max = Math.max(max, v);
+        double sum = 0;
+        for (double v : z) sum += Math.exp(v - max);
+        double logSum = Math.log(sum) + max;
+        for (int c = 0; c < z.length; c++) grad[c] = Math.exp(z[c] - logSum) - (c == y ? 1 : 0);
+        return logSum - z[y];
+    }
+
+    public static float[][] copy(float[][] a) {
+        float[][] o = new float[a.length][];
+        for (int i = 0; i < a.length; i++) o[i] = a[i].clone();
+        return o;
+    }
+
+    /** Checks that every value is finite; the one-line error names what. */
+    public static void requireFinite(float[][] a, String what) {
+        for (float[] r : a) {
+            if (r == null) continue;
+            for (float v : r) if (!Float.isFinite(v)) throw new clip4j.ClipException(what + " contains NaN or Inf");
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package clip4j.fewshot;
+
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Tip-Adapter-F (adapters-spec §3): the cache keys become trainable (a copy; the cache itself is never touched),
+ * trained with cross-entropy on logits at the initial α and β, AdamW (lr 1e-3, eps 1e-4, weight decay 0.01), a
+ * per-iteration cosine schedule, batch 256. The epoch is chosen on validation accuracy (⚑, not on test).
+ */
+public final class TipAdapterF {
+    public record Settings(double alpha, double beta, double lr, double eps, double weightDecay, int batch, int epochs, long seed) {
+        public static Settings defaults(long seed) {
+            return new Settings(1.0, 1.0, 1e-3, 1e-4, 0.01, 256, 20, seed);
+        }
+    }
+
+    /** The trained keys of the best epoch (first maximum of validation accuracy) and that epoch (1-based). */
+    public record Trained(float[][] keys, int bestEpoch, double bestValAccuracy) {
+    }
+
+    private TipAdapterF() {
+    }
+
+    /** Loss and key gradient of one batch (the hand-written backward pass; checked by finite differences in tests). */
+    public static double lossAndGrad(TipAdapter tip, float[][] keys, float[][] f, int[] y, double alpha, double beta, double[] grad) {
+        int nk = keys.length, d = keys[0].length, n = tip.numClasses();
+        int[] kl = tip.keyLabels();
+        double loss = 0;
+        double[] e = new double[nk];
+        double[] z = new double[n], dz = new double[n];
+        for (int b = 0; b < f.length; b++) {
+            double[] zs = tip.zeroShotLogits(f[b]);
+            System.arraycopy(zs, 0, z, 0, n);
+            for (int i = 0; i < nk; i++) {
+                e[i] = Math.exp(-beta * (1 - FMath.dot(f[b], keys[i])));
+                z[kl[i]] += alpha * e[i];
+            }
+            loss += FMath.crossEntropyGrad(z, y[b], dz);
+            for (int i = 0; i < nk; i++) {
+                double da = alpha * dz[kl[i]] * beta * e[i] / f.length;
+                if (da == 0) continue;
+                int o = i * d;
+                for (int t = 0; t < d; t++) grad[o + t] += da * f[b][t];
+            }
+        }
+        return loss / f.length;
+    }
+
+    /**
+     * @param epochViews training features per epoch (augmented views of the shots, L2-normalised, in key order); epoch e
+     *                   uses {@code epochViews.get(e % size)}
+     */
+    public static Trained train(TipAdapter tip, List<float[][]> epochViews, int[] labels, float[][] val, int[] valLabels, Settings s,
+                                java.util.function.IntConsumer onEpoch) {
+        float[][] keys = FMath.copy(tip.keys());
+        int nk = keys.length, d = keys[0].length;
+        int n = epochViews.getFirst().length;
+        int itersPerEpoch = (n + s.batch() - 1) / s.batch();
+        float[] flat = new float[nk * d];
+        for (int i = 0; i < nk; i++) System.arraycopy(keys[i], 0, flat, i * d, d);
+        AdamW opt = new AdamW(new float[][]{flat}, s.lr(), s.eps(), s.weightDecay(), (long) itersPerEpoch * s.epochs());
+        Random rnd = new Random(s.seed());
+        double bestAcc = -1;
+        float[][] best = null;
+        int bestEpoch = 0;
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        for (int ep = 1; ep <= s.epochs(); ep++) {
+            float[][] views = epochViews.get((ep - 1) % epochViews.size());
+            shuffle(order, rnd);
+            for (int it = 0; it < itersPerEpoch; it++) {
+                int from = it * s.batch(), to = Math.min(n, from + s.batch());
+                float[][] fb = new float[to - from][];
+                int[] yb = new int[to - from];
+                for (int j = from; j < to; j++) {
+                    fb[j - from] = views[order[j]];
+                    yb[j - from] = labels[order[j]];
+                }
+                double[] g = new double[nk * d];
+                lossAndGrad(tip, keys, fb, yb, s.alpha(), s.beta(), g);
+                opt.step(new double[][]{g});
+                for (int i = 0; i < nk; i++) System.arraycopy(flat, i * d, keys[i], 0, d);
+            }
+            double acc = accuracy(tip, keys, val, valLabels, s.alpha(), s.beta());
+            if (acc > bestAcc) {
+                bestAcc = acc;
+                best = FMath.copy(keys);
+                bestEpoch = ep;
+            }
+            if (onEpoch != null) onEpoch.accept(ep);
+        }
+        return new Trained(best, bestEpoch, bestAcc);
+    }
+
+    static double accuracy(TipAdapter tip, float[][] keys, float[][] x, int[] y, double alpha, double beta) {
+        if (x.length == 0) return 0;
+        TipAdapter t = new TipAdapter(tip.classWeights(), keys, tip.keyLabels());
+        int hit = 0;
+        for (int i = 0; i < x.length; i++) if (FMath.argmax(t.logits(x[i], alpha, beta)) == y[i]) hit++;
+        return (double) hit / x.length;
+    }
+
+    static void shuffle(int[] a, Random r) {
+        for (int i = a.length - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+        }
+    }
+}
