@@ -21,6 +21,18 @@ public record Dataset(String name, List<String> classNames, List<ImageItem> item
         return g;
     }
 
+    /** This dataset's items labelled in another class order (matched by name); an unknown class is an error. */
+    public Dataset relabel(List<String> order) {
+        List<ImageItem> out = new ArrayList<>(items.size());
+        for (ImageItem it : items) {
+            String name = classNames.get(it.label());
+            int idx = order.indexOf(name);
+            if (idx < 0) throw new ClipException("class '" + name + "' of " + this.name + " is not among the training classes");
+            out.add(new RelabeledItem(it, idx));
+        }
+        return new Dataset(this.name, order, out);
+    }
+
     public int numClasses() {
         return classNames.size();
     }

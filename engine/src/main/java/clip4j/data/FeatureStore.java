@@ -87,6 +87,7 @@ public final class FeatureStore {
         int failed = 0;
         long t0 = System.nanoTime();
         int done = 0;
+        long lastReport = 0;
         for (int s = 0; s < missing.size(); s += ClipModel.IMAGE_BATCH) {
             List<Integer> chunk = missing.subList(s, Math.min(missing.size(), s + ClipModel.IMAGE_BATCH));
             List<float[]> px = new ArrayList<>();
@@ -110,8 +111,10 @@ public final class FeatureStore {
                 write(file(items.get(ok.get(j)), view), f[j]);
             }
             done += chunk.size();
-            if (missing.size() >= 16) {
-                double sec = (System.nanoTime() - t0) / 1e9;
+            long now = System.nanoTime();
+            if (missing.size() >= 16 && (now - lastReport > 2_000_000_000L || done == missing.size())) {
+                lastReport = now;
+                double sec = (now - t0) / 1e9;
                 Log.progress(String.format("encoding %s: %d/%d images, %.1f img/s", what, done, missing.size(), done / Math.max(sec, 1e-9)));
             }
         }

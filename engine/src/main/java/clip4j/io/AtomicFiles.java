@@ -24,6 +24,7 @@ public final class AtomicFiles {
             Files.createDirectories(dir);
             tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
             body.write(tmp);
+            setReadable(tmp);
             Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             tmp = null;
         } catch (IOException e) {
@@ -36,6 +37,15 @@ public final class AtomicFiles {
                     // best effort: the original error is what the user needs to see
                 }
             }
+        }
+    }
+
+    /** createTempFile makes owner-only files; outputs get the usual rw-r--r--. */
+    private static void setReadable(Path p) throws IOException {
+        try {
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: keep the defaults
         }
     }
 

@@ -1,0 +1,155 @@
+package clip4j.cli;
+
+import clip4j.ClipException;
+import clip4j.backend.Backend;
+import clip4j.convert.MetaCheckpoints;
+import clip4j.data.Dataset;
+import clip4j.data.FeatureStore;
+import clip4j.fewshot.FewShotExperiment;
+import clip4j.fewshot.Method;
+import clip4j.fewshot.Methods;
+import clip4j.fewshot.TipSearch;
+import clip4j.model.ClipModel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "fewshot", description = "Few-shot evaluation over shots x seeds: zero-shot, Tip-Adapter, Tip-Adapter-F, CLIP-Adapter, Meta-Adapter.")
+final class FewShotCommand implements Callable<Integer> {
+    @Mixin
+    ModelOptions opts;
+
+    @Option(names = "--train", required = true, description = "ImageFolder directory or fashion-mnist")
+    String train;
+
+    @Option(names = "--test", required = true, description = "ImageFolder directory or fashion-mnist")
+    String test;
+
+    @Option(names = "--val", description = "validation ImageFolder (default: min(K,4) per class from the train pool, disjoint from the shots)")
+    String val;
+
+    @Option(names = "--classnames", description = "class names file for ImageFolder datasets (one per line, folder order)")
+    Path classNames;
+
+    @Option(names = "--method", split = ",", defaultValue = "zero-shot,tip", description = "zero-shot, tip, tip-f, clip-adapter, meta (comma-separated)")
+    List<String> methods;
+
+    @Option(names = "--shots", split = ",", defaultValue = "1,2,4,8,16")
+    int[] shots;
+
+    @Option(names = "--seeds", split = ",", defaultValue = "1,2,3")
+    long[] seeds;
+
+    @Option(names = "--template", description = "a single template, {} = class name")
+    String template;
+
+    @Option(names = "--templates", description = "file with one template per line")
+    Path templates;
+
+    @Option(names = "--alpha", description = "Tip-Adapter alpha (with --beta) instead of the search")
+    Double alpha;
+
+    @Option(names = "--beta")
+    Double beta;
+
+    @Option(names = "--search", description = "search alpha/beta on validation (the default when --alpha/--beta are absent)")
+    boolean search;
+
+    @Option(names = "--search-scale", split = ",", defaultValue = "12,10", description = "S_beta,S_alpha of the 200x20 grid")
+    double[] searchScale;
+
+    @Option(names = "--augment-epochs", defaultValue = "10", description = "augmentation passes averaged into the cache (0 = plain preprocessing)")
+    int augmentEpochs;
+
+    @Option(names = "--tip-f-epochs", defaultValue = "20")
+    int tipFEpochs;
+
+    @Option(names = "--clip-adapter-epochs", defaultValue = "200")
+    int clipAdapterEpochs;
+
+    @Option(names = "--clip-adapter-ratio", defaultValue = "0.2")
+    double clipAdapterRatio;
+
+    @Option(names = "--meta-epochs", defaultValue = "5")
+    int metaEpochs;
+
+    @Option(names = "--meta-checkpoint", description = "trained Meta-Adapter (torch.save state dict or safetensors); applied online")
+    Path metaCheckpoint;
+
+    @Option(names = "--test-per-class", defaultValue = "0", description = "use at most N test images per class (0 = all)")
+    int testPerClass;
+
+    @Option(names = "--cache", description = "feature store directory (default ~/.cache/clip4j/features)")
+    Path cache;
+
+    @Option(names = "--strict", description = "unreadable images are errors instead of skipped")
+    boolean strict;
+
+    @Option(names = "--predictions", description = "write JSON lines {image, label, pred, logits} per test image and run")
+    Path predictions;
+
+    @Option(names = "--report", description = "write results.json and report.html into this directory")
+    Path report;
+
+    @Override
+    public Integer call() throws IOException {
+        if ((alpha == null) != (beta == null)) throw new ClipException("--alpha and --beta go together");
+        if (alpha != null && search) throw new ClipException("--alpha/--beta and --search exclude each other");
+        if (augmentEpochs < 0) throw new ClipException("--augment-epochs must be 0 or more");
+        List<Method> ms = methods.stream().map(Method::parse).toList();
+        List<String> tpl = templates(template, templates);
+        try (Backend be = opts.backend(); ClipModel model = opts.load(be)) {
+            Dataset tr = DatasetArg.load(train, "train", classNames);
+            Dataset te = DatasetArg.limited(DatasetArg.load(test, "test", classNames), testPerClass).relabel(tr.classNames());
+            Dataset va = val == null ? null : DatasetArg.load(val, "train", classNames).relabel(tr.classNames());
+            Path store = cache != null ? cache : Path.of(System.getProperty("user.home"), ".cache", "clip4j", "features");
+            Methods.Options o = new Methods.Options(alpha, beta, true, TipSearch.Grid.of(searchScale[0], searchScale[1], 200, 20),
+                    tipFEpochs, clipAdapterEpochs, clipAdapterRatio, metaEpochs,
+                    metaCheckpoint == null ? null : MetaCheckpoints.load(metaCheckpoint));
+            FewShotExperiment.Outcome out = FewShotExperiment.run(model, new FeatureStore(store, model, strict), tr, te, va,
+                    new FewShotExperiment.Config(ms, shots, seeds, tpl, augmentEpochs, o));
+            Output.line(ResultsTable.render(out.runs(), ms, shots, seeds.length));
+            if (predictions != null) Reports.writePredictions(predictions, out);
+            if (report != null) Reports.write(report, out, ms, shots, seeds, settings(model, tpl));
+        }
+        return 0;
+    }
+
+    static List<String> templates(String one, Path file) throws IOException {
+        if (one != null && file != null) throw new ClipException("--template and --templates exclude each other");
+        if (file != null) {
+            if (!Files.isRegularFile(file)) throw new ClipException("templates file not found: " + file);
+            List<String> t = Files.readAllLines(file).stream().map(String::strip).filter(l -> !l.isEmpty()).toList();
+            if (t.isEmpty()) throw new ClipException(file + " has no templates");
+            return t;
+        }
+        return List.of(one != null ? one : "a photo of a {}.");
+    }
+
+    private java.util.Map<String, Object> settings(ClipModel model, List<String> tpl) {
+        java.util.Map<String, Object> s = new java.util.LinkedHashMap<>();
+        s.put("model", opts.model.toString());
+        s.put("architecture", model.config().architecture());
+        s.put("train", train);
+        s.put("test", test);
+        s.put("val", val == null ? "min(K,4) per class from the train pool" : val);
+        s.put("methods", methods);
+        s.put("shots", Arrays.stream(shots).boxed().toList());
+        s.put("seeds", Arrays.stream(seeds).boxed().toList());
+        s.put("templates", tpl);
+        s.put("augment_epochs", augmentEpochs);
+        s.put("alpha_beta", alpha == null ? "searched on validation, grid 200x20 up to " + Arrays.toString(searchScale) : alpha + "," + beta);
+        s.put("tip_f_epochs", tipFEpochs);
+        s.put("clip_adapter", "epochs " + clipAdapterEpochs + ", ratio " + clipAdapterRatio);
+        s.put("meta", metaCheckpoint == null ? "trained here, " + metaEpochs + " epochs" : "checkpoint " + metaCheckpoint);
+        s.put("test_per_class", testPerClass);
+        return s;
+    }
+}

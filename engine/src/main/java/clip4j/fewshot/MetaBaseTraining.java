@@ -1,0 +1,76 @@
+package clip4j.fewshot;
+
+import clip4j.ClipException;
+import clip4j.data.Dataset;
+import clip4j.data.FeatureStore;
+import clip4j.data.FewShotSampler;
+import clip4j.data.ImageItem;
+import clip4j.model.ClipModel;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * meta-train (adapters-spec §5.3, clean variant): a K-shot support draw over all classes builds the cache; query
+ * images of the base classes, disjoint from the support, are classified among all classes (novel ones as negatives,
+ * supports present); the epoch is chosen on a disjoint base-class validation set.
+ */
+public final class MetaBaseTraining {
+    private MetaBaseTraining() {
+    }
+
+    public static MetaAdapter train(ClipModel model, FeatureStore store, Dataset d, List<String> baseClasses, List<String> templates,
+                                    int shots, long seed, int epochs, int augmentEpochs) {
+        if (baseClasses.isEmpty()) throw new ClipException("--base-classes is empty");
+        float[][] w = ZeroShotClassifier.build(model, d.classNames(), templates).weights();
+        FewShotSampler.Split support = FewShotSampler.sample(d, shots, seed, 0);
+        Set<ImageItem> used = new HashSet<>(support.shots());
+        List<ImageItem> rest = new ArrayList<>();
+        for (ImageItem it : d.items()) if (!used.contains(it) && baseClasses.contains(d.classNames().get(it.label()))) rest.add(it);
+        Dataset pool = new Dataset(d.name(), d.classNames(), rest);
+        List<Integer> baseIdx = baseClasses.stream().map(c -> d.classNames().indexOf(c)).toList();
+        List<ImageItem> queries = new ArrayList<>(), val = new ArrayList<>();
+        List<List<ImageItem>> groups = pool.byClass();
+        java.util.Random rnd = new java.util.Random(seed + 1);
+        for (int c : baseIdx) {
+            List<ImageItem> g = new ArrayList<>(groups.get(c));
+            if (g.size() < 2) throw new ClipException("base class '" + d.classNames().get(c) + "' has too few images beyond its support shots");
+            java.util.Collections.shuffle(g, rnd);
+            int q = Math.min(shots, g.size() - 1);
+            queries.addAll(g.subList(0, q));
+            val.addAll(g.subList(q, Math.min(g.size(), q + Math.min(shots, 4))));
+        }
+        int passes = Math.max(1, augmentEpochs);
+        float[][] keys = new float[support.shots().size()][];
+        float[][] sum = new float[keys.length][];
+        for (int p = 0; p < passes; p++) {
+            FeatureStore.View v = augmentEpochs == 0 ? FeatureStore.View.PLAIN : FeatureStore.View.augmented(seed, p);
+            float[][] f = store.features(support.shots(), v, "support cache pass " + (p + 1)).features();
+            for (int i = 0; i < f.length; i++) {
+                if (f[i] == null) throw new ClipException("unreadable support image " + support.shots().get(i).id());
+                if (sum[i] == null) sum[i] = new float[f[i].length];
+                for (int t = 0; t < f[i].length; t++) sum[i][t] += f[i][t] / passes;
+            }
+        }
+        for (int i = 0; i < keys.length; i++) keys[i] = FMath.normalize(sum[i]);
+        int[] keyLabels = support.shots().stream().mapToInt(ImageItem::label).toArray();
+        List<float[][]> qViews = new ArrayList<>();
+        int[] qLabels = queries.stream().mapToInt(ImageItem::label).toArray();
+        for (int p = 0; p < passes; p++) {
+            FeatureStore.View v = augmentEpochs == 0 ? FeatureStore.View.PLAIN : FeatureStore.View.augmented(seed + 1, p);
+            float[][] f = store.features(queries, v, "base-class queries pass " + (p + 1)).features();
+            for (int i = 0; i < f.length; i++) {
+                if (f[i] == null) throw new ClipException("unreadable query image " + queries.get(i).id());
+                f[i] = FMath.normalize(f[i]);
+            }
+            qViews.add(f);
+        }
+        float[][] vf = store.features(val, FeatureStore.View.PLAIN, "base-class validation").features();
+        for (int i = 0; i < vf.length; i++) vf[i] = FMath.normalize(vf[i]);
+        int[] vl = val.stream().mapToInt(ImageItem::label).toArray();
+        FewShotData data = new FewShotData(w, keys, keyLabels, shots, qViews, qViews, vf, vl, new float[0][], new int[0]);
+        return MetaTraining.train(data, qViews, qLabels, vf, vl, epochs, seed, null);
+    }
+}
