@@ -19,3 +19,8 @@ if ! command -v mvn >/dev/null 2>&1; then
   echo "clip4j: installing Maven from Debian" >&2
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq maven) >&2 || { echo "clip4j: error: Maven is missing and could not be installed" >&2; exit 1; }
 fi
+if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] && command -v apt-get >/dev/null 2>&1; then
+  echo "clip4j: installing Debian's dataset-fashion-mnist (few-shot demo and tests)" >&2
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist) >&2 \
+    || echo "clip4j: warning: dataset-fashion-mnist could not be installed; the demo falls back to generated shapes" >&2
+fi

@@ -14,6 +14,7 @@ final class DatasetArg {
 
     static Dataset load(String arg, String split, Path classNames) {
         if (arg.equals("fashion-mnist")) return FashionMnist.load(FashionMnist.DEFAULT_DIR, split);
+        if (arg.equals("shapes")) return clip4j.data.SyntheticShapes.generate(split, split.equals("train") ? 60 : 40, split.equals("train") ? 1 : 2);
         return ImageFolder.load(Path.of(arg), classNames);
     }
 
@@ -21,5 +22,14 @@ final class DatasetArg {
     static Dataset limited(Dataset d, int perClass) {
         if (perClass <= 0) return d;
         return new Dataset(d.name(), d.classNames(), FewShotSampler.limitPerClass(d, perClass, 0));
+    }
+
+    /** Only the items of the named classes (class order unchanged); an unknown name is an error. */
+    static Dataset onlyClasses(Dataset d, java.util.List<String> names) {
+        java.util.List<String> wanted = names.stream().map(String::strip).toList();
+        for (String n : wanted) {
+            if (!d.classNames().contains(n)) throw new clip4j.ClipException("--eval-classes: unknown class '" + n + "'");
+        }
+        return new Dataset(d.name(), d.classNames(), d.items().stream().filter(it -> wanted.contains(d.classNames().get(it.label()))).toList());
     }
 }

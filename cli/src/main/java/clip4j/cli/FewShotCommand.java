@@ -83,6 +83,9 @@ final class FewShotCommand implements Callable<Integer> {
     @Option(names = "--meta-checkpoint", description = "trained Meta-Adapter (torch.save state dict or safetensors); applied online")
     Path metaCheckpoint;
 
+    @Option(names = "--eval-classes", split = ",", description = "test only images of these classes (e.g. the novel ones), still classified among all classes")
+    List<String> evalClasses;
+
     @Option(names = "--test-per-class", defaultValue = "0", description = "use at most N test images per class (0 = all)")
     int testPerClass;
 
@@ -108,6 +111,7 @@ final class FewShotCommand implements Callable<Integer> {
         try (Backend be = opts.backend(); ClipModel model = opts.load(be)) {
             Dataset tr = DatasetArg.load(train, "train", classNames);
             Dataset te = DatasetArg.limited(DatasetArg.load(test, "test", classNames), testPerClass).relabel(tr.classNames());
+            if (evalClasses != null) te = DatasetArg.onlyClasses(te, evalClasses);
             Dataset va = val == null ? null : DatasetArg.load(val, "train", classNames).relabel(tr.classNames());
             Path store = cache != null ? cache : Path.of(System.getProperty("user.home"), ".cache", "clip4j", "features");
             Methods.Options o = new Methods.Options(alpha, beta, true, TipSearch.Grid.of(searchScale[0], searchScale[1], 200, 20),

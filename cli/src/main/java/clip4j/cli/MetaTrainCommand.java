@@ -14,7 +14,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -29,8 +28,8 @@ final class MetaTrainCommand implements Callable<Integer> {
     @Option(names = "--classnames", description = "class names file for an ImageFolder dataset")
     Path classNames;
 
-    @Option(names = "--base-classes", required = true, split = ",", description = "the classes to train on")
-    List<String> baseClasses;
+    @Option(names = "--base-classes", required = true, description = "comma-separated classes, or halves (first half), or zero-shot (the 70% zero-shot classifies best)")
+    String baseClasses;
 
     @Option(names = "--output", required = true, description = "checkpoint (.pt = torch.save layout, .safetensors)")
     Path output;
@@ -63,14 +62,18 @@ final class MetaTrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         try (Backend be = opts.backend(); ClipModel model = opts.load(be)) {
             Dataset tr = DatasetArg.load(train, "train", classNames);
-            List<String> base = baseClasses.stream().map(String::strip).toList();
+            Path store = cache != null ? cache : Path.of(System.getProperty("user.home"), ".cache", "clip4j", "features");
+            FeatureStore fs = new FeatureStore(store, model, strict);
+            List<String> tpl = FewShotCommand.templates(template, templates);
+            List<String> base = MetaBaseTraining.baseClasses(baseClasses, model, fs, tr, tpl);
             for (String b : base) if (!tr.classNames().contains(b)) throw new ClipException("base class '" + b + "' is not in " + train
                     + " (classes: " + String.join(", ", tr.classNames()) + ")");
-            Path store = cache != null ? cache : Path.of(System.getProperty("user.home"), ".cache", "clip4j", "features");
-            MetaAdapter m = MetaBaseTraining.train(model, new FeatureStore(store, model, strict), tr, base,
-                    FewShotCommand.templates(template, templates), shots, seed, epochs, augmentEpochs);
+            List<String> novel = tr.classNames().stream().filter(c -> !base.contains(c)).toList();
+            Log.info("base classes: " + String.join(", ", base) + "; novel: " + String.join(", ", novel));
+            MetaAdapter m = MetaBaseTraining.train(model, fs, tr, base, tpl, shots, seed, epochs, augmentEpochs);
             MetaCheckpoints.save(m, output);
-            Log.info("wrote " + output + " (Meta-Adapter, dim " + m.dim() + ", base classes " + Arrays.toString(base.toArray()) + ")");
+            Log.info("wrote " + output + " (Meta-Adapter, dim " + m.dim() + ")");
+            Output.line("novel classes: " + String.join(",", novel));
         }
         return 0;
     }

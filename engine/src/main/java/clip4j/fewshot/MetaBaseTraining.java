@@ -73,4 +73,33 @@ public final class MetaBaseTraining {
         FewShotData data = new FewShotData(w, keys, keyLabels, shots, qViews, qViews, vf, vl, new float[0][], new int[0]);
         return MetaTraining.train(data, qViews, qLabels, vf, vl, epochs, seed, null);
     }
+
+    /**
+     * The base classes of a base-to-novel split: "halves" = the first half of the class order (CoCoOp), "zero-shot" =
+     * the 70% of classes zero-shot CLIP classifies best on up to 16 training images per class (the paper's split:
+     * novel classes are the hard ones), or an explicit list.
+     */
+    public static List<String> baseClasses(String spec, ClipModel model, FeatureStore store, Dataset d, List<String> templates) {
+        List<String> names = d.classNames();
+        if (spec.equals("halves")) return names.subList(0, (names.size() + 1) / 2);
+        if (!spec.equals("zero-shot")) return java.util.Arrays.stream(spec.split(",")).map(String::strip).filter(x -> !x.isEmpty()).toList();
+        float[][] w = ZeroShotClassifier.build(model, names, templates).weights();
+        List<ImageItem> probe = FewShotSampler.limitPerClass(d, 16, 12345);
+        float[][] f = store.features(probe, FeatureStore.View.PLAIN, "zero-shot split probe").features();
+        int[] hit = new int[names.size()], tot = new int[names.size()];
+        TipAdapter zs = new TipAdapter(w, new float[0][], new int[0]);
+        for (int i = 0; i < f.length; i++) {
+            if (f[i] == null) continue;
+            int y = probe.get(i).label();
+            tot[y]++;
+            if (FMath.argmax(zs.zeroShotLogits(FMath.normalize(f[i]))) == y) hit[y]++;
+        }
+        Integer[] order = new Integer[names.size()];
+        for (int c = 0; c < order.length; c++) order[c] = c;
+        java.util.Arrays.sort(order, (a, b) -> Double.compare((double) hit[b] / Math.max(1, tot[b]), (double) hit[a] / Math.max(1, tot[a])));
+        int nBase = (int) Math.round(0.7 * names.size());
+        List<String> base = new ArrayList<>();
+        for (int c = 0; c < nBase; c++) base.add(names.get(order[c]));
+        return base;
+    }
 }

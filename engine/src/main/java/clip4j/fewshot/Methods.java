@@ -23,7 +23,7 @@ public final class Methods {
 
     public static RunResult run(Backend be, Method m, FewShotData d, Options o, int shots, long seed) {
         Map<String, Object> chosen = new LinkedHashMap<>();
-        double[][] logits = switch (m) {
+        float[][] logits = switch (m) {
             case ZERO_SHOT -> {
                 TipAdapter zs = new TipAdapter(d.classWeights(), new float[0][], new int[0]);
                 yield map(d.test(), zs::zeroShotLogits);
@@ -31,7 +31,7 @@ public final class Methods {
             case TIP -> {
                 TipAdapter tip = new TipAdapter(d.classWeights(), d.keys(), d.keyLabels());
                 double[] ab = alphaBeta(be, tip, d, o, chosen);
-                yield map(d.test(), f -> tip.logits(f, ab[0], ab[1]));
+                yield tip.logitsBatch(be, d.test(), ab[0], ab[1]);
             }
             case TIP_F -> {
                 TipAdapter tip = new TipAdapter(d.classWeights(), d.keys(), d.keyLabels());
@@ -40,7 +40,7 @@ public final class Methods {
                 chosen.put("best_epoch", t.bestEpoch());
                 TipAdapter tuned = new TipAdapter(d.classWeights(), t.keys(), d.keyLabels());
                 double[] ab = alphaBeta(be, tuned, d, o, chosen);
-                yield map(d.test(), f -> tuned.logits(f, ab[0], ab[1]));
+                yield tuned.logitsBatch(be, d.test(), ab[0], ab[1]);
             }
             case CLIP_ADAPTER -> {
                 ClipAdapter a = trainClipAdapter(d, o, seed, chosen);
@@ -58,20 +58,21 @@ public final class Methods {
             }
         };
         int[] pred = new int[logits.length];
-        float[][] fl = new float[logits.length][];
         int hit = 0;
         for (int i = 0; i < logits.length; i++) {
             pred[i] = FMath.argmax(logits[i]);
-            fl[i] = new float[logits[i].length];
-            for (int c = 0; c < fl[i].length; c++) fl[i][c] = (float) logits[i][c];
             if (pred[i] == d.testLabels()[i]) hit++;
         }
-        return new RunResult(m, shots, seed, logits.length == 0 ? 0 : (double) hit / logits.length, chosen, pred, fl);
+        return new RunResult(m, shots, seed, logits.length == 0 ? 0 : (double) hit / logits.length, chosen, pred, logits);
     }
 
-    private static double[][] map(float[][] x, java.util.function.Function<float[], double[]> f) {
-        double[][] o = new double[x.length][];
-        for (int i = 0; i < x.length; i++) o[i] = f.apply(x[i]);
+    private static float[][] map(float[][] x, java.util.function.Function<float[], double[]> f) {
+        float[][] o = new float[x.length][];
+        for (int i = 0; i < x.length; i++) {
+            double[] z = f.apply(x[i]);
+            o[i] = new float[z.length];
+            for (int c = 0; c < z.length; c++) o[i][c] = (float) z[c];
+        }
         return o;
     }
 

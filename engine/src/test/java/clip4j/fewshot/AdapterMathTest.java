@@ -143,7 +143,7 @@ class AdapterMathTest {
         q = FMath.normalizeRows(q);
         TipSearch.Grid grid = TipSearch.Grid.of(8, 4, 20, 10);
         TipSearch.Result brute = TipSearch.bruteForce(tip, q, y, grid);
-        for (var be : new clip4j.backend.Backend[]{new ScalarBackend(), VectorBackend.create(FloatVector.SPECIES_256, 2)}) {
+        for (var be : new clip4j.backend.Backend[]{new ScalarBackend(), VectorBackend.create(FloatVector.SPECIES_PREFERRED, 2)}) {
             TipSearch.Result fast = TipSearch.search(be, tip, q, y, grid);
             assertEquals(brute.accuracy(), fast.accuracy(), 1e-12);
             assertEquals(brute.beta(), fast.beta(), 1e-12);
@@ -170,5 +170,16 @@ class AdapterMathTest {
         assertEquals(0.899, p[0], 1e-6);
         opt.step(new double[][]{{0.5}});
         assertEquals(0.798101, p[0], 1e-6);
+    }
+
+    @Test
+    void badFeaturesAreOneLineErrors() {
+        float[][] w = {{1, 0}, {0, 1}};
+        var e = org.junit.jupiter.api.Assertions.assertThrows(clip4j.ClipException.class,
+                () -> new TipAdapter(w, new float[][]{{1, 0, 0}}, new int[]{0}));
+        assertTrue(e.getMessage().contains("dimension"), e.getMessage());
+        var nan = org.junit.jupiter.api.Assertions.assertThrows(clip4j.ClipException.class,
+                () -> FMath.requireFinite(new float[][]{{1, Float.NaN}}, "cache keys"));
+        assertTrue(nan.getMessage().contains("NaN"), nan.getMessage());
     }
 }

@@ -36,7 +36,7 @@ class ConverterGoldenTest {
             assertEquals(DType.ofFlag(dtype), f.weightDType());
             assertEquals(g.get("activation"), f.config().activation().key);
         }
-        try (VectorBackend be = VectorBackend.create(FloatVector.SPECIES_256, 2); ClipModel m = ClipModel.load(out, be)) {
+        try (VectorBackend be = VectorBackend.create(FloatVector.SPECIES_PREFERRED, 2); ClipModel m = ClipModel.load(out, be)) {
             List<Map<String, Object>> images = (List<Map<String, Object>>) g.get("images");
             double worst = 0;
             for (Map<String, Object> im : images) {
