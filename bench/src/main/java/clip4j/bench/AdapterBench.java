@@ -101,6 +101,6 @@ public class AdapterBench {
     @Benchmark
     public double tipFIteration() {
         double[] g = new double[CLASSES * SHOTS * D];
-        return TipAdapterF.lossAndGrad(tip, trainKeys, batch, batchLabels, 1.0, 1.0, g);
+        return TipAdapterF.lossAndGrad(be, tip, trainKeys, batch, batchLabels, 1.0, 1.0, g);
     }
 }

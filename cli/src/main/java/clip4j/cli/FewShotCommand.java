@@ -114,7 +114,7 @@ final class FewShotCommand implements Callable<Integer> {
             if (evalClasses != null) te = DatasetArg.onlyClasses(te, evalClasses);
             Dataset va = val == null ? null : DatasetArg.load(val, "train", classNames).relabel(tr.classNames());
             Path store = cache != null ? cache : Path.of(System.getProperty("user.home"), ".cache", "clip4j", "features");
-            Methods.Options o = new Methods.Options(alpha, beta, true, TipSearch.Grid.of(searchScale[0], searchScale[1], 200, 20),
+            Methods.Options o = new Methods.Options(alpha, beta, TipSearch.Grid.of(searchScale[0], searchScale[1], 200, 20),
                     tipFEpochs, clipAdapterEpochs, clipAdapterRatio, metaEpochs,
                     metaCheckpoint == null ? null : MetaCheckpoints.load(metaCheckpoint));
             FewShotExperiment.Outcome out = FewShotExperiment.run(model, new FeatureStore(store, model, strict), tr, te, va,

@@ -114,6 +114,6 @@ public final class FewShotExperiment {
             val = v.features;
             valLabels = v.labels;
         }
-        return new FewShotData(w, keys, labels, split.shotsPerClass(), views, rawViews, val, valLabels, test.features, test.labels);
+        return new FewShotData(w, keys, labels, views, rawViews, val, valLabels, test.features, test.labels);
     }
 }

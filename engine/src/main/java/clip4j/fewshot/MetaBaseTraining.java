@@ -70,7 +70,7 @@ public final class MetaBaseTraining {
         float[][] vf = store.features(val, FeatureStore.View.PLAIN, "base-class validation").features();
         for (int i = 0; i < vf.length; i++) vf[i] = FMath.normalize(vf[i]);
         int[] vl = val.stream().mapToInt(ImageItem::label).toArray();
-        FewShotData data = new FewShotData(w, keys, keyLabels, shots, qViews, qViews, vf, vl, new float[0][], new int[0]);
+        FewShotData data = new FewShotData(w, keys, keyLabels, qViews, qViews, vf, vl, new float[0][], new int[0]);
         return MetaTraining.train(data, qViews, qLabels, vf, vl, epochs, seed, null);
     }
 

@@ -11,10 +11,10 @@ import java.util.Random;
 /** Runs one method on one run's features and evaluates the test set once (adapters-spec §10, clean protocol ⚑). */
 public final class Methods {
     /** Knobs of the fewshot command. */
-    public record Options(Double alpha, Double beta, boolean search, TipSearch.Grid grid, int tipFEpochs,
+    public record Options(Double alpha, Double beta, TipSearch.Grid grid, int tipFEpochs,
                           int clipAdapterEpochs, double clipAdapterRatio, int metaEpochs, MetaAdapter metaCheckpoint) {
         public static Options defaults() {
-            return new Options(null, null, true, TipSearch.Grid.of(12, 10, 200, 20), 20, 200, 0.2, 5, null);
+            return new Options(null, null, TipSearch.Grid.of(12, 10, 200, 20), 20, 200, 0.2, 5, null);
         }
     }
 
@@ -36,7 +36,7 @@ public final class Methods {
             case TIP_F -> {
                 TipAdapter tip = new TipAdapter(d.classWeights(), d.keys(), d.keyLabels());
                 TipAdapterF.Settings s = new TipAdapterF.Settings(1.0, 1.0, 1e-3, 1e-4, 0.01, 256, o.tipFEpochs(), seed);
-                TipAdapterF.Trained t = TipAdapterF.train(tip, d.views(), d.keyLabels(), d.val(), d.valLabels(), s, null);
+                TipAdapterF.Trained t = TipAdapterF.train(be, tip, d.views(), d.keyLabels(), d.val(), d.valLabels(), s);
                 chosen.put("best_epoch", t.bestEpoch());
                 TipAdapter tuned = new TipAdapter(d.classWeights(), t.keys(), d.keyLabels());
                 double[] ab = alphaBeta(be, tuned, d, o, chosen);
@@ -82,7 +82,7 @@ public final class Methods {
         if (o.alpha() != null) {
             alpha = o.alpha();
             beta = o.beta();
-        } else if (o.search() && d.val().length > 0) {
+        } else if (d.val().length > 0) {
             TipSearch.Result r = TipSearch.search(be, tip, d.val(), d.valLabels(), o.grid());
             alpha = r.alpha();
             beta = r.beta();

@@ -1,5 +1,7 @@
 package clip4j.fewshot;
 
+import clip4j.backend.Backend;
+
 import java.util.List;
 import java.util.Random;
 
@@ -48,11 +50,46 @@ public final class TipAdapterF {
     }
 
     /**
+     * The same loss and gradient with both big products on the backend: the affinity F·Kᵀ [B, NK] forward and
+     * dK = dAᵀ·F [NK, D] backward. {@link #lossAndGrad} is its reference twin.
+     */
+    public static double lossAndGrad(Backend be, TipAdapter tip, float[][] keys, float[][] f, int[] y, double alpha, double beta,
+                                     double[] grad) {
+        int nk = keys.length, d = keys[0].length, n = tip.numClasses(), b = f.length;
+        int[] kl = tip.keyLabels();
+        float[] x = new float[b * d];
+        for (int i = 0; i < b; i++) System.arraycopy(f[i], 0, x, i * d, d);
+        float[] aff = new float[b * nk];
+        be.linear(x, b, d, TipSearch.asTensor(keys), null, aff);
+        float[] zsFlat = new float[b * n];
+        be.linear(x, b, d, TipSearch.asTensor(tip.classWeights()), null, zsFlat);
+        double loss = 0;
+        double[] z = new double[n], dz = new double[n];
+        float[] daT = new float[nk * b];
+        for (int r = 0; r < b; r++) {
+            for (int c = 0; c < n; c++) z[c] = TipAdapter.CLIP_SCALE * zsFlat[r * n + c];
+            int o = r * nk;
+            for (int i = 0; i < nk; i++) {
+                double e = Math.exp(-beta * (1 - aff[o + i]));
+                aff[o + i] = (float) e;
+                z[kl[i]] += alpha * e;
+            }
+            loss += FMath.crossEntropyGrad(z, y[r], dz);
+            for (int i = 0; i < nk; i++) daT[i * b + r] = (float) (alpha * dz[kl[i]] * beta * aff[o + i] / b);
+        }
+        float[][] fT = new float[d][b];
+        for (int r = 0; r < b; r++) for (int t = 0; t < d; t++) fT[t][r] = f[r][t];
+        float[] dk = new float[nk * d];
+        be.linear(daT, nk, b, TipSearch.asTensor(fT), null, dk);
+        for (int i = 0; i < dk.length; i++) grad[i] += dk[i];
+        return loss / b;
+    }
+
+    /**
      * @param epochViews training features per epoch (augmented views of the shots, L2-normalised, in key order); epoch e
      *                   uses {@code epochViews.get(e % size)}
      */
-    public static Trained train(TipAdapter tip, List<float[][]> epochViews, int[] labels, float[][] val, int[] valLabels, Settings s,
-                                java.util.function.IntConsumer onEpoch) {
+    public static Trained train(Backend be, TipAdapter tip, List<float[][]> epochViews, int[] labels, float[][] val, int[] valLabels, Settings s) {
         float[][] keys = FMath.copy(tip.keys());
         int nk = keys.length, d = keys[0].length;
         int n = epochViews.getFirst().length;
@@ -78,7 +115,7 @@ public final class TipAdapterF {
                     yb[j - from] = labels[order[j]];
                 }
                 double[] g = new double[nk * d];
-                lossAndGrad(tip, keys, fb, yb, s.alpha(), s.beta(), g);
+                lossAndGrad(be, tip, keys, fb, yb, s.alpha(), s.beta(), g);
                 opt.step(new double[][]{g});
                 for (int i = 0; i < nk; i++) System.arraycopy(flat, i * d, keys[i], 0, d);
             }
@@ -88,7 +125,6 @@ public final class TipAdapterF {
                 best = FMath.copy(keys);
                 bestEpoch = ep;
             }
-            if (onEpoch != null) onEpoch.accept(ep);
         }
         return new Trained(best, bestEpoch, bestAcc);
     }

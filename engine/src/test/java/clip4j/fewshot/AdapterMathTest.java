@@ -82,6 +82,12 @@ class AdapterMathTest {
             for (int i = 0; i < n * k; i++) System.arraycopy(flat, i * d, train[i], 0, d);
             return TipAdapterF.lossAndGrad(tip, train, f, y, 1.5, 2.0, new double[n * k * d]);
         }, flat, g, "Tip-Adapter-F keys");
+        double[] gb = new double[n * k * d];
+        try (VectorBackend be = VectorBackend.create(FloatVector.SPECIES_PREFERRED, 2)) {
+            double lb = TipAdapterF.lossAndGrad(be, tip, train, f, y, 1.5, 2.0, gb);
+            assertEquals(TipAdapterF.lossAndGrad(tip, train, f, y, 1.5, 2.0, new double[n * k * d]), lb, 1e-4);
+        }
+        for (int i = 0; i < g.length; i++) assertEquals(g[i], gb[i], 1e-5 + 1e-3 * Math.abs(g[i]), "batched twin at " + i);
     }
 
     @Test
