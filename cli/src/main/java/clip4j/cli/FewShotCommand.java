@@ -113,7 +113,7 @@ final class FewShotCommand implements Callable<Integer> {
             Dataset te = DatasetArg.limited(DatasetArg.load(test, "test", classNames), testPerClass).relabel(tr.classNames());
             if (evalClasses != null) te = DatasetArg.onlyClasses(te, evalClasses);
             Dataset va = val == null ? null : DatasetArg.load(val, "train", classNames).relabel(tr.classNames());
-            Path store = cache != null ? cache : Path.of(System.getProperty("user.home"), ".cache", "clip4j", "features");
+            Path store = FeatureStore.directory(cache);
             Methods.Options o = new Methods.Options(alpha, beta, TipSearch.Grid.of(searchScale[0], searchScale[1], 200, 20),
                     tipFEpochs, clipAdapterEpochs, clipAdapterRatio, metaEpochs,
                     metaCheckpoint == null ? null : MetaCheckpoints.load(metaCheckpoint));

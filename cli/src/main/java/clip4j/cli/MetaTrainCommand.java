@@ -62,7 +62,7 @@ final class MetaTrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         try (Backend be = opts.backend(); ClipModel model = opts.load(be)) {
             Dataset tr = DatasetArg.load(train, "train", classNames);
-            Path store = cache != null ? cache : Path.of(System.getProperty("user.home"), ".cache", "clip4j", "features");
+            Path store = FeatureStore.directory(cache);
             FeatureStore fs = new FeatureStore(store, model, strict);
             List<String> tpl = FewShotCommand.templates(template, templates);
             List<String> base = MetaBaseTraining.baseClasses(baseClasses, model, fs, tr, tpl);

@@ -58,6 +58,11 @@ public final class FeatureStore {
         this.augmenter = new Augmenter(model.preprocessor());
     }
 
+    /** ~/.cache/clip4j/features, unless a directory is given. */
+    public static Path directory(Path given) {
+        return given != null ? given : Path.of(System.getProperty("user.home"), ".cache", "clip4j", "features");
+    }
+
     static String fileHash(Path p) {
         var md = Hashing.sha256();
         try (InputStream in = Files.newInputStream(p)) {
@@ -121,6 +126,34 @@ public final class FeatureStore {
         if (missing.size() >= 16) Log.progressDone();
         if (failed > 0) Log.warn(failed + " unreadable image(s) skipped in " + what + " (use --strict to stop instead)");
         return new Result(out, failed);
+    }
+
+    /**
+     * L2-normalised prompt embeddings, stored under the model hash and the prompt text. Besides saving work, re-runs
+     * then use bit-identical class weights (the Vector API kernels may round differently before and after JIT
+     * compilation).
+     */
+    public float[][] textEmbeddings(List<String> prompts) {
+        int e = model.config().embedDim();
+        float[][] out = new float[prompts.size()][];
+        List<Integer> missing = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+            out[i] = read(textFile(prompts.get(i)), e);
+            if (out[i] == null) missing.add(i);
+        }
+        if (!missing.isEmpty()) {
+            float[][] f = model.encodeTexts(missing.stream().map(prompts::get).toList());
+            for (int j = 0; j < f.length; j++) {
+                out[missing.get(j)] = f[j];
+                write(textFile(prompts.get(missing.get(j))), f[j]);
+            }
+        }
+        return out;
+    }
+
+    private Path textFile(String prompt) {
+        String key = Hashing.sha256(prefix + "text|" + prompt);
+        return dir.resolve(key.substring(0, 2)).resolve(key + ".f32");
     }
 
     private static float[] read(Path f, int e) {

@@ -27,14 +27,14 @@ public final class AdamW {
 
     /** The learning rate the next step uses: lr·(1 + cos(π·t/T))/2. */
     public double currentLr() {
-        return lr * 0.5 * (1 + Math.cos(Math.PI * Math.min(step, totalSteps) / totalSteps));
+        return lr * 0.5 * (1 + StrictMath.cos(Math.PI * Math.min(step, totalSteps) / totalSteps));
     }
 
     /** One update with gradients shaped like the parameters. */
     public void step(double[][] grads) {
         double a = currentLr();
         step++;
-        double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
+        double bc1 = 1 - StrictMath.pow(beta1, step), bc2 = 1 - StrictMath.pow(beta2, step);
         for (int p = 0; p < params.length; p++) {
             float[] w = params[p];
             double[] g = grads[p], mp = m[p], vp = v[p];

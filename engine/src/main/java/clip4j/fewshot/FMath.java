@@ -1,6 +1,10 @@
 package clip4j.fewshot;
 
-/** Small dense helpers for the adapters (rows of float[], accumulation in double). */
+/**
+ * Small dense helpers for the adapters (rows of float[], accumulation in double). The fewshot package uses StrictMath
+ * for exp, log, pow and cos: Math may differ by an ulp between interpreted and JIT-compiled code, which made training
+ * runs differ from one process to the next.
+ */
 public final class FMath {
     private FMath() {
     }
@@ -41,9 +45,9 @@ public final class FMath {
         double max = Double.NEGATIVE_INFINITY;
         for (double v : z) max = Math.max(max, v);
         double sum = 0;
-        for (double v : z) sum += Math.exp(v - max);
-        double logSum = Math.log(sum) + max;
-        for (int c = 0; c < z.length; c++) grad[c] = Math.exp(z[c] - logSum) - (c == y ? 1 : 0);
+        for (double v : z) sum += StrictMath.exp(v - max);
+        double logSum = StrictMath.log(sum) + max;
+        for (int c = 0; c < z.length; c++) grad[c] = StrictMath.exp(z[c] - logSum) - (c == y ? 1 : 0);
         return logSum - z[y];
     }
 

@@ -31,7 +31,8 @@ public final class FewShotExperiment {
     public static Outcome run(ClipModel model, FeatureStore store, Dataset train, Dataset test, Dataset val, Config cfg) {
         for (int k : cfg.shots()) if (k < 1) throw new ClipException("shots must be at least 1, not " + k);
         Log.info("class weights from " + cfg.templates().size() + " template(s) x " + train.numClasses() + " classes");
-        float[][] w = ZeroShotClassifier.build(model, train.classNames(), cfg.templates()).weights();
+        float[][] w = ZeroShotClassifier.build(store::textEmbeddings, model.config().embedDim(), model.logitScaleFactor(),
+                train.classNames(), cfg.templates()).weights();
         Kept t = keep(store.features(test.items(), FeatureStore.View.PLAIN, "test set"), test.items(), "test");
         Kept fixedVal = val == null ? null : keep(store.features(val.items(), FeatureStore.View.PLAIN, "validation set"), val.items(), "validation");
         List<RunResult> runs = new ArrayList<>();

@@ -83,7 +83,7 @@ public final class MetaAdapter {
         }
         double sum = 0;
         for (int j = 0; j <= k; j++) {
-            att[j] = Math.exp(att[j] - max);
+            att[j] = StrictMath.exp(att[j] - max);
             sum += att[j];
         }
         double[] fHat = new double[d];
@@ -93,7 +93,7 @@ public final class MetaAdapter {
         }
         double pre = alphaBias[0];
         for (int t = 0; t < d; t++) pre += (double) alphaWeight[t] * w[t];
-        double gate = 1 / (1 + Math.exp(-pre));
+        double gate = 1 / (1 + StrictMath.exp(-pre));
         double[] u = new double[d];
         double nn = 0;
         for (int t = 0; t < d; t++) {

@@ -24,7 +24,8 @@ public final class MetaBaseTraining {
     public static MetaAdapter train(ClipModel model, FeatureStore store, Dataset d, List<String> baseClasses, List<String> templates,
                                     int shots, long seed, int epochs, int augmentEpochs) {
         if (baseClasses.isEmpty()) throw new ClipException("--base-classes is empty");
-        float[][] w = ZeroShotClassifier.build(model, d.classNames(), templates).weights();
+        float[][] w = ZeroShotClassifier.build(store::textEmbeddings, model.config().embedDim(), model.logitScaleFactor(), d.classNames(),
+                templates).weights();
         FewShotSampler.Split support = FewShotSampler.sample(d, shots, seed, 0);
         Set<ImageItem> used = new HashSet<>(support.shots());
         List<ImageItem> rest = new ArrayList<>();
@@ -83,7 +84,8 @@ public final class MetaBaseTraining {
         List<String> names = d.classNames();
         if (spec.equals("halves")) return names.subList(0, (names.size() + 1) / 2);
         if (!spec.equals("zero-shot")) return java.util.Arrays.stream(spec.split(",")).map(String::strip).filter(x -> !x.isEmpty()).toList();
-        float[][] w = ZeroShotClassifier.build(model, names, templates).weights();
+        float[][] w = ZeroShotClassifier.build(store::textEmbeddings, model.config().embedDim(), model.logitScaleFactor(), names, templates)
+                .weights();
         List<ImageItem> probe = FewShotSampler.limitPerClass(d, 16, 12345);
         float[][] f = store.features(probe, FeatureStore.View.PLAIN, "zero-shot split probe").features();
         int[] hit = new int[names.size()], tot = new int[names.size()];

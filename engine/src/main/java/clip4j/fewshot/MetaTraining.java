@@ -31,33 +31,23 @@ public final class MetaTraining {
      */
     public static MetaAdapter train(FewShotData d, List<float[][]> queries, int[] queryLabels, float[][] val, int[] valLabels,
                                     int epochs, long seed, Map<String, Object> chosen) {
-        int dim = d.classWeights()[0].length, n = queryLabels.length, batch = 64, iters = (n + batch - 1) / batch;
+        int dim = d.classWeights()[0].length, n = queryLabels.length, batch = 64, iters = MiniBatches.iterations(n, batch);
         MetaAdapter m = new MetaAdapter(dim, seed);
         float[][][] sup = supports(d.keys(), d.keyLabels(), d.classWeights().length);
         float[][] params = m.parameters();
         AdamW opt = new AdamW(params, 1e-4, 1e-4, 0.01, (long) iters * epochs);
         Random rnd = new Random(seed);
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) order[i] = i;
+        int[] order = MiniBatches.identity(n);
         double best = -1;
         float[][] bestParams = FMath.copy(params);
         int bestEpoch = 0;
         for (int ep = 1; ep <= epochs; ep++) {
-            float[][] qs = queries.get((ep - 1) % queries.size());
-            TipAdapterF.shuffle(order, rnd);
-            for (int it = 0; it < iters; it++) {
-                int from = it * batch, to = Math.min(n, from + batch);
-                float[][] fb = new float[to - from][];
-                int[] yb = new int[to - from];
-                for (int j = from; j < to; j++) {
-                    fb[j - from] = qs[order[j]];
-                    yb[j - from] = queryLabels[order[j]];
-                }
+            MiniBatches.epoch(queries.get((ep - 1) % queries.size()), queryLabels, order, batch, rnd, (fb, yb) -> {
                 double[][] g = new double[params.length][];
                 for (int p = 0; p < params.length; p++) g[p] = new double[params[p].length];
                 m.lossAndGrad(d.classWeights(), sup, fb, yb, g);
                 opt.step(g);
-            }
+            });
             float[][] refined = m.refine(d.classWeights(), sup);
             TipAdapter zs = new TipAdapter(refined, new float[0][], new int[0]);
             double acc = Methods.accuracy(val, valLabels, zs::zeroShotLogits);

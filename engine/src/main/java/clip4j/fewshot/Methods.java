@@ -97,30 +97,20 @@ public final class Methods {
     static ClipAdapter trainClipAdapter(FewShotData d, Options o, long seed, Map<String, Object> chosen) {
         int dim = d.classWeights()[0].length;
         ClipAdapter a = new ClipAdapter(dim, o.clipAdapterRatio(), seed);
-        int n = d.keyLabels().length, batch = 32, iters = (n + batch - 1) / batch;
+        int n = d.keyLabels().length, batch = 32, iters = MiniBatches.iterations(n, batch);
         float[][] params = a.parameters();
         AdamW opt = new AdamW(params, 1e-3, 1e-8, 0.01, (long) iters * o.clipAdapterEpochs());
         Random rnd = new Random(seed);
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) order[i] = i;
+        int[] order = MiniBatches.identity(n);
         double best = -1;
         float[][] bestParams = null;
         int bestEpoch = 0;
         for (int ep = 1; ep <= o.clipAdapterEpochs(); ep++) {
-            float[][] views = d.rawViews().get((ep - 1) % d.rawViews().size());
-            TipAdapterF.shuffle(order, rnd);
-            for (int it = 0; it < iters; it++) {
-                int from = it * batch, to = Math.min(n, from + batch);
-                float[][] fb = new float[to - from][];
-                int[] yb = new int[to - from];
-                for (int j = from; j < to; j++) {
-                    fb[j - from] = views[order[j]];
-                    yb[j - from] = d.keyLabels()[order[j]];
-                }
+            MiniBatches.epoch(d.rawViews().get((ep - 1) % d.rawViews().size()), d.keyLabels(), order, batch, rnd, (fb, yb) -> {
                 double[][] g = {new double[params[0].length], new double[params[1].length]};
                 a.lossAndGrad(fb, yb, d.classWeights(), g);
                 opt.step(g);
-            }
+            });
             double acc = accuracy(d.val(), d.valLabels(), f -> a.logits(f, d.classWeights()));
             if (acc > best) {
                 best = acc;

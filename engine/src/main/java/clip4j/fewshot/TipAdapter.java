@@ -52,7 +52,7 @@ public final class TipAdapter {
     /** exp(−β(1 − f·k))·L: the cache term before α. */
     public double[] cacheLogits(float[] f, double beta) {
         double[] z = new double[classWeights.length];
-        for (int i = 0; i < keys.length; i++) z[keyLabels[i]] += Math.exp(-beta * (1 - FMath.dot(f, keys[i])));
+        for (int i = 0; i < keys.length; i++) z[keyLabels[i]] += StrictMath.exp(-beta * (1 - FMath.dot(f, keys[i])));
         return z;
     }
 
@@ -72,7 +72,7 @@ public final class TipAdapter {
         for (int i = 0; i < q; i++) {
             double[] c = new double[n];
             int o = i * nk;
-            for (int k = 0; k < nk; k++) c[keyLabels[k]] += Math.exp(-beta * (1 - aff[o + k]));
+            for (int k = 0; k < nk; k++) c[keyLabels[k]] += StrictMath.exp(-beta * (1 - aff[o + k]));
             for (int k = 0; k < n; k++) out[i][k] = (float) (CLIP_SCALE * zs[i * n + k] + alpha * c[k]);
         }
         return out;

@@ -35,7 +35,7 @@ public final class TipAdapterF {
             double[] zs = tip.zeroShotLogits(f[b]);
             System.arraycopy(zs, 0, z, 0, n);
             for (int i = 0; i < nk; i++) {
-                e[i] = Math.exp(-beta * (1 - FMath.dot(f[b], keys[i])));
+                e[i] = StrictMath.exp(-beta * (1 - FMath.dot(f[b], keys[i])));
                 z[kl[i]] += alpha * e[i];
             }
             loss += FMath.crossEntropyGrad(z, y[b], dz);
@@ -70,7 +70,7 @@ public final class TipAdapterF {
             for (int c = 0; c < n; c++) z[c] = TipAdapter.CLIP_SCALE * zsFlat[r * n + c];
             int o = r * nk;
             for (int i = 0; i < nk; i++) {
-                double e = Math.exp(-beta * (1 - aff[o + i]));
+                double e = StrictMath.exp(-beta * (1 - aff[o + i]));
                 aff[o + i] = (float) e;
                 z[kl[i]] += alpha * e;
             }
@@ -93,7 +93,7 @@ public final class TipAdapterF {
         float[][] keys = FMath.copy(tip.keys());
         int nk = keys.length, d = keys[0].length;
         int n = epochViews.getFirst().length;
-        int itersPerEpoch = (n + s.batch() - 1) / s.batch();
+        int itersPerEpoch = MiniBatches.iterations(n, s.batch());
         float[] flat = new float[nk * d];
         for (int i = 0; i < nk; i++) System.arraycopy(keys[i], 0, flat, i * d, d);
         AdamW opt = new AdamW(new float[][]{flat}, s.lr(), s.eps(), s.weightDecay(), (long) itersPerEpoch * s.epochs());
@@ -101,24 +101,14 @@ public final class TipAdapterF {
         double bestAcc = -1;
         float[][] best = null;
         int bestEpoch = 0;
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) order[i] = i;
+        int[] order = MiniBatches.identity(n);
         for (int ep = 1; ep <= s.epochs(); ep++) {
-            float[][] views = epochViews.get((ep - 1) % epochViews.size());
-            shuffle(order, rnd);
-            for (int it = 0; it < itersPerEpoch; it++) {
-                int from = it * s.batch(), to = Math.min(n, from + s.batch());
-                float[][] fb = new float[to - from][];
-                int[] yb = new int[to - from];
-                for (int j = from; j < to; j++) {
-                    fb[j - from] = views[order[j]];
-                    yb[j - from] = labels[order[j]];
-                }
+            MiniBatches.epoch(epochViews.get((ep - 1) % epochViews.size()), labels, order, s.batch(), rnd, (fb, yb) -> {
                 double[] g = new double[nk * d];
                 lossAndGrad(be, tip, keys, fb, yb, s.alpha(), s.beta(), g);
                 opt.step(new double[][]{g});
                 for (int i = 0; i < nk; i++) System.arraycopy(flat, i * d, keys[i], 0, d);
-            }
+            });
             double acc = accuracy(tip, keys, val, valLabels, s.alpha(), s.beta());
             if (acc > bestAcc) {
                 bestAcc = acc;
@@ -135,14 +125,5 @@ public final class TipAdapterF {
         int hit = 0;
         for (int i = 0; i < x.length; i++) if (FMath.argmax(t.logits(x[i], alpha, beta)) == y[i]) hit++;
         return (double) hit / x.length;
-    }
-
-    static void shuffle(int[] a, Random r) {
-        for (int i = a.length - 1; i > 0; i--) {
-            int j = r.nextInt(i + 1);
-            int t = a[i];
-            a[i] = a[j];
-            a[j] = t;
-        }
     }
 }

@@ -64,7 +64,7 @@ public final class TipSearch {
                     double[] c = cache[i];
                     java.util.Arrays.fill(c, 0);
                     int o = i * nk;
-                    for (int k = 0; k < nk; k++) c[keyLabels[k]] += Math.exp(-beta * (1 - aff[o + k]));
+                    for (int k = 0; k < nk; k++) c[keyLabels[k]] += StrictMath.exp(-beta * (1 - aff[o + k]));
                 }
                 for (int ai = 0; ai < na; ai++) {
                     double alpha = grid.alphas()[ai];

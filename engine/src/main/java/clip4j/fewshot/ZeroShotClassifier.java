@@ -23,6 +23,12 @@ public final class ZeroShotClassifier {
     }
 
     public static ZeroShotClassifier build(ClipModel model, List<String> labels, List<String> templates) {
+        return build(model::encodeTexts, model.config().embedDim(), model.logitScaleFactor(), labels, templates);
+    }
+
+    /** With another source of L2-normalised prompt embeddings (e.g. the feature store's cache). */
+    public static ZeroShotClassifier build(java.util.function.Function<List<String>, float[][]> encoder, int d, float scale,
+                                           List<String> labels, List<String> templates) {
         if (labels.isEmpty()) throw new ClipException("the label list is empty");
         if (templates.isEmpty()) throw new ClipException("the template list is empty");
         for (String t : templates) {
@@ -33,8 +39,7 @@ public final class ZeroShotClassifier {
             if (label.isBlank()) throw new ClipException("empty label in the label list");
             for (String t : templates) prompts.add(t.replace("{}", label));
         }
-        float[][] emb = model.encodeTexts(prompts);
-        int d = model.config().embedDim();
+        float[][] emb = encoder.apply(prompts);
         float[][] w = new float[labels.size()][];
         for (int c = 0; c < labels.size(); c++) {
             float[] mean = new float[d];
@@ -45,7 +50,7 @@ public final class ZeroShotClassifier {
             for (int i = 0; i < d; i++) mean[i] /= templates.size();
             w[c] = ClipModel.normalize(mean);
         }
-        return new ZeroShotClassifier(labels, w, model.logitScaleFactor());
+        return new ZeroShotClassifier(labels, w, scale);
     }
 
     public List<String> labels() {
@@ -72,9 +77,9 @@ public final class ZeroShotClassifier {
         double max = Double.NEGATIVE_INFINITY;
         for (float l : logits) max = Math.max(max, l);
         double sum = 0;
-        for (float l : logits) sum += Math.exp(l - max);
+        for (float l : logits) sum += StrictMath.exp(l - max);
         float[] p = new float[logits.length];
-        for (int i = 0; i < p.length; i++) p[i] = (float) (Math.exp(logits[i] - max) / sum);
+        for (int i = 0; i < p.length; i++) p[i] = (float) (StrictMath.exp(logits[i] - max) / sum);
         return p;
     }
 }
