@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "clip4j", mixinStandardHelpOptions = true, version = "clip4j 0.1.0",
         description = "Pure-Java CLIP inference.",
         subcommands = {ConvertCommand.class, EmbedImageCommand.class, EmbedTextCommand.class, ClassifyCommand.class,
-                InitRandomCommand.class, DemoCommand.class, FewShotCommand.class, MetaTrainCommand.class})
+                InitRandomCommand.class, DemoCommand.class, FewShotCommand.class, MetaTrainCommand.class, BenchCommand.class})
 public final class Main {
     public static void main(String[] args) {
         System.exit(run(args));

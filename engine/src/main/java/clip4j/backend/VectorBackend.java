@@ -100,11 +100,12 @@ public abstract sealed class VectorBackend implements Backend permits VectorBack
         return "cpu (Vector API " + species().vectorBitSize() + "-bit, " + pool.threads() + " threads)";
     }
 
-    /** Two per-thread rows of at least n floats. */
-    private float[][] rows(int n) {
+    /** At least {@code count} per-thread rows of at least n floats, kept between calls. */
+    private float[][] rows(int count, int n) {
         float[][] s = scratch.get();
-        if (s == null || s[0].length < n) {
-            s = new float[][]{new float[n], new float[n]};
+        if (s == null || s.length < count || s[0].length < n) {
+            int c = Math.max(count, s == null ? 0 : s.length), len = Math.max(n, s == null ? 0 : s[0].length);
+            s = new float[c][len];
             scratch.set(s);
         }
         return s;
@@ -112,19 +113,37 @@ public abstract sealed class VectorBackend implements Backend permits VectorBack
 
     // ---- linear: y = x·Wᵀ + b, two weight rows against four input rows at a time -------------------------
 
+    /** Bytes of the L2 share each operand block aims for (Zen 4 has 1 MB of L2 per core). */
+    private static final int BLOCK_BYTES = 256 << 10;
+
+    /**
+     * Cache-blocked: each task decodes a chunk of weight rows once into its scratch, then sweeps the input in row blocks
+     * so that both the weight chunk and the input block stay in L2.
+     */
     @Override
     public void linear(float[] x, int m, int k, Tensor w, float[] bias, float[] out) {
         ScalarBackend.checkLinear(x, m, k, w, bias, out);
         int n = Math.toIntExact(w.shape()[0]);
         int pairs = (n + 1) / 2;
-        pool.parallelFor(pairs, (lo, hi) -> {
-            float[][] r = rows(k);
-            for (int p = lo; p < hi; p++) {
-                int j = 2 * p;
-                boolean two = j + 1 < n;
-                decodeRow(w, j, k, r[0]);
-                decodeRow(w, two ? j + 1 : j, k, r[1]);
-                linearPair(x, m, k, r[0], r[1], out, n, j, two, bias);
+        int pairChunk = Math.max(1, BLOCK_BYTES / (8 * k));
+        int rowBlock = Math.max(4, (BLOCK_BYTES / (4 * k)) & ~3);
+        int chunks = (pairs + pairChunk - 1) / pairChunk;
+        pool.parallelFor(chunks, (lo, hi) -> {
+            float[][] r = rows(2 * pairChunk, k);
+            for (int c = lo; c < hi; c++) {
+                int p0 = c * pairChunk, p1 = Math.min(pairs, p0 + pairChunk);
+                for (int p = p0; p < p1; p++) {
+                    int j = 2 * p;
+                    decodeRow(w, j, k, r[2 * (p - p0)]);
+                    decodeRow(w, j + 1 < n ? j + 1 : j, k, r[2 * (p - p0) + 1]);
+                }
+                for (int i0 = 0; i0 < m; i0 += rowBlock) {
+                    int i1 = Math.min(m, i0 + rowBlock);
+                    for (int p = p0; p < p1; p++) {
+                        int j = 2 * p;
+                        linearPair(x, i0, i1, k, r[2 * (p - p0)], r[2 * (p - p0) + 1], out, n, j, j + 1 < n, bias);
+                    }
+                }
             }
         });
     }
@@ -146,12 +165,12 @@ public abstract sealed class VectorBackend implements Backend permits VectorBack
         }
     }
 
-    private void linearPair(float[] x, int m, int k, float[] w0, float[] w1, float[] out, int n, int j,
+    private void linearPair(float[] x, int i0, int m, int k, float[] w0, float[] w1, float[] out, int n, int j,
                             boolean two, float[] bias) {
         final VectorSpecies<Float> species = species();
         float b0 = bias == null ? 0f : bias[j];
         float b1 = bias == null || !two ? 0f : bias[j + 1];
-        int i = 0;
+        int i = i0;
         for (; i + 4 <= m; i += 4) {
             FloatVector a00 = FloatVector.zero(species), a01 = a00, a10 = a00, a11 = a00;
             FloatVector a20 = a00, a21 = a00, a30 = a00, a31 = a00;
@@ -262,7 +281,7 @@ public abstract sealed class VectorBackend implements Backend permits VectorBack
         float scale = (float) (1.0 / Math.sqrt(hd));
         int stride = 3 * width;
         pool.parallelFor(batch * heads, (lo, hi) -> {
-            float[] p = rows(seq)[0];
+            float[] p = rows(1, seq)[0];
             for (int task = lo; task < hi; task++) {
                 int base = (task / heads) * seq;
                 int h = task % heads;

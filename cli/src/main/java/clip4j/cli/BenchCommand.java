@@ -1,0 +1,94 @@
+package clip4j.cli;
+
+import clip4j.backend.Backend;
+import clip4j.model.ClipModel;
+import clip4j.util.Log;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.Callable;
+
+/** Whole-encoder throughput from the command line (JMH in bench/ is the rigorous harness). Last line: the rate. */
+@Command(name = "bench", description = "Encoder throughput: bench image | bench text.", subcommands = {BenchCommand.Image.class, BenchCommand.Text.class})
+final class BenchCommand {
+    private BenchCommand() {
+    }
+
+    /** Runs op repeatedly for about {@code seconds} after one warm-up second; returns the median seconds per call. */
+    static double measure(Runnable op, double seconds) {
+        long warmEnd = System.nanoTime() + 1_000_000_000L;
+        do op.run(); while (System.nanoTime() < warmEnd);
+        List<Double> t = new ArrayList<>();
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        do {
+            long s = System.nanoTime();
+            op.run();
+            t.add((System.nanoTime() - s) / 1e9);
+        } while (System.nanoTime() < end || t.size() < 3);
+        Collections.sort(t);
+        return t.get(t.size() / 2);
+    }
+
+    @Command(name = "image", description = "Image encoder throughput on random preprocessed images; last line: images_per_s X")
+    static final class Image implements Callable<Integer> {
+        @Mixin
+        ModelOptions opts;
+
+        @Option(names = "--batch", defaultValue = "8")
+        int batch;
+
+        @Option(names = "--seconds", defaultValue = "10")
+        double seconds;
+
+        @Override
+        public Integer call() {
+            try (Backend be = opts.backend(); ClipModel m = opts.load(be)) {
+                int r = m.config().imageSize();
+                Random rnd = new Random(1);
+                List<float[]> px = new ArrayList<>();
+                for (int i = 0; i < batch; i++) {
+                    float[] p = new float[3 * r * r];
+                    for (int j = 0; j < p.length; j++) p[j] = (float) rnd.nextGaussian();
+                    px.add(p);
+                }
+                double sec = measure(() -> m.imageFeatures(px), seconds);
+                Log.info(String.format(Locale.ROOT, "batch %d: median %.1f ms per batch, %.1f ms per image", batch, sec * 1e3, sec * 1e3 / batch));
+                Output.line(String.format(Locale.ROOT, "images_per_s %.2f", batch / sec));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "text", description = "Text encoder throughput for one prompt; last line: prompts_per_s X")
+    static final class Text implements Callable<Integer> {
+        @Mixin
+        ModelOptions opts;
+
+        @Option(names = "--text", defaultValue = "a photo of a cat.")
+        String text;
+
+        @Option(names = "--batch", defaultValue = "1", description = "copies of the prompt encoded together")
+        int batch;
+
+        @Option(names = "--seconds", defaultValue = "10")
+        double seconds;
+
+        @Override
+        public Integer call() {
+            try (Backend be = opts.backend(); ClipModel m = opts.load(be)) {
+                int[][] ids = new int[batch][];
+                for (int i = 0; i < batch; i++) ids[i] = m.tokenize(text);
+                double sec = measure(() -> m.textFeatures(ids), seconds);
+                Log.info(String.format(Locale.ROOT, "\"%s\" x %d: median %.2f ms per call", text, batch, sec * 1e3));
+                Output.line(String.format(Locale.ROOT, "prompts_per_s %.2f", batch / sec));
+            }
+            return 0;
+        }
+    }
+}
