@@ -34,7 +34,9 @@ class KernelTwinTest {
     }
 
     static Stream<Arguments> linearCases() {
-        int[][] shapes = {{31, 17, 23}, {1, 1, 1}, {5, 3, 2}, {50, 768, 2304}, {50, 3072, 768}, {7, 512, 512}, {4, 3072, 33}};
+        // m < 96: the dot-product kernel; m >= 96: the packed GEMM (partial panels, K blocks, row tails)
+        int[][] shapes = {{31, 17, 23}, {1, 1, 1}, {5, 3, 2}, {50, 768, 2304}, {50, 3072, 768}, {7, 512, 512}, {4, 3072, 33},
+                {131, 17, 23}, {97, 300, 65}, {120, 768, 768}, {100, 3072, 40}};
         Stream.Builder<Arguments> b = Stream.builder();
         for (VectorSpecies<Float> s : new VectorSpecies[]{FloatVector.SPECIES_128, FloatVector.SPECIES_256, FloatVector.SPECIES_512}) {
             for (int[] sh : shapes) {
