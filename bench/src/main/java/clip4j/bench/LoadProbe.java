@@ -3,6 +3,7 @@ package clip4j.bench;
 import clip4j.backend.Backend;
 import clip4j.backend.Backends;
 import clip4j.model.ClipModel;
+import clip4j.util.Timing;
 
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -49,14 +50,8 @@ public final class LoadProbe {
             }
             System.out.printf(Locale.ROOT, "image: first %.0f ms, median warm %.0f ms, %.0f ms/image at batch 8; "
                             + "prompt \"a photo of a cat.\": first %.1f ms, median warm %.1f ms; RSS now %.1f MB%n",
-                    img.getFirst(), median(img.subList(2, img.size())), batch8, txt.getFirst(), median(txt.subList(5, txt.size())), rssMb());
+                    img.getFirst(), Timing.median(img.subList(2, img.size())), batch8, txt.getFirst(), Timing.median(txt.subList(5, txt.size())), rssMb());
         }
-    }
-
-    private static double median(List<Double> v) {
-        List<Double> s = new ArrayList<>(v);
-        s.sort(null);
-        return s.get(s.size() / 2);
     }
 
     private static double rssMb() throws Exception {

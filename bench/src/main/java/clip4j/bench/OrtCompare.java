@@ -2,17 +2,16 @@ package clip4j.bench;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import clip4j.backend.Backend;
 import clip4j.backend.Backends;
 import clip4j.model.ClipModel;
+import clip4j.util.Timing;
 
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -25,29 +24,6 @@ import java.util.Random;
  * Usage: OrtCompare ONNX_DIR CLIP4J_MODEL [threads] [rounds] [seconds-per-measure]
  */
 public final class OrtCompare {
-    interface Op {
-        void run() throws Exception;
-    }
-
-    static double median(List<Double> v) {
-        List<Double> s = new ArrayList<>(v);
-        Collections.sort(s);
-        return s.get(s.size() / 2);
-    }
-
-    /** Median seconds per call over about {@code seconds}, after a short warm-up. */
-    static double measure(Op op, double seconds) throws Exception {
-        for (int i = 0; i < 2; i++) op.run();
-        List<Double> t = new ArrayList<>();
-        long end = System.nanoTime() + (long) (seconds * 1e9);
-        do {
-            long s = System.nanoTime();
-            op.run();
-            t.add((System.nanoTime() - s) / 1e9);
-        } while (System.nanoTime() < end || t.size() < 3);
-        return median(t);
-    }
-
     static float[] normalize(float[] v) {
         double s = 0;
         for (float x : v) s += (double) x * x;
@@ -119,18 +95,18 @@ public final class OrtCompare {
             System.out.printf(Locale.ROOT, "start-up: ONNX Runtime sessions %.2f s (image) + %.2f s (text); clip4j model load %.2f s%n",
                     imageSession, textSession, clipLoad);
 
-            Map<String, Op[]> work = new LinkedHashMap<>();
-            work.put("image batch 1 (ms/image)", new Op[]{() -> close(image.run(Map.of("pixels", img1))), () -> m.imageFeatures(one)});
-            work.put("image batch 8 (ms/image)", new Op[]{() -> close(image.run(Map.of("pixels", img8))), () -> m.imageFeatures(px)});
-            work.put("text batch 1 (ms/prompt)", new Op[]{() -> close(text.run(Map.of("ids", txt1))), () -> m.textFeatures(c1)});
-            work.put("text batch 16 (ms/prompt)", new Op[]{() -> close(text.run(Map.of("ids", txt16))), () -> m.textFeatures(c16)});
+            Map<String, Timing.Op[]> work = new LinkedHashMap<>();
+            work.put("image batch 1 (ms/image)", new Timing.Op[]{() -> close(image.run(Map.of("pixels", img1))), () -> m.imageFeatures(one)});
+            work.put("image batch 8 (ms/image)", new Timing.Op[]{() -> close(image.run(Map.of("pixels", img8))), () -> m.imageFeatures(px)});
+            work.put("text batch 1 (ms/prompt)", new Timing.Op[]{() -> close(text.run(Map.of("ids", txt1))), () -> m.textFeatures(c1)});
+            work.put("text batch 16 (ms/prompt)", new Timing.Op[]{() -> close(text.run(Map.of("ids", txt16))), () -> m.textFeatures(c16)});
             int[] per = {1, 8, 1, 16};
             Map<String, List<double[]>> results = new LinkedHashMap<>();
             for (int round = 1; round <= rounds; round++) {
                 int w = 0;
-                for (Map.Entry<String, Op[]> e : work.entrySet()) {
-                    double ort = measure(e.getValue()[0], seconds) / per[w] * 1e3;
-                    double c4j = measure(e.getValue()[1], seconds) / per[w] * 1e3;
+                for (Map.Entry<String, Timing.Op[]> e : work.entrySet()) {
+                    double ort = Timing.measure(e.getValue()[0], 0.5, seconds) / per[w] * 1e3;
+                    double c4j = Timing.measure(e.getValue()[1], 0.5, seconds) / per[w] * 1e3;
                     results.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(new double[]{ort, c4j});
                     System.out.printf(Locale.ROOT, "round %d  %-26s ORT %8.2f  clip4j %8.2f  ratio %.2fx%n", round, e.getKey(), ort, c4j, ort / c4j);
                     w++;
@@ -144,7 +120,7 @@ public final class OrtCompare {
                     c.add(v[1]);
                     q.add(v[0] / v[1]);
                 }
-                System.out.printf(Locale.ROOT, "  %-26s ORT %8.2f  clip4j %8.2f  ratio %.2fx%n", e.getKey(), median(o), median(c), median(q));
+                System.out.printf(Locale.ROOT, "  %-26s ORT %8.2f  clip4j %8.2f  ratio %.2fx%n", e.getKey(), Timing.median(o), Timing.median(c), Timing.median(q));
             }
         }
     }

@@ -3,12 +3,12 @@ package clip4j.cli;
 import clip4j.backend.Backend;
 import clip4j.model.ClipModel;
 import clip4j.util.Log;
+import clip4j.util.Timing;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
@@ -18,21 +18,6 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", description = "Encoder throughput: bench image | bench text.", subcommands = {BenchCommand.Image.class, BenchCommand.Text.class})
 final class BenchCommand {
     private BenchCommand() {
-    }
-
-    /** Runs op repeatedly for about {@code seconds} after one warm-up second; returns the median seconds per call. */
-    static double measure(Runnable op, double seconds) {
-        long warmEnd = System.nanoTime() + 1_000_000_000L;
-        do op.run(); while (System.nanoTime() < warmEnd);
-        List<Double> t = new ArrayList<>();
-        long end = System.nanoTime() + (long) (seconds * 1e9);
-        do {
-            long s = System.nanoTime();
-            op.run();
-            t.add((System.nanoTime() - s) / 1e9);
-        } while (System.nanoTime() < end || t.size() < 3);
-        Collections.sort(t);
-        return t.get(t.size() / 2);
     }
 
     @Command(name = "image", description = "Image encoder throughput on random preprocessed images; last line: images_per_s X")
@@ -47,7 +32,7 @@ final class BenchCommand {
         double seconds;
 
         @Override
-        public Integer call() {
+        public Integer call() throws Exception {
             try (Backend be = opts.backend(); ClipModel m = opts.load(be)) {
                 int r = m.config().imageSize();
                 Random rnd = new Random(1);
@@ -57,7 +42,7 @@ final class BenchCommand {
                     for (int j = 0; j < p.length; j++) p[j] = (float) rnd.nextGaussian();
                     px.add(p);
                 }
-                double sec = measure(() -> m.imageFeatures(px), seconds);
+                double sec = Timing.measure(() -> m.imageFeatures(px), 1, seconds);
                 Log.info(String.format(Locale.ROOT, "batch %d: median %.1f ms per batch, %.1f ms per image", batch, sec * 1e3, sec * 1e3 / batch));
                 Output.line(String.format(Locale.ROOT, "images_per_s %.2f", batch / sec));
             }
@@ -80,11 +65,11 @@ final class BenchCommand {
         double seconds;
 
         @Override
-        public Integer call() {
+        public Integer call() throws Exception {
             try (Backend be = opts.backend(); ClipModel m = opts.load(be)) {
                 int[][] ids = new int[batch][];
                 for (int i = 0; i < batch; i++) ids[i] = m.tokenize(text);
-                double sec = measure(() -> m.textFeatures(ids), seconds);
+                double sec = Timing.measure(() -> m.textFeatures(ids), 1, seconds);
                 Log.info(String.format(Locale.ROOT, "\"%s\" x %d: median %.2f ms per call", text, batch, sec * 1e3));
                 Output.line(String.format(Locale.ROOT, "prompts_per_s %.2f", batch / sec));
             }
