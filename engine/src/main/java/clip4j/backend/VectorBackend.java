@@ -364,8 +364,21 @@ public abstract sealed class VectorBackend implements Backend permits VectorBack
             }
         }
         for (; i < m; i++) {
-            out[i * n + j] = dot(x, i * k, w0, 0, k) + b0;
-            if (two) out[i * n + j + 1] = dot(x, i * k, w1, 0, k) + b1;
+            // one leftover row against both weight rows in one pass
+            FloatVector a0 = FloatVector.zero(species), a1 = a0;
+            int x0 = i * k, t = 0, ub = species.loopBound(k);
+            for (; t < ub; t += species.length()) {
+                FloatVector u = FloatVector.fromArray(species, x, x0 + t);
+                a0 = u.fma(FloatVector.fromArray(species, w0, t), a0);
+                a1 = u.fma(FloatVector.fromArray(species, w1, t), a1);
+            }
+            float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+            for (; t < k; t++) {
+                s0 += x[x0 + t] * w0[t];
+                s1 += x[x0 + t] * w1[t];
+            }
+            out[i * n + j] = s0 + b0;
+            if (two) out[i * n + j + 1] = s1 + b1;
         }
     }
 
