@@ -119,18 +119,63 @@ public abstract sealed class VectorBackend implements Backend permits VectorBack
     /** Bytes of the L2 share each operand block aims for (Zen 4 has 1 MB of L2 per core). */
     private static final int BLOCK_BYTES = 256 << 10;
 
-    /** From this many input rows on, packing the weights pays for itself (measured: ViT-B/32 at batch 1 vs 8). */
+    /** From this many input rows on, packing the weights per call pays for itself (ViT-B/32 at batch 1 vs 8). */
     static final int PACKED_MIN_ROWS = 96;
+    /** With the weights packed once and kept, the packed kernel wins from this many rows (one ViT-B/32 image: 50). */
+    static final int PACKED_ONCE_MIN_ROWS = 32;
 
     /**
-     * Two kernels: few rows (text prompts, one image) use the dot-product kernel, which reads each weight row once with
-     * no packing; many rows (image batches) use the packed outer-product GEMM.
+     * Weight matrices of the mapped model file packed once into panels and kept (about the f32 size of the packed
+     * matrices on the heap); {@code -Dclip4j.packWeights=false} packs per call instead.
+     */
+    private final boolean packOnce = !"false".equals(System.getProperty("clip4j.packWeights"));
+    private final java.util.concurrent.ConcurrentHashMap<SegmentKey, float[]> packed = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Cache key: the weight's segment object itself (a model keeps its tensors for its lifetime), never its address,
+     * which a later mapping may reuse; entries of closed models are dropped when the next weight is packed.
+     */
+    private record SegmentKey(MemorySegment segment) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof SegmentKey other && other.segment == segment;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(segment);
+        }
+    }
+
+    /**
+     * Two kernels: few rows (text prompts) use the dot-product kernel, which reads each weight row once with no
+     * packing; more rows (images) use the packed outer-product GEMM.
      */
     @Override
     public void linear(float[] x, int m, int k, Tensor w, float[] bias, float[] out) {
         ScalarBackend.checkLinear(x, m, k, w, bias, out);
-        if (m >= PACKED_MIN_ROWS) linearPacked(x, m, k, w, bias, out);
+        boolean keep = packOnce && w.data().isNative();
+        if (m >= (keep ? PACKED_ONCE_MIN_ROWS : PACKED_MIN_ROWS)) linearPacked(x, m, k, w, bias, out, keep ? packedOnce(w) : null);
         else linearDot(x, m, k, w, bias, out);
+    }
+
+    /** The whole weight packed K-major per panel of NR columns: panel p at p·K·NR, element (t, c) at t·NR + c. */
+    private float[] packedOnce(Tensor w) {
+        SegmentKey key = new SegmentKey(w.data());
+        float[] hit = packed.get(key);
+        if (hit != null) return hit;
+        packed.keySet().removeIf(e -> !e.segment().scope().isAlive());
+        return packed.computeIfAbsent(key, a -> {
+            int nr = 2 * species().length();
+            int n = Math.toIntExact(w.shape()[0]), k = Math.toIntExact(w.shape()[1]);
+            int panels = (n + nr - 1) / nr;
+            float[] dst = new float[panels * k * nr];
+            pool.parallelFor(panels, (lo, hi) -> {
+                float[] row = new float[k];
+                for (int p = lo; p < hi; p++) packPanel(w, k, n, p * nr, nr, 0, k, row, dst, p * k * nr);
+            });
+            return dst;
+        });
     }
 
     /**
@@ -181,7 +226,7 @@ public abstract sealed class VectorBackend implements Backend permits VectorBack
      * then written (first K block, with bias) or added to the output. No horizontal reductions; each output is summed
      * in k order by one thread, so results do not depend on the thread count.
      */
-    private void linearPacked(float[] x, int m, int k, Tensor w, float[] bias, float[] out) {
+    private void linearPacked(float[] x, int m, int k, Tensor w, float[] bias, float[] out, float[] prepacked) {
         int nr = 2 * species().length();
         int n = Math.toIntExact(w.shape()[0]);
         int panels = (n + nr - 1) / nr;
@@ -192,14 +237,18 @@ public abstract sealed class VectorBackend implements Backend permits VectorBack
                 int p1 = Math.min(hi, p0 + PANELS);
                 for (int pc = 0; pc < k; pc += KC) {
                     int kc = Math.min(KC, k - pc);
-                    for (int p = p0; p < p1; p++) packPanel(w, k, n, p * nr, nr, pc, kc, row, packedB, (p - p0) * KC * nr);
+                    if (prepacked == null) {
+                        for (int p = p0; p < p1; p++) packPanel(w, k, n, p * nr, nr, pc, kc, row, packedB, (p - p0) * KC * nr);
+                    }
+                    float[] b = prepacked == null ? packedB : prepacked;
                     for (int ic = 0; ic < m; ic += MC) {
                         int mc = Math.min(MC, m - ic);
                         packRows(x, k, ic, mc, pc, kc, packedA);
                         for (int p = p0; p < p1; p++) {
                             int j = p * nr, cols = Math.min(nr, n - j);
                             for (int rb = 0; rb < mc; rb += MR) {
-                                microKernel(packedA, rb * kc, packedB, (p - p0) * KC * nr, kc, tile);
+                                int bo = prepacked == null ? (p - p0) * KC * nr : p * k * nr + pc * nr;
+                                microKernel(packedA, rb * kc, b, bo, kc, tile);
                                 int rows = Math.min(MR, mc - rb);
                                 for (int rr = 0; rr < rows; rr++) {
                                     int o = (ic + rb + rr) * n + j, to = rr * nr;
@@ -544,6 +593,7 @@ public abstract sealed class VectorBackend implements Backend permits VectorBack
 
     @Override
     public void close() {
+        packed.clear();
         pool.close();
     }
 }

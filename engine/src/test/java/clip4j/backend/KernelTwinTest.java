@@ -156,4 +156,22 @@ class KernelTwinTest {
             assertClose(ref, got, 1e-6, "softmax " + n + " " + s);
         }
     }
+
+    @ParameterizedTest
+    @MethodSource("species")
+    void linearWithHeapWeightsPacksPerCall(VectorSpecies<Float> s) {
+        // heap-backed weights (the adapters' matrices) are never cached: the per-call packing path
+        for (int[] sh : new int[][]{{131, 17, 23}, {100, 768, 70}}) {
+            int m = sh[0], k = sh[1], n = sh[2];
+            float[] x = random(m * k, 11, 1f);
+            float[] wv = random(n * k, 12, (float) (1 / Math.sqrt(k)));
+            Tensor w = new Tensor("w", DType.F32, new long[]{n, k}, MemorySegment.ofArray(wv));
+            float[] ref = new float[m * n], got = new float[m * n];
+            REF.linear(x, m, k, w, null, ref);
+            try (VectorBackend vb = VectorBackend.create(s, 2)) {
+                vb.linear(x, m, k, w, null, got);
+            }
+            assertClose(ref, got, 2e-6 * Math.sqrt(k), "heap linear " + m + "x" + k + "x" + n + " " + s);
+        }
+    }
 }
