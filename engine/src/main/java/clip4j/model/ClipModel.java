@@ -22,7 +22,7 @@ public final class ClipModel implements AutoCloseable {
     private final Backend backend;
     private final VisionEncoder vision;
     private final TextEncoder text;
-    private final ClipTokenizer tokenizer;
+    private volatile ClipTokenizer tokenizer;
     private final Preprocessor preprocessor;
 
     private ClipModel(ModelFile file, Backend backend) {
@@ -31,8 +31,6 @@ public final class ClipModel implements AutoCloseable {
         ClipConfig c = file.config();
         this.vision = new VisionEncoder(file);
         this.text = new TextEncoder(file);
-        String merges = file.bpeMerges();
-        this.tokenizer = merges == null ? null : ClipTokenizer.fromMerges(merges);
         this.preprocessor = new Preprocessor(c.imageSize(), c.imageMean(), c.imageStd());
     }
 
@@ -62,9 +60,20 @@ public final class ClipModel implements AutoCloseable {
         return preprocessor;
     }
 
+    /** The tokenizer from the file's BPE merges, built on first use (image-only work never pays for it). */
     public ClipTokenizer tokenizer() {
-        if (tokenizer == null) throw new ClipException(file.path() + " carries no BPE merges; reconvert it with --bpe");
-        return tokenizer;
+        ClipTokenizer t = tokenizer;
+        if (t == null) {
+            synchronized (this) {
+                if (tokenizer == null) {
+                    String merges = file.bpeMerges();
+                    if (merges == null) throw new ClipException(file.path() + " carries no BPE merges; reconvert it with --bpe");
+                    tokenizer = ClipTokenizer.fromMerges(merges);
+                }
+                t = tokenizer;
+            }
+        }
+        return t;
     }
 
     /** Raw image features [n][E] of preprocessed [3, R, R] tensors. */
