@@ -24,6 +24,7 @@ public final class ClipModel implements AutoCloseable {
     private final TextEncoder text;
     private volatile ClipTokenizer tokenizer;
     private final Preprocessor preprocessor;
+    private final Scratch batchInput = new Scratch(1);
 
     private ClipModel(ModelFile file, Backend backend) {
         this.file = file;
@@ -83,7 +84,7 @@ public final class ClipModel implements AutoCloseable {
         float[][] out = new float[pixels.size()][];
         for (int s = 0; s < pixels.size(); s += IMAGE_BATCH) {
             int b = Math.min(IMAGE_BATCH, pixels.size() - s);
-            float[] batch = new float[b * per];
+            float[] batch = batchInput.get(0, b * per);
             for (int i = 0; i < b; i++) System.arraycopy(pixels.get(s + i), 0, batch, i * per, per);
             float[] f = vision.forward(backend, batch, b);
             for (int i = 0; i < b; i++) out[s + i] = java.util.Arrays.copyOfRange(f, i * e, (i + 1) * e);

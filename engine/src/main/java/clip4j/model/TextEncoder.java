@@ -16,6 +16,8 @@ public final class TextEncoder {
     private final BlockWeights[] blocks;
     private final float[] lnFinalWeight, lnFinalBias;
     private final Tensor proj;
+    /** x, row, pooled, out, then the block workspace. */
+    private final Scratch scratch = new Scratch(8);
 
     public TextEncoder(ModelFile f) {
         c = f.config();
@@ -35,7 +37,7 @@ public final class TextEncoder {
         return best;
     }
 
-    /** Raw text features [prompts, E] for token-id rows (each at most context_length long). */
+    /** Raw text features [prompts, E] for token-id rows (each at most context_length long), in a reused buffer. */
     public float[] forward(Backend be, int[][] ids) {
         int batch = ids.length;
         int d = c.textWidth();
@@ -53,32 +55,32 @@ public final class TextEncoder {
         }
         // 1. token embedding + positional embedding, positions [0, seq); shorter prompts padded with their own ids
         //    or 0 (rows after a prompt's EOT cannot reach it under the causal mask)
-        float[] x = new float[batch * seq * d];
-        float[] row = new float[d];
+        float[] x = scratch.get(0, batch * seq * d);
+        float[] row = scratch.get(1, d);
         for (int b = 0; b < batch; b++) {
             for (int t = 0; t < seq; t++) {
                 int id = t < ids[b].length ? ids[b][t] : 0;
-                tokenRow(id, row);
+                tokenRow(id, row, d);
                 int xo = (b * seq + t) * d;
                 for (int i = 0; i < d; i++) x[xo + i] = row[i] + positionalEmbedding[t * d + i];
             }
         }
         // 2. transformer with the causal mask
-        ResidualBlock.Workspace ws = new ResidualBlock.Workspace(batch * seq, d);
+        ResidualBlock.Workspace ws = ResidualBlock.Workspace.of(scratch, 4, batch * seq, d);
         for (BlockWeights bw : blocks) {
             ResidualBlock.forward(be, bw, x, batch, seq, d, c.textHeads(), true, c.activation(), c.layerNormEps(), ws);
         }
         // 3-4. ln_final at the EOT row; 5. projection
-        float[] pooled = new float[batch * d];
+        float[] pooled = scratch.get(2, batch * d);
         for (int b = 0; b < batch; b++) System.arraycopy(x, (b * seq + eot[b]) * d, pooled, b * d, d);
         be.layerNorm(pooled, batch, d, lnFinalWeight, lnFinalBias, c.layerNormEps(), pooled);
-        float[] out = new float[batch * c.embedDim()];
+        float[] out = scratch.get(3, batch * c.embedDim());
         be.linear(pooled, batch, d, proj, null, out);
         return out;
     }
 
-    private void tokenRow(int id, float[] dst) {
-        long base = (long) id * dst.length;
-        for (int i = 0; i < dst.length; i++) dst[i] = tokenEmbedding.getFloat(base + i);
+    private void tokenRow(int id, float[] dst, int d) {
+        long base = (long) id * d;
+        for (int i = 0; i < d; i++) dst[i] = tokenEmbedding.getFloat(base + i);
     }
 }

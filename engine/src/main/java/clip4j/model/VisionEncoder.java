@@ -13,6 +13,8 @@ public final class VisionEncoder {
     private final float[] lnPreWeight, lnPreBias, lnPostWeight, lnPostBias;
     private final BlockWeights[] blocks;
     private final Tensor proj;
+    /** patches, emb, x, cls, out, then the block workspace. */
+    private final Scratch scratch = new Scratch(9);
 
     public VisionEncoder(ModelFile f) {
         c = f.config();
@@ -31,14 +33,14 @@ public final class VisionEncoder {
         proj = f.tensor("visual.proj.weight");
     }
 
-    /** Raw (unnormalised) image features [batch, E] for pixels [batch, 3, R, R]. */
+    /** Raw (unnormalised) image features [batch, E] for pixels [batch, 3, R, R], in a buffer reused by this thread's next call. */
     public float[] forward(Backend be, float[] pixels, int batch) {
         int r = c.imageSize(), p = c.patchSize(), g = c.grid(), w = c.visionWidth();
         int n = c.visionTokens();
         int k = 3 * p * p;
-        if (pixels.length != batch * 3 * r * r) throw new IllegalArgumentException("expected " + batch + " images of 3x" + r + "x" + r);
+        if (pixels.length < batch * 3 * r * r) throw new IllegalArgumentException("expected " + batch + " images of 3x" + r + "x" + r);
         // 1. patch embedding as a GEMM: patches [batch·G², 3P²] ordered ch, ky, kx
-        float[] patches = new float[batch * g * g * k];
+        float[] patches = scratch.get(0, batch * g * g * k);
         for (int b = 0; b < batch; b++) {
             for (int gy = 0; gy < g; gy++) {
                 for (int gx = 0; gx < g; gx++) {
@@ -52,10 +54,10 @@ public final class VisionEncoder {
                 }
             }
         }
-        float[] emb = new float[batch * g * g * w];
+        float[] emb = scratch.get(1, batch * g * g * w);
         be.linear(patches, batch * g * g, k, patchWeight, null, emb);
         // 2-3. class token first, then add the positional embedding
-        float[] x = new float[batch * n * w];
+        float[] x = scratch.get(2, batch * n * w);
         for (int b = 0; b < batch; b++) {
             for (int t = 0; t < n; t++) {
                 int xo = (b * n + t) * w;
@@ -67,15 +69,15 @@ public final class VisionEncoder {
         }
         // 4. ln_pre; 5. transformer, no mask
         be.layerNorm(x, batch * n, w, lnPreWeight, lnPreBias, c.layerNormEps(), x);
-        ResidualBlock.Workspace ws = new ResidualBlock.Workspace(batch * n, w);
+        ResidualBlock.Workspace ws = ResidualBlock.Workspace.of(scratch, 5, batch * n, w);
         for (BlockWeights bw : blocks) {
             ResidualBlock.forward(be, bw, x, batch, n, w, c.visionHeads(), false, c.activation(), c.layerNormEps(), ws);
         }
         // 6. ln_post on the CLS token; 7. projection
-        float[] cls = new float[batch * w];
+        float[] cls = scratch.get(3, batch * w);
         for (int b = 0; b < batch; b++) System.arraycopy(x, b * n * w, cls, b * w, w);
         be.layerNorm(cls, batch, w, lnPostWeight, lnPostBias, c.layerNormEps(), cls);
-        float[] out = new float[batch * c.embedDim()];
+        float[] out = scratch.get(4, batch * c.embedDim());
         be.linear(cls, batch, w, proj, null, out);
         return out;
     }
