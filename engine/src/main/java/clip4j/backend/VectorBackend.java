@@ -210,8 +210,8 @@ public abstract sealed class VectorBackend implements Backend permits VectorBack
 
     // ---- linear: y = x·Wᵀ + b, BLIS-style packed GEMM ------------------------------------------------------------
 
-    /** Micro-tile rows; with two vectors of columns that is 12 accumulators (of 32 vector registers). */
-    private static final int MR = 6;
+    /** Micro-tile rows; with two vectors of columns that is 16 accumulators (of 32 vector registers). */
+    private static final int MR = 8;
     /** K block: a packed weight panel (KC × 2 vectors) stays in L1. */
     private static final int KC = 256;
     /** Rows per packed input block (a multiple of MR). */
@@ -298,7 +298,7 @@ public abstract sealed class VectorBackend implements Backend permits VectorBack
         final VectorSpecies<Float> species = species();
         int len = species.length();
         FloatVector c00 = FloatVector.zero(species), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
         for (int t = 0, pa = ao, pb = bo; t < kc; t++, pa += MR, pb += 2 * len) {
             FloatVector b0 = FloatVector.fromArray(species, b, pb);
             FloatVector b1 = FloatVector.fromArray(species, b, pb + len);
@@ -320,6 +320,12 @@ public abstract sealed class VectorBackend implements Backend permits VectorBack
             FloatVector x5 = FloatVector.broadcast(species, a[pa + 5]);
             c50 = x5.fma(b0, c50);
             c51 = x5.fma(b1, c51);
+            FloatVector x6 = FloatVector.broadcast(species, a[pa + 6]);
+            c60 = x6.fma(b0, c60);
+            c61 = x6.fma(b1, c61);
+            FloatVector x7 = FloatVector.broadcast(species, a[pa + 7]);
+            c70 = x7.fma(b0, c70);
+            c71 = x7.fma(b1, c71);
         }
         int nr = 2 * len;
         c00.intoArray(tile, 0);
@@ -334,6 +340,10 @@ public abstract sealed class VectorBackend implements Backend permits VectorBack
         c41.intoArray(tile, 4 * nr + len);
         c50.intoArray(tile, 5 * nr);
         c51.intoArray(tile, 5 * nr + len);
+        c60.intoArray(tile, 6 * nr);
+        c61.intoArray(tile, 6 * nr + len);
+        c70.intoArray(tile, 7 * nr);
+        c71.intoArray(tile, 7 * nr + len);
     }
 
     /** Row j of an [n, k] weight as floats (f32 copied, f16/bf16 widened). */
