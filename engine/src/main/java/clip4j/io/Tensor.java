@@ -71,13 +71,6 @@ public record Tensor(String name, DType dtype, long[] shape, MemorySegment data)
         return out;
     }
 
-    /** Rows [from, from+count) of a 2-D tensor (a zero-copy slice). */
-    public Tensor rows(long from, long count) {
-        long cols = shape[1];
-        long b = cols * dtype.bytes;
-        return new Tensor(name, dtype, new long[]{count, cols}, data.asSlice(from * b, count * b));
-    }
-
     public String shapeString() {
         return Arrays.toString(shape);
     }

@@ -52,11 +52,6 @@ public record ClipConfig(
                 textHeads, contextLength, vocabSize, embedDim, activation, imageMean, imageStd, layerNormEps, logitScale);
     }
 
-    public ClipConfig withLogitScale(float s) {
-        return new ClipConfig(architecture, visionWidth, visionLayers, visionHeads, patchSize, imageSize, textWidth,
-                textLayers, textHeads, contextLength, vocabSize, embedDim, activation, imageMean, imageStd, layerNormEps, s);
-    }
-
     public Map<String, String> toMetadata() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("architecture", architecture);

@@ -4,7 +4,6 @@ import clip4j.ClipException;
 import clip4j.model.ClipConfig;
 import clip4j.util.Log;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -41,17 +40,11 @@ public final class ClipTokenizer {
     /** Reads OpenAI's bpe_simple_vocab_16e6.txt.gz (or the plain text) and returns the merge lines CLIP uses. */
     public static String readMerges(Path bpeFile) {
         if (!Files.isRegularFile(bpeFile)) throw new ClipException("BPE file not found: " + bpeFile);
-        try (InputStream raw = Files.newInputStream(bpeFile)) {
-            byte[] head = raw.readNBytes(2);
-            byte[] rest = raw.readAllBytes();
-            byte[] all = new byte[head.length + rest.length];
-            System.arraycopy(head, 0, all, 0, head.length);
-            System.arraycopy(rest, 0, all, head.length, rest.length);
-            if (head.length == 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b) {
+        try {
+            byte[] all = Files.readAllBytes(bpeFile);
+            if (all.length >= 2 && (all[0] & 0xff) == 0x1f && (all[1] & 0xff) == 0x8b) {
                 try (InputStream gz = new GZIPInputStream(new java.io.ByteArrayInputStream(all))) {
-                    ByteArrayOutputStream out = new ByteArrayOutputStream();
-                    gz.transferTo(out);
-                    all = out.toByteArray();
+                    all = gz.readAllBytes();
                 }
             }
             List<String> lines = new String(all, StandardCharsets.UTF_8).lines().toList();

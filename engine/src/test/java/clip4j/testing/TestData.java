@@ -2,7 +2,6 @@ package clip4j.testing;
 
 import clip4j.io.DType;
 import clip4j.io.ModelFileWriter;
-import clip4j.model.Activation;
 import clip4j.model.Architectures;
 import clip4j.model.ClipConfig;
 import clip4j.random.SeededWeights;
@@ -101,10 +100,6 @@ public final class TestData {
                 throw new UncheckedIOException(e);
             }
         });
-    }
-
-    public static Activation activation(String key) {
-        return Activation.parse(key);
     }
 
     public static double maxAbsDiff(float[] a, float[] b) {

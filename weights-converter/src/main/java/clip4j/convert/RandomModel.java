@@ -54,22 +54,10 @@ public final class RandomModel {
     }
 
     private static Map<String, Object> config(ClipConfig c, long seed) {
-        Map<String, Object> text = new LinkedHashMap<>();
-        text.put("hidden_size", c.textWidth());
-        text.put("intermediate_size", 4 * c.textWidth());
-        text.put("num_attention_heads", c.textHeads());
-        text.put("num_hidden_layers", c.textLayers());
-        text.put("hidden_act", c.activation().key);
-        text.put("layer_norm_eps", 1e-5);
+        Map<String, Object> text = tower(c, c.textWidth(), c.textHeads(), c.textLayers());
         text.put("max_position_embeddings", c.contextLength());
         text.put("vocab_size", c.vocabSize());
-        Map<String, Object> vision = new LinkedHashMap<>();
-        vision.put("hidden_size", c.visionWidth());
-        vision.put("intermediate_size", 4 * c.visionWidth());
-        vision.put("num_attention_heads", c.visionHeads());
-        vision.put("num_hidden_layers", c.visionLayers());
-        vision.put("hidden_act", c.activation().key);
-        vision.put("layer_norm_eps", 1e-5);
+        Map<String, Object> vision = tower(c, c.visionWidth(), c.visionHeads(), c.visionLayers());
         vision.put("image_size", c.imageSize());
         vision.put("patch_size", c.patchSize());
         vision.put("num_channels", 3);
@@ -81,6 +69,18 @@ public final class RandomModel {
         m.put("text_config", text);
         m.put("vision_config", vision);
         m.put("clip4j_note", "random weights from clip4j init-random, architecture " + c.architecture() + ", seed " + seed);
+        return m;
+    }
+
+    /** The keys HF's text_config and vision_config share. */
+    private static Map<String, Object> tower(ClipConfig c, int width, int heads, int layers) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("hidden_size", width);
+        m.put("intermediate_size", 4 * width);
+        m.put("num_attention_heads", heads);
+        m.put("num_hidden_layers", layers);
+        m.put("hidden_act", c.activation().key);
+        m.put("layer_norm_eps", (double) c.layerNormEps());
         return m;
     }
 

@@ -7,7 +7,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -230,9 +229,5 @@ public final class Unpickler {
             if (b.length() > 256) throw new ClipException("corrupt pickle: GLOBAL name too long");
             b.append((char) (c & 0xff));
         }
-    }
-
-    static String tupleString(Object[] t) {
-        return Arrays.deepToString(t);
     }
 }
