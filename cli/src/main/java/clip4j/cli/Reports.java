@@ -113,6 +113,8 @@ final class Reports {
         h.append("<h2>Per-class accuracy at ").append(kMax).append(" shots (mean over seeds, %)</h2><table><tr><th>class</th>");
         for (Method m : methods) h.append("<th>").append(m.key).append("</th>");
         h.append("</tr>");
+        Map<RunResult, List<Double>> perClass = new java.util.IdentityHashMap<>();
+        for (RunResult r : out.runs()) if (r.shots() == kMax) perClass.put(r, perClass(out, r));
         for (int c = 0; c < out.classNames().size(); c++) {
             h.append("<tr><td class=l>").append(esc(out.classNames().get(c))).append("</td>");
             for (Method m : methods) {
@@ -120,7 +122,7 @@ final class Reports {
                 int n = 0;
                 for (RunResult r : out.runs()) {
                     if (r.method() != m || r.shots() != kMax) continue;
-                    double v = perClass(out, r).get(c);
+                    double v = perClass.get(r).get(c);
                     if (!Double.isNaN(v)) {
                         s += v;
                         n++;
