@@ -34,7 +34,8 @@ class KernelTwinTest {
     }
 
     static Stream<Arguments> linearCases() {
-        // m < 96: the dot-product kernel; m >= 96: the packed GEMM (partial panels, K blocks, row tails)
+        // mapped (native) weights: the GEMM on panels packed once, at any m; heap weights: the dot-product kernel
+        // for m < 96 and the GEMM packing per call from m = 96 (partial panels, K blocks, row tails)
         int[][] shapes = {{31, 17, 23}, {1, 1, 1}, {5, 3, 2}, {50, 768, 2304}, {50, 3072, 768}, {7, 512, 512}, {4, 3072, 33},
                 {131, 17, 23}, {97, 300, 65}, {120, 768, 768}, {100, 3072, 40}};
         Stream.Builder<Arguments> b = Stream.builder();
@@ -83,10 +84,14 @@ class KernelTwinTest {
         float[] ref = new float[m * n];
         float[] got = new float[m * n];
         REF.linear(x, m, k, w, bias, ref);
-        try (VectorBackend vb = VectorBackend.create(s, 2)) {
-            vb.linear(x, m, k, w, bias, got);
+        Tensor heap = new Tensor("w", dt, w.shape(), MemorySegment.ofArray(w.data().toArray(ValueLayout.JAVA_BYTE)));
+        for (Tensor t : new Tensor[]{w, heap}) {
+            try (VectorBackend vb = VectorBackend.create(s, 2)) {
+                vb.linear(x, m, k, t, bias, got);
+            }
+            String where = t.data().isNative() ? "mapped" : "heap";
+            assertClose(ref, got, 2e-6 * Math.sqrt(k), "linear " + m + "x" + k + "x" + n + " " + dt + " " + s + " " + where);
         }
-        assertClose(ref, got, 2e-6 * Math.sqrt(k), "linear " + m + "x" + k + "x" + n + " " + dt + " " + s);
     }
 
     @ParameterizedTest
@@ -154,24 +159,6 @@ class KernelTwinTest {
                 vb.softmax(got, 3, n);
             }
             assertClose(ref, got, 1e-6, "softmax " + n + " " + s);
-        }
-    }
-
-    @ParameterizedTest
-    @MethodSource("species")
-    void linearWithHeapWeightsPacksPerCall(VectorSpecies<Float> s) {
-        // heap-backed weights (the adapters' matrices) are never cached: the per-call packing path
-        for (int[] sh : new int[][]{{131, 17, 23}, {100, 768, 70}}) {
-            int m = sh[0], k = sh[1], n = sh[2];
-            float[] x = random(m * k, 11, 1f);
-            float[] wv = random(n * k, 12, (float) (1 / Math.sqrt(k)));
-            Tensor w = new Tensor("w", DType.F32, new long[]{n, k}, MemorySegment.ofArray(wv));
-            float[] ref = new float[m * n], got = new float[m * n];
-            REF.linear(x, m, k, w, null, ref);
-            try (VectorBackend vb = VectorBackend.create(s, 2)) {
-                vb.linear(x, m, k, w, null, got);
-            }
-            assertClose(ref, got, 2e-6 * Math.sqrt(k), "heap linear " + m + "x" + k + "x" + n + " " + s);
         }
     }
 }
