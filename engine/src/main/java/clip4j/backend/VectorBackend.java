@@ -218,14 +218,15 @@ public abstract sealed class VectorBackend implements Backend permits VectorBack
     /**
      * Outer-product GEMM: per task (a static share of the output columns), weight panels of NR = 2 vector lengths of
      * columns are decoded (f32/f16/bf16) and packed K-major per K block, input rows are packed MR at a time, and a
-     * register-blocked micro-kernel broadcasts MR inputs against the panel's two vectors into a small tile, which is
-     * then written (first K block, with bias) or added to the output. No horizontal reductions; each output is summed
+     * register-blocked micro-kernel broadcasts MR inputs against the panel's two vectors and writes the tile from its
+     * registers (first K block, plus bias) or adds it to the output (later K blocks). No horizontal reductions; each output is summed
      * in k order by one thread, so results do not depend on the thread count.
      */
     private void linearPacked(float[] x, int m, int k, Tensor w, float[] bias, float[] out, float[] prepacked) {
         int nr = 2 * species().length();
         int n = Math.toIntExact(w.shape()[0]);
         int panels = (n + nr - 1) / nr;
+        float[] b0 = bias != null ? bias : zeros(panels * nr);
         pool.parallelFor(panels, (lo, hi) -> {
             float[][] r = rows(packScratch, 4, Math.max(Math.max(PANELS * KC * nr, MC * KC), k));
             float[] packedB = r[0], packedA = r[1], row = r[2], tile = r[3];
@@ -246,10 +247,14 @@ public abstract sealed class VectorBackend implements Backend permits VectorBack
                                 int bo = prepacked == null ? (p - p0) * KC * nr : p * k * nr + pc * nr;
                                 int rows = Math.min(MR, mc - rb), o = (ic + rb) * n + j;
                                 if (rows == MR && cols == nr) {
-                                    microKernel(packedA, rb * kc, b, bo, kc, out, o, n, pc > 0, bias, j);
+                                    microKernel(packedA, rb * kc, b, bo, kc, out, o, n, pc == 0, b0, j);
                                 } else {
-                                    microKernel(packedA, rb * kc, b, bo, kc, tile, 0, nr, false, null, 0);
-                                    writeEdge(tile, nr, rows, cols, out, o, n, pc > 0, bias, j);
+                                    microKernel(packedA, rb * kc, b, bo, kc, tile, 0, nr, true, zeros(nr), 0);
+                                    for (int rr = 0; rr < rows; rr++) {
+                                        for (int c = 0; c < cols; c++) {
+                                            out[o + rr * n + c] = pc == 0 ? tile[rr * nr + c] + b0[j + c] : out[o + rr * n + c] + tile[rr * nr + c];
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -259,17 +264,13 @@ public abstract sealed class VectorBackend implements Backend permits VectorBack
         });
     }
 
-    /** The valid rows × cols of an edge tile into out (stride n, first at o): added, or stored plus bias. */
-    private static void writeEdge(float[] tile, int nr, int rows, int cols, float[] out, int o, int n, boolean accumulate,
-                                  float[] bias, int j) {
-        for (int rr = 0; rr < rows; rr++) {
-            int oo = o + rr * n, to = rr * nr;
-            if (accumulate) {
-                for (int c = 0; c < cols; c++) out[oo + c] += tile[to + c];
-            } else {
-                for (int c = 0; c < cols; c++) out[oo + c] = bias == null ? tile[to + c] : tile[to + c] + bias[j + c];
-            }
-        }
+    private volatile float[] zeros = new float[0];
+
+    /** A shared array of at least n zeros (the bias of a weight without one). */
+    private float[] zeros(int n) {
+        float[] z = zeros;
+        if (z.length < n) zeros = z = new float[n];
+        return z;
     }
 
     /** Columns j..j+nr of W (rows of the [n, k] weight), k range [pc, pc+kc), K-major: dst[t·nr + c]; zero past n. */
@@ -300,12 +301,14 @@ public abstract sealed class VectorBackend implements Backend permits VectorBack
     }
 
     /**
-     * The MR × NR product A_packed(MR × kc) · B_panel(kc × NR), written into MR rows of dst (row stride {@code stride},
-     * first at o): added to what is there when {@code accumulate} (later K blocks), else stored, plus bias[j..j+NR)
-     * when bias is given. Accumulators go straight from registers to dst; edge tiles pass a tile buffer instead.
+     * The product A_packed(MR × kc) · B_panel(kc × NR) into MR rows of dst (row stride {@code stride}, first at o),
+     * straight from the accumulator registers: plus bias[j, j+NR) when {@code first} (the first K block), else plus
+     * what dst holds. Bias is never null (zeros stand in) and both branches run in the first linear of a pass (the
+     * patch embedding has no bias and several K blocks): a branch first taken late would send the compiled kernel
+     * back to the interpreter mid-run.
      */
-    private void microKernel(float[] a, int ao, float[] b, int bo, int kc, float[] dst, int o, int stride,
-                             boolean accumulate, float[] bias, int j) {
+    private void microKernel(float[] a, int ao, float[] b, int bo, int kc, float[] dst, int o, int stride, boolean first,
+                             float[] bias, int j) {
         final VectorSpecies<Float> species = species();
         int len = species.length();
         FloatVector c00 = FloatVector.zero(species), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
@@ -338,24 +341,7 @@ public abstract sealed class VectorBackend implements Backend permits VectorBack
             c70 = x7.fma(b0, c70);
             c71 = x7.fma(b1, c71);
         }
-        if (accumulate) {
-            c00 = c00.add(FloatVector.fromArray(species, dst, o));
-            c01 = c01.add(FloatVector.fromArray(species, dst, o + len));
-            c10 = c10.add(FloatVector.fromArray(species, dst, o + stride));
-            c11 = c11.add(FloatVector.fromArray(species, dst, o + stride + len));
-            c20 = c20.add(FloatVector.fromArray(species, dst, o + 2 * stride));
-            c21 = c21.add(FloatVector.fromArray(species, dst, o + 2 * stride + len));
-            c30 = c30.add(FloatVector.fromArray(species, dst, o + 3 * stride));
-            c31 = c31.add(FloatVector.fromArray(species, dst, o + 3 * stride + len));
-            c40 = c40.add(FloatVector.fromArray(species, dst, o + 4 * stride));
-            c41 = c41.add(FloatVector.fromArray(species, dst, o + 4 * stride + len));
-            c50 = c50.add(FloatVector.fromArray(species, dst, o + 5 * stride));
-            c51 = c51.add(FloatVector.fromArray(species, dst, o + 5 * stride + len));
-            c60 = c60.add(FloatVector.fromArray(species, dst, o + 6 * stride));
-            c61 = c61.add(FloatVector.fromArray(species, dst, o + 6 * stride + len));
-            c70 = c70.add(FloatVector.fromArray(species, dst, o + 7 * stride));
-            c71 = c71.add(FloatVector.fromArray(species, dst, o + 7 * stride + len));
-        } else if (bias != null) {
+        if (first) {
             FloatVector b0 = FloatVector.fromArray(species, bias, j), b1 = FloatVector.fromArray(species, bias, j + len);
             c00 = c00.add(b0);
             c01 = c01.add(b1);
@@ -373,6 +359,23 @@ public abstract sealed class VectorBackend implements Backend permits VectorBack
             c61 = c61.add(b1);
             c70 = c70.add(b0);
             c71 = c71.add(b1);
+        } else {
+            c00 = c00.add(FloatVector.fromArray(species, dst, o));
+            c01 = c01.add(FloatVector.fromArray(species, dst, o + len));
+            c10 = c10.add(FloatVector.fromArray(species, dst, o + stride));
+            c11 = c11.add(FloatVector.fromArray(species, dst, o + stride + len));
+            c20 = c20.add(FloatVector.fromArray(species, dst, o + 2 * stride));
+            c21 = c21.add(FloatVector.fromArray(species, dst, o + 2 * stride + len));
+            c30 = c30.add(FloatVector.fromArray(species, dst, o + 3 * stride));
+            c31 = c31.add(FloatVector.fromArray(species, dst, o + 3 * stride + len));
+            c40 = c40.add(FloatVector.fromArray(species, dst, o + 4 * stride));
+            c41 = c41.add(FloatVector.fromArray(species, dst, o + 4 * stride + len));
+            c50 = c50.add(FloatVector.fromArray(species, dst, o + 5 * stride));
+            c51 = c51.add(FloatVector.fromArray(species, dst, o + 5 * stride + len));
+            c60 = c60.add(FloatVector.fromArray(species, dst, o + 6 * stride));
+            c61 = c61.add(FloatVector.fromArray(species, dst, o + 6 * stride + len));
+            c70 = c70.add(FloatVector.fromArray(species, dst, o + 7 * stride));
+            c71 = c71.add(FloatVector.fromArray(species, dst, o + 7 * stride + len));
         }
         c00.intoArray(dst, o);
         c01.intoArray(dst, o + len);
