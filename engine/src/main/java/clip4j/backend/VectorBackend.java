@@ -29,6 +29,7 @@ public abstract sealed class VectorBackend implements Backend permits VectorBack
     /** Per-thread buffers, one set per kernel so neither grows to the other's shape. */
     private final ThreadLocal<float[][]> dotScratch = new ThreadLocal<>();
     private final ThreadLocal<float[][]> packScratch = new ThreadLocal<>();
+    private final ThreadLocal<float[][]> inputScratch = new ThreadLocal<>();
     private final ThreadLocal<float[][]> attentionScratch = new ThreadLocal<>();
 
     private VectorBackend(int threads) {
@@ -227,9 +228,17 @@ public abstract sealed class VectorBackend implements Backend permits VectorBack
         int n = Math.toIntExact(w.shape()[0]);
         int panels = (n + nr - 1) / nr;
         float[] b0 = bias != null ? bias : zeros(panels * nr);
+        // the input packed once for all tasks: K block pc at pc·mPad, its MR-row group from row r at r·kc
+        int mPad = (m + MR - 1) / MR * MR;
+        float[] packedA = rows(inputScratch, 1, mPad * k)[0];
+        pool.parallelFor(mPad / MR, (lo, hi) -> {
+            for (int g = lo; g < hi; g++) {
+                for (int pc = 0; pc < k; pc += KC) packRows(x, m, k, g * MR, pc, Math.min(KC, k - pc), packedA, pc * mPad + g * MR * Math.min(KC, k - pc));
+            }
+        });
         pool.parallelFor(panels, (lo, hi) -> {
-            float[][] r = rows(packScratch, 4, Math.max(Math.max(PANELS * KC * nr, MC * KC), k));
-            float[] packedB = r[0], packedA = r[1], row = r[2], tile = r[3];
+            float[][] r = rows(packScratch, 3, Math.max(PANELS * KC * nr, k));
+            float[] packedB = r[0], row = r[1], tile = r[2];
             for (int p0 = lo; p0 < hi; p0 += PANELS) {
                 int p1 = Math.min(hi, p0 + PANELS);
                 for (int pc = 0; pc < k; pc += KC) {
@@ -240,16 +249,15 @@ public abstract sealed class VectorBackend implements Backend permits VectorBack
                     float[] b = prepacked == null ? packedB : prepacked;
                     for (int ic = 0; ic < m; ic += MC) {
                         int mc = Math.min(MC, m - ic);
-                        packRows(x, k, ic, mc, pc, kc, packedA);
                         for (int p = p0; p < p1; p++) {
                             int j = p * nr, cols = Math.min(nr, n - j);
                             for (int rb = 0; rb < mc; rb += MR) {
                                 int bo = prepacked == null ? (p - p0) * KC * nr : p * k * nr + pc * nr;
                                 int rows = Math.min(MR, mc - rb), o = (ic + rb) * n + j;
                                 if (rows == MR && cols == nr) {
-                                    microKernel(packedA, rb * kc, b, bo, kc, out, o, n, pc == 0, b0, j);
+                                    microKernel(packedA, pc * mPad + (ic + rb) * kc, b, bo, kc, out, o, n, pc == 0, b0, j);
                                 } else {
-                                    microKernel(packedA, rb * kc, b, bo, kc, tile, 0, nr, true, zeros(nr), 0);
+                                    microKernel(packedA, pc * mPad + (ic + rb) * kc, b, bo, kc, tile, 0, nr, true, zeros(nr), 0);
                                     for (int rr = 0; rr < rows; rr++) {
                                         for (int c = 0; c < cols; c++) {
                                             out[o + rr * n + c] = pc == 0 ? tile[rr * nr + c] + b0[j + c] : out[o + rr * n + c] + tile[rr * nr + c];
@@ -285,17 +293,14 @@ public abstract sealed class VectorBackend implements Backend permits VectorBack
         }
     }
 
-    /** Rows ic..ic+mc of x, k range [pc, pc+kc), in MR-row groups, K-major inside a group; zero rows pad the last. */
-    private static void packRows(float[] x, int k, int ic, int mc, int pc, int kc, float[] dst) {
-        for (int rb = 0; rb < mc; rb += MR) {
-            int base = rb * kc;
-            for (int r = 0; r < MR; r++) {
-                if (rb + r < mc) {
-                    int src = (ic + rb + r) * k + pc;
-                    for (int t = 0; t < kc; t++) dst[base + t * MR + r] = x[src + t];
-                } else {
-                    for (int t = 0; t < kc; t++) dst[base + t * MR + r] = 0f;
-                }
+    /** Rows r0..r0+MR of x (zero past m), k range [pc, pc+kc), K-major: dst[off + t·MR + r]. */
+    private static void packRows(float[] x, int m, int k, int r0, int pc, int kc, float[] dst, int off) {
+        for (int r = 0; r < MR; r++) {
+            if (r0 + r < m) {
+                int src = (r0 + r) * k + pc;
+                for (int t = 0; t < kc; t++) dst[off + t * MR + r] = x[src + t];
+            } else {
+                for (int t = 0; t < kc; t++) dst[off + t * MR + r] = 0f;
             }
         }
     }
