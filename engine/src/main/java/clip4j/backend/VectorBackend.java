@@ -182,25 +182,64 @@ public abstract sealed class VectorBackend implements Backend permits VectorBack
      * widened into a per-thread scratch first. Each pair sweeps all input rows while it sits in L1.
      */
     private void linearDot(float[] x, int m, int k, Tensor w, float[] bias, float[] out) {
-        int n = Math.toIntExact(w.shape()[0]);
-        boolean direct = w.dtype() == DType.F32;
-        pool.parallelFor((n + 1) / 2, (lo, hi) -> {
-            float[] pair = direct ? null : rows(dotScratch, 1, 2 * k)[0];
-            MemorySegment src = direct ? w.data() : MemorySegment.ofArray(pair);
-            for (int p = lo; p < hi; p++) {
-                int j = 2 * p;
-                boolean two = j + 1 < n;
-                long o0 = 4L * j * k, o1 = two ? o0 + 4L * k : o0;
-                if (!direct) {
-                    decodeRow(w, j, 0, k, k, pair, 0);
-                    decodeRow(w, two ? j + 1 : j, 0, k, k, pair, k);
-                    o0 = 0;
-                    o1 = 4L * k;
-                }
-                linearPair(x, m, k, src, o0, o1, out, n, j, two, bias);
-            }
-        });
+        LinearCall c = linearCalls.get().set(x, m, k, w, bias, out);
+        try {
+            pool.parallelFor((c.n + 1) / 2, c.dot);
+        } finally {
+            c.clear();
+        }
     }
+
+    private void dotPart(LinearCall c, int lo, int hi) {
+        int k = c.k, n = c.n;
+        boolean direct = c.w.dtype() == DType.F32;
+        float[] pair = direct ? null : rows(dotScratch, 1, 2 * k)[0];
+        MemorySegment src = direct ? c.w.data() : MemorySegment.ofArray(pair);
+        for (int p = lo; p < hi; p++) {
+            int j = 2 * p;
+            boolean two = j + 1 < n;
+            long o0 = 4L * j * k, o1 = two ? o0 + 4L * k : o0;
+            if (!direct) {
+                decodeRow(c.w, j, 0, k, k, pair, 0);
+                decodeRow(c.w, two ? j + 1 : j, 0, k, k, pair, k);
+                o0 = 0;
+                o1 = 4L * k;
+            }
+            linearPair(c.x, c.m, k, src, o0, o1, c.out, n, j, two, c.bias);
+        }
+    }
+
+    /**
+     * One linear call's arguments and loop bodies, kept per calling thread: a lambda capturing the arguments would be
+     * allocated on every call, and steady-state inference allocates nothing.
+     */
+    private final class LinearCall {
+        float[] x, bias, out, prepacked, packedA;
+        Tensor w;
+        int m, k, n, mPad;
+        final WorkerPool.RangeBody dot = (lo, hi) -> dotPart(this, lo, hi);
+        final WorkerPool.RangeBody packInput = (lo, hi) -> packInputPart(this, lo, hi);
+        final WorkerPool.RangeBody gemm = (lo, hi) -> gemmPart(this, lo, hi);
+
+        LinearCall set(float[] x, int m, int k, Tensor w, float[] bias, float[] out) {
+            this.x = x;
+            this.m = m;
+            this.k = k;
+            this.w = w;
+            this.bias = bias;
+            this.out = out;
+            this.n = Math.toIntExact(w.shape()[0]);
+            return this;
+        }
+
+        /** Drops the references, so that a finished call keeps no model or activation alive. */
+        void clear() {
+            x = bias = out = prepacked = packedA = null;
+            w = null;
+        }
+    }
+
+    private final ThreadLocal<LinearCall> linearCalls = ThreadLocal.withInitial(LinearCall::new);
 
     // ---- linear: y = x·Wᵀ + b, BLIS-style packed GEMM ------------------------------------------------------------
 
@@ -224,44 +263,62 @@ public abstract sealed class VectorBackend implements Backend permits VectorBack
      * in k order by one thread, so results do not depend on the thread count.
      */
     private void linearPacked(float[] x, int m, int k, Tensor w, float[] bias, float[] out, float[] prepacked) {
+        LinearCall c = linearCalls.get().set(x, m, k, w, bias, out);
         int nr = 2 * species().length();
-        int n = Math.toIntExact(w.shape()[0]);
-        int panels = (n + nr - 1) / nr;
-        float[] b0 = bias != null ? bias : zeros(panels * nr);
+        int panels = (c.n + nr - 1) / nr;
+        c.bias = bias != null ? bias : zeros(panels * nr);
+        c.prepacked = prepacked;
         // the input packed once for all tasks: K block pc at pc·mPad, its MR-row group from row r at r·kc
-        int mPad = (m + MR - 1) / MR * MR;
-        float[] packedA = rows(inputScratch, 1, mPad * k)[0];
-        pool.parallelFor(mPad / MR, (lo, hi) -> {
-            for (int g = lo; g < hi; g++) {
-                for (int pc = 0; pc < k; pc += KC) packRows(x, m, k, g * MR, pc, Math.min(KC, k - pc), packedA, pc * mPad + g * MR * Math.min(KC, k - pc));
+        c.mPad = (m + MR - 1) / MR * MR;
+        c.packedA = rows(inputScratch, 1, c.mPad * k)[0];
+        try {
+            pool.parallelFor(c.mPad / MR, c.packInput);
+            pool.parallelFor(panels, c.gemm);
+        } finally {
+            c.clear();
+        }
+    }
+
+    private void packInputPart(LinearCall c, int lo, int hi) {
+        int k = c.k;
+        for (int g = lo; g < hi; g++) {
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                packRows(c.x, c.m, k, g * MR, pc, kc, c.packedA, pc * c.mPad + g * MR * kc);
             }
-        });
-        pool.parallelFor(panels, (lo, hi) -> {
-            float[][] r = rows(packScratch, 3, Math.max(PANELS * KC * nr, k));
-            float[] packedB = r[0], row = r[1], tile = r[2];
-            for (int p0 = lo; p0 < hi; p0 += PANELS) {
-                int p1 = Math.min(hi, p0 + PANELS);
-                for (int pc = 0; pc < k; pc += KC) {
-                    int kc = Math.min(KC, k - pc);
-                    if (prepacked == null) {
-                        for (int p = p0; p < p1; p++) packPanel(w, k, n, p * nr, nr, pc, kc, row, packedB, (p - p0) * KC * nr);
-                    }
-                    float[] b = prepacked == null ? packedB : prepacked;
-                    for (int ic = 0; ic < m; ic += MC) {
-                        int mc = Math.min(MC, m - ic);
-                        for (int p = p0; p < p1; p++) {
-                            int j = p * nr, cols = Math.min(nr, n - j);
-                            for (int rb = 0; rb < mc; rb += MR) {
-                                int bo = prepacked == null ? (p - p0) * KC * nr : p * k * nr + pc * nr;
-                                int rows = Math.min(MR, mc - rb), o = (ic + rb) * n + j;
-                                if (rows == MR && cols == nr) {
-                                    microKernel(packedA, pc * mPad + (ic + rb) * kc, b, bo, kc, out, o, n, pc == 0, b0, j);
-                                } else {
-                                    microKernel(packedA, pc * mPad + (ic + rb) * kc, b, bo, kc, tile, 0, nr, true, zeros(nr), 0);
-                                    for (int rr = 0; rr < rows; rr++) {
-                                        for (int c = 0; c < cols; c++) {
-                                            out[o + rr * n + c] = pc == 0 ? tile[rr * nr + c] + b0[j + c] : out[o + rr * n + c] + tile[rr * nr + c];
-                                        }
+        }
+    }
+
+    /** Output panels [lo, hi) of a packed GEMM. */
+    private void gemmPart(LinearCall c, int lo, int hi) {
+        int nr = 2 * species().length();
+        int m = c.m, k = c.k, n = c.n, mPad = c.mPad;
+        float[] prepacked = c.prepacked, packedA = c.packedA, out = c.out, b0 = c.bias;
+        float[][] r = rows(packScratch, 3, Math.max(PANELS * KC * nr, k));
+        float[] packedB = r[0], row = r[1], tile = r[2];
+        for (int p0 = lo; p0 < hi; p0 += PANELS) {
+            int p1 = Math.min(hi, p0 + PANELS);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                if (prepacked == null) {
+                    for (int p = p0; p < p1; p++) packPanel(c.w, k, n, p * nr, nr, pc, kc, row, packedB, (p - p0) * KC * nr);
+                }
+                float[] b = prepacked == null ? packedB : prepacked;
+                for (int ic = 0; ic < m; ic += MC) {
+                    int mc = Math.min(MC, m - ic);
+                    for (int p = p0; p < p1; p++) {
+                        int j = p * nr, cols = Math.min(nr, n - j);
+                        for (int rb = 0; rb < mc; rb += MR) {
+                            int bo = prepacked == null ? (p - p0) * KC * nr : p * k * nr + pc * nr;
+                            int rows = Math.min(MR, mc - rb), o = (ic + rb) * n + j, ao = pc * mPad + (ic + rb) * kc;
+                            if (rows == MR && cols == nr) {
+                                microKernel(packedA, ao, b, bo, kc, out, o, n, pc == 0, b0, j);
+                            } else {
+                                microKernel(packedA, ao, b, bo, kc, tile, 0, nr, true, zeros(nr), 0);
+                                for (int rr = 0; rr < rows; rr++) {
+                                    for (int cc = 0; cc < cols; cc++) {
+                                        int oi = o + rr * n + cc;
+                                        out[oi] = pc == 0 ? tile[rr * nr + cc] + b0[j + cc] : out[oi] + tile[rr * nr + cc];
                                     }
                                 }
                             }
@@ -269,7 +326,7 @@ public abstract sealed class VectorBackend implements Backend permits VectorBack
                     }
                 }
             }
-        });
+        }
     }
 
     private volatile float[] zeros = new float[0];
@@ -544,48 +601,74 @@ public abstract sealed class VectorBackend implements Backend permits VectorBack
 
     /**
      * Per (sequence, head): S = Q·Kᵀ and O = P·V as two small GEMMs on an 8-row register tile (no horizontal sums:
-     * a dot product per score made this 6× slower), softmax per row in between. The head's Q, Kᵀ and V are copied
+     * a dot product per score made this 2.5× slower), softmax per row in between. The head's Q, Kᵀ and V are copied
      * into zero-padded per-thread buffers (rows to a multiple of 8, columns to the vector length), so every tile is
      * full; padded score columns are never read and padded rows are dropped.
      */
     @Override
     public void attention(float[] qkv, int batch, int seq, int width, int heads, boolean causal, float[] out) {
+        AttentionCall c = attentionCalls.get();
+        c.qkv = qkv;
+        c.out = out;
+        c.seq = seq;
+        c.width = width;
+        c.heads = heads;
+        c.causal = causal;
+        try {
+            pool.parallelFor(batch * heads, c.body);
+        } finally {
+            c.qkv = c.out = null;
+        }
+    }
+
+    /** One attention call's arguments and loop body, kept per calling thread (see {@link LinearCall}). */
+    private final class AttentionCall {
+        float[] qkv, out;
+        int seq, width, heads;
+        boolean causal;
+        final WorkerPool.RangeBody body = (lo, hi) -> attentionPart(this, lo, hi);
+    }
+
+    private final ThreadLocal<AttentionCall> attentionCalls = ThreadLocal.withInitial(AttentionCall::new);
+
+    /** The (sequence, head) tasks [lo, hi). */
+    private void attentionPart(AttentionCall c, int lo, int hi) {
         int len = species().length();
+        int seq = c.seq, width = c.width, heads = c.heads;
+        float[] qkv = c.qkv, out = c.out;
         int hd = width / heads;
         float scale = (float) (1.0 / Math.sqrt(hd));
         int stride = 3 * width;
         int rowsPad = (seq + 7) & ~7, colsPad = (seq + len - 1) / len * len, hdPad = (hd + len - 1) / len * len;
-        pool.parallelFor(batch * heads, (lo, hi) -> {
-            float[][] r = rows(attentionScratch, 5, Math.max(rowsPad * Math.max(hdPad, colsPad), hdPad * colsPad));
-            float[] q = r[0], kt = r[1], v = r[2], sc = r[3], o = r[4];
-            java.util.Arrays.fill(q, 0f);
-            java.util.Arrays.fill(kt, 0f);
-            java.util.Arrays.fill(v, 0f);
-            for (int task = lo; task < hi; task++) {
-                int base = (task / heads) * seq;
-                int h = task % heads;
-                int qo = h * hd, ko = width + h * hd, vo = 2 * width + h * hd;
-                for (int i = 0; i < seq; i++) {
-                    int src = (base + i) * stride;
-                    System.arraycopy(qkv, src + qo, q, i * hdPad, hd);
-                    System.arraycopy(qkv, src + vo, v, i * hdPad, hd);
-                    for (int d = 0; d < hd; d++) kt[d * colsPad + i] = qkv[src + ko + d];
-                }
-                for (int i0 = 0; i0 < rowsPad; i0 += 8) {
-                    for (int j0 = 0; j0 < colsPad; j0 += len) tile8(q, i0 * hdPad, hdPad, hd, kt, j0, colsPad, sc, i0 * colsPad + j0, colsPad);
-                }
-                for (int i = 0; i < seq; i++) {
-                    int keys = causal ? i + 1 : seq, so = i * colsPad;
-                    scale(sc, so, keys, scale);
-                    softmax(sc, so, keys);
-                    java.util.Arrays.fill(sc, so + keys, so + seq, 0f);
-                }
-                for (int i0 = 0; i0 < rowsPad; i0 += 8) {
-                    for (int d0 = 0; d0 < hdPad; d0 += len) tile8(sc, i0 * colsPad, colsPad, seq, v, d0, hdPad, o, i0 * hdPad + d0, hdPad);
-                }
-                for (int i = 0; i < seq; i++) System.arraycopy(o, i * hdPad, out, (base + i) * width + qo, hd);
+        float[][] r = rows(attentionScratch, 5, Math.max(rowsPad * Math.max(hdPad, colsPad), hdPad * colsPad));
+        float[] q = r[0], kt = r[1], v = r[2], sc = r[3], o = r[4];
+        java.util.Arrays.fill(q, 0f);
+        java.util.Arrays.fill(kt, 0f);
+        java.util.Arrays.fill(v, 0f);
+        for (int task = lo; task < hi; task++) {
+            int base = (task / heads) * seq;
+            int h = task % heads;
+            int qo = h * hd, ko = width + h * hd, vo = 2 * width + h * hd;
+            for (int i = 0; i < seq; i++) {
+                int src = (base + i) * stride;
+                System.arraycopy(qkv, src + qo, q, i * hdPad, hd);
+                System.arraycopy(qkv, src + vo, v, i * hdPad, hd);
+                for (int d = 0; d < hd; d++) kt[d * colsPad + i] = qkv[src + ko + d];
             }
-        });
+            for (int i0 = 0; i0 < rowsPad; i0 += 8) {
+                for (int j0 = 0; j0 < colsPad; j0 += len) tile8(q, i0 * hdPad, hdPad, hd, kt, j0, colsPad, sc, i0 * colsPad + j0, colsPad);
+            }
+            for (int i = 0; i < seq; i++) {
+                int keys = c.causal ? i + 1 : seq, so = i * colsPad;
+                scale(sc, so, keys, scale);
+                softmax(sc, so, keys);
+                java.util.Arrays.fill(sc, so + keys, so + seq, 0f);
+            }
+            for (int i0 = 0; i0 < rowsPad; i0 += 8) {
+                for (int d0 = 0; d0 < hdPad; d0 += len) tile8(sc, i0 * colsPad, colsPad, seq, v, d0, hdPad, o, i0 * hdPad + d0, hdPad);
+            }
+            for (int i = 0; i < seq; i++) System.arraycopy(o, i * hdPad, out, (base + i) * width + qo, hd);
+        }
     }
 
     /**

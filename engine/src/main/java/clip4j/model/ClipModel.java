@@ -79,17 +79,22 @@ public final class ClipModel implements AutoCloseable {
 
     /** Raw image features [n][E] of preprocessed [3, R, R] tensors. */
     public float[][] imageFeatures(List<float[]> pixels) {
+        float[][] out = new float[pixels.size()][config().embedDim()];
+        imageFeatures(pixels, out);
+        return out;
+    }
+
+    /** Raw image features into out[i][0, E): with reused arrays a steady stream of calls allocates nothing. */
+    public void imageFeatures(List<float[]> pixels, float[][] out) {
         int per = 3 * config().imageSize() * config().imageSize();
         int e = config().embedDim();
-        float[][] out = new float[pixels.size()][];
         for (int s = 0; s < pixels.size(); s += IMAGE_BATCH) {
             int b = Math.min(IMAGE_BATCH, pixels.size() - s);
             float[] batch = batchInput.get(0, b * per);
             for (int i = 0; i < b; i++) System.arraycopy(pixels.get(s + i), 0, batch, i * per, per);
             float[] f = vision.forward(backend, batch, b);
-            for (int i = 0; i < b; i++) out[s + i] = java.util.Arrays.copyOfRange(f, i * e, (i + 1) * e);
+            for (int i = 0; i < b; i++) System.arraycopy(f, i * e, out[s + i], 0, e);
         }
-        return out;
     }
 
     /** L2-normalised image embeddings of image files. */
@@ -100,11 +105,16 @@ public final class ClipModel implements AutoCloseable {
 
     /** Raw text features [n][E] of token-id rows. */
     public float[][] textFeatures(int[][] ids) {
+        float[][] out = new float[ids.length][config().embedDim()];
+        textFeatures(ids, out);
+        return out;
+    }
+
+    /** Raw text features into out[i][0, E): with reused arrays a steady stream of calls allocates nothing. */
+    public void textFeatures(int[][] ids, float[][] out) {
         int e = config().embedDim();
         float[] f = text.forward(backend, ids);
-        float[][] out = new float[ids.length][];
-        for (int i = 0; i < ids.length; i++) out[i] = java.util.Arrays.copyOfRange(f, i * e, (i + 1) * e);
-        return out;
+        for (int i = 0; i < ids.length; i++) System.arraycopy(f, i * e, out[i], 0, e);
     }
 
     public int[] tokenize(String text) {

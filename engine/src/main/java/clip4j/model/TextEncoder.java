@@ -41,7 +41,6 @@ public final class TextEncoder {
     public float[] forward(Backend be, int[][] ids) {
         int batch = ids.length;
         int d = c.textWidth();
-        int[] eot = new int[batch];
         int seq = 1;
         for (int b = 0; b < batch; b++) {
             if (ids[b].length == 0 || ids[b].length > c.contextLength()) {
@@ -50,8 +49,7 @@ public final class TextEncoder {
             for (int id : ids[b]) {
                 if (id < 0 || id >= c.vocabSize()) throw new ClipException("token id " + id + " outside the vocabulary of " + c.vocabSize());
             }
-            eot[b] = eotIndex(ids[b]);
-            seq = Math.max(seq, eot[b] + 1);
+            seq = Math.max(seq, eotIndex(ids[b]) + 1);
         }
         // 1. token embedding + positional embedding, positions [0, seq); shorter prompts padded with their own ids
         //    or 0 (rows after a prompt's EOT cannot reach it under the causal mask)
@@ -66,13 +64,12 @@ public final class TextEncoder {
             }
         }
         // 2. transformer with the causal mask
-        ResidualBlock.Workspace ws = ResidualBlock.Workspace.of(scratch, 4, batch * seq, d);
         for (BlockWeights bw : blocks) {
-            ResidualBlock.forward(be, bw, x, batch, seq, d, c.textHeads(), true, c.activation(), c.layerNormEps(), ws);
+            ResidualBlock.forward(be, bw, x, batch, seq, d, c.textHeads(), true, c.activation(), c.layerNormEps(), scratch, 4);
         }
         // 3-4. ln_final at the EOT row; 5. projection
         float[] pooled = scratch.get(2, batch * d);
-        for (int b = 0; b < batch; b++) System.arraycopy(x, (b * seq + eot[b]) * d, pooled, b * d, d);
+        for (int b = 0; b < batch; b++) System.arraycopy(x, (b * seq + eotIndex(ids[b])) * d, pooled, b * d, d);
         be.layerNorm(pooled, batch, d, lnFinalWeight, lnFinalBias, c.layerNormEps(), pooled);
         float[] out = scratch.get(3, batch * c.embedDim());
         be.linear(pooled, batch, d, proj, null, out);

@@ -69,9 +69,8 @@ public final class VisionEncoder {
         }
         // 4. ln_pre; 5. transformer, no mask
         be.layerNorm(x, batch * n, w, lnPreWeight, lnPreBias, c.layerNormEps(), x);
-        ResidualBlock.Workspace ws = ResidualBlock.Workspace.of(scratch, 5, batch * n, w);
         for (BlockWeights bw : blocks) {
-            ResidualBlock.forward(be, bw, x, batch, n, w, c.visionHeads(), false, c.activation(), c.layerNormEps(), ws);
+            ResidualBlock.forward(be, bw, x, batch, n, w, c.visionHeads(), false, c.activation(), c.layerNormEps(), scratch, 5);
         }
         // 6. ln_post on the CLS token; 7. projection
         float[] cls = scratch.get(3, batch * w);
