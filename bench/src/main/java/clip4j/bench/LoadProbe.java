@@ -48,9 +48,13 @@ public final class LoadProbe {
                 m.textFeatures(ids);
                 txt.add((System.nanoTime() - s) / 1e6);
             }
+            System.gc();
+            long live = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
             System.out.printf(Locale.ROOT, "image: first %.0f ms, median warm %.0f ms, %.0f ms/image at batch 8; "
-                            + "prompt \"a photo of a cat.\": first %.1f ms, median warm %.1f ms; RSS now %.1f MB%n",
-                    img.getFirst(), Timing.median(img.subList(2, img.size())), batch8, txt.getFirst(), Timing.median(txt.subList(5, txt.size())), rssMb());
+                            + "prompt \"a photo of a cat.\": first %.1f ms, median warm %.1f ms; RSS now %.1f MB, "
+                            + "live heap %.1f MB (packed weights), model file %.1f MB%n",
+                    img.getFirst(), Timing.median(img.subList(2, img.size())), batch8, txt.getFirst(), Timing.median(txt.subList(5, txt.size())), rssMb(),
+                    live / 1e6, Files.size(model) / 1e6);
         }
     }
 

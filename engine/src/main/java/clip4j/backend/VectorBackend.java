@@ -4,6 +4,8 @@ import clip4j.io.DType;
 import clip4j.io.HalfFloats;
 import clip4j.io.Tensor;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -39,8 +41,15 @@ public abstract sealed class VectorBackend implements Backend permits VectorBack
     /** The species every kernel uses; a constant in each subclass. */
     abstract VectorSpecies<Float> species();
 
+    /** Shorts and ints with as many lanes as {@link #species()} (for widening bf16), constants too. */
+    abstract VectorSpecies<Short> halfSpecies();
+
+    abstract VectorSpecies<Integer> intSpecies();
+
     static final class W128 extends VectorBackend {
         private static final VectorSpecies<Float> S = FloatVector.SPECIES_128;
+        private static final VectorSpecies<Short> H = ShortVector.SPECIES_64;
+        private static final VectorSpecies<Integer> I = IntVector.SPECIES_128;
 
         W128(int threads) {
             super(threads);
@@ -50,10 +59,22 @@ public abstract sealed class VectorBackend implements Backend permits VectorBack
         VectorSpecies<Float> species() {
             return S;
         }
+
+        @Override
+        VectorSpecies<Short> halfSpecies() {
+            return H;
+        }
+
+        @Override
+        VectorSpecies<Integer> intSpecies() {
+            return I;
+        }
     }
 
     static final class W256 extends VectorBackend {
         private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+        private static final VectorSpecies<Short> H = ShortVector.SPECIES_128;
+        private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
 
         W256(int threads) {
             super(threads);
@@ -63,10 +84,22 @@ public abstract sealed class VectorBackend implements Backend permits VectorBack
         VectorSpecies<Float> species() {
             return S;
         }
+
+        @Override
+        VectorSpecies<Short> halfSpecies() {
+            return H;
+        }
+
+        @Override
+        VectorSpecies<Integer> intSpecies() {
+            return I;
+        }
     }
 
     static final class W512 extends VectorBackend {
         private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
+        private static final VectorSpecies<Short> H = ShortVector.SPECIES_256;
+        private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
 
         W512(int threads) {
             super(threads);
@@ -75,6 +108,16 @@ public abstract sealed class VectorBackend implements Backend permits VectorBack
         @Override
         VectorSpecies<Float> species() {
             return S;
+        }
+
+        @Override
+        VectorSpecies<Short> halfSpecies() {
+            return H;
+        }
+
+        @Override
+        VectorSpecies<Integer> intSpecies() {
+            return I;
         }
     }
 
@@ -121,11 +164,11 @@ public abstract sealed class VectorBackend implements Backend permits VectorBack
     static final int PACKED_MIN_ROWS = 96;
 
     /**
-     * Weight matrices of the mapped model file packed once into panels and kept (about the f32 size of the packed
-     * matrices on the heap); {@code -Dclip4j.packWeights=false} packs per call instead.
+     * Weight matrices of the mapped model file packed once into panels and kept on the heap (the size of the weights
+     * as stored: f16/bf16 stay 16-bit); {@code -Dclip4j.packWeights=false} packs per call instead.
      */
     private final boolean packOnce = !"false".equals(System.getProperty("clip4j.packWeights"));
-    private final java.util.concurrent.ConcurrentHashMap<SegmentKey, float[]> packed = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.ConcurrentHashMap<SegmentKey, Panels> packed = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * Cache key: the weight's segment object itself (a model keeps its tensors for its lifetime), never its address,
@@ -157,23 +200,63 @@ public abstract sealed class VectorBackend implements Backend permits VectorBack
         else linearDot(x, m, k, w, bias, out);
     }
 
-    /** The whole weight packed K-major per panel of NR columns: panel p at p·K·NR, element (t, c) at t·NR + c. */
-    private float[] packedOnce(Tensor w) {
+    /**
+     * A weight packed once, K-major per panel of NR columns (panel p at p·K·NR, element (t, c) at t·NR + c): f32
+     * weights as floats; f16 and bf16 weights keep their 16 bits (half the memory) and each K block of a panel group
+     * is widened per call, a contiguous copy.
+     */
+    private record Panels(float[] f32, short[] half, DType dtype) {
+    }
+
+    private Panels packedOnce(Tensor w) {
         SegmentKey key = new SegmentKey(w.data());
-        float[] hit = packed.get(key);
+        Panels hit = packed.get(key);
         if (hit != null) return hit;
         packed.keySet().removeIf(e -> !e.segment().scope().isAlive());
         return packed.computeIfAbsent(key, a -> {
             int nr = 2 * species().length();
             int n = Math.toIntExact(w.shape()[0]), k = Math.toIntExact(w.shape()[1]);
             int panels = (n + nr - 1) / nr;
-            float[] dst = new float[panels * k * nr];
+            DType dt = w.dtype();
+            float[] f32 = dt == DType.F32 ? new float[panels * k * nr] : null;
+            short[] half = dt == DType.F32 ? null : new short[panels * k * nr];
             pool.parallelFor(panels, (lo, hi) -> {
                 float[] row = new float[k];
-                for (int p = lo; p < hi; p++) packPanel(w, k, n, p * nr, nr, 0, k, row, dst, p * k * nr);
+                for (int p = lo; p < hi; p++) {
+                    if (f32 != null) packPanel(w, k, n, p * nr, nr, 0, k, row, f32, p * k * nr);
+                    else packHalfPanel(w, k, n, p * nr, nr, half, p * k * nr);
+                }
             });
-            return dst;
+            return new Panels(f32, half, dt);
         });
+    }
+
+    /** Like {@link #packPanel} for a whole f16/bf16 panel, keeping the 16-bit patterns. */
+    private static void packHalfPanel(Tensor w, int k, int n, int j, int nr, short[] dst, int off) {
+        MemorySegment s = w.data();
+        for (int c = 0; c < nr; c++) {
+            long base = (long) (j + c) * k;
+            for (int t = 0; t < k; t++) dst[off + t * nr + c] = j + c < n ? s.getAtIndex(I16, base + t) : 0;
+        }
+    }
+
+    /**
+     * dst[d, d+count) = src[s, s+count) widened from f16 (a scalar loop C2 vectorises with vcvtph2ps) or bf16 (the
+     * 16 bits moved to the top of an int, in vectors: as a scalar loop it was not vectorised and ran at a third of
+     * the speed). count is a multiple of the vector length (whole panels).
+     */
+    private void widen(short[] src, int s, DType dt, float[] dst, int d, int count) {
+        if (dt == DType.F16) {
+            for (int i = 0; i < count; i++) dst[d + i] = Float.float16ToFloat(src[s + i]);
+            return;
+        }
+        VectorSpecies<Float> species = species();
+        VectorSpecies<Short> halves = halfSpecies();
+        for (int i = 0; i < count; i += species.length()) {
+            ShortVector h = ShortVector.fromArray(halves, src, s + i);
+            IntVector bits = (IntVector) h.convertShape(VectorOperators.S2I, intSpecies(), 0);
+            bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, d + i);
+        }
     }
 
     /**
@@ -214,7 +297,8 @@ public abstract sealed class VectorBackend implements Backend permits VectorBack
      * allocated on every call, and steady-state inference allocates nothing.
      */
     private final class LinearCall {
-        float[] x, bias, out, prepacked, packedA;
+        float[] x, bias, out, packedA;
+        Panels prepacked;
         Tensor w;
         int m, k, n, mPad;
         final WorkerPool.RangeBody dot = (lo, hi) -> dotPart(this, lo, hi);
@@ -234,7 +318,8 @@ public abstract sealed class VectorBackend implements Backend permits VectorBack
 
         /** Drops the references, so that a finished call keeps no model or activation alive. */
         void clear() {
-            x = bias = out = prepacked = packedA = null;
+            x = bias = out = packedA = null;
+            prepacked = null;
             w = null;
         }
     }
@@ -262,7 +347,7 @@ public abstract sealed class VectorBackend implements Backend permits VectorBack
      * registers (first K block, plus bias) or adds it to the output (later K blocks). No horizontal reductions; each output is summed
      * in k order by one thread, so results do not depend on the thread count.
      */
-    private void linearPacked(float[] x, int m, int k, Tensor w, float[] bias, float[] out, float[] prepacked) {
+    private void linearPacked(float[] x, int m, int k, Tensor w, float[] bias, float[] out, Panels prepacked) {
         LinearCall c = linearCalls.get().set(x, m, k, w, bias, out);
         int nr = 2 * species().length();
         int panels = (c.n + nr - 1) / nr;
@@ -293,7 +378,9 @@ public abstract sealed class VectorBackend implements Backend permits VectorBack
     private void gemmPart(LinearCall c, int lo, int hi) {
         int nr = 2 * species().length();
         int m = c.m, k = c.k, n = c.n, mPad = c.mPad;
-        float[] prepacked = c.prepacked, packedA = c.packedA, out = c.out, b0 = c.bias;
+        Panels prepacked = c.prepacked;
+        float[] packedA = c.packedA, out = c.out, b0 = c.bias;
+        boolean direct = prepacked != null && prepacked.f32() != null;
         float[][] r = rows(packScratch, 3, Math.max(PANELS * KC * nr, k));
         float[] packedB = r[0], row = r[1], tile = r[2];
         for (int p0 = lo; p0 < hi; p0 += PANELS) {
@@ -302,14 +389,16 @@ public abstract sealed class VectorBackend implements Backend permits VectorBack
                 int kc = Math.min(KC, k - pc);
                 if (prepacked == null) {
                     for (int p = p0; p < p1; p++) packPanel(c.w, k, n, p * nr, nr, pc, kc, row, packedB, (p - p0) * KC * nr);
+                } else if (!direct) {
+                    for (int p = p0; p < p1; p++) widen(prepacked.half(), p * k * nr + pc * nr, prepacked.dtype(), packedB, (p - p0) * KC * nr, kc * nr);
                 }
-                float[] b = prepacked == null ? packedB : prepacked;
+                float[] b = direct ? prepacked.f32() : packedB;
                 for (int ic = 0; ic < m; ic += MC) {
                     int mc = Math.min(MC, m - ic);
                     for (int p = p0; p < p1; p++) {
                         int j = p * nr, cols = Math.min(nr, n - j);
                         for (int rb = 0; rb < mc; rb += MR) {
-                            int bo = prepacked == null ? (p - p0) * KC * nr : p * k * nr + pc * nr;
+                            int bo = direct ? p * k * nr + pc * nr : (p - p0) * KC * nr;
                             int rows = Math.min(MR, mc - rb), o = (ic + rb) * n + j, ao = pc * mPad + (ic + rb) * kc;
                             if (rows == MR && cols == nr) {
                                 microKernel(packedA, ao, b, bo, kc, out, o, n, pc == 0, b0, j);
