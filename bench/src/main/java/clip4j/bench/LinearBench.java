@@ -27,7 +27,7 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The linear layers of ViT-B/32 (M = 50 tokens per image, K×N = 768×2304, 768×768, 768×3072, 3072×768) on the
+ * The linear layers of ViT-B/32 (M = 50 tokens per image, 400 for a batch of 8; K×N = 768×2304, 768×768, 768×3072, 3072×768) on the
  * Vector API backend and the scalar reference. GFLOP/s = 2·M·K·N / time.
  * Run: java --add-modules jdk.incubator.vector -cp "bench/target/clip4j-bench.jar:bench/target/lib/*" org.openjdk.jmh.Main LinearBench
  */
@@ -38,7 +38,7 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class LinearBench {
-    @Param({"50x768x2304", "50x768x768", "50x768x3072", "50x3072x768", "400x768x3072"})
+    @Param({"50x768x2304", "50x768x768", "50x768x3072", "50x3072x768", "400x768x2304", "400x768x768", "400x768x3072", "400x3072x768"})
     String shape;
 
     @Param({"cpu", "cpu-reference"})
@@ -72,7 +72,7 @@ public class LinearBench {
         for (long i = 0; i < (long) n * k; i++) s.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i, (float) r.nextGaussian());
         w = new Tensor("w", DType.valueOf(dtype), new long[]{n, k}, s);
         be = backend.equals("cpu") ? VectorBackend.create(VectorBackend.speciesForBits(Integer.getInteger("clip4j.vectorBits", 0)),
-                Runtime.getRuntime().availableProcessors()) : new ScalarBackend();
+                Integer.getInteger("clip4j.threads", Runtime.getRuntime().availableProcessors())) : new ScalarBackend();
     }
 
     @TearDown(Level.Trial)
