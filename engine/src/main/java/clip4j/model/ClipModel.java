@@ -121,15 +121,23 @@ public final class ClipModel implements AutoCloseable {
         return tokenizer().tokenize(text, config().contextLength());
     }
 
-    /** L2-normalised text embeddings, prompts batched by up to 64. */
+    /**
+     * L2-normalised text embeddings, prompts batched by up to 64 in order of length, so that a batch pads little (each
+     * prompt's result does not depend on its batch: rows are independent and the EOT row never sees padding).
+     */
     public float[][] encodeTexts(List<String> texts) {
+        int[][] ids = new int[texts.size()][];
+        for (int i = 0; i < ids.length; i++) ids[i] = tokenize(texts.get(i));
+        Integer[] order = new Integer[ids.length];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        java.util.Arrays.sort(order, java.util.Comparator.comparingInt(i -> TextEncoder.eotIndex(ids[i])));
         float[][] out = new float[texts.size()][];
-        for (int s = 0; s < texts.size(); s += 64) {
-            int b = Math.min(64, texts.size() - s);
-            int[][] ids = new int[b][];
-            for (int i = 0; i < b; i++) ids[i] = tokenize(texts.get(s + i));
-            float[][] f = textFeatures(ids);
-            System.arraycopy(f, 0, out, s, b);
+        for (int s = 0; s < order.length; s += 64) {
+            int b = Math.min(64, order.length - s);
+            int[][] batch = new int[b][];
+            for (int i = 0; i < b; i++) batch[i] = ids[order[s + i]];
+            float[][] f = textFeatures(batch);
+            for (int i = 0; i < b; i++) out[order[s + i]] = f[i];
         }
         return normalizeRows(out);
     }

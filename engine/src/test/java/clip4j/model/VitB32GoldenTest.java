@@ -45,7 +45,12 @@ class VitB32GoldenTest {
             }
             int[][] ids = new int[texts.size()][];
             for (int t = 0; t < ids.length; t++) ids[t] = TestData.ints(texts.get(t).get("ids"));
-            float[][] te = ClipModel.normalizeRows(model.textFeatures(ids));
+            float[][] batched = model.textFeatures(ids);
+            for (int t = 0; t < ids.length; t++) {
+                // bit for bit: encodeTexts regroups prompts by length and relies on this
+                assertArrayEquals(model.textFeatures(new int[][]{ids[t]})[0], batched[t], "prompt " + t + " depends on its batch");
+            }
+            float[][] te = ClipModel.normalizeRows(batched);
             for (int t = 0; t < te.length; t++) {
                 double d = TestData.maxAbsDiff(TestData.floats(texts.get(t).get("embedding")), te[t]);
                 assertTrue(d <= 2e-5, "text " + t + " max abs diff " + d);
