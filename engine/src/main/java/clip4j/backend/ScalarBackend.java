@@ -28,7 +28,7 @@ public final class ScalarBackend implements Backend {
         }
     }
 
-    static void checkLinear(float[] x, int m, int k, Tensor w, float[] bias, float[] out) {
+    public static void checkLinear(float[] x, int m, int k, Tensor w, float[] bias, float[] out) {
         if (w.rank() != 2 || w.shape()[1] != k) {
             throw new IllegalArgumentException("linear: weight " + w.shapeString() + " does not take " + k + " inputs");
         }

@@ -1,0 +1,54 @@
+// Element-wise and row-wise kernels of clip-spec §2 (activations, residual add, softmax) and the patch embedding's
+// unfold (clip-spec §3 step 1). Grid-stride loops: any launch size covers any count.
+
+// x <- x * sigmoid(1.702 x)
+extern "C" __global__ void quick_gelu(float *x, long n) {
+    for (long i = blockIdx.x * (long) blockDim.x + threadIdx.x; i < n; i += (long) gridDim.x * blockDim.x) {
+        float v = x[i];
+        x[i] = v / (1.0f + expf(-1.702f * v));
+    }
+}
+
+// x <- 0.5 x (1 + erf(x / sqrt 2)), the exact GELU
+extern "C" __global__ void gelu(float *x, long n) {
+    for (long i = blockIdx.x * (long) blockDim.x + threadIdx.x; i < n; i += (long) gridDim.x * blockDim.x) {
+        float v = x[i];
+        x[i] = 0.5f * v * (1.0f + erff(v * 0.70710678118654752f));
+    }
+}
+
+// x <- x + y (the residual connections)
+extern "C" __global__ void add(float *x, const float *__restrict__ y, long n) {
+    for (long i = blockIdx.x * (long) blockDim.x + threadIdx.x; i < n; i += (long) gridDim.x * blockDim.x) x[i] += y[i];
+}
+
+// Softmax in place over each of rows rows of length n, the row maximum subtracted; one warp per row.
+extern "C" __global__ void softmax_rows(float *x, int rows, int n) {
+    int row = blockIdx.x * (blockDim.x / 32) + threadIdx.x / 32, lane = threadIdx.x % 32;
+    if (row >= rows) return;
+    float *r = x + (long) row * n;
+    float mx = -INFINITY;
+    for (int i = lane; i < n; i += 32) mx = fmaxf(mx, r[i]);
+    for (int o = 16; o > 0; o >>= 1) mx = fmaxf(mx, __shfl_xor_sync(0xffffffff, mx, o));
+    float s = 0.0f;
+    for (int i = lane; i < n; i += 32) {
+        float e = expf(r[i] - mx);
+        r[i] = e;
+        s += e;
+    }
+    for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffff, s, o);
+    float inv = 1.0f / s;
+    for (int i = lane; i < n; i += 32) r[i] *= inv;
+}
+
+// pixels [batch, 3, r, r] -> patches [batch·g·g, 3·p·p], ordered (channel, ky, kx) like conv1's weight
+extern "C" __global__ void unfold_patches(const float *__restrict__ pixels, int batch, int r, int p, float *__restrict__ patches) {
+    int g = r / p, k = 3 * p * p;
+    long total = (long) batch * g * g * k;
+    for (long e = blockIdx.x * (long) blockDim.x + threadIdx.x; e < total; e += (long) gridDim.x * blockDim.x) {
+        long patch = e / k;
+        int t = (int) (e % k), ch = t / (p * p), ky = (t / p) % p, kx = t % p;
+        int b = (int) (patch / (g * g)), gy = (int) (patch / g % g), gx = (int) (patch % g);
+        patches[e] = pixels[(((long) b * 3 + ch) * r + gy * p + ky) * r + gx * p + kx];
+    }
+}
