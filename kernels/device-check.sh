@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Issue 5's device check, in two halves.
+#   kernels/device-check.sh prepare   (here) builds the jars and a jlink'd JDK 25 runtime into build/device
+#   kernels/device-check.sh run [S]   (on the GPU machine, via the device tool with carry ["build/device"]) prints the
+#       driver, runs the CUDA kernel tests (JUnit console), the clip4j parity + throughput check (DeviceCheck) and
+#       PyTorch eager on the same seeded model and card; S seconds per measure (default 5); summary last.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DEV="$ROOT/build/device"
+RESULTS="${OUT:-/tmp}"  # the device tool collects files from $OUT
+case "${1:-}" in
+  prepare)
+    . "$ROOT/scripts/env.sh"
+    cd "$ROOT"
+    mvn -q -B install -DskipTests
+    rm -rf "$DEV" && mkdir -p "$DEV/lib"
+    mvn -q -B -pl kernels dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$DEV/lib"
+    mvn -q -B dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:6.1.3 -DoutputDirectory="$DEV/lib"
+    cp kernels/target/clip4j-kernels-*.jar "$DEV/lib/"
+    mkdir -p "$DEV/test-classes" && cp -r kernels/target/test-classes/. "$DEV/test-classes/"
+    rm -rf "$DEV/jre"
+    "$JAVA_HOME/bin/jlink" --add-modules java.base,java.logging,jdk.incubator.vector \
+      --strip-debug --no-header-files --no-man-pages --compress=zip-9 --output "$DEV/jre"
+    du -sh "$DEV"
+    echo 'device run: command "bash kernels/device-check.sh run 5", carry ["build/device"], timeout_s 480'
+    ;;
+  run)
+    SECS="${2:-5}"
+    nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv
+    J=("$DEV/jre/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx24g)
+    "${J[@]}" -jar "$DEV"/lib/junit-platform-console-standalone-*.jar execute --class-path "$DEV/test-classes:$(ls "$DEV"/lib/*.jar | tr '\n' ':')" \
+      --select-package clip4j.cuda --details=tree 2>&1 | tail -40 || true
+    "${J[@]}" -cp "$(ls "$DEV"/lib/*.jar | tr '\n' ':')" clip4j.cuda.DeviceCheck "$SECS" 2>&1 | tee "$RESULTS/clip4j-device.txt"
+    PYTHONUNBUFFERED=1 python3 "$ROOT/kernels/torch_bench.py" "$SECS" 2>&1 | tee "$RESULTS/torch-eager.txt"
+    ;;
+  *)
+    echo "usage: kernels/device-check.sh prepare | run [seconds]" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,108 @@
+package clip4j.cuda;
+
+import clip4j.backend.Backend;
+import clip4j.backend.Backends;
+import clip4j.io.DType;
+import clip4j.io.ModelFileWriter;
+import clip4j.model.Architectures;
+import clip4j.model.ClipConfig;
+import clip4j.model.ClipModel;
+import clip4j.random.SeededWeights;
+import clip4j.util.Timing;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * The GPU machine's check (kernels/device-check.sh runs it there): the seeded ViT-B/32 on the CUDA backend against the
+ * CPU path (L2-normalised embeddings, max abs: ≤ 2e-5 fp32, ≤ 1e-3 fp16), then image throughput at batch 1, 32 and
+ * 256 and text throughput at batch 256, in both precisions. Prints a summary last; exits 1 when parity fails.
+ * Usage: DeviceCheck [seconds per measure]
+ */
+public final class DeviceCheck {
+    private DeviceCheck() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 5;
+        ClipConfig c = Architectures.byName("ViT-B-32-quickgelu");
+        Path file = Files.createTempFile("clip4j-device-", ".safetensors");
+        List<String> summary = new ArrayList<>();
+        boolean ok = true;
+        try {
+            ModelFileWriter.write(file, c, SeededWeights.tensors(c, 0), null, "seeded 0", DType.F32);
+            List<float[]> images = images(c, 256);
+            int[][] prompts = prompts(c, 256);
+            float[][][] cpu;
+            try (Backend be = Backends.create("cpu", Runtime.getRuntime().availableProcessors()); ClipModel m = ClipModel.load(file, be)) {
+                cpu = embeddings(m, images.subList(0, 4), Arrays.copyOf(prompts, 4));
+            }
+            for (CudaBackend.Precision p : CudaBackend.Precision.values()) {
+                try (CudaBackend gpu = new CudaBackend(p); ClipModel m = ClipModel.load(file, gpu)) {
+                    System.out.println("device: " + gpu.name());
+                    float[][][] got = embeddings(m, images.subList(0, 4), Arrays.copyOf(prompts, 4));
+                    double di = maxAbs(cpu[0], got[0]), dt = maxAbs(cpu[1], got[1]);
+                    double tol = p == CudaBackend.Precision.FP16 ? 1e-3 : 2e-5;
+                    boolean pass = di <= tol && dt <= tol;
+                    ok &= pass;
+                    summary.add(String.format(Locale.ROOT, "%s parity vs CPU: image %.2e, text %.2e (limit %.0e) %s", p, di, dt, tol, pass ? "PASS" : "FAIL"));
+                    for (int b : new int[]{1, 32, 256}) {
+                        List<float[]> batch = images.subList(0, b);
+                        double s = Timing.measure(() -> m.imageFeatures(batch), 1, seconds);
+                        summary.add(String.format(Locale.ROOT, "%s image batch %d: %.1f images/s (%.2f ms per batch)", p, b, b / s, s * 1e3));
+                    }
+                    double s = Timing.measure(() -> m.textFeatures(prompts), 1, seconds);
+                    summary.add(String.format(Locale.ROOT, "%s text batch 256: %.1f prompts/s (%.2f ms per batch)", p, 256 / s, s * 1e3));
+                }
+            }
+        } finally {
+            Files.deleteIfExists(file);
+        }
+        System.out.println("---- clip4j device check ----");
+        summary.forEach(System.out::println);
+        if (!ok) System.exit(1);
+    }
+
+    /** Seeded pixel tensors (standard normal, like normalised images). */
+    static List<float[]> images(ClipConfig c, int n) {
+        Random r = new Random(1);
+        List<float[]> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            float[] p = new float[3 * c.imageSize() * c.imageSize()];
+            for (int j = 0; j < p.length; j++) p[j] = (float) r.nextGaussian();
+            out.add(p);
+        }
+        return out;
+    }
+
+    /** Token-id prompts of 5 to 20 tokens, SOT first and EOT (the largest id) last. */
+    static int[][] prompts(ClipConfig c, int n) {
+        Random r = new Random(2);
+        int[][] out = new int[n][];
+        for (int i = 0; i < n; i++) {
+            int len = 5 + r.nextInt(16);
+            out[i] = new int[len];
+            out[i][0] = c.vocabSize() - 2;
+            for (int t = 1; t < len - 1; t++) out[i][t] = 1 + r.nextInt(c.vocabSize() - 3);
+            out[i][len - 1] = c.vocabSize() - 1;
+        }
+        return out;
+    }
+
+    static float[][][] embeddings(ClipModel m, List<float[]> images, int[][] prompts) {
+        return new float[][][]{ClipModel.normalizeRows(m.imageFeatures(images)), ClipModel.normalizeRows(m.textFeatures(prompts))};
+    }
+
+    static double maxAbs(float[][] a, float[][] b) {
+        double worst = 0;
+        for (int i = 0; i < a.length; i++) {
+            for (int j = 0; j < a[i].length; j++) worst = Math.max(worst, Math.abs(a[i][j] - b[i][j]));
+        }
+        return worst;
+    }
+}
