@@ -2,6 +2,8 @@ package clip4j.backend;
 
 import clip4j.io.Tensor;
 
+import java.util.List;
+
 /**
  * The numeric operations of the CLIP forward pass (clip-spec §2). Activations are row-major float[];
  * weight matrices are {@link Tensor}s in PyTorch Linear layout [out, in], stored f32, f16 or bf16, usually
@@ -32,6 +34,16 @@ public interface Backend extends AutoCloseable {
 
     /** Softmax in place over x[off, off+n), with the row maximum subtracted. */
     void softmax(float[] x, int off, int n);
+
+    /**
+     * The residual attention blocks of clip-spec §2, in order, on x [batch·seq, width] in place (QuickGELU or exact
+     * GELU in the MLP). The default runs them operation by operation on this backend; a device backend overrides it
+     * to keep the activations on the device between the operations.
+     */
+    default void residualBlocks(float[] x, int batch, int seq, int width, int heads, boolean causal, boolean quickGelu,
+                                float eps, List<BlockWeights> blocks) {
+        ResidualBlocks.run(this, x, batch, seq, width, heads, causal, quickGelu, eps, blocks);
+    }
 
     @Override
     default void close() {

@@ -2,8 +2,12 @@ package clip4j.model;
 
 import clip4j.ClipException;
 import clip4j.backend.Backend;
+import clip4j.backend.BlockWeights;
 import clip4j.io.ModelFile;
 import clip4j.io.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The text encoder of clip-spec §4. It runs only the first eot+1 positions (the "equivalence shortcut" of §4:
@@ -13,18 +17,19 @@ public final class TextEncoder {
     private final ClipConfig c;
     private final Tensor tokenEmbedding;
     private final float[] positionalEmbedding;
-    private final BlockWeights[] blocks;
+    private final List<BlockWeights> blocks;
     private final float[] lnFinalWeight, lnFinalBias;
     private final Tensor proj;
-    /** x, row, pooled, out, then the block workspace. */
-    private final Scratch scratch = new Scratch(8);
+    /** x, row, pooled, out. */
+    private final Scratch scratch = new Scratch(4);
 
     public TextEncoder(ModelFile f) {
         c = f.config();
         tokenEmbedding = f.tensor("token_embedding.weight");
         positionalEmbedding = BlockWeights.vec(f, "positional_embedding");
-        blocks = new BlockWeights[c.textLayers()];
-        for (int i = 0; i < blocks.length; i++) blocks[i] = BlockWeights.load(f, "transformer.resblocks." + i + ".");
+        List<BlockWeights> b = new ArrayList<>();
+        for (int i = 0; i < c.textLayers(); i++) b.add(BlockWeights.load(f, "transformer.resblocks." + i + "."));
+        blocks = List.copyOf(b);
         lnFinalWeight = BlockWeights.vec(f, "ln_final.weight");
         lnFinalBias = BlockWeights.vec(f, "ln_final.bias");
         proj = f.tensor("text_projection.weight");
@@ -64,9 +69,7 @@ public final class TextEncoder {
             }
         }
         // 2. transformer with the causal mask
-        for (BlockWeights bw : blocks) {
-            ResidualBlock.forward(be, bw, x, batch, seq, d, c.textHeads(), true, c.activation(), c.layerNormEps(), scratch, 4);
-        }
+        be.residualBlocks(x, batch, seq, d, c.textHeads(), true, c.activation() == Activation.QUICK_GELU, c.layerNormEps(), blocks);
         // 3-4. ln_final at the EOT row; 5. projection
         float[] pooled = scratch.get(2, batch * d);
         for (int b = 0; b < batch; b++) System.arraycopy(x, (b * seq + eotIndex(ids[b])) * d, pooled, b * d, d);

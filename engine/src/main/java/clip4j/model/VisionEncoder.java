@@ -1,8 +1,12 @@
 package clip4j.model;
 
 import clip4j.backend.Backend;
+import clip4j.backend.BlockWeights;
 import clip4j.io.ModelFile;
 import clip4j.io.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /** The ViT image encoder of clip-spec §3, for a batch of preprocessed [3, R, R] images. */
 public final class VisionEncoder {
@@ -11,10 +15,10 @@ public final class VisionEncoder {
     private final float[] classEmbedding;
     private final float[] positionalEmbedding;
     private final float[] lnPreWeight, lnPreBias, lnPostWeight, lnPostBias;
-    private final BlockWeights[] blocks;
+    private final List<BlockWeights> blocks;
     private final Tensor proj;
-    /** patches, emb, x, cls, out, then the block workspace. */
-    private final Scratch scratch = new Scratch(9);
+    /** patches, emb, x, cls, out. */
+    private final Scratch scratch = new Scratch(5);
 
     public VisionEncoder(ModelFile f) {
         c = f.config();
@@ -28,8 +32,9 @@ public final class VisionEncoder {
         lnPreBias = BlockWeights.vec(f, "visual.ln_pre.bias");
         lnPostWeight = BlockWeights.vec(f, "visual.ln_post.weight");
         lnPostBias = BlockWeights.vec(f, "visual.ln_post.bias");
-        blocks = new BlockWeights[c.visionLayers()];
-        for (int i = 0; i < blocks.length; i++) blocks[i] = BlockWeights.load(f, "visual.transformer.resblocks." + i + ".");
+        List<BlockWeights> b = new ArrayList<>();
+        for (int i = 0; i < c.visionLayers(); i++) b.add(BlockWeights.load(f, "visual.transformer.resblocks." + i + "."));
+        blocks = List.copyOf(b);
         proj = f.tensor("visual.proj.weight");
     }
 
@@ -69,9 +74,7 @@ public final class VisionEncoder {
         }
         // 4. ln_pre; 5. transformer, no mask
         be.layerNorm(x, batch * n, w, lnPreWeight, lnPreBias, c.layerNormEps(), x);
-        for (BlockWeights bw : blocks) {
-            ResidualBlock.forward(be, bw, x, batch, n, w, c.visionHeads(), false, c.activation(), c.layerNormEps(), scratch, 5);
-        }
+        be.residualBlocks(x, batch, n, w, c.visionHeads(), false, c.activation() == Activation.QUICK_GELU, c.layerNormEps(), blocks);
         // 6. ln_post on the CLS token; 7. projection
         float[] cls = scratch.get(3, batch * w);
         for (int b = 0; b < batch; b++) System.arraycopy(x, b * n * w, cls, b * w, w);

@@ -1,6 +1,7 @@
 package clip4j.cuda;
 
 import clip4j.backend.Backend;
+import clip4j.backend.BlockWeights;
 import clip4j.backend.ScalarBackend;
 import clip4j.io.Tensor;
 import jcuda.Pointer;
@@ -8,6 +9,7 @@ import jcuda.driver.CUdeviceptr;
 
 import java.lang.foreign.MemorySegment;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
@@ -17,10 +19,10 @@ import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 
 /**
  * The engine's {@link Backend} on an NVIDIA GPU with the kernels of src/main/cuda. Weight matrices are uploaded once
- * per tensor (fp32, or fp16 for the tensor-core GEMM when {@code -Dclip4j.cuda.precision=fp16}) and kept until close;
- * activations cross to the device and back on every operation through reused device buffers, so this is the
- * operation-by-operation path: correct on every op, not yet the device-resident encoder that batch throughput
- * needs. Calls are serialised (one context, one stream).
+ * per tensor (fp32, or fp16 for the tensor-core GEMM when {@code -Dclip4j.cuda.precision=fp16}) and kept until close.
+ * The residual block stack, nearly all of an encoder's work, runs with its activations on the device (one upload and
+ * one download per stack); the remaining operations (patch embedding, ln_pre/ln_post/ln_final, projections) cross
+ * to the device and back one at a time through reused device buffers. Calls are serialised (one context, one stream).
  */
 public final class CudaBackend implements Backend {
     public enum Precision { FP32, FP16 }
@@ -32,6 +34,11 @@ public final class CudaBackend implements Backend {
     private final Map<MemorySegment, CUdeviceptr> weights = new IdentityHashMap<>();
     private final DeviceBuffer in = new DeviceBuffer(), in16 = new DeviceBuffer(), out = new DeviceBuffer();
     private final DeviceBuffer vec0 = new DeviceBuffer(), vec1 = new DeviceBuffer();
+    /** The block stack's activations (residualBlocks). */
+    private final DeviceBuffer stackX = new DeviceBuffer(), stackH = new DeviceBuffer(), stackQkv = new DeviceBuffer();
+    private final DeviceBuffer stackAttn = new DeviceBuffer(), stackMlp = new DeviceBuffer();
+    /** Model vectors (biases, LayerNorm weights) by array identity, uploaded once like the matrices. */
+    private final Map<float[], CUdeviceptr> vectors = new IdentityHashMap<>();
 
     public CudaBackend(Precision precision) {
         this.cuda = CudaContext.open();
@@ -49,19 +56,8 @@ public final class CudaBackend implements Backend {
         ScalarBackend.checkLinear(x, m, k, w, bias, y);
         cuda.makeCurrent();
         int n = Math.toIntExact(w.shape()[0]);
-        CUdeviceptr dx = upload(in, x, (long) m * k);
-        CUdeviceptr dw = weight(w);
-        CUdeviceptr db = bias == null ? NULL : upload(vec0, bias, n);
         CUdeviceptr dy = out.ensure(4L * m * n);
-        int[] grid = Launches.linearGrid(m, n);
-        if (precision == Precision.FP16) {
-            long count = (long) m * k;
-            CUdeviceptr dx16 = in16.ensure(2 * count);
-            cuda.launch("to_f16", Launches.elementBlocks(count), 1, Launches.ELEMENT_THREADS, CudaContext.args(dx, dx16, count));
-            cuda.launch("linear_f16", grid[0], grid[1], Launches.LINEAR_F16_THREADS, CudaContext.args(dx16, dw, db, dy, m, k, n));
-        } else {
-            cuda.launch("linear_f32", grid[0], grid[1], Launches.LINEAR_F32_THREADS, CudaContext.args(dx, dw, db, dy, m, k, n));
-        }
+        linearOn(upload(in, x, (long) m * k), m, k, w, bias == null ? NULL : upload(vec0, bias, n), dy);
         cuMemcpyDtoH(Pointer.to(y), dy, 4L * m * n);
     }
 
@@ -69,20 +65,16 @@ public final class CudaBackend implements Backend {
     public synchronized void layerNorm(float[] x, int rows, int cols, float[] gamma, float[] beta, float eps, float[] y) {
         cuda.makeCurrent();
         CUdeviceptr dx = upload(in, x, (long) rows * cols);
-        CUdeviceptr dg = upload(vec0, gamma, cols), db = upload(vec1, beta, cols);
-        cuda.launch("layer_norm", rows, 1, Launches.ROW_THREADS, CudaContext.args(dx, rows, cols, dg, db, eps, dx));
+        layerNormOn(dx, rows, cols, upload(vec0, gamma, cols), upload(vec1, beta, cols), eps, dx);
         cuMemcpyDtoH(Pointer.to(y), dx, 4L * rows * cols);
     }
 
     @Override
     public synchronized void attention(float[] qkv, int batch, int seq, int width, int heads, boolean causal, float[] y) {
         cuda.makeCurrent();
-        String kernel = Launches.attentionKernel(width, heads);
         long rows = (long) batch * seq;
-        CUdeviceptr dq = upload(in, qkv, rows * 3 * width);
         CUdeviceptr dy = out.ensure(4 * rows * width);
-        int[] grid = Launches.attentionGrid(batch, seq, heads);
-        cuda.launch(kernel, grid[0], grid[1], Launches.ATTENTION_QUERIES, CudaContext.args(dq, seq, width, heads, causal ? 1 : 0, dy));
+        attentionOn(upload(in, qkv, rows * 3 * width), batch, seq, width, heads, causal, dy);
         cuMemcpyDtoH(Pointer.to(y), dy, 4 * rows * width);
     }
 
@@ -112,10 +104,75 @@ public final class CudaBackend implements Backend {
         cuMemcpyDtoH(Pointer.to(x).withByteOffset(4L * off), dx, 4L * n);
     }
 
+    /**
+     * The whole block stack with x on the device: one upload, every operation on device buffers, one download. The
+     * blocks' vectors (biases, LayerNorm weights) are uploaded once, like the matrices.
+     */
+    @Override
+    public synchronized void residualBlocks(float[] x, int batch, int seq, int w, int heads, boolean causal, boolean quickGelu,
+                                            float eps, List<BlockWeights> blocks) {
+        cuda.makeCurrent();
+        long m = (long) batch * seq;
+        int rows = Math.toIntExact(m);
+        CUdeviceptr dx = upload(stackX, x, m * w);
+        CUdeviceptr h = stackH.ensure(4 * m * w), qkv = stackQkv.ensure(12 * m * w), attn = stackAttn.ensure(4 * m * w);
+        CUdeviceptr mlp = stackMlp.ensure(16 * m * w);
+        for (BlockWeights b : blocks) {
+            layerNormOn(dx, rows, w, vector(b.ln1Weight()), vector(b.ln1Bias()), eps, h);
+            linearOn(h, rows, w, b.inProj(), vector(b.inProjBias()), qkv);
+            attentionOn(qkv, batch, seq, w, heads, causal, attn);
+            linearOn(attn, rows, w, b.outProj(), vector(b.outProjBias()), h);
+            cuda.launch("add", Launches.elementBlocks(m * w), 1, Launches.ELEMENT_THREADS, CudaContext.args(dx, h, m * w));
+            layerNormOn(dx, rows, w, vector(b.ln2Weight()), vector(b.ln2Bias()), eps, h);
+            linearOn(h, rows, w, b.cFc(), vector(b.cFcBias()), mlp);
+            cuda.launch(quickGelu ? "quick_gelu" : "gelu", Launches.elementBlocks(4 * m * w), 1, Launches.ELEMENT_THREADS,
+                    CudaContext.args(mlp, 4 * m * w));
+            linearOn(mlp, rows, 4 * w, b.cProj(), vector(b.cProjBias()), h);
+            cuda.launch("add", Launches.elementBlocks(m * w), 1, Launches.ELEMENT_THREADS, CudaContext.args(dx, h, m * w));
+        }
+        cuMemcpyDtoH(Pointer.to(x), dx, 4 * m * w);
+    }
+
+    // ---- operations on device buffers -------------------------------------------------------------------------
+
+    private void linearOn(CUdeviceptr dx, int m, int k, Tensor w, CUdeviceptr db, CUdeviceptr dy) {
+        int n = Math.toIntExact(w.shape()[0]);
+        CUdeviceptr dw = weight(w);
+        int[] grid = Launches.linearGrid(m, n);
+        if (precision == Precision.FP16) {
+            long count = (long) m * k;
+            CUdeviceptr dx16 = in16.ensure(2 * count);
+            cuda.launch("to_f16", Launches.elementBlocks(count), 1, Launches.ELEMENT_THREADS, CudaContext.args(dx, dx16, count));
+            cuda.launch("linear_f16", grid[0], grid[1], Launches.LINEAR_F16_THREADS, CudaContext.args(dx16, dw, db, dy, m, k, n));
+        } else {
+            cuda.launch("linear_f32", grid[0], grid[1], Launches.LINEAR_F32_THREADS, CudaContext.args(dx, dw, db, dy, m, k, n));
+        }
+    }
+
+    private void layerNormOn(CUdeviceptr dx, int rows, int cols, CUdeviceptr gamma, CUdeviceptr beta, float eps, CUdeviceptr dy) {
+        cuda.launch("layer_norm", rows, 1, Launches.ROW_THREADS, CudaContext.args(dx, rows, cols, gamma, beta, eps, dy));
+    }
+
+    private void attentionOn(CUdeviceptr dq, int batch, int seq, int width, int heads, boolean causal, CUdeviceptr dy) {
+        String kernel = Launches.attentionKernel(width, heads);
+        int[] grid = Launches.attentionGrid(batch, seq, heads);
+        cuda.launch(kernel, grid[0], grid[1], Launches.ATTENTION_QUERIES, CudaContext.args(dq, seq, width, heads, causal ? 1 : 0, dy));
+    }
+
     private static CUdeviceptr upload(DeviceBuffer buffer, float[] host, long count) {
         CUdeviceptr d = buffer.ensure(4 * count);
         cuMemcpyHtoD(d, Pointer.to(host), 4 * count);
         return d;
+    }
+
+    /** A model vector on the device, uploaded on first use. */
+    private CUdeviceptr vector(float[] v) {
+        return vectors.computeIfAbsent(v, a -> {
+            CUdeviceptr d = new CUdeviceptr();
+            cuMemAlloc(d, 4L * a.length);
+            cuMemcpyHtoD(d, Pointer.to(a), 4L * a.length);
+            return d;
+        });
     }
 
     /** The weight on the device, uploaded on first use: fp32, or fp16 bits for the tensor-core GEMM. */
@@ -140,8 +197,10 @@ public final class CudaBackend implements Backend {
     public synchronized void close() {
         cuda.makeCurrent();
         for (CUdeviceptr d : weights.values()) cuMemFree(d);
+        for (CUdeviceptr d : vectors.values()) cuMemFree(d);
         weights.clear();
-        for (DeviceBuffer b : new DeviceBuffer[]{in, in16, out, vec0, vec1}) b.close();
+        vectors.clear();
+        for (DeviceBuffer b : new DeviceBuffer[]{in, in16, out, vec0, vec1, stackX, stackH, stackQkv, stackAttn, stackMlp}) b.close();
         cuda.close();
     }
 }

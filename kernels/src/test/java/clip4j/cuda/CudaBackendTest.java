@@ -1,6 +1,7 @@
 package clip4j.cuda;
 
 import clip4j.ClipException;
+import clip4j.backend.BlockWeights;
 import clip4j.backend.ScalarBackend;
 import clip4j.io.DType;
 import clip4j.io.Tensor;
@@ -14,7 +15,9 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -62,6 +65,37 @@ class CudaBackendTest {
         assertTrue(worst <= tol, what + ": max relative error " + worst + " > " + tol);
     }
 
+    static Tensor matrix(Arena arena, float[] v, int n, int k) {
+        MemorySegment seg = arena.allocate(4L * n * k, 64);
+        MemorySegment.copy(v, 0, seg, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, v.length);
+        return new Tensor("w", DType.F32, new long[]{n, k}, seg);
+    }
+
+    /** The device-resident block stack against the reference's operation-by-operation stack. */
+    @ParameterizedTest
+    @EnumSource(CudaBackend.Precision.class)
+    void residualBlocks(CudaBackend.Precision p) {
+        CudaBackend be = gpu(p);
+        int w = 128, heads = 2, batch = 2, seq = 9;
+        try (Arena arena = Arena.ofConfined()) {
+            List<BlockWeights> blocks = new ArrayList<>();
+            for (int l = 0; l < 3; l++) {
+                long s0 = 100L * l;
+                float sd = (float) (1 / Math.sqrt(w));
+                blocks.add(new BlockWeights(random(w, s0, 0.2f), random(w, s0 + 1, 0.1f), matrix(arena, random(3 * w * w, s0 + 2, sd), 3 * w, w),
+                        random(3 * w, s0 + 3, 0.1f), matrix(arena, random(w * w, s0 + 4, sd), w, w), random(w, s0 + 5, 0.1f),
+                        random(w, s0 + 6, 0.2f), random(w, s0 + 7, 0.1f), matrix(arena, random(4 * w * w, s0 + 8, sd), 4 * w, w),
+                        random(4 * w, s0 + 9, 0.1f), matrix(arena, random(4 * w * w, s0 + 10, sd / 2), w, 4 * w), random(w, s0 + 11, 0.1f)));
+            }
+            for (boolean causal : new boolean[]{false, true}) {
+                float[] ref = random(batch * seq * w, 9, 1f), got = ref.clone();
+                REF.residualBlocks(ref, batch, seq, w, heads, causal, true, 1e-5f, blocks);
+                be.residualBlocks(got, batch, seq, w, heads, causal, true, 1e-5f, blocks);
+                assertClose(ref, got, p == CudaBackend.Precision.FP16 ? 3e-2 : 2e-5, "residualBlocks causal=" + causal + " " + p);
+            }
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(CudaBackend.Precision.class)
     void linear(CudaBackend.Precision p) {
@@ -71,9 +105,7 @@ class CudaBackendTest {
             for (int[] s : shapes) {
                 int m = s[0], k = s[1], n = s[2];
                 float[] x = random(m * k, 1, 1f), wv = random(n * k, 2, (float) (1 / Math.sqrt(k))), bias = random(n, 3, 0.1f);
-                MemorySegment seg = arena.allocate(4L * n * k, 64);
-                MemorySegment.copy(wv, 0, seg, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, wv.length);
-                Tensor w = new Tensor("w", DType.F32, new long[]{n, k}, seg);
+                Tensor w = matrix(arena, wv, n, k);
                 float[] ref = new float[m * n], got = new float[m * n];
                 REF.linear(x, m, k, w, bias, ref);
                 be.linear(x, m, k, w, bias, got);

@@ -1,4 +1,4 @@
-package clip4j.model;
+package clip4j.backend;
 
 import clip4j.io.ModelFile;
 import clip4j.io.Tensor;
@@ -18,7 +18,8 @@ public record BlockWeights(float[] ln1Weight, float[] ln1Bias, Tensor inProj, fl
                 f.tensor(prefix + "mlp.c_proj.weight"), vec(f, prefix + "mlp.c_proj.bias"));
     }
 
-    static float[] vec(ModelFile f, String name) {
+    /** A small tensor (a bias, a LayerNorm weight, an embedding) copied to an array. */
+    public static float[] vec(ModelFile f, String name) {
         return f.tensor(name).toFloatArray();
     }
 }
