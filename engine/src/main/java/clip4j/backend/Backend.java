@@ -45,6 +45,28 @@ public interface Backend extends AutoCloseable {
         ResidualBlocks.run(this, x, batch, seq, width, heads, causal, quickGelu, eps, blocks);
     }
 
+    /**
+     * Tip-Adapter's logits for q queries x [q, d] (adapters-spec, Tip-Adapter): out[i, c] = scale·(x_i·W_c) +
+     * alpha·Σ_{k: labels[k] = c} exp(−beta·(1 − x_i·K_k)), W [classes, d] the zero-shot class weights, K [keys, d]
+     * the cache keys. The default runs the two products on this backend and the exponentials and the per-class sums in
+     * double on the host; a device backend keeps the affinities on the device.
+     */
+    default void tipAdapterLogits(float[] x, int q, int d, Tensor classWeights, Tensor keys, int[] labels, double scale,
+                                  double alpha, double beta, float[] out) {
+        int n = Math.toIntExact(classWeights.shape()[0]), nk = Math.toIntExact(keys.shape()[0]);
+        float[] zs = new float[q * n];
+        linear(x, q, d, classWeights, null, zs);
+        float[] aff = new float[q * nk];
+        if (nk > 0) linear(x, q, d, keys, null, aff);
+        double[] c = new double[n];
+        for (int i = 0; i < q; i++) {
+            java.util.Arrays.fill(c, 0);
+            int o = i * nk;
+            for (int k = 0; k < nk; k++) c[labels[k]] += StrictMath.exp(-beta * (1 - aff[o + k]));
+            for (int k = 0; k < n; k++) out[i * n + k] = (float) (scale * zs[i * n + k] + alpha * c[k]);
+        }
+    }
+
     @Override
     default void close() {
     }

@@ -61,20 +61,13 @@ public final class TipAdapter {
      * one exp per affinity, and the one-hot aggregation as a scatter-add by key label.
      */
     public float[][] logitsBatch(clip4j.backend.Backend be, float[][] queries, double alpha, double beta) {
-        int q = queries.length, d = classWeights[0].length, n = classWeights.length, nk = keys.length;
+        int q = queries.length, d = classWeights[0].length, n = classWeights.length;
         float[] x = new float[q * d];
         for (int i = 0; i < q; i++) System.arraycopy(queries[i], 0, x, i * d, d);
-        float[] zs = new float[q * n];
-        be.linear(x, q, d, TipSearch.asTensor(classWeights), null, zs);
-        float[] aff = new float[q * nk];
-        if (nk > 0) be.linear(x, q, d, TipSearch.asTensor(keys), null, aff);
-        float[][] out = new float[q][n];
-        for (int i = 0; i < q; i++) {
-            double[] c = new double[n];
-            int o = i * nk;
-            for (int k = 0; k < nk; k++) c[keyLabels[k]] += StrictMath.exp(-beta * (1 - aff[o + k]));
-            for (int k = 0; k < n; k++) out[i][k] = (float) (CLIP_SCALE * zs[i * n + k] + alpha * c[k]);
-        }
+        float[] flat = new float[q * n];
+        be.tipAdapterLogits(x, q, d, TipSearch.asTensor(classWeights), TipSearch.asTensor(keys, d), keyLabels, CLIP_SCALE, alpha, beta, flat);
+        float[][] out = new float[q][];
+        for (int i = 0; i < q; i++) out[i] = java.util.Arrays.copyOfRange(flat, i * n, (i + 1) * n);
         return out;
     }
 

@@ -33,7 +33,11 @@ public final class TipSearch {
 
     /** A row-major [rows, cols] matrix of floats as a weight tensor for {@link Backend#linear}. */
     static Tensor asTensor(float[][] rows) {
-        int d = rows[0].length;
+        return asTensor(rows, rows[0].length);
+    }
+
+    /** Rows of width d as one [rows, d] f32 matrix (no rows: [0, d]). */
+    static Tensor asTensor(float[][] rows, int d) {
         float[] flat = new float[rows.length * d];
         for (int i = 0; i < rows.length; i++) System.arraycopy(rows[i], 0, flat, i * d, d);
         return new Tensor("matrix", DType.F32, new long[]{rows.length, d}, MemorySegment.ofArray(flat));

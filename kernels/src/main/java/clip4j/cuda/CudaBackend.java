@@ -33,7 +33,7 @@ public final class CudaBackend implements Backend {
     private final Precision precision;
     private final Map<MemorySegment, CUdeviceptr> weights = new IdentityHashMap<>();
     private final DeviceBuffer in = new DeviceBuffer(), in16 = new DeviceBuffer(), out = new DeviceBuffer();
-    private final DeviceBuffer vec0 = new DeviceBuffer(), vec1 = new DeviceBuffer();
+    private final DeviceBuffer vec0 = new DeviceBuffer(), vec1 = new DeviceBuffer(), heapW = new DeviceBuffer(), heapK = new DeviceBuffer();
     /** The block stack's activations (residualBlocks). */
     private final DeviceBuffer stackX = new DeviceBuffer(), stackH = new DeviceBuffer(), stackQkv = new DeviceBuffer();
     private final DeviceBuffer stackAttn = new DeviceBuffer(), stackMlp = new DeviceBuffer();
@@ -57,7 +57,7 @@ public final class CudaBackend implements Backend {
         cuda.makeCurrent();
         int n = Math.toIntExact(w.shape()[0]);
         CUdeviceptr dy = out.ensure(4L * m * n);
-        linearOn(upload(in, x, (long) m * k), m, k, w, bias == null ? NULL : upload(vec0, bias, n), dy);
+        linearOn(upload(in, x, (long) m * k), m, k, n, device(w, heapW), bias == null ? NULL : upload(vec0, bias, n), dy);
         cuMemcpyDtoH(Pointer.to(y), dy, 4L * m * n);
     }
 
@@ -119,25 +119,48 @@ public final class CudaBackend implements Backend {
         CUdeviceptr mlp = stackMlp.ensure(16 * m * w);
         for (BlockWeights b : blocks) {
             layerNormOn(dx, rows, w, vector(b.ln1Weight()), vector(b.ln1Bias()), eps, h);
-            linearOn(h, rows, w, b.inProj(), vector(b.inProjBias()), qkv);
+            linearOn(h, rows, w, 3 * w, weight(b.inProj()), vector(b.inProjBias()), qkv);
             attentionOn(qkv, batch, seq, w, heads, causal, attn);
-            linearOn(attn, rows, w, b.outProj(), vector(b.outProjBias()), h);
+            linearOn(attn, rows, w, w, weight(b.outProj()), vector(b.outProjBias()), h);
             cuda.launch("add", Launches.elementBlocks(m * w), 1, Launches.ELEMENT_THREADS, CudaContext.args(dx, h, m * w));
             layerNormOn(dx, rows, w, vector(b.ln2Weight()), vector(b.ln2Bias()), eps, h);
-            linearOn(h, rows, w, b.cFc(), vector(b.cFcBias()), mlp);
+            linearOn(h, rows, w, 4 * w, weight(b.cFc()), vector(b.cFcBias()), mlp);
             cuda.launch(quickGelu ? "quick_gelu" : "gelu", Launches.elementBlocks(4 * m * w), 1, Launches.ELEMENT_THREADS,
                     CudaContext.args(mlp, 4 * m * w));
-            linearOn(mlp, rows, 4 * w, b.cProj(), vector(b.cProjBias()), h);
+            linearOn(mlp, rows, 4 * w, w, weight(b.cProj()), vector(b.cProjBias()), h);
             cuda.launch("add", Launches.elementBlocks(m * w), 1, Launches.ELEMENT_THREADS, CudaContext.args(dx, h, m * w));
         }
         cuMemcpyDtoH(Pointer.to(x), dx, 4 * m * w);
     }
 
+    /**
+     * Both products and the cache aggregation on the device (tip.cu), the affinities never leaving it. More classes
+     * than tip.cu's shared-memory bins take the default: the products here, the aggregation on the host.
+     */
+    @Override
+    public synchronized void tipAdapterLogits(float[] x, int q, int d, Tensor classWeights, Tensor keys, int[] labels, double scale,
+                                              double alpha, double beta, float[] out) {
+        int n = Math.toIntExact(classWeights.shape()[0]), nk = Math.toIntExact(keys.shape()[0]);
+        if (n > Launches.TIP_MAX_CLASSES || nk == 0) {
+            Backend.super.tipAdapterLogits(x, q, d, classWeights, keys, labels, scale, alpha, beta, out);
+            return;
+        }
+        cuda.makeCurrent();
+        CUdeviceptr dx = upload(in, x, (long) q * d);
+        CUdeviceptr zs = stackH.ensure(4L * q * n), aff = stackMlp.ensure(4L * q * nk), logits = this.out.ensure(4L * q * n);
+        linearOn(dx, q, d, n, device(classWeights, heapW), NULL, zs);
+        linearOn(dx, q, d, nk, device(keys, heapK), NULL, aff);
+        CUdeviceptr dl = stackQkv.ensure(4L * nk);
+        cuMemcpyHtoD(dl, Pointer.to(labels), 4L * nk);
+        cuda.launch("tip_cache_logits", q, 1, Launches.ROW_THREADS,
+                CudaContext.args(aff, dl, zs, q, nk, n, (float) scale, (float) alpha, (float) beta, logits));
+        cuMemcpyDtoH(Pointer.to(out), logits, 4L * q * n);
+    }
+
     // ---- operations on device buffers -------------------------------------------------------------------------
 
-    private void linearOn(CUdeviceptr dx, int m, int k, Tensor w, CUdeviceptr db, CUdeviceptr dy) {
-        int n = Math.toIntExact(w.shape()[0]);
-        CUdeviceptr dw = weight(w);
+    /** dy = dx·Wᵀ + b on the device; dw from {@link #weight} (model matrices) or {@link #matrix} (others). */
+    private void linearOn(CUdeviceptr dx, int m, int k, int n, CUdeviceptr dw, CUdeviceptr db, CUdeviceptr dy) {
         int[] grid = Launches.linearGrid(m, n);
         if (precision == Precision.FP16) {
             long count = (long) m * k;
@@ -163,6 +186,24 @@ public final class CudaBackend implements Backend {
         CUdeviceptr d = buffer.ensure(4 * count);
         cuMemcpyHtoD(d, Pointer.to(host), 4 * count);
         return d;
+    }
+
+    /** A matrix on the device: a mapped model weight from the cache, any other (adapter matrices) copied into buf. */
+    private CUdeviceptr device(Tensor w, DeviceBuffer buf) {
+        return w.data().isNative() ? weight(w) : matrix(w, buf);
+    }
+
+    /** w copied into buf, fp32 or fp16 bits as the GEMM reads it. */
+    private CUdeviceptr matrix(Tensor w, DeviceBuffer buf) {
+        float[] f = w.toFloatArray();
+        if (precision == Precision.FP16) {
+            short[] h = new short[f.length];
+            for (int i = 0; i < f.length; i++) h[i] = Float.floatToFloat16(f[i]);
+            CUdeviceptr d = buf.ensure(2L * h.length);
+            cuMemcpyHtoD(d, Pointer.to(h), 2L * h.length);
+            return d;
+        }
+        return upload(buf, f, f.length);
     }
 
     /** A model vector on the device, uploaded on first use. */
@@ -200,7 +241,7 @@ public final class CudaBackend implements Backend {
         for (CUdeviceptr d : vectors.values()) cuMemFree(d);
         weights.clear();
         vectors.clear();
-        for (DeviceBuffer b : new DeviceBuffer[]{in, in16, out, vec0, vec1, stackX, stackH, stackQkv, stackAttn, stackMlp}) b.close();
+        for (DeviceBuffer b : new DeviceBuffer[]{in, in16, out, vec0, vec1, heapW, heapK, stackX, stackH, stackQkv, stackAttn, stackMlp}) b.close();
         cuda.close();
     }
 }

@@ -58,6 +58,7 @@ public final class DeviceCheck {
                     }
                     double s = Timing.measure(() -> m.textFeatures(prompts), 1, seconds);
                     summary.add(String.format(Locale.ROOT, "%s text batch 256: %.1f prompts/s (%.2f ms per batch)", p, 256 / s, s * 1e3));
+                    summary.add(tip(gpu, p, seconds));
                 }
             }
         } finally {
@@ -66,6 +67,32 @@ public final class DeviceCheck {
         System.out.println("---- clip4j device check ----");
         summary.forEach(System.out::println);
         if (!ok) System.exit(1);
+    }
+
+    /**
+     * Tip-Adapter logits for 1000 queries, 1000 classes × 16 shots, D = 512 (the ImageNet setting of AdapterBench).
+     * The bytes the data must cross once: queries, class weights, keys, logits (the affinities can stay on chip).
+     */
+    static String tip(CudaBackend gpu, CudaBackend.Precision p, double seconds) throws Exception {
+        int q = 1000, d = 512, classes = 1000, keys = 16000;
+        float[] x = unitRows(d, q);
+        clip4j.io.Tensor w = new clip4j.io.Tensor("w", DType.F32, new long[]{classes, d}, java.lang.foreign.MemorySegment.ofArray(unitRows(d, classes)));
+        clip4j.io.Tensor k = new clip4j.io.Tensor("k", DType.F32, new long[]{keys, d}, java.lang.foreign.MemorySegment.ofArray(unitRows(d, keys)));
+        int[] labels = new int[keys];
+        for (int i = 0; i < keys; i++) labels[i] = i / 16;
+        float[] out = new float[q * classes];
+        double s = Timing.measure(() -> gpu.tipAdapterLogits(x, q, d, w, k, labels, 100, 1.0, 5.5, out), 1, seconds);
+        double bytes = 4.0 * ((long) q * d + (long) classes * d + (long) keys * d + (long) q * classes);
+        return String.format(Locale.ROOT, "%s Tip-Adapter 1000 queries x 1000 classes x 16 shots: %.2f ms (%.1f MB must cross HBM once: "
+                + "%.1f GB/s effective; host-device copies of queries, keys and logits included)", p, s * 1e3, bytes / 1e6, bytes / s / 1e9);
+    }
+
+    /** count rows of width d, standard normal scaled to about unit norm, flattened. */
+    static float[] unitRows(int d, int count) {
+        Random r = new Random(3 + d + count);
+        float[] a = new float[d * count];
+        for (int i = 0; i < a.length; i++) a[i] = (float) (r.nextGaussian() / Math.sqrt(d));
+        return a;
     }
 
     /** Seeded pixel tensors (standard normal, like normalised images). */

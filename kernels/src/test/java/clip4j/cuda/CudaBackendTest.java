@@ -96,6 +96,23 @@ class CudaBackendTest {
         }
     }
 
+    /** The fused cache model against the host default (exponentials and per-class sums in double). */
+    @ParameterizedTest
+    @EnumSource(CudaBackend.Precision.class)
+    void tipAdapterLogits(CudaBackend.Precision p) {
+        CudaBackend be = gpu(p);
+        int q = 37, d = 64, classes = 11, keys = 11 * 16;
+        float[] x = random(q * d, 20, 0.125f);
+        Tensor w = new Tensor("w", DType.F32, new long[]{classes, d}, MemorySegment.ofArray(random(classes * d, 21, 0.125f)));
+        Tensor k = new Tensor("k", DType.F32, new long[]{keys, d}, MemorySegment.ofArray(random(keys * d, 22, 0.125f)));
+        int[] labels = new int[keys];
+        for (int i = 0; i < keys; i++) labels[i] = i % classes;
+        float[] ref = new float[q * classes], got = new float[q * classes];
+        REF.tipAdapterLogits(x, q, d, w, k, labels, 100, 2.0, 5.5, ref);
+        be.tipAdapterLogits(x, q, d, w, k, labels, 100, 2.0, 5.5, got);
+        assertClose(ref, got, p == CudaBackend.Precision.FP16 ? 5e-2 : 1e-4, "tipAdapterLogits " + p);
+    }
+
     @ParameterizedTest
     @EnumSource(CudaBackend.Precision.class)
     void linear(CudaBackend.Precision p) {
