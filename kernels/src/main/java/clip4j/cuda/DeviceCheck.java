@@ -4,12 +4,14 @@ import clip4j.backend.Backend;
 import clip4j.backend.Backends;
 import clip4j.io.DType;
 import clip4j.io.ModelFileWriter;
+import clip4j.io.Tensor;
 import clip4j.model.Architectures;
 import clip4j.model.ClipConfig;
 import clip4j.model.ClipModel;
 import clip4j.random.SeededWeights;
 import clip4j.util.Timing;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -76,8 +78,8 @@ public final class DeviceCheck {
     static String tip(CudaBackend gpu, CudaBackend.Precision p, double seconds) throws Exception {
         int q = 1000, d = 512, classes = 1000, keys = 16000;
         float[] x = unitRows(d, q);
-        clip4j.io.Tensor w = new clip4j.io.Tensor("w", DType.F32, new long[]{classes, d}, java.lang.foreign.MemorySegment.ofArray(unitRows(d, classes)));
-        clip4j.io.Tensor k = new clip4j.io.Tensor("k", DType.F32, new long[]{keys, d}, java.lang.foreign.MemorySegment.ofArray(unitRows(d, keys)));
+        Tensor w = new Tensor("w", DType.F32, new long[]{classes, d}, MemorySegment.ofArray(unitRows(d, classes)));
+        Tensor k = new Tensor("k", DType.F32, new long[]{keys, d}, MemorySegment.ofArray(unitRows(d, keys)));
         int[] labels = new int[keys];
         for (int i = 0; i < keys; i++) labels[i] = i / 16;
         float[] out = new float[q * classes];
