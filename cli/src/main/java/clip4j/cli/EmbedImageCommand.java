@@ -23,8 +23,8 @@ final class EmbedImageCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (Backend be = opts.backend(); ClipModel model = opts.load(be)) {
-            for (int s = 0; s < images.size(); s += ClipModel.IMAGE_BATCH) {
-                List<Path> chunk = images.subList(s, Math.min(images.size(), s + ClipModel.IMAGE_BATCH));
+            for (int s = 0; s < images.size(); s += model.imageBatch()) {
+                List<Path> chunk = images.subList(s, Math.min(images.size(), s + model.imageBatch()));
                 float[][] emb = model.encodeImages(chunk);
                 for (int i = 0; i < chunk.size(); i++) {
                     Map<String, Object> r = new LinkedHashMap<>();

@@ -67,6 +67,11 @@ public interface Backend extends AutoCloseable {
         }
     }
 
+    /** Images per encoder forward pass: 8 turns a CPU's per-layer products into large enough GEMMs; a GPU wants more. */
+    default int imageBatch() {
+        return 8;
+    }
+
     @Override
     default void close() {
     }

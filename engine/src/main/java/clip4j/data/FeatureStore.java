@@ -93,8 +93,8 @@ public final class FeatureStore {
         long t0 = System.nanoTime();
         int done = 0;
         long lastReport = 0;
-        for (int s = 0; s < missing.size(); s += ClipModel.IMAGE_BATCH) {
-            List<Integer> chunk = missing.subList(s, Math.min(missing.size(), s + ClipModel.IMAGE_BATCH));
+        for (int s = 0; s < missing.size(); s += model.imageBatch()) {
+            List<Integer> chunk = missing.subList(s, Math.min(missing.size(), s + model.imageBatch()));
             List<float[]> px = new ArrayList<>();
             List<Integer> ok = new ArrayList<>();
             for (int i : chunk) {

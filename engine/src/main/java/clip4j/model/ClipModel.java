@@ -15,9 +15,6 @@ import java.util.List;
  * the raw projections. The backend is the caller's; closing the model unmaps the weights.
  */
 public final class ClipModel implements AutoCloseable {
-    /** Images per forward pass; batching turns the per-layer products into larger GEMMs. */
-    public static final int IMAGE_BATCH = 8;
-
     private final ModelFile file;
     private final Backend backend;
     private final VisionEncoder vision;
@@ -77,6 +74,11 @@ public final class ClipModel implements AutoCloseable {
         return t;
     }
 
+    /** Images per forward pass: the backend's {@link Backend#imageBatch()}. */
+    public int imageBatch() {
+        return backend.imageBatch();
+    }
+
     /** Raw image features [n][E] of preprocessed [3, R, R] tensors. */
     public float[][] imageFeatures(List<float[]> pixels) {
         float[][] out = new float[pixels.size()][config().embedDim()];
@@ -88,8 +90,9 @@ public final class ClipModel implements AutoCloseable {
     public void imageFeatures(List<float[]> pixels, float[][] out) {
         int per = 3 * config().imageSize() * config().imageSize();
         int e = config().embedDim();
-        for (int s = 0; s < pixels.size(); s += IMAGE_BATCH) {
-            int b = Math.min(IMAGE_BATCH, pixels.size() - s);
+        int perBatch = imageBatch();
+        for (int s = 0; s < pixels.size(); s += perBatch) {
+            int b = Math.min(perBatch, pixels.size() - s);
             float[] batch = batchInput.get(0, b * per);
             for (int i = 0; i < b; i++) System.arraycopy(pixels.get(s + i), 0, batch, i * per, per);
             float[] f = vision.forward(backend, batch, b);

@@ -51,6 +51,12 @@ public final class CudaBackend implements Backend {
                 + (precision == Precision.FP16 ? "fp16 tensor-core GEMM" : "fp32") + ")";
     }
 
+    /** Whole batches of 256 images reach the device (a CPU backend takes 8). */
+    @Override
+    public int imageBatch() {
+        return 256;
+    }
+
     @Override
     public synchronized void linear(float[] x, int m, int k, Tensor w, float[] bias, float[] y) {
         ScalarBackend.checkLinear(x, m, k, w, bias, y);
