@@ -205,17 +205,18 @@ abstract sealed class VectorGemm extends VectorKernels permits VectorAttention {
      * batch 1, ms per image): KC 128: 37.3 / 49.8, 256: 32.2 / 42.0, 512: 29.6 / 39.5, 768: 27.7 / 35.6, 3072: 27.5 / 36.0.
      */
     private static final int KC = 768;
-    /** Rows per packed input block (a multiple of MR). */
+    /** Input rows swept by a panel group while they stay in L2 (a multiple of MR; 48, 96, 192 or all measured alike). */
     private static final int MC = 96;
     /** Weight panels packed together (about 256 KB at 512 bits: an L2 share). */
     private static final int PANELS = 8;
 
     /**
-     * Outer-product GEMM: per task (a static share of the output columns), weight panels of NR = 2 vector lengths of
-     * columns are decoded (f32/f16/bf16) and packed K-major per K block, input rows are packed MR at a time, and a
-     * register-blocked micro-kernel broadcasts MR inputs against the panel's two vectors and writes the tile from its
-     * registers (first K block, plus bias) or adds it to the output (later K blocks). No horizontal reductions; each output is summed
-     * in k order by one thread, so results do not depend on the thread count.
+     * Outer-product GEMM: the input is packed once per call (MR-row groups, K-major per K block) for all tasks; per task
+     * (a static share of the output columns) the weight panels of NR = 2 vector lengths of columns come packed once
+     * (f32), widened per K block (f16/bf16 panels) or packed per call (weights not kept), and a register-blocked
+     * micro-kernel broadcasts MR inputs against the panel's two vectors and writes the tile from its registers (first
+     * K block, plus bias) or adds it to the output (later K blocks). No horizontal reductions; each output is summed in
+     * k order by one thread, so results do not depend on the thread count.
      */
     private void linearPacked(float[] x, int m, int k, Tensor w, float[] bias, float[] out, Panels prepacked) {
         LinearCall c = linearCalls.get().set(x, m, k, w, bias, out);
