@@ -45,6 +45,11 @@ public final class CudaBackend implements Backend {
         this.precision = precision;
     }
 
+    /** The context, for the device check's kernel timings. */
+    CudaContext context() {
+        return cuda;
+    }
+
     @Override
     public String name() {
         return "cuda (" + cuda.deviceName + ", driver CUDA " + Launches.versionString(cuda.driverVersion) + ", "

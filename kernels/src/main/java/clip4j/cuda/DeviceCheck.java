@@ -46,6 +46,7 @@ public final class DeviceCheck {
             }
             for (CudaBackend.Precision p : CudaBackend.Precision.values()) {
                 try (CudaBackend gpu = new CudaBackend(p); ClipModel m = ClipModel.load(file, gpu)) {
+                    if (p == CudaBackend.Precision.FP32) summary.addAll(KernelTimings.run(gpu.context()));
                     System.out.println("device: " + gpu.name());
                     float[][][] got = embeddings(m, images.subList(0, 4), Arrays.copyOf(prompts, 4));
                     double di = maxAbs(cpu[0], got[0]), dt = maxAbs(cpu[1], got[1]);
@@ -61,6 +62,11 @@ public final class DeviceCheck {
                     double s = Timing.measure(() -> m.textFeatures(prompts), 1, seconds);
                     summary.add(String.format(Locale.ROOT, "%s text batch 256: %.1f prompts/s (%.2f ms per batch)", p, 256 / s, s * 1e3));
                     summary.add(tip(gpu, p, seconds));
+                } catch (RuntimeException e) {
+                    // keep going: one failing precision must not hide the other's numbers
+                    ok = false;
+                    summary.add(p + " FAILED: " + e);
+                    e.printStackTrace();
                 }
             }
         } finally {
