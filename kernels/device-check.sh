@@ -26,7 +26,7 @@ case "${1:-}" in
     ;;
   run)
     SECS="${2:-5}"
-    nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv
+    nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv || echo "nvidia-smi failed"
     J=("$DEV/jre/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx24g)
     "${J[@]}" -jar "$DEV"/lib/junit-platform-console-standalone-*.jar execute --class-path "$DEV/test-classes:$(ls "$DEV"/lib/*.jar | tr '\n' ':')" \
       --select-package clip4j.cuda --details=tree 2>&1 | tail -40 || true
