@@ -274,7 +274,8 @@ abstract sealed class VectorGemm extends VectorKernels permits VectorAttention {
                             if (rows == MR && cols == nr) {
                                 microKernel(packedA, ao, b, bo, kc, out, o, n, pc == 0, b0, j);
                             } else {
-                                microKernel(packedA, ao, b, bo, kc, tile, 0, nr, true, zeros(nr), 0);
+                                if (rows <= 4) edgeKernel(packedA, ao, b, bo, kc, tile);
+                                else microKernel(packedA, ao, b, bo, kc, tile, 0, nr, true, zeros(nr), 0);
                                 for (int rr = 0; rr < rows; rr++) {
                                     for (int cc = 0; cc < cols; cc++) {
                                         int oi = o + rr * n + cc;
@@ -320,6 +321,41 @@ abstract sealed class VectorGemm extends VectorKernels permits VectorAttention {
                 for (int t = 0; t < kc; t++) dst[off + t * MR + r] = 0f;
             }
         }
+    }
+
+    /**
+     * The first 4 rows of an MR-row group times the panel, stored to tile rows 0-3 (row stride NR): the last row
+     * group of a short input (one ViT-B/32 image has 50 rows: 6 groups of 8 and one of 2) costs half an 8-row tile.
+     */
+    private void edgeKernel(float[] a, int ao, float[] b, int bo, int kc, float[] tile) {
+        final VectorSpecies<Float> species = species();
+        int len = species.length();
+        FloatVector c00 = FloatVector.zero(species), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        for (int t = 0, pa = ao, pb = bo; t < kc; t++, pa += MR, pb += 2 * len) {
+            FloatVector b0 = FloatVector.fromArray(species, b, pb);
+            FloatVector b1 = FloatVector.fromArray(species, b, pb + len);
+            FloatVector x0 = FloatVector.broadcast(species, a[pa]);
+            c00 = x0.fma(b0, c00);
+            c01 = x0.fma(b1, c01);
+            FloatVector x1 = FloatVector.broadcast(species, a[pa + 1]);
+            c10 = x1.fma(b0, c10);
+            c11 = x1.fma(b1, c11);
+            FloatVector x2 = FloatVector.broadcast(species, a[pa + 2]);
+            c20 = x2.fma(b0, c20);
+            c21 = x2.fma(b1, c21);
+            FloatVector x3 = FloatVector.broadcast(species, a[pa + 3]);
+            c30 = x3.fma(b0, c30);
+            c31 = x3.fma(b1, c31);
+        }
+        int nr = 2 * len;
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, len);
+        c10.intoArray(tile, nr);
+        c11.intoArray(tile, nr + len);
+        c20.intoArray(tile, 2 * nr);
+        c21.intoArray(tile, 2 * nr + len);
+        c30.intoArray(tile, 3 * nr);
+        c31.intoArray(tile, 3 * nr + len);
     }
 
     /**
