@@ -52,7 +52,7 @@ abstract sealed class VectorAttention extends VectorGemm permits VectorBackend {
         float scale = (float) (1.0 / Math.sqrt(hd));
         int stride = 3 * width;
         int rowsPad = (seq + 7) & ~7, colsPad = (seq + len - 1) / len * len, hdPad = (hd + len - 1) / len * len;
-        float[][] r = rows(attentionScratch, 5, Math.max(rowsPad * Math.max(hdPad, colsPad), hdPad * colsPad));
+        float[][] r = ThreadRows.rows(attentionScratch, 5, Math.max(rowsPad * Math.max(hdPad, colsPad), hdPad * colsPad));
         float[] q = r[0], kt = r[1], v = r[2], sc = r[3], o = r[4];
         java.util.Arrays.fill(q, 0f);
         java.util.Arrays.fill(kt, 0f);

@@ -146,7 +146,7 @@ abstract sealed class VectorGemm extends VectorKernels permits VectorAttention {
     private void dotPart(LinearCall c, int lo, int hi) {
         int k = c.k, n = c.n;
         boolean direct = c.w.dtype() == DType.F32;
-        float[] pair = direct ? null : rows(dotScratch, 1, 2 * k)[0];
+        float[] pair = direct ? null : ThreadRows.rows(dotScratch, 1, 2 * k)[0];
         MemorySegment src = direct ? c.w.data() : MemorySegment.ofArray(pair);
         for (int p = lo; p < hi; p++) {
             int j = 2 * p;
@@ -226,7 +226,7 @@ abstract sealed class VectorGemm extends VectorKernels permits VectorAttention {
         c.prepacked = prepacked;
         // the input packed once for all tasks: K block pc at pc·mPad, its MR-row group from row r at r·kc
         c.mPad = (m + MR - 1) / MR * MR;
-        c.packedA = rows(inputScratch, 1, c.mPad * k)[0];
+        c.packedA = ThreadRows.rows(inputScratch, 1, c.mPad * k)[0];
         try {
             pool.parallelFor(c.mPad / MR, c.packInput);
             pool.parallelFor(panels, c.gemm);
@@ -252,7 +252,7 @@ abstract sealed class VectorGemm extends VectorKernels permits VectorAttention {
         Panels prepacked = c.prepacked;
         float[] packedA = c.packedA, out = c.out, b0 = c.bias;
         boolean direct = prepacked != null && prepacked.f32() != null;
-        float[][] r = rows(packScratch, 3, Math.max(PANELS * KC * nr, k));
+        float[][] r = ThreadRows.rows(packScratch, 3, Math.max(PANELS * KC * nr, k));
         float[] packedB = r[0], row = r[1], tile = r[2];
         for (int p0 = lo; p0 < hi; p0 += PANELS) {
             int p1 = Math.min(hi, p0 + PANELS);

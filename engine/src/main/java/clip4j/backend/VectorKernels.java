@@ -7,7 +7,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The base of the Vector API backend: the species (a JIT constant in each final subclass of {@link VectorBackend}),
- * the worker pool, per-thread scratch, and the row-wise kernels (layer norm, activations, softmax). The kernel
+ * the worker pool, and the row-wise kernels (layer norm, activations, softmax). The kernel
  * families build on it as a chain of abstract classes, {@link VectorGemm} then {@link VectorAttention}, so that every
  * kernel is an instance method of the final class and sees the species as a constant.
  */
@@ -25,17 +25,6 @@ abstract sealed class VectorKernels implements Backend permits VectorGemm {
     abstract VectorSpecies<Short> halfSpecies();
 
     abstract VectorSpecies<Integer> intSpecies();
-
-    /** At least {@code count} per-thread rows of at least n floats, kept between calls. */
-    static float[][] rows(ThreadLocal<float[][]> scratch, int count, int n) {
-        float[][] s = scratch.get();
-        if (s == null || s.length < count || s[0].length < n) {
-            int c = Math.max(count, s == null ? 0 : s.length), len = Math.max(n, s == null ? 0 : s[0].length);
-            s = new float[c][len];
-            scratch.set(s);
-        }
-        return s;
-    }
 
     // ---- layer norm ----------------------------------------------------------------------------------------
 
