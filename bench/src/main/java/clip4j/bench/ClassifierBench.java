@@ -4,7 +4,6 @@ import clip4j.backend.Backend;
 import clip4j.backend.Backends;
 import clip4j.fewshot.ZeroShotClassifier;
 import clip4j.io.DType;
-import clip4j.io.ModelFileWriter;
 import clip4j.model.Architectures;
 import clip4j.model.ClipConfig;
 import clip4j.model.ClipModel;
@@ -52,8 +51,7 @@ public class ClassifierBench {
         templates = Files.readAllLines(data.resolve("tip_adapter_imagenet_templates.txt")).stream().map(String::strip).filter(s -> !s.isEmpty()).toList();
         String merges = ClipTokenizer.readMerges(data.resolve("bpe_simple_vocab_16e6.txt.gz"));
         ClipConfig c = Architectures.byName("ViT-B-32-quickgelu");
-        file = Files.createTempFile("clip4j-bench-", ".safetensors");
-        ModelFileWriter.write(file, c, SeededWeights.tensors(c, 0), merges, "seeded 0", DType.F32);
+        file = SeededWeights.writeTempModel(c, 0, merges, DType.F32);
         be = Backends.create("cpu", Backends.defaultThreads());
         model = ClipModel.load(file, be);
     }

@@ -3,7 +3,6 @@ package clip4j.bench;
 import clip4j.backend.Backend;
 import clip4j.backend.Backends;
 import clip4j.io.DType;
-import clip4j.io.ModelFileWriter;
 import clip4j.model.Architectures;
 import clip4j.model.ClipConfig;
 import clip4j.model.ClipModel;
@@ -59,8 +58,7 @@ public class EncoderBench {
     @Setup(Level.Trial)
     public void setup() throws Exception {
         ClipConfig c = Architectures.byName(arch);
-        file = Files.createTempFile("clip4j-bench-", ".safetensors");
-        ModelFileWriter.write(file, c, SeededWeights.tensors(c, 0), null, "seeded 0", DType.valueOf(dtype));
+        file = SeededWeights.writeTempModel(c, 0, null, DType.valueOf(dtype));
         be = Backends.create("cpu", Backends.defaultThreads());
         model = ClipModel.load(file, be);
         imageOut = new float[batch][c.embedDim()];

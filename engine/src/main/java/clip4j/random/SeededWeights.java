@@ -1,10 +1,15 @@
 package clip4j.random;
 
+import clip4j.io.DType;
+import clip4j.io.ModelFileWriter;
 import clip4j.io.SafetensorsWriter;
 import clip4j.model.ClipConfig;
 import clip4j.model.WeightSchema;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -72,14 +77,24 @@ public final class SeededWeights {
     }
 
     /** All canonical tensors of a seeded model, as lazily computed sources for the model-file writer. */
-    public static Map<String, clip4j.io.ModelFileWriter.Source> tensors(ClipConfig c, long seed) {
-        Map<String, clip4j.io.ModelFileWriter.Source> m = new LinkedHashMap<>();
+    public static Map<String, ModelFileWriter.Source> tensors(ClipConfig c, long seed) {
+        Map<String, ModelFileWriter.Source> m = new LinkedHashMap<>();
         for (Map.Entry<String, long[]> e : WeightSchema.of(c).entrySet()) {
             long k = key(seed, e.getKey());
             Law law = law(e.getKey(), e.getValue());
             SafetensorsWriter.FloatSource src = i -> value(k, law, i);
-            m.put(e.getKey(), new clip4j.io.ModelFileWriter.Source(e.getValue(), src));
+            m.put(e.getKey(), new ModelFileWriter.Source(e.getValue(), src));
         }
         return m;
+    }
+
+    /**
+     * A model file of these weights (seed, stored as dtype, with BPE merges when given) at a new temporary path, for
+     * tests, benchmarks and device checks; the caller deletes it.
+     */
+    public static Path writeTempModel(ClipConfig c, long seed, String bpeMerges, DType dtype) throws IOException {
+        Path f = Files.createTempFile("clip4j-" + c.architecture().replace('/', '-') + "-", ".safetensors");
+        ModelFileWriter.write(f, c, tensors(c, seed), bpeMerges, "seeded " + seed, dtype);
+        return f;
     }
 }

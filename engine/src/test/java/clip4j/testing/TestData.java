@@ -1,9 +1,7 @@
 package clip4j.testing;
 
 import clip4j.io.DType;
-import clip4j.io.ModelFileWriter;
 import clip4j.model.Architectures;
-import clip4j.model.ClipConfig;
 import clip4j.random.SeededWeights;
 import clip4j.util.Json;
 
@@ -90,11 +88,9 @@ public final class TestData {
     public static Path seededModel(String arch, long seed, DType dtype) {
         return MODELS.computeIfAbsent(arch + "/" + seed + "/" + dtype, k -> {
             try {
-                ClipConfig c = Architectures.byName(arch);
-                Path f = Files.createTempFile("clip4j-" + arch.replace('/', '-') + "-", ".safetensors");
-                f.toFile().deleteOnExit();
                 String merges = bpeFile() == null ? null : clip4j.text.ClipTokenizer.readMerges(bpeFile());
-                ModelFileWriter.write(f, c, SeededWeights.tensors(c, seed), merges, "seeded " + seed, dtype);
+                Path f = SeededWeights.writeTempModel(Architectures.byName(arch), seed, merges, dtype);
+                f.toFile().deleteOnExit();
                 return f;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);

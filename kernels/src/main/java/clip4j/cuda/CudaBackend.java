@@ -204,17 +204,24 @@ public final class CudaBackend implements Backend {
         return w.data().isNative() ? weight(w) : matrix(w, buf);
     }
 
-    /** w copied into buf, fp32 or fp16 bits as the GEMM reads it. */
+    /** w copied into buf, as the GEMM reads it. */
     private CUdeviceptr matrix(Tensor w, DeviceBuffer buf) {
+        HostMatrix h = host(w);
+        CUdeviceptr d = buf.ensure(h.bytes());
+        cuMemcpyHtoD(d, h.data(), h.bytes());
+        return d;
+    }
+
+    /** A matrix on the host as the GEMM reads it on the device: fp32, or fp16 bits for the tensor-core GEMM. */
+    private record HostMatrix(Pointer data, long bytes) {
+    }
+
+    private HostMatrix host(Tensor w) {
         float[] f = w.toFloatArray();
-        if (precision == Precision.FP16) {
-            short[] h = new short[f.length];
-            for (int i = 0; i < f.length; i++) h[i] = Float.floatToFloat16(f[i]);
-            CUdeviceptr d = buf.ensure(2L * h.length);
-            cuMemcpyHtoD(d, Pointer.to(h), 2L * h.length);
-            return d;
-        }
-        return upload(buf, f, f.length);
+        if (precision != Precision.FP16) return new HostMatrix(Pointer.to(f), 4L * f.length);
+        short[] h = new short[f.length];
+        for (int i = 0; i < f.length; i++) h[i] = Float.floatToFloat16(f[i]);
+        return new HostMatrix(Pointer.to(h), 2L * h.length);
     }
 
     /** A model vector on the device, uploaded on first use. */
@@ -230,17 +237,10 @@ public final class CudaBackend implements Backend {
     /** The weight on the device, uploaded on first use: fp32, or fp16 bits for the tensor-core GEMM. */
     private CUdeviceptr weight(Tensor w) {
         return weights.computeIfAbsent(w.data(), s -> {
-            float[] f = w.toFloatArray();
+            HostMatrix h = host(w);
             CUdeviceptr d = new CUdeviceptr();
-            if (precision == Precision.FP16) {
-                short[] h = new short[f.length];
-                for (int i = 0; i < f.length; i++) h[i] = Float.floatToFloat16(f[i]);
-                cuMemAlloc(d, 2L * h.length);
-                cuMemcpyHtoD(d, Pointer.to(h), 2L * h.length);
-            } else {
-                cuMemAlloc(d, 4L * f.length);
-                cuMemcpyHtoD(d, Pointer.to(f), 4L * f.length);
-            }
+            cuMemAlloc(d, h.bytes());
+            cuMemcpyHtoD(d, h.data(), h.bytes());
             return d;
         });
     }

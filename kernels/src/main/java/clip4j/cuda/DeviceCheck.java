@@ -3,7 +3,6 @@ package clip4j.cuda;
 import clip4j.backend.Backend;
 import clip4j.backend.Backends;
 import clip4j.io.DType;
-import clip4j.io.ModelFileWriter;
 import clip4j.io.Tensor;
 import clip4j.model.Architectures;
 import clip4j.model.ClipConfig;
@@ -33,11 +32,10 @@ public final class DeviceCheck {
     public static void main(String[] args) throws Exception {
         double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 5;
         ClipConfig c = Architectures.byName("ViT-B-32-quickgelu");
-        Path file = Files.createTempFile("clip4j-device-", ".safetensors");
+        Path file = SeededWeights.writeTempModel(c, 0, null, DType.F32);
         List<String> summary = new ArrayList<>();
         boolean ok = true;
         try {
-            ModelFileWriter.write(file, c, SeededWeights.tensors(c, 0), null, "seeded 0", DType.F32);
             List<float[]> images = images(c, 256);
             int[][] prompts = prompts(c, 256);
             float[][][] cpu;
