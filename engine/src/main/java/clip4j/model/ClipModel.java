@@ -125,8 +125,9 @@ public final class ClipModel implements AutoCloseable {
     }
 
     /**
-     * L2-normalised text embeddings, prompts batched by up to 64 in order of length, so that a batch pads little (each
-     * prompt's result does not depend on its batch: rows are independent and the EOT row never sees padding).
+     * L2-normalised text embeddings, prompts batched by up to 64 in order of length, so that a batch pads little (a
+     * prompt's result does not depend on its batch: rows are independent and the EOT row never sees padding; only the
+     * JIT's rounding of vector reductions can move it, as it can between any two calls).
      */
     public float[][] encodeTexts(List<String> texts) {
         int[][] ids = new int[texts.size()][];

@@ -47,8 +47,11 @@ class VitB32GoldenTest {
             for (int t = 0; t < ids.length; t++) ids[t] = TestData.ints(texts.get(t).get("ids"));
             float[][] batched = model.textFeatures(ids);
             for (int t = 0; t < ids.length; t++) {
-                // bit for bit: encodeTexts regroups prompts by length and relies on this
-                assertArrayEquals(model.textFeatures(new int[][]{ids[t]})[0], batched[t], "prompt " + t + " depends on its batch");
+                // encodeTexts regroups prompts by length: a prompt's features must not depend on its batch. Same
+                // operations in the same order, so equal up to JIT-dependent rounding (C2 and the interpreter sum
+                // reduceLanes and evaluate EXP differently; seen: 9e-7 when C2 compiled between the two calls)
+                double d = TestData.maxAbsDiff(model.textFeatures(new int[][]{ids[t]})[0], batched[t]);
+                assertTrue(d <= 1e-5, "prompt " + t + " depends on its batch: max abs diff " + d);
             }
             float[][] te = ClipModel.normalizeRows(batched);
             for (int t = 0; t < te.length; t++) {
