@@ -46,6 +46,23 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
+     * The whole image encoder of clip-spec §3 on pixels [batch, 3, R, R]: raw features [batch, E] into out. The default
+     * runs it operation by operation on this backend; a device backend overrides it to keep every activation on the
+     * device (one upload of the pixels, one download of the features).
+     */
+    default void visionTower(VisionTower t, float[] pixels, int batch, float[] out) {
+        t.forwardOps(this, pixels, batch, out);
+    }
+
+    /**
+     * The text encoder after the embedding (clip-spec §4 steps 2-5) on x [batch·seq, width] (overwritten): the causal
+     * transformer, then ln_final and the projection of row pool[b] for each prompt; raw features [batch, E] into out.
+     */
+    default void textTower(TextTower t, float[] x, int batch, int seq, int[] pool, float[] out) {
+        t.forwardOps(this, x, batch, seq, pool, out);
+    }
+
+    /**
      * Tip-Adapter's logits for q queries x [q, d] (adapters-spec, Tip-Adapter): out[i, c] = scale·(x_i·W_c) +
      * alpha·Σ_{k: labels[k] = c} exp(−beta·(1 − x_i·K_k)), W [classes, d] the zero-shot class weights, K [keys, d]
      * the cache keys. The default runs the two products on this backend and the exponentials and the per-class sums in
@@ -65,6 +82,21 @@ public interface Backend extends AutoCloseable {
             for (int k = 0; k < nk; k++) c[labels[k]] += StrictMath.exp(-beta * (1 - aff[o + k]));
             for (int k = 0; k < n; k++) out[i * n + k] = (float) (scale * zs[i * n + k] + alpha * c[k]);
         }
+    }
+
+    /**
+     * Meta-Adapter's refined class embeddings (adapters-spec §5.2) into out [classes, d]: class c has the text
+     * embedding w row c and the support features rows offsets[c] .. offsets[c+1] of support [*, d]; with KV = [w; S],
+     * qk = W_kᵀ·W_q·w (qProj = W_q and kProjT = W_kᵀ, both [d, d] for {@link #linear}), a = softmax(qk·KV_j/√d),
+     * g = sigmoid(alphaWeight·w + alphaBias): out = normalise(w + g·Σ_j a_j·KV_j). The default runs the two products on
+     * this backend and the per-class attention in double on the host.
+     */
+    default void metaAdapterRefine(float[] w, int classes, int d, float[] support, int[] offsets, Tensor qProj, Tensor kProjT,
+                                   float[] alphaWeight, float alphaBias, float[] out) {
+        float[] q = new float[classes * d], qk = new float[classes * d];
+        linear(w, classes, d, qProj, null, q);
+        linear(q, classes, d, kProjT, null, qk);
+        MetaRefine.attend(w, classes, d, support, offsets, qk, alphaWeight, alphaBias, out);
     }
 
     /** Images per encoder forward pass: 8 turns a CPU's per-layer products into large enough GEMMs; a GPU wants more. */

@@ -1,5 +1,11 @@
 package clip4j.fewshot;
 
+import clip4j.backend.Backend;
+import clip4j.io.DType;
+import clip4j.io.Tensor;
+
+import java.lang.foreign.MemorySegment;
+
 import java.util.Random;
 
 /**
@@ -111,6 +117,32 @@ public final class MetaAdapter {
         float[][] out = new float[classWeights.length][];
         for (int c = 0; c < out.length; c++) out[c] = refine(classWeights[c], supports[c]).refined;
         return out;
+    }
+
+    /**
+     * The same refinement for inference on a backend ({@link Backend#metaAdapterRefine}: on CUDA both products and
+     * the per-class attention run on the device), in float; {@link #refine(float[][], float[][][])} is the double
+     * precision forward that training differentiates.
+     */
+    public float[][] refine(Backend be, float[][] classWeights, float[][][] supports) {
+        int n = classWeights.length;
+        int[] offsets = new int[n + 1];
+        for (int c = 0; c < n; c++) offsets[c + 1] = offsets[c] + supports[c].length;
+        float[] w = new float[n * d], s = new float[offsets[n] * d], out = new float[n * d];
+        for (int c = 0; c < n; c++) {
+            System.arraycopy(classWeights[c], 0, w, c * d, d);
+            for (int j = 0; j < supports[c].length; j++) System.arraycopy(supports[c][j], 0, s, (offsets[c] + j) * d, d);
+        }
+        float[] kT = new float[d * d];
+        for (int i = 0; i < d; i++) for (int t = 0; t < d; t++) kT[t * d + i] = kProj[i * d + t];
+        be.metaAdapterRefine(w, n, d, s, offsets, matrix(qProj, d), matrix(kT, d), alphaWeight, alphaBias[0], out);
+        float[][] rows = new float[n][];
+        for (int c = 0; c < n; c++) rows[c] = java.util.Arrays.copyOfRange(out, c * d, (c + 1) * d);
+        return rows;
+    }
+
+    private static Tensor matrix(float[] a, int d) {
+        return new Tensor("meta", DType.F32, new long[]{d, d}, MemorySegment.ofArray(a));
     }
 
     /** Mean cross-entropy of 100·f·Ŵᵀ over a batch, with gradients for {@link #parameters()} added into grads. */

@@ -52,7 +52,7 @@ public final class Methods {
                 if (meta.dim() != d.classWeights()[0].length) {
                     throw new ClipException("Meta-Adapter checkpoint has dimension " + meta.dim() + ", the model " + d.classWeights()[0].length);
                 }
-                float[][] refined = meta.refine(d.classWeights(), MetaTraining.supports(d.keys(), d.keyLabels(), d.classWeights().length));
+                float[][] refined = meta.refine(be, d.classWeights(), MetaTraining.supports(d.keys(), d.keyLabels(), d.classWeights().length));
                 TipAdapter zs = new TipAdapter(refined, new float[0][], new int[0]);
                 yield map(d.test(), zs::zeroShotLogits);
             }

@@ -2,6 +2,7 @@ package clip4j.model;
 
 import clip4j.ClipException;
 import clip4j.backend.Backend;
+import clip4j.backend.Scratch;
 import clip4j.image.Preprocessor;
 import clip4j.io.ModelFile;
 import clip4j.text.ClipTokenizer;
@@ -98,6 +99,11 @@ public final class ClipModel implements AutoCloseable {
             float[] f = vision.forward(backend, batch, b);
             for (int i = 0; i < b; i++) System.arraycopy(f, i * e, out[s + i], 0, e);
         }
+    }
+
+    /** The image encoder's weights, for callers that drive a backend directly (the CUDA device check). */
+    public clip4j.backend.VisionTower visionTower() {
+        return vision.tower();
     }
 
     /** L2-normalised image embeddings of image files. */

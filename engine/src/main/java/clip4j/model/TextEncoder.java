@@ -3,6 +3,9 @@ package clip4j.model;
 import clip4j.ClipException;
 import clip4j.backend.Backend;
 import clip4j.backend.BlockWeights;
+import clip4j.backend.PooledHead;
+import clip4j.backend.Scratch;
+import clip4j.backend.TextTower;
 import clip4j.io.ModelFile;
 import clip4j.io.Tensor;
 
@@ -17,11 +20,9 @@ public final class TextEncoder {
     private final ClipConfig c;
     private final Tensor tokenEmbedding;
     private final float[] positionalEmbedding;
-    private final List<BlockWeights> blocks;
-    private final float[] lnFinalWeight, lnFinalBias;
-    private final Tensor proj;
-    /** x, row, pooled, out. */
-    private final Scratch scratch = new Scratch(4);
+    private final TextTower tower;
+    /** x, row, out. */
+    private final Scratch scratch = new Scratch(3);
 
     public TextEncoder(ModelFile f) {
         c = f.config();
@@ -29,10 +30,9 @@ public final class TextEncoder {
         positionalEmbedding = BlockWeights.vec(f, "positional_embedding");
         List<BlockWeights> b = new ArrayList<>();
         for (int i = 0; i < c.textLayers(); i++) b.add(BlockWeights.load(f, "transformer.resblocks." + i + "."));
-        blocks = List.copyOf(b);
-        lnFinalWeight = BlockWeights.vec(f, "ln_final.weight");
-        lnFinalBias = BlockWeights.vec(f, "ln_final.bias");
-        proj = f.tensor("text_projection.weight");
+        PooledHead head = new PooledHead(BlockWeights.vec(f, "ln_final.weight"), BlockWeights.vec(f, "ln_final.bias"),
+                f.tensor("text_projection.weight"));
+        tower = new TextTower(List.copyOf(b), head, c.textWidth(), c.textHeads(), c.activation() == Activation.QUICK_GELU, c.layerNormEps());
     }
 
     /** Pooling position: the first index of the largest id (torch argmax; the EOT, clip-spec §4 step 4). */
@@ -68,14 +68,11 @@ public final class TextEncoder {
                 for (int i = 0; i < d; i++) x[xo + i] = row[i] + positionalEmbedding[t * d + i];
             }
         }
-        // 2. transformer with the causal mask
-        be.residualBlocks(x, batch, seq, d, c.textHeads(), true, c.activation() == Activation.QUICK_GELU, c.layerNormEps(), blocks);
-        // 3-4. ln_final at the EOT row; 5. projection
-        float[] pooled = scratch.get(2, batch * d);
-        for (int b = 0; b < batch; b++) System.arraycopy(x, (b * seq + eotIndex(ids[b])) * d, pooled, b * d, d);
-        be.layerNorm(pooled, batch, d, lnFinalWeight, lnFinalBias, c.layerNormEps(), pooled);
-        float[] out = scratch.get(3, batch * c.embedDim());
-        be.linear(pooled, batch, d, proj, null, out);
+        // 2. transformer with the causal mask; 3-4. ln_final at each EOT row; 5. projection
+        int[] pool = new int[batch];
+        for (int b = 0; b < batch; b++) pool[b] = b * seq + eotIndex(ids[b]);
+        float[] out = scratch.get(2, batch * c.embedDim());
+        be.textTower(tower, x, batch, seq, pool, out);
         return out;
     }
 
