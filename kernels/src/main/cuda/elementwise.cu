@@ -1,25 +1,15 @@
-// Element-wise and row-wise kernels of clip-spec §2 (activations, residual add, softmax) and the patch embedding's
-// unfold (clip-spec §3 step 1). Grid-stride loops: any launch size covers any count.
+// Element-wise and row-wise kernels of clip-spec §2 (activations, softmax) and the image encoder's input (clip-spec §3
+// steps 1-3: patch unfold, class token, positional embedding). Grid-stride loops: any launch size covers any count.
+#include "epilogue.cuh"
 
 // x <- x * sigmoid(1.702 x)
 extern "C" __global__ void quick_gelu(float *x, long n) {
-    for (long i = blockIdx.x * (long) blockDim.x + threadIdx.x; i < n; i += (long) gridDim.x * blockDim.x) {
-        float v = x[i];
-        x[i] = v / (1.0f + expf(-1.702f * v));
-    }
+    for (long i = blockIdx.x * (long) blockDim.x + threadIdx.x; i < n; i += (long) gridDim.x * blockDim.x) x[i] = quick_gelu_of(x[i]);
 }
 
 // x <- 0.5 x (1 + erf(x / sqrt 2)), the exact GELU
 extern "C" __global__ void gelu(float *x, long n) {
-    for (long i = blockIdx.x * (long) blockDim.x + threadIdx.x; i < n; i += (long) gridDim.x * blockDim.x) {
-        float v = x[i];
-        x[i] = 0.5f * v * (1.0f + erff(v * 0.70710678118654752f));
-    }
-}
-
-// x <- x + y (the residual connections)
-extern "C" __global__ void add(float *x, const float *__restrict__ y, long n) {
-    for (long i = blockIdx.x * (long) blockDim.x + threadIdx.x; i < n; i += (long) gridDim.x * blockDim.x) x[i] += y[i];
+    for (long i = blockIdx.x * (long) blockDim.x + threadIdx.x; i < n; i += (long) gridDim.x * blockDim.x) x[i] = gelu_of(x[i]);
 }
 
 // Softmax in place over each of rows rows of length n, the row maximum subtracted; one warp per row.
@@ -41,7 +31,7 @@ extern "C" __global__ void softmax_rows(float *x, int rows, int n) {
     for (int i = lane; i < n; i += 32) r[i] *= inv;
 }
 
-// pixels [batch, 3, r, r] -> patches [batch·g·g, 3·p·p], ordered (channel, ky, kx) like conv1's weight
+// pixels [batch, 3, r, r] -> patches [batch·g·g, 3·p·p], ordered (channel, ky, kx) like conv1's weight (step 1)
 extern "C" __global__ void unfold_patches(const float *__restrict__ pixels, int batch, int r, int p, float *__restrict__ patches) {
     int g = r / p, k = 3 * p * p;
     long total = (long) batch * g * g * k;
@@ -50,5 +40,17 @@ extern "C" __global__ void unfold_patches(const float *__restrict__ pixels, int 
         int t = (int) (e % k), ch = t / (p * p), ky = (t / p) % p, kx = t % p;
         int b = (int) (patch / (g * g)), gy = (int) (patch / g % g), gx = (int) (patch % g);
         patches[e] = pixels[(((long) b * 3 + ch) * r + gy * p + ky) * r + gx * p + kx];
+    }
+}
+
+// x[b, t, :] = (t == 0 ? class_embedding : emb[b·(tokens-1) + t-1, :]) + positional_embedding[t, :] (steps 2-3)
+extern "C" __global__ void vision_tokens(const float *__restrict__ emb, const float *__restrict__ cls,
+                                         const float *__restrict__ pos, int batch, int tokens, int width, float *__restrict__ x) {
+    long total = (long) batch * tokens * width;
+    for (long e = blockIdx.x * (long) blockDim.x + threadIdx.x; e < total; e += (long) gridDim.x * blockDim.x) {
+        int i = (int) (e % width), t = (int) (e / width % tokens);
+        long b = e / ((long) width * tokens);
+        float tok = t == 0 ? cls[i] : emb[(b * (tokens - 1) + t - 1) * width + i];
+        x[e] = tok + pos[(long) t * width + i];
     }
 }

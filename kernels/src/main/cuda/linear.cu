@@ -1,15 +1,22 @@
-// y[m, n] = x[m, k] · w[n, k]^T + bias[n] (PyTorch Linear layout, clip-spec §2), row-major, fp32 accumulate.
+// y[m, n] = epilogue(x[m, k] · w[n, k]^T) (PyTorch Linear layout, clip-spec §2), row-major, fp32 accumulate; the
+// epilogue (epilogue.cuh) adds the bias, applies QuickGELU/GELU and adds into y for the residual connections.
 // linear_f32: SIMT, 64x64 output tile per 256-thread block, each thread 4x4, K in steps of 16 through shared memory.
-// linear_f16: tensor cores (wmma 16x16x16, fp16 inputs, fp32 accumulate), 64x64 tile per 4-warp block, each warp
-// 32x32; x and w are fp16 copies, bias and y fp32. Both zero-pad edge tiles, so any m, n, k is valid.
+// linear_f16 / linear_bf16: tensor cores (wmma 16x16x16, fp32 accumulate): 128x128 output tile per 8-warp block,
+// each warp 64x32 (4x2 fragments); K in steps of 32, double-buffered in shared memory with the next step's tiles
+// loaded into registers while the tensor cores work on the current one. x stays fp32 in memory and is rounded to
+// the weight's 16-bit type as it is staged (no separate conversion pass); w is the 16-bit copy made at upload.
+// All kernels zero-pad edge tiles, so any m, n, k is valid; 16-byte loads are used where k allows.
 #include <cuda_fp16.h>
+#include <cuda_bf16.h>
 #include <mma.h>
+#include "epilogue.cuh"
 
 #define TILE 64
 #define KSTEP 16
 
 extern "C" __global__ void linear_f32(const float *__restrict__ x, const float *__restrict__ w,
-                                      const float *__restrict__ bias, float *__restrict__ y, int m, int k, int n) {
+                                      const float *__restrict__ bias, float *__restrict__ y, int m, int k, int n,
+                                      int flags) {
     __shared__ float xs[KSTEP][TILE + 1];
     __shared__ float ws[KSTEP][TILE + 1];
     int tx = threadIdx.x % 16, ty = threadIdx.x / 16;
@@ -37,51 +44,150 @@ extern "C" __global__ void linear_f32(const float *__restrict__ x, const float *
         if (r >= m) continue;
         for (int j = 0; j < 4; j++) {
             int c = col0 + tx * 4 + j;
-            if (c < n) y[(long) r * n + c] = acc[i][j] + (bias ? bias[c] : 0.0f);
+            if (c < n) epilogue_store(acc[i][j], bias, c, flags, y + (long) r * n + c);
         }
     }
 }
 
-extern "C" __global__ void linear_f16(const __half *__restrict__ x, const __half *__restrict__ w,
-                                      const float *__restrict__ bias, float *__restrict__ y, int m, int k, int n) {
+#define TC_BM 128
+#define TC_BN 128
+#define TC_BK 32
+#define TC_LD (TC_BK + 8)
+#define TC_THREADS 256
+#define TC_STAGE_LD 20
+
+template <class T> __device__ __forceinline__ T to_tc(float v);
+template <> __device__ __forceinline__ __half to_tc<__half>(float v) { return __float2half_rn(v); }
+template <> __device__ __forceinline__ __nv_bfloat16 to_tc<__nv_bfloat16>(float v) { return __float2bfloat16_rn(v); }
+
+// This thread's share of the x tile (rows row0.., columns k0..): 4 groups of 4 consecutive fp32 values.
+__device__ __forceinline__ void load_x(const float *__restrict__ x, int m, int k, int row0, int k0, bool vec, float4 *r) {
+#pragma unroll
+    for (int i = 0; i < 4; i++) {
+        int idx = threadIdx.x + TC_THREADS * i, row = row0 + idx / (TC_BK / 4), kk = k0 + idx % (TC_BK / 4) * 4;
+        const float *p = x + (long) row * k + kk;
+        if (row < m && vec && kk < k) {
+            r[i] = *reinterpret_cast<const float4 *>(p);
+        } else {
+            bool ok = row < m;
+            r[i] = make_float4(ok && kk < k ? p[0] : 0.0f, ok && kk + 1 < k ? p[1] : 0.0f,
+                               ok && kk + 2 < k ? p[2] : 0.0f, ok && kk + 3 < k ? p[3] : 0.0f);
+        }
+    }
+}
+
+template <class T>
+__device__ __forceinline__ void store_x(T (*as)[TC_LD], const float4 *r) {
+#pragma unroll
+    for (int i = 0; i < 4; i++) {
+        int idx = threadIdx.x + TC_THREADS * i, row = idx / (TC_BK / 4), kk = idx % (TC_BK / 4) * 4;
+        alignas(8) T t[4] = {to_tc<T>(r[i].x), to_tc<T>(r[i].y), to_tc<T>(r[i].z), to_tc<T>(r[i].w)};
+        *reinterpret_cast<uint2 *>(&as[row][kk]) = *reinterpret_cast<const uint2 *>(t);
+    }
+}
+
+// This thread's share of the w tile (weight rows col0.., columns k0..): 2 groups of 8 consecutive 16-bit values.
+template <class T>
+__device__ __forceinline__ void load_w(const T *__restrict__ w, int n, int k, int col0, int k0, bool vec, uint4 *r) {
+#pragma unroll
+    for (int i = 0; i < 2; i++) {
+        int idx = threadIdx.x + TC_THREADS * i, c = col0 + idx / (TC_BK / 8), kk = k0 + idx % (TC_BK / 8) * 8;
+        const T *p = w + (long) c * k + kk;
+        if (c < n && vec && kk < k) {
+            r[i] = *reinterpret_cast<const uint4 *>(p);
+        } else {
+            alignas(16) T t[8];
+            for (int e = 0; e < 8; e++) t[e] = c < n && kk + e < k ? p[e] : to_tc<T>(0.0f);
+            r[i] = *reinterpret_cast<const uint4 *>(t);
+        }
+    }
+}
+
+template <class T>
+__device__ __forceinline__ void store_w(T (*bs)[TC_LD], const uint4 *r) {
+#pragma unroll
+    for (int i = 0; i < 2; i++) {
+        int idx = threadIdx.x + TC_THREADS * i;
+        *reinterpret_cast<uint4 *>(&bs[idx / (TC_BK / 8)][idx % (TC_BK / 8) * 8]) = r[i];
+    }
+}
+
+template <class T>
+__device__ void linear_tc(const float *__restrict__ x, const T *__restrict__ w, const float *__restrict__ bias,
+                          float *__restrict__ y, int m, int k, int n, int flags) {
     using namespace nvcuda;
-    __shared__ __align__(32) __half xs[TILE][KSTEP + 8];
-    __shared__ __align__(32) __half ws[TILE][KSTEP + 8];
-    __shared__ __align__(32) float out[4][32][32 + 4];
+    // two buffers of the x tile, then two of the w tile; the epilogue's per-warp staging reuses the start
+    __shared__ __align__(128) unsigned char smem[2 * (TC_BM + TC_BN) * TC_LD * sizeof(T)];
+    T(*as)[TC_BM][TC_LD] = reinterpret_cast<T(*)[TC_BM][TC_LD]>(smem);
+    T(*bs)[TC_BN][TC_LD] = reinterpret_cast<T(*)[TC_BN][TC_LD]>(smem + 2 * TC_BM * TC_LD * sizeof(T));
     int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-    int wr = (warp / 2) * 32, wc = (warp % 2) * 32;
-    int row0 = blockIdx.y * TILE, col0 = blockIdx.x * TILE;
-    wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc[2][2];
-    for (int i = 0; i < 2; i++)
+    int wm = warp / 4 * 64, wn = warp % 4 * 32;
+    int row0 = blockIdx.y * TC_BM, col0 = blockIdx.x * TC_BN;
+    bool xvec = k % 4 == 0, wvec = k % 8 == 0;
+    wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc[4][2];
+#pragma unroll
+    for (int i = 0; i < 4; i++)
+#pragma unroll
         for (int j = 0; j < 2; j++) wmma::fill_fragment(acc[i][j], 0.0f);
-    for (int k0 = 0; k0 < k; k0 += KSTEP) {
-        for (int i = threadIdx.x; i < TILE * KSTEP; i += blockDim.x) {
-            int r = i / KSTEP, t = i % KSTEP;
-            int gr = row0 + r, gc = col0 + r, gt = k0 + t;
-            xs[r][t] = (gr < m && gt < k) ? x[(long) gr * k + gt] : __float2half(0.0f);
-            ws[r][t] = (gc < n && gt < k) ? w[(long) gc * k + gt] : __float2half(0.0f);
+    float4 xr[4];
+    uint4 wr[2];
+    load_x(x, m, k, row0, 0, xvec, xr);
+    load_w(w, n, k, col0, 0, wvec, wr);
+    store_x(as[0], xr);
+    store_w(bs[0], wr);
+    __syncthreads();
+    int steps = (k + TC_BK - 1) / TC_BK;
+    for (int s = 0; s < steps; s++) {
+        int buf = s & 1;
+        bool next = s + 1 < steps;
+        if (next) {
+            load_x(x, m, k, row0, (s + 1) * TC_BK, xvec, xr);
+            load_w(w, n, k, col0, (s + 1) * TC_BK, wvec, wr);
+        }
+#pragma unroll
+        for (int kk = 0; kk < TC_BK; kk += 16) {
+            wmma::fragment<wmma::matrix_a, 16, 16, 16, T, wmma::row_major> a[4];
+            wmma::fragment<wmma::matrix_b, 16, 16, 16, T, wmma::col_major> b[2];
+#pragma unroll
+            for (int i = 0; i < 4; i++) wmma::load_matrix_sync(a[i], &as[buf][wm + i * 16][kk], TC_LD);
+#pragma unroll
+            for (int j = 0; j < 2; j++) wmma::load_matrix_sync(b[j], &bs[buf][wn + j * 16][kk], TC_LD);
+#pragma unroll
+            for (int i = 0; i < 4; i++)
+#pragma unroll
+                for (int j = 0; j < 2; j++) wmma::mma_sync(acc[i][j], a[i], b[j], acc[i][j]);
+        }
+        if (next) {
+            store_x(as[buf ^ 1], xr);
+            store_w(bs[buf ^ 1], wr);
         }
         __syncthreads();
-        wmma::fragment<wmma::matrix_a, 16, 16, 16, __half, wmma::row_major> a[2];
-        wmma::fragment<wmma::matrix_b, 16, 16, 16, __half, wmma::col_major> b[2];
-        for (int i = 0; i < 2; i++) wmma::load_matrix_sync(a[i], &xs[wr + i * 16][0], KSTEP + 8);
-        for (int j = 0; j < 2; j++) wmma::load_matrix_sync(b[j], &ws[wc + j * 16][0], KSTEP + 8);
-        for (int i = 0; i < 2; i++)
-            for (int j = 0; j < 2; j++) wmma::mma_sync(acc[i][j], a[i], b[j], acc[i][j]);
-        __syncthreads();
     }
-    for (int i = 0; i < 2; i++)
-        for (int j = 0; j < 2; j++) wmma::store_matrix_sync(&out[warp][i * 16][j * 16], acc[i][j], 32 + 4, wmma::mem_row_major);
-    __syncwarp();
-    for (int e = lane; e < 32 * 32; e += 32) {
-        int r = row0 + wr + e / 32, c = col0 + wc + e % 32;
-        if (r < m && c < n) y[(long) r * n + c] = out[warp][e / 32][e % 32] + (bias ? bias[c] : 0.0f);
+    float *stage = reinterpret_cast<float *>(smem) + warp * 16 * TC_STAGE_LD;
+#pragma unroll
+    for (int i = 0; i < 4; i++) {
+#pragma unroll
+        for (int j = 0; j < 2; j++) {
+            wmma::store_matrix_sync(stage, acc[i][j], TC_STAGE_LD, wmma::mem_row_major);
+            __syncwarp();
+            for (int e = lane; e < 256; e += 32) {
+                int r = row0 + wm + i * 16 + e / 16, c = col0 + wn + j * 16 + e % 16;
+                if (r < m && c < n) epilogue_store(stage[e / 16 * TC_STAGE_LD + e % 16], bias, c, flags, y + (long) r * n + c);
+            }
+            __syncwarp();
+        }
     }
 }
 
-// x16[i] = x[i] as fp16 (round to nearest), for the tensor-core path's activations.
-extern "C" __global__ void to_f16(const float *__restrict__ x, __half *__restrict__ x16, long count) {
-    for (long i = blockIdx.x * (long) blockDim.x + threadIdx.x; i < count; i += (long) gridDim.x * blockDim.x) {
-        x16[i] = __float2half_rn(x[i]);
-    }
+// two blocks per SM: 128 registers a thread, no spills (ptxas, sm_90)
+extern "C" __global__ void __launch_bounds__(TC_THREADS, 2) linear_f16(const float *x, const __half *w, const float *bias,
+                                                                    float *y, int m, int k, int n, int flags) {
+    linear_tc<__half>(x, w, bias, y, m, k, n, flags);
+}
+
+// one block per SM: the bf16 rounding needs more registers, and at 128 ptxas spills
+extern "C" __global__ void __launch_bounds__(TC_THREADS) linear_bf16(const float *x, const __nv_bfloat16 *w,
+                                                                     const float *bias, float *y, int m, int k, int n,
+                                                                     int flags) {
+    linear_tc<__nv_bfloat16>(x, w, bias, y, m, k, n, flags);
 }

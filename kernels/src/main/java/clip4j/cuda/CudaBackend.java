@@ -2,43 +2,46 @@ package clip4j.cuda;
 
 import clip4j.backend.Backend;
 import clip4j.backend.BlockWeights;
+import clip4j.backend.PooledHead;
 import clip4j.backend.ScalarBackend;
+import clip4j.backend.TextTower;
+import clip4j.backend.VisionTower;
 import clip4j.io.Tensor;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
 
 import java.lang.foreign.MemorySegment;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
+import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
 import static jcuda.driver.JCudaDriver.cuMemFree;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 
 /**
- * The engine's {@link Backend} on an NVIDIA GPU with the kernels of src/main/cuda. Weight matrices are uploaded once
- * per tensor (fp32, or fp16 for the tensor-core GEMM when {@code -Dclip4j.cuda.precision=fp16}) and kept until close.
- * The residual block stack, nearly all of an encoder's work, runs with its activations on the device (one upload and
- * one download per stack); the remaining operations (patch embedding, ln_pre/ln_post/ln_final, projections) cross
- * to the device and back one at a time through reused device buffers. Calls are serialised (one context, one stream).
+ * The engine's {@link Backend} on an NVIDIA GPU with the kernels of src/main/cuda. Model matrices are uploaded once per
+ * tensor and kept until close: fp32 for the SIMT GEMM, or fp16 / bf16 copies for the tensor-core GEMM
+ * ({@code -Dclip4j.cuda.precision=fp16|bf16}); activations stay fp32. Both encoders run whole on the device
+ * ({@link #visionTower}: one upload of the pixels and one download of the features; {@link #textTower}: one upload of
+ * the embedded tokens), with bias, activation and residual add fused into the GEMMs. The single operations of the
+ * interface cross to the device and back one at a time. Calls are serialised (one context, one stream).
  */
 public final class CudaBackend implements Backend {
-    public enum Precision { FP32, FP16 }
+    public enum Precision { FP32, FP16, BF16 }
 
     private static final CUdeviceptr NULL = new CUdeviceptr();
 
     private final CudaContext cuda;
     private final Precision precision;
     private final Map<MemorySegment, CUdeviceptr> weights = new IdentityHashMap<>();
-    private final DeviceBuffer in = new DeviceBuffer(), in16 = new DeviceBuffer(), out = new DeviceBuffer();
-    private final DeviceBuffer vec0 = new DeviceBuffer(), vec1 = new DeviceBuffer(), heapW = new DeviceBuffer(), heapK = new DeviceBuffer();
-    /** The block stack's activations (residualBlocks). */
-    private final DeviceBuffer stackX = new DeviceBuffer(), stackH = new DeviceBuffer(), stackQkv = new DeviceBuffer();
-    private final DeviceBuffer stackAttn = new DeviceBuffer(), stackMlp = new DeviceBuffer();
-    /** Model vectors (biases, LayerNorm weights) by array identity, uploaded once like the matrices. */
+    /** Model vectors (biases, LayerNorm weights, embeddings) by array identity, uploaded once like the matrices. */
     private final Map<float[], CUdeviceptr> vectors = new IdentityHashMap<>();
+    /** Activation buffers by role, grown to the largest call and reused. */
+    private final Map<String, DeviceBuffer> buffers = new HashMap<>();
 
     public CudaBackend(Precision precision) {
         this.cuda = CudaContext.open();
@@ -53,7 +56,7 @@ public final class CudaBackend implements Backend {
     @Override
     public String name() {
         return "cuda (" + cuda.deviceName + ", driver CUDA " + Launches.versionString(cuda.driverVersion) + ", "
-                + (precision == Precision.FP16 ? "fp16 tensor-core GEMM" : "fp32") + ")";
+                + (precision == Precision.FP32 ? "fp32" : precision.name().toLowerCase() + " tensor-core GEMM") + ")";
     }
 
     /** Whole batches of 256 images reach the device (a CPU backend takes 8). */
@@ -67,16 +70,16 @@ public final class CudaBackend implements Backend {
         ScalarBackend.checkLinear(x, m, k, w, bias, y);
         cuda.makeCurrent();
         int n = Math.toIntExact(w.shape()[0]);
-        CUdeviceptr dy = out.ensure(4L * m * n);
-        linearOn(upload(in, x, (long) m * k), m, k, n, device(w, heapW), bias == null ? NULL : upload(vec0, bias, n), dy);
+        CUdeviceptr dy = buf("y", 4L * m * n);
+        linearOn(upload("x", x, (long) m * k), m, k, n, device(w, "w"), bias == null ? NULL : upload("bias", bias, n), dy, Launches.EPI_NONE);
         cuMemcpyDtoH(Pointer.to(y), dy, 4L * m * n);
     }
 
     @Override
     public synchronized void layerNorm(float[] x, int rows, int cols, float[] gamma, float[] beta, float eps, float[] y) {
         cuda.makeCurrent();
-        CUdeviceptr dx = upload(in, x, (long) rows * cols);
-        layerNormOn(dx, rows, cols, upload(vec0, gamma, cols), upload(vec1, beta, cols), eps, dx);
+        CUdeviceptr dx = upload("x", x, (long) rows * cols);
+        layerNormOn(dx, rows, cols, upload("gamma", gamma, cols), upload("beta", beta, cols), eps, dx, NULL);
         cuMemcpyDtoH(Pointer.to(y), dx, 4L * rows * cols);
     }
 
@@ -84,8 +87,8 @@ public final class CudaBackend implements Backend {
     public synchronized void attention(float[] qkv, int batch, int seq, int width, int heads, boolean causal, float[] y) {
         cuda.makeCurrent();
         long rows = (long) batch * seq;
-        CUdeviceptr dy = out.ensure(4 * rows * width);
-        attentionOn(upload(in, qkv, rows * 3 * width), batch, seq, width, heads, causal, dy);
+        CUdeviceptr dy = buf("y", 4 * rows * width);
+        attentionOn(upload("x", qkv, rows * 3 * width), batch, seq, width, heads, causal, dy);
         cuMemcpyDtoH(Pointer.to(y), dy, 4 * rows * width);
     }
 
@@ -101,7 +104,7 @@ public final class CudaBackend implements Backend {
 
     private synchronized void elementwise(String kernel, float[] x, int n) {
         cuda.makeCurrent();
-        CUdeviceptr dx = upload(in, x, n);
+        CUdeviceptr dx = upload("x", x, n);
         cuda.launch(kernel, Launches.elementBlocks(n), 1, Launches.ELEMENT_THREADS, CudaContext.args(dx, (long) n));
         cuMemcpyDtoH(Pointer.to(x), dx, 4L * n);
     }
@@ -109,82 +112,161 @@ public final class CudaBackend implements Backend {
     @Override
     public synchronized void softmax(float[] x, int off, int n) {
         cuda.makeCurrent();
-        CUdeviceptr dx = in.ensure(4L * n);
+        CUdeviceptr dx = buf("x", 4L * n);
         cuMemcpyHtoD(dx, Pointer.to(x).withByteOffset(4L * off), 4L * n);
         cuda.launch("softmax_rows", Launches.softmaxBlocks(1), 1, Launches.ROW_THREADS, CudaContext.args(dx, 1, n));
         cuMemcpyDtoH(Pointer.to(x).withByteOffset(4L * off), dx, 4L * n);
     }
 
-    /**
-     * The whole block stack with x on the device: one upload, every operation on device buffers, one download. The
-     * blocks' vectors (biases, LayerNorm weights) are uploaded once, like the matrices.
-     */
+    /** The whole block stack with x on the device: one upload, every operation on device buffers, one download. */
     @Override
     public synchronized void residualBlocks(float[] x, int batch, int seq, int w, int heads, boolean causal, boolean quickGelu,
                                             float eps, List<BlockWeights> blocks) {
         cuda.makeCurrent();
-        long m = (long) batch * seq;
-        int rows = Math.toIntExact(m);
-        CUdeviceptr dx = upload(stackX, x, m * w);
-        CUdeviceptr h = stackH.ensure(4 * m * w), qkv = stackQkv.ensure(12 * m * w), attn = stackAttn.ensure(4 * m * w);
-        CUdeviceptr mlp = stackMlp.ensure(16 * m * w);
-        for (BlockWeights b : blocks) {
-            layerNormOn(dx, rows, w, vector(b.ln1Weight()), vector(b.ln1Bias()), eps, h);
-            linearOn(h, rows, w, 3 * w, weight(b.inProj()), vector(b.inProjBias()), qkv);
-            attentionOn(qkv, batch, seq, w, heads, causal, attn);
-            linearOn(attn, rows, w, w, weight(b.outProj()), vector(b.outProjBias()), h);
-            cuda.launch("add", Launches.elementBlocks(m * w), 1, Launches.ELEMENT_THREADS, CudaContext.args(dx, h, m * w));
-            layerNormOn(dx, rows, w, vector(b.ln2Weight()), vector(b.ln2Bias()), eps, h);
-            linearOn(h, rows, w, 4 * w, weight(b.cFc()), vector(b.cFcBias()), mlp);
-            cuda.launch(quickGelu ? "quick_gelu" : "gelu", Launches.elementBlocks(4 * m * w), 1, Launches.ELEMENT_THREADS,
-                    CudaContext.args(mlp, 4 * m * w));
-            linearOn(mlp, rows, 4 * w, w, weight(b.cProj()), vector(b.cProjBias()), h);
-            cuda.launch("add", Launches.elementBlocks(m * w), 1, Launches.ELEMENT_THREADS, CudaContext.args(dx, h, m * w));
-        }
-        cuMemcpyDtoH(Pointer.to(x), dx, 4 * m * w);
+        long count = (long) batch * seq * w;
+        CUdeviceptr dx = upload("tokens", x, count);
+        blocksOn(dx, batch, seq, w, heads, causal, quickGelu, eps, blocks);
+        cuMemcpyDtoH(Pointer.to(x), dx, 4 * count);
+    }
+
+    /** clip-spec §3 on the device: the pixels go up, the features come down, nothing in between. */
+    @Override
+    public synchronized void visionTower(VisionTower t, float[] pixels, int batch, float[] out) {
+        cuda.makeCurrent();
+        CUdeviceptr features = visionOn(t, upload("pixels", pixels, (long) batch * 3 * t.imageSize() * t.imageSize()), batch);
+        cuMemcpyDtoH(Pointer.to(out), features, 4L * batch * t.head().embedDim());
+    }
+
+    /** clip-spec §4 steps 2-5 on the device: the embedded tokens go up, the features come down. */
+    @Override
+    public synchronized void textTower(TextTower t, float[] x, int batch, int seq, int[] pool, float[] out) {
+        cuda.makeCurrent();
+        CUdeviceptr dx = upload("tokens", x, (long) batch * seq * t.width());
+        blocksOn(dx, batch, seq, t.width(), t.heads(), true, t.quickGelu(), t.eps(), t.blocks());
+        CUdeviceptr features = headOn(t.head(), dx, t.width(), pool, t.eps());
+        cuMemcpyDtoH(Pointer.to(out), features, 4L * batch * t.head().embedDim());
     }
 
     /**
-     * Both products and the cache aggregation on the device (tip.cu), the affinities never leaving it. More classes
-     * than tip.cu's shared-memory bins take the default: the products here, the aggregation on the host.
+     * Seconds per batch of {@link #visionTower}'s device part alone (pixels already on the device, features left there):
+     * the time PyTorch reports for a model whose input is a CUDA tensor. For the device check.
+     */
+    synchronized double visionTowerDeviceSeconds(VisionTower t, float[] pixels, int batch, double seconds) throws Exception {
+        cuda.makeCurrent();
+        CUdeviceptr px = upload("pixels", pixels, (long) batch * 3 * t.imageSize() * t.imageSize());
+        return clip4j.util.Timing.measure(() -> {
+            visionOn(t, px, batch);
+            cuCtxSynchronize();
+        }, 1, seconds);
+    }
+
+    /**
+     * Both products and the cache aggregation on the device (tip.cu), the affinities never leaving it; the labels go up
+     * as a class index so the aggregation needs no atomics and is the same on every run.
      */
     @Override
     public synchronized void tipAdapterLogits(float[] x, int q, int d, Tensor classWeights, Tensor keys, int[] labels, double scale,
                                               double alpha, double beta, float[] out) {
         int n = Math.toIntExact(classWeights.shape()[0]), nk = Math.toIntExact(keys.shape()[0]);
-        if (n > Launches.TIP_MAX_CLASSES || nk == 0) {
-            Backend.super.tipAdapterLogits(x, q, d, classWeights, keys, labels, scale, alpha, beta, out);
-            return;
-        }
         cuda.makeCurrent();
-        CUdeviceptr dx = upload(in, x, (long) q * d);
-        CUdeviceptr zs = stackH.ensure(4L * q * n), aff = stackMlp.ensure(4L * q * nk), logits = this.out.ensure(4L * q * n);
-        linearOn(dx, q, d, n, device(classWeights, heapW), NULL, zs);
-        linearOn(dx, q, d, nk, device(keys, heapK), NULL, aff);
-        CUdeviceptr dl = stackQkv.ensure(4L * nk);
-        cuMemcpyHtoD(dl, Pointer.to(labels), 4L * nk);
-        cuda.launch("tip_cache_logits", q, 1, Launches.ROW_THREADS,
-                CudaContext.args(aff, dl, zs, q, nk, n, (float) scale, (float) alpha, (float) beta, logits));
+        CUdeviceptr dx = upload("x", x, (long) q * d);
+        CUdeviceptr zs = buf("zeroShot", 4L * q * n), aff = buf("affinity", 4L * q * Math.max(nk, 1)), logits = buf("y", 4L * q * n);
+        linearOn(dx, q, d, n, device(classWeights, "w"), NULL, zs, Launches.EPI_NONE);
+        if (nk > 0) linearOn(dx, q, d, nk, device(keys, "keys"), NULL, aff, Launches.EPI_NONE);
+        int[][] index = Launches.classIndex(labels, n);
+        CUdeviceptr order = uploadInts("order", index[0]), offsets = uploadInts("offsets", index[1]);
+        int[] grid = Launches.tipGrid(q, n);
+        cuda.launch("tip_cache_logits", grid[0], grid[1], Launches.ROW_THREADS,
+                CudaContext.args(aff, order, offsets, zs, q, nk, n, (float) scale, (float) alpha, (float) beta, logits));
         cuMemcpyDtoH(Pointer.to(out), logits, 4L * q * n);
     }
 
-    // ---- operations on device buffers -------------------------------------------------------------------------
+    /** Both products by the GEMM, then one block per class for the attention, gate and normalisation (meta.cu). */
+    @Override
+    public synchronized void metaAdapterRefine(float[] w, int classes, int d, float[] support, int[] offsets, Tensor qProj, Tensor kProjT,
+                                               float[] alphaWeight, float alphaBias, float[] out) {
+        for (int c = 0; c < classes; c++) {
+            if (offsets[c + 1] - offsets[c] > Launches.META_MAX_SUPPORTS) {
+                Backend.super.metaAdapterRefine(w, classes, d, support, offsets, qProj, kProjT, alphaWeight, alphaBias, out);
+                return;
+            }
+        }
+        cuda.makeCurrent();
+        long rows = (long) classes * d;
+        CUdeviceptr dw = upload("x", w, rows), q = buf("metaQ", 4 * rows), qk = buf("metaQk", 4 * rows), y = buf("y", 4 * rows);
+        linearOn(dw, classes, d, d, device(qProj, "w"), NULL, q, Launches.EPI_NONE);
+        linearOn(q, classes, d, d, device(kProjT, "keys"), NULL, qk, Launches.EPI_NONE);
+        CUdeviceptr ds = upload("support", support, Math.max(1, (long) offsets[classes] * d)), doff = uploadInts("offsets", offsets);
+        cuda.launch("meta_refine", classes, 1, Launches.ROW_THREADS,
+                CudaContext.args(dw, ds, doff, qk, classes, d, upload("gamma", alphaWeight, d), alphaBias, y));
+        cuMemcpyDtoH(Pointer.to(out), y, 4 * rows);
+    }
 
-    /** dy = dx·Wᵀ + b on the device; dw from {@link #weight} (model matrices) or {@link #matrix} (others). */
-    private void linearOn(CUdeviceptr dx, int m, int k, int n, CUdeviceptr dw, CUdeviceptr db, CUdeviceptr dy) {
-        int[] grid = Launches.linearGrid(m, n);
-        if (precision == Precision.FP16) {
-            long count = (long) m * k;
-            CUdeviceptr dx16 = in16.ensure(2 * count);
-            cuda.launch("to_f16", Launches.elementBlocks(count), 1, Launches.ELEMENT_THREADS, CudaContext.args(dx, dx16, count));
-            cuda.launch("linear_f16", grid[0], grid[1], Launches.LINEAR_F16_THREADS, CudaContext.args(dx16, dw, db, dy, m, k, n));
-        } else {
-            cuda.launch("linear_f32", grid[0], grid[1], Launches.LINEAR_F32_THREADS, CudaContext.args(dx, dw, db, dy, m, k, n));
+    // ---- the encoders on device buffers -------------------------------------------------------------------------
+
+    /** clip-spec §3 steps 1-7 on pixels already on the device; the features [batch, E] stay on the device. */
+    private CUdeviceptr visionOn(VisionTower t, CUdeviceptr pixels, int batch) {
+        int g = t.grid(), w = t.width(), n = t.tokens(), k = 3 * t.patchSize() * t.patchSize(), patchRows = batch * g * g;
+        CUdeviceptr patches = buf("patches", 4L * patchRows * k);
+        cuda.launch("unfold_patches", Launches.elementBlocks((long) patchRows * k), 1, Launches.ELEMENT_THREADS,
+                CudaContext.args(pixels, batch, t.imageSize(), t.patchSize(), patches));
+        CUdeviceptr emb = buf("emb", 4L * patchRows * w);
+        linearOn(patches, patchRows, k, w, weight(t.patchWeight()), NULL, emb, Launches.EPI_NONE);
+        CUdeviceptr x = buf("tokens", 4L * batch * n * w);
+        cuda.launch("vision_tokens", Launches.elementBlocks((long) batch * n * w), 1, Launches.ELEMENT_THREADS,
+                CudaContext.args(emb, vector(t.classEmbedding()), vector(t.positionalEmbedding()), batch, n, w, x));
+        layerNormOn(x, batch * n, w, vector(t.lnPreWeight()), vector(t.lnPreBias()), t.eps(), x, NULL);
+        blocksOn(x, batch, n, w, t.heads(), false, t.quickGelu(), t.eps(), t.blocks());
+        return headOn(t.head(), x, w, t.classRows(batch), t.eps());
+    }
+
+    /**
+     * The residual blocks of clip-spec §2 on x [batch·seq, w] in place: five kernels a block, the biases, the MLP's
+     * activation and both residual adds in the GEMM epilogues.
+     */
+    private void blocksOn(CUdeviceptr x, int batch, int seq, int w, int heads, boolean causal, boolean quickGelu, float eps,
+                          List<BlockWeights> blocks) {
+        int rows = Math.multiplyExact(batch, seq);
+        long m = rows;
+        CUdeviceptr h = buf("h", 4 * m * w), qkv = buf("qkv", 12 * m * w), attn = buf("attn", 4 * m * w), mlp = buf("mlp", 16 * m * w);
+        for (BlockWeights b : blocks) {
+            layerNormOn(x, rows, w, vector(b.ln1Weight()), vector(b.ln1Bias()), eps, h, NULL);
+            linearOn(h, rows, w, 3 * w, weight(b.inProj()), vector(b.inProjBias()), qkv, Launches.EPI_NONE);
+            attentionOn(qkv, batch, seq, w, heads, causal, attn);
+            linearOn(attn, rows, w, w, weight(b.outProj()), vector(b.outProjBias()), x, Launches.EPI_ACCUMULATE);
+            layerNormOn(x, rows, w, vector(b.ln2Weight()), vector(b.ln2Bias()), eps, h, NULL);
+            linearOn(h, rows, w, 4 * w, weight(b.cFc()), vector(b.cFcBias()), mlp, Launches.activation(quickGelu));
+            linearOn(mlp, rows, 4 * w, w, weight(b.cProj()), vector(b.cProjBias()), x, Launches.EPI_ACCUMULATE);
         }
     }
 
-    private void layerNormOn(CUdeviceptr dx, int rows, int cols, CUdeviceptr gamma, CUdeviceptr beta, float eps, CUdeviceptr dy) {
-        cuda.launch("layer_norm", rows, 1, Launches.ROW_THREADS, CudaContext.args(dx, rows, cols, gamma, beta, eps, dy));
+    /** LayerNorm of the rows pool[b] of x, then the projection: features [pool.length, E] on the device. */
+    private CUdeviceptr headOn(PooledHead head, CUdeviceptr x, int width, int[] pool, float eps) {
+        int n = pool.length, e = head.embedDim();
+        CUdeviceptr pooled = buf("pooled", 4L * n * width), features = buf("features", 4L * n * e);
+        layerNormOn(x, n, width, vector(head.lnWeight()), vector(head.lnBias()), eps, pooled, uploadInts("pool", pool));
+        linearOn(pooled, n, width, e, weight(head.proj()), NULL, features, Launches.EPI_NONE);
+        return features;
+    }
+
+    // ---- single operations on device buffers --------------------------------------------------------------------
+
+    /** dy = epilogue(dx·Wᵀ + b) on the device (epilogue.cuh flags); dw as {@link #weight} or {@link #device} made it. */
+    private void linearOn(CUdeviceptr dx, int m, int k, int n, CUdeviceptr dw, CUdeviceptr db, CUdeviceptr dy, int flags) {
+        boolean tc = precision != Precision.FP32;
+        int[] grid = Launches.linearGrid(m, n, tc);
+        String kernel = switch (precision) {
+            case FP32 -> "linear_f32";
+            case FP16 -> "linear_f16";
+            case BF16 -> "linear_bf16";
+        };
+        cuda.launch(kernel, grid[0], grid[1], tc ? Launches.LINEAR_TC_THREADS : Launches.LINEAR_F32_THREADS,
+                CudaContext.args(dx, dw, db, dy, m, k, n, flags));
+    }
+
+    private void layerNormOn(CUdeviceptr dx, int rows, int cols, CUdeviceptr gamma, CUdeviceptr beta, float eps, CUdeviceptr dy,
+                             CUdeviceptr index) {
+        cuda.launch("layer_norm", rows, 1, Launches.ROW_THREADS, CudaContext.args(dx, rows, cols, gamma, beta, eps, dy, index));
     }
 
     private void attentionOn(CUdeviceptr dq, int batch, int seq, int width, int heads, boolean causal, CUdeviceptr dy) {
@@ -193,35 +275,51 @@ public final class CudaBackend implements Backend {
         cuda.launch(kernel, grid[0], grid[1], Launches.ATTENTION_QUERIES, CudaContext.args(dq, seq, width, heads, causal ? 1 : 0, dy));
     }
 
-    private static CUdeviceptr upload(DeviceBuffer buffer, float[] host, long count) {
-        CUdeviceptr d = buffer.ensure(4 * count);
+    // ---- device memory ------------------------------------------------------------------------------------------
+
+    /** The activation buffer of this role with room for at least bytes. */
+    private CUdeviceptr buf(String role, long bytes) {
+        return buffers.computeIfAbsent(role, r -> new DeviceBuffer()).ensure(bytes);
+    }
+
+    private CUdeviceptr upload(String role, float[] host, long count) {
+        CUdeviceptr d = buf(role, 4 * count);
         cuMemcpyHtoD(d, Pointer.to(host), 4 * count);
         return d;
     }
 
-    /** A matrix on the device: a mapped model weight from the cache, any other (adapter matrices) copied into buf. */
-    private CUdeviceptr device(Tensor w, DeviceBuffer buf) {
-        return w.data().isNative() ? weight(w) : matrix(w, buf);
+    private CUdeviceptr uploadInts(String role, int[] host) {
+        CUdeviceptr d = buf(role, 4L * Math.max(1, host.length));
+        cuMemcpyHtoD(d, Pointer.to(host), 4L * host.length);
+        return d;
     }
 
-    /** w copied into buf, as the GEMM reads it. */
-    private CUdeviceptr matrix(Tensor w, DeviceBuffer buf) {
+    /** A matrix on the device: a mapped model weight from the cache, any other (adapter matrices) copied per call. */
+    private CUdeviceptr device(Tensor w, String role) {
+        if (w.data().isNative()) return weight(w);
         HostMatrix h = host(w);
-        CUdeviceptr d = buf.ensure(h.bytes());
+        CUdeviceptr d = buf(role, h.bytes());
         cuMemcpyHtoD(d, h.data(), h.bytes());
         return d;
     }
 
-    /** A matrix on the host as the GEMM reads it on the device: fp32, or fp16 bits for the tensor-core GEMM. */
+    /** A matrix on the host as the GEMM reads it on the device: fp32, or fp16 / bf16 bits for the tensor cores. */
     private record HostMatrix(Pointer data, long bytes) {
     }
 
     private HostMatrix host(Tensor w) {
         float[] f = w.toFloatArray();
-        if (precision != Precision.FP16) return new HostMatrix(Pointer.to(f), 4L * f.length);
+        if (precision == Precision.FP32) return new HostMatrix(Pointer.to(f), 4L * f.length);
         short[] h = new short[f.length];
-        for (int i = 0; i < f.length; i++) h[i] = Float.floatToFloat16(f[i]);
+        for (int i = 0; i < f.length; i++) h[i] = precision == Precision.FP16 ? Float.floatToFloat16(f[i]) : bfloat16(f[i]);
         return new HostMatrix(Pointer.to(h), 2L * h.length);
+    }
+
+    /** f rounded to bfloat16 (nearest, ties to even; NaN stays NaN), like __float2bfloat16_rn. */
+    static short bfloat16(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        if (Float.isNaN(f)) return (short) ((bits >>> 16) | 0x40);
+        return (short) ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16);
     }
 
     /** A model vector on the device, uploaded on first use. */
@@ -234,7 +332,7 @@ public final class CudaBackend implements Backend {
         });
     }
 
-    /** The weight on the device, uploaded on first use: fp32, or fp16 bits for the tensor-core GEMM. */
+    /** A model matrix on the device, uploaded on first use as {@link #host} converts it. */
     private CUdeviceptr weight(Tensor w) {
         return weights.computeIfAbsent(w.data(), s -> {
             HostMatrix h = host(w);
@@ -252,7 +350,8 @@ public final class CudaBackend implements Backend {
         for (CUdeviceptr d : vectors.values()) cuMemFree(d);
         weights.clear();
         vectors.clear();
-        for (DeviceBuffer b : new DeviceBuffer[]{in, in16, out, vec0, vec1, heapW, heapK, stackX, stackH, stackQkv, stackAttn, stackMlp}) b.close();
+        buffers.values().forEach(DeviceBuffer::close);
+        buffers.clear();
         cuda.close();
     }
 }

@@ -35,7 +35,7 @@ import static jcuda.driver.JCudaDriver.cuModuleUnload;
  */
 final class CudaContext implements AutoCloseable {
     /** The PTX resources under clip4j/cuda, one per kernel family (kernels/src/main/cuda). */
-    static final List<String> MODULES = List.of("linear", "layernorm", "attention", "elementwise", "tip");
+    static final List<String> MODULES = List.of("linear", "layernorm", "attention", "elementwise", "tip", "meta");
 
     final String deviceName;
     final int driverVersion;

@@ -10,11 +10,13 @@ import java.util.Locale;
 import java.util.Random;
 
 import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoD;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 
 /**
- * Each kernel alone on device-resident random data at the ViT-B/32 batch-256 shapes (M = 256·50 = 12800 tokens), for
- * tuning: median time of repeated launches (synchronised), with TFLOP/s or GB/s. No PCIe copies in the timed region.
+ * Each kernel alone on device-resident random data at the ViT-B/32 batch-256 shapes (M = 256·50 = 12800 tokens), and
+ * Tip-Adapter's aggregation at the ImageNet 16-shot size, for tuning: median time of repeated launches (synchronised),
+ * with TFLOP/s or GB/s, and a device-to-device copy as the bandwidth yardstick. No PCIe copies in the timed region.
  */
 final class KernelTimings {
     private KernelTimings() {
@@ -25,30 +27,59 @@ final class KernelTimings {
         int m = 12800, w = 768, heads = 12, batch = 256, seq = 50;
         List<String> lines = new ArrayList<>();
         try (DeviceBuffer x = random(m * 4 * w, 1, false); DeviceBuffer wt = random(4 * w * w, 2, false);
-             DeviceBuffer x16 = random(m * 4 * w, 3, true); DeviceBuffer w16 = random(4 * w * w, 4, true);
-             DeviceBuffer bias = random(4 * w, 5, false); DeviceBuffer y = new DeviceBuffer(); DeviceBuffer vec = random(w, 6, false)) {
+             DeviceBuffer w16 = random(4 * w * w, 4, true); DeviceBuffer bias = random(4 * w, 5, false);
+             DeviceBuffer y = new DeviceBuffer(); DeviceBuffer vec = random(w, 6, false)) {
             CUdeviceptr dy = y.ensure(4L * m * 4 * w);
             for (int[] s : new int[][]{{m, w, 3 * w}, {m, w, 4 * w}, {m, 4 * w, w}}) {
                 int k = s[1], n = s[2];
-                int[] g = Launches.linearGrid(m, n);
-                double t32 = time(() -> cuda.launch("linear_f32", g[0], g[1], Launches.LINEAR_F32_THREADS,
-                        CudaContext.args(x.ensure(0), wt.ensure(0), bias.ensure(0), dy, m, k, n)));
-                double t16 = time(() -> cuda.launch("linear_f16", g[0], g[1], Launches.LINEAR_F16_THREADS,
-                        CudaContext.args(x16.ensure(0), w16.ensure(0), bias.ensure(0), dy, m, k, n)));
                 double flop = 2.0 * m * k * n;
-                lines.add(String.format(Locale.ROOT, "kernel linear %dx%dx%d: fp32 %.3f ms (%.1f TFLOP/s), fp16 wmma %.3f ms (%.1f TFLOP/s)",
-                        m, k, n, t32 * 1e3, flop / t32 / 1e12, t16 * 1e3, flop / t16 / 1e12));
+                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "kernel linear %dx%dx%d (+bias, GELU epilogue):", m, k, n));
+                for (String kernel : new String[]{"linear_f32", "linear_f16", "linear_bf16"}) {
+                    boolean tc = !kernel.equals("linear_f32");
+                    int[] g = Launches.linearGrid(m, n, tc);
+                    double t = time(() -> cuda.launch(kernel, g[0], g[1], tc ? Launches.LINEAR_TC_THREADS : Launches.LINEAR_F32_THREADS,
+                            CudaContext.args(x.ensure(0), (tc ? w16 : wt).ensure(0), bias.ensure(0), dy, m, k, n, Launches.EPI_GELU)));
+                    line.append(String.format(Locale.ROOT, " %s %.3f ms (%.1f TFLOP/s);", kernel.substring(7), t * 1e3, flop / t / 1e12));
+                }
+                lines.add(line.toString());
             }
             double ta = time(() -> cuda.launch("attention_hd64", batch * heads, Launches.ceilDiv(seq, Launches.ATTENTION_QUERIES),
                     Launches.ATTENTION_QUERIES, CudaContext.args(x.ensure(0), seq, w, heads, 0, dy)));
-            lines.add(String.format(Locale.ROOT, "kernel attention 256 x 12 heads x 50 tokens: %.3f ms", ta * 1e3));
-            double tl = time(() -> cuda.launch("layer_norm", m, 1, Launches.ROW_THREADS, CudaContext.args(x.ensure(0), m, w, vec.ensure(0), vec.ensure(0), 1e-5f, dy)));
+            lines.add(String.format(Locale.ROOT, "kernel attention 256 x 12 heads x 50 tokens: %.3f ms (%.1f TFLOP/s)", ta * 1e3,
+                    4.0 * batch * heads * seq * seq * 64 / ta / 1e12));
+            double tl = time(() -> cuda.launch("layer_norm", m, 1, Launches.ROW_THREADS,
+                    CudaContext.args(x.ensure(0), m, w, vec.ensure(0), vec.ensure(0), 1e-5f, dy, new CUdeviceptr())));
             lines.add(String.format(Locale.ROOT, "kernel layer_norm %dx%d: %.3f ms (%.0f GB/s)", m, w, tl * 1e3, 8.0 * m * w / tl / 1e9));
-            long count = 4L * m * w;
-            double tg = time(() -> cuda.launch("quick_gelu", Launches.elementBlocks(count), 1, Launches.ELEMENT_THREADS, CudaContext.args(dy, count)));
-            lines.add(String.format(Locale.ROOT, "kernel quick_gelu %d: %.3f ms (%.0f GB/s)", count, tg * 1e3, 8.0 * count / tg / 1e9));
+            long bytes = 4L * m * 4 * w;
+            double tc = time(() -> cuMemcpyDtoD(dy, x.ensure(0), bytes));
+            lines.add(String.format(Locale.ROOT, "device copy %d MB: %.3f ms (%.0f GB/s read + write: the HBM bandwidth this check measures)",
+                    bytes >> 20, tc * 1e3, 2.0 * bytes / tc / 1e9));
+            lines.add(tip(cuda, 2.0 * bytes / tc));
         }
         return lines;
+    }
+
+    /**
+     * tip_cache_logits alone for 1000 queries × 1000 classes × 16 shots: it must read the [1000, 16000] affinities and
+     * the zero-shot logits and write the logits once; reported against the measured copy bandwidth.
+     */
+    private static String tip(CudaContext cuda, double copyBytesPerSecond) {
+        int q = 1000, classes = 1000, keys = 16000;
+        int[] labels = new int[keys];
+        for (int i = 0; i < keys; i++) labels[i] = i / 16;
+        int[][] index = Launches.classIndex(labels, classes);
+        try (DeviceBuffer aff = random(q * keys, 7, false); DeviceBuffer zs = random(q * classes, 8, false); DeviceBuffer out = new DeviceBuffer();
+             DeviceBuffer order = new DeviceBuffer(); DeviceBuffer offsets = new DeviceBuffer()) {
+            cuMemcpyHtoD(order.ensure(4L * keys), Pointer.to(index[0]), 4L * keys);
+            cuMemcpyHtoD(offsets.ensure(4L * (classes + 1)), Pointer.to(index[1]), 4L * (classes + 1));
+            CUdeviceptr dout = out.ensure(4L * q * classes);
+            int[] g = Launches.tipGrid(q, classes);
+            double t = time(() -> cuda.launch("tip_cache_logits", g[0], g[1], Launches.ROW_THREADS,
+                    CudaContext.args(aff.ensure(0), order.ensure(0), offsets.ensure(0), zs.ensure(0), q, keys, classes, 100f, 1f, 5.5f, dout)));
+            double bytes = 4.0 * ((long) q * keys + 2L * q * classes + keys);
+            return String.format(Locale.ROOT, "kernel tip_cache_logits 1000 queries x 1000 classes x 16 shots: %.3f ms, %.0f GB/s = %.0f %% of "
+                    + "the measured copy bandwidth", t * 1e3, bytes / t / 1e9, 100 * bytes / t / copyBytesPerSecond);
+        }
     }
 
     /** A device buffer of count small random normals, as fp32 or as fp16 bits. */

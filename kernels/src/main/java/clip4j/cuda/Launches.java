@@ -4,18 +4,23 @@ import clip4j.ClipException;
 
 /**
  * Launch geometry and argument rules of the kernels in src/main/cuda, kept apart from the driver calls so that they
- * are tested on machines without a GPU. Each constant mirrors a #define of the kernel source it names.
+ * are tested on machines without a GPU. Each constant mirrors a #define of the kernel source it names; the emulation
+ * test (src/test/cuda/kernel_emulation.cpp) launches with the same geometry.
  */
 final class Launches {
-    /** linear.cu: TILE × TILE outputs per block; 256 threads for linear_f32, 4 warps for linear_f16. */
-    static final int LINEAR_TILE = 64, LINEAR_F32_THREADS = 256, LINEAR_F16_THREADS = 128;
+    /** linear.cu: linear_f32's TILE × TILE outputs per 256-thread block. */
+    static final int LINEAR_F32_TILE = 64, LINEAR_F32_THREADS = 256;
+    /** linear.cu: the tensor-core kernels' TC_BM × TC_BN outputs per TC_THREADS-thread block. */
+    static final int LINEAR_TC_TILE = 128, LINEAR_TC_THREADS = 256;
+    /** epilogue.cuh: the activation in bits 0-1, accumulate into y in bit 2. */
+    static final int EPI_NONE = 0, EPI_QUICK_GELU = 1, EPI_GELU = 2, EPI_ACCUMULATE = 4;
     /** attention.cu: QT queries per block, one thread each. */
     static final int ATTENTION_QUERIES = 64;
-    /** tip.cu: MAX_CLASSES bins of shared memory. */
-    static final int TIP_MAX_CLASSES = 4096;
+    /** meta.cu: META_MAX_SLOTS attention weights per class in shared memory: the class embedding and its supports. */
+    static final int META_MAX_SUPPORTS = 1023;
     /** Threads of the grid-stride element-wise kernels, and the most blocks they are given. */
     static final int ELEMENT_THREADS = 256, ELEMENT_MAX_BLOCKS = 65535;
-    /** layernorm.cu: one block per row; softmax_rows: one warp per row. */
+    /** layernorm.cu and meta.cu: one block per row; softmax_rows: one warp per row; tip.cu: one thread per class. */
     static final int ROW_THREADS = 256;
 
     private Launches() {
@@ -25,10 +30,16 @@ final class Launches {
         return Math.toIntExact((a + b - 1) / b);
     }
 
-    /** {gridX, gridY} of linear_f32 / linear_f16: output tiles across n, then m. */
-    static int[] linearGrid(int m, int n) {
+    /** {gridX, gridY} of linear_f32 or the tensor-core linear: output tiles across n, then m. */
+    static int[] linearGrid(int m, int n, boolean tensorCores) {
         if (m < 1 || n < 1) throw new IllegalArgumentException("linear needs m, n >= 1, got " + m + ", " + n);
-        return new int[]{ceilDiv(n, LINEAR_TILE), ceilDiv(m, LINEAR_TILE)};
+        int tile = tensorCores ? LINEAR_TC_TILE : LINEAR_F32_TILE;
+        return new int[]{ceilDiv(n, tile), ceilDiv(m, tile)};
+    }
+
+    /** The epilogue flags of a GEMM followed by the MLP's activation (quickGelu or exact GELU). */
+    static int activation(boolean quickGelu) {
+        return quickGelu ? EPI_QUICK_GELU : EPI_GELU;
     }
 
     /** Blocks of a grid-stride kernel over count elements. */
@@ -51,9 +62,29 @@ final class Launches {
         return new int[]{Math.multiplyExact(batch, heads), ceilDiv(seq, ATTENTION_QUERIES)};
     }
 
+    /** {gridX, gridY} of tip_cache_logits: queries, then blocks of ROW_THREADS classes. */
+    static int[] tipGrid(int queries, int classes) {
+        return new int[]{queries, ceilDiv(classes, ROW_THREADS)};
+    }
+
     /** Blocks of softmax_rows (one warp per row, ROW_THREADS / 32 rows per block). */
     static int softmaxBlocks(int rows) {
         return ceilDiv(rows, ROW_THREADS / 32);
+    }
+
+    /**
+     * The class index of tip.cu and meta.cu from per-key class labels: order lists the keys class by class (stable),
+     * offsets[c] .. offsets[c+1] delimits class c's share of it. Labels outside [0, classes) are a one-line error.
+     */
+    static int[][] classIndex(int[] labels, int classes) {
+        int[] offsets = new int[classes + 1], order = new int[labels.length], fill = new int[classes];
+        for (int l : labels) {
+            if (l < 0 || l >= classes) throw new ClipException("cache label " + l + " outside the " + classes + " classes");
+            offsets[l + 1]++;
+        }
+        for (int c = 0; c < classes; c++) offsets[c + 1] += offsets[c];
+        for (int j = 0; j < labels.length; j++) order[offsets[labels[j]] + fill[labels[j]]++] = j;
+        return new int[][]{order, offsets};
     }
 
     /** The driver is new enough for PTX ISA 9.0 (nvcc 13): CUDA 13.0, driver branch r580. Null when fine. */

@@ -5,6 +5,9 @@ import clip4j.backend.BlockWeights;
 import clip4j.backend.ScalarBackend;
 import clip4j.io.DType;
 import clip4j.io.Tensor;
+import clip4j.model.Architectures;
+import clip4j.model.ClipModel;
+import clip4j.random.SeededWeights;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -15,6 +18,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -24,8 +29,10 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Every CUDA kernel against the scalar reference twin on odd and real CLIP shapes (fp32 within fp32 noise, the fp16
- * GEMM within fp16 rounding). Needs an NVIDIA GPU with driver 580+; elsewhere it is skipped with a message.
+ * Every CUDA kernel and device-resident path against the scalar reference twin on odd and real CLIP shapes (fp32 within
+ * fp32 noise, the tensor-core GEMMs within fp16 / bf16 rounding): single operations, the block stack, both whole
+ * encoders of a seeded model, Tip-Adapter's cache logits and Meta-Adapter's refinement. Needs an NVIDIA GPU with driver
+ * 580+; elsewhere it is skipped with a message (KernelEmulationTest runs the kernels on the CPU meanwhile).
  */
 class CudaBackendTest {
     private static final ScalarBackend REF = new ScalarBackend();
@@ -65,6 +72,15 @@ class CudaBackendTest {
         assertTrue(worst <= tol, what + ": max relative error " + worst + " > " + tol);
     }
 
+    /** The tolerance for a precision: fp32 noise, or the rounding of the 16-bit GEMM inputs (bf16 keeps 8 bits). */
+    static double tol(CudaBackend.Precision p, double fp32, double fp16) {
+        return switch (p) {
+            case FP32 -> fp32;
+            case FP16 -> fp16;
+            case BF16 -> 8 * fp16;
+        };
+    }
+
     static Tensor matrix(Arena arena, float[] v, int n, int k) {
         MemorySegment seg = arena.allocate(4L * n * k, 64);
         MemorySegment.copy(v, 0, seg, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, v.length);
@@ -91,7 +107,7 @@ class CudaBackendTest {
                 float[] ref = random(batch * seq * w, 9, 1f), got = ref.clone();
                 REF.residualBlocks(ref, batch, seq, w, heads, causal, true, 1e-5f, blocks);
                 be.residualBlocks(got, batch, seq, w, heads, causal, true, 1e-5f, blocks);
-                assertClose(ref, got, p == CudaBackend.Precision.FP16 ? 3e-2 : 2e-5, "residualBlocks causal=" + causal + " " + p);
+                assertClose(ref, got, tol(p, 2e-5, 3e-2), "residualBlocks causal=" + causal + " " + p);
             }
         }
     }
@@ -110,7 +126,7 @@ class CudaBackendTest {
         float[] ref = new float[q * classes], got = new float[q * classes];
         REF.tipAdapterLogits(x, q, d, w, k, labels, 100, 2.0, 5.5, ref);
         be.tipAdapterLogits(x, q, d, w, k, labels, 100, 2.0, 5.5, got);
-        assertClose(ref, got, p == CudaBackend.Precision.FP16 ? 5e-2 : 1e-4, "tipAdapterLogits " + p);
+        assertClose(ref, got, tol(p, 1e-4, 5e-2), "tipAdapterLogits " + p);
     }
 
     @ParameterizedTest
@@ -126,10 +142,45 @@ class CudaBackendTest {
                 float[] ref = new float[m * n], got = new float[m * n];
                 REF.linear(x, m, k, w, bias, ref);
                 be.linear(x, m, k, w, bias, got);
-                double tol = p == CudaBackend.Precision.FP16 ? 2e-3 * Math.sqrt(k) : 2e-6 * Math.sqrt(k);
-                assertClose(ref, got, tol, "linear " + m + "x" + k + "x" + n + " " + p);
+                assertClose(ref, got, tol(p, 2e-6, 2e-3) * Math.sqrt(k), "linear " + m + "x" + k + "x" + n + " " + p);
             }
         }
+    }
+
+    /** Both encoders whole on the device (visionTower, textTower) against the reference, on the seeded test-tiny model. */
+    @ParameterizedTest
+    @EnumSource(CudaBackend.Precision.class)
+    void encoders(CudaBackend.Precision p) throws Exception {
+        CudaBackend be = gpu(p);
+        Path file = SeededWeights.writeTempModel(Architectures.byName("test-tiny"), 5, null, DType.F32);
+        try (ClipModel ref = ClipModel.load(file, REF); ClipModel dev = ClipModel.load(file, be)) {
+            int per = 3 * ref.config().imageSize() * ref.config().imageSize();
+            List<float[]> images = List.of(random(per, 30, 1f), random(per, 31, 1f), random(per, 32, 1f));
+            int[][] prompts = {{49406, 320, 1125, 539, 49407}, {49406, 7, 49407}, {49406, 5, 6, 7, 8, 9, 10, 11, 49407, 0, 0}};
+            float[][] ri = ref.imageFeatures(images), gi = dev.imageFeatures(images);
+            float[][] rt = ref.textFeatures(prompts), gt = dev.textFeatures(prompts);
+            for (int i = 0; i < ri.length; i++) assertClose(ri[i], gi[i], tol(p, 2e-5, 2e-2), "image " + i + " " + p);
+            for (int i = 0; i < rt.length; i++) assertClose(rt[i], gt[i], tol(p, 2e-5, 2e-2), "prompt " + i + " " + p);
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    /** Meta-Adapter's refinement (two GEMMs and meta_refine) against the reference's host default. */
+    @ParameterizedTest
+    @EnumSource(CudaBackend.Precision.class)
+    void metaAdapterRefine(CudaBackend.Precision p) {
+        CudaBackend be = gpu(p);
+        int classes = 7, d = 64;
+        int[] offsets = {0, 16, 32, 47, 63, 79, 95, 96};
+        float[] w = random(classes * d, 40, 0.125f), support = random(offsets[classes] * d, 41, 0.125f);
+        float[] q = random(d * d, 42, 0.125f), kt = random(d * d, 43, 0.125f), aw = random(d, 44, 0.125f);
+        Tensor qt = new Tensor("q", DType.F32, new long[]{d, d}, MemorySegment.ofArray(q));
+        Tensor kT = new Tensor("k", DType.F32, new long[]{d, d}, MemorySegment.ofArray(kt));
+        float[] ref = new float[classes * d], got = new float[classes * d];
+        REF.metaAdapterRefine(w, classes, d, support, offsets, qt, kT, aw, 1f, ref);
+        be.metaAdapterRefine(w, classes, d, support, offsets, qt, kT, aw, 1f, got);
+        assertClose(ref, got, tol(p, 1e-5, 2e-3), "metaAdapterRefine " + p);
     }
 
     @ParameterizedTest

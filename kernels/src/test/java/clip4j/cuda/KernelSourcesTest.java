@@ -18,8 +18,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (when ptxas is installed). Runs without a GPU.
  */
 class KernelSourcesTest {
-    static final List<String> ENTRIES = List.of("linear_f32", "linear_f16", "to_f16", "layer_norm", "attention_hd64",
-            "attention_hd80", "attention_hd128", "quick_gelu", "gelu", "add", "softmax_rows", "unfold_patches", "tip_cache_logits");
+    static final List<String> ENTRIES = List.of("linear_f32", "linear_f16", "linear_bf16", "layer_norm", "attention_hd64",
+            "attention_hd80", "attention_hd128", "quick_gelu", "gelu", "softmax_rows", "unfold_patches", "vision_tokens",
+            "tip_cache_logits", "meta_refine");
 
     @Test
     void committedPtxHasEveryEntryPoint() {
@@ -76,11 +77,17 @@ class KernelSourcesTest {
     }
 
     private static Path findPtxas() {
+        Path p = onPath("ptxas");
+        Path cuda = Path.of("/usr/local/cuda/bin/ptxas");
+        return p != null ? p : Files.isExecutable(cuda) ? cuda : null;
+    }
+
+    /** An executable of this name on the PATH, or null. */
+    static Path onPath(String name) {
         for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {
-            Path p = Path.of(d, "ptxas");
+            Path p = Path.of(d, name);
             if (Files.isExecutable(p)) return p;
         }
-        Path cuda = Path.of("/usr/local/cuda/bin/ptxas");
-        return Files.isExecutable(cuda) ? cuda : null;
+        return null;
     }
 }

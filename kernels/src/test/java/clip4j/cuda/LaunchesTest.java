@@ -13,12 +13,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LaunchesTest {
     @Test
     void linearGridCoversEveryOutput() {
-        assertArrayEquals(new int[]{1, 1}, Launches.linearGrid(1, 1));
-        assertArrayEquals(new int[]{36, 1}, Launches.linearGrid(50, 2304));
-        assertArrayEquals(new int[]{12, 200}, Launches.linearGrid(256 * 50, 768));
-        assertArrayEquals(new int[]{1, 1}, Launches.linearGrid(31, 23));
-        assertArrayEquals(new int[]{2, 2}, Launches.linearGrid(65, 65));
-        assertThrows(IllegalArgumentException.class, () -> Launches.linearGrid(0, 5));
+        assertArrayEquals(new int[]{1, 1}, Launches.linearGrid(1, 1, false));
+        assertArrayEquals(new int[]{36, 1}, Launches.linearGrid(50, 2304, false));
+        assertArrayEquals(new int[]{12, 200}, Launches.linearGrid(256 * 50, 768, false));
+        assertArrayEquals(new int[]{6, 100}, Launches.linearGrid(256 * 50, 768, true));
+        assertArrayEquals(new int[]{1, 1}, Launches.linearGrid(31, 23, true));
+        assertArrayEquals(new int[]{2, 2}, Launches.linearGrid(65, 65, false));
+        assertArrayEquals(new int[]{2, 1}, Launches.linearGrid(65, 129, true));
+        assertThrows(IllegalArgumentException.class, () -> Launches.linearGrid(0, 5, true));
+        assertEquals(Launches.EPI_QUICK_GELU, Launches.activation(true));
+        assertEquals(Launches.EPI_GELU, Launches.activation(false));
     }
 
     @Test
@@ -40,6 +44,25 @@ class LaunchesTest {
         assertEquals(Launches.ELEMENT_MAX_BLOCKS, Launches.elementBlocks(1L << 40));
         assertEquals(1, Launches.softmaxBlocks(1));
         assertEquals(2, Launches.softmaxBlocks(9));
+    }
+
+    @Test
+    void classIndexListsEachClassKeysInOrder() {
+        int[][] idx = Launches.classIndex(new int[]{2, 0, 2, 1, 0}, 4);
+        assertArrayEquals(new int[]{1, 4, 3, 0, 2}, idx[0]);
+        assertArrayEquals(new int[]{0, 2, 3, 5, 5}, idx[1]);
+        assertArrayEquals(new int[]{1000, 4}, Launches.tipGrid(1000, 1000));
+        ClipException bad = assertThrows(ClipException.class, () -> Launches.classIndex(new int[]{0, 4}, 4));
+        assertTrue(bad.getMessage().contains("label 4"), bad.getMessage());
+    }
+
+    @Test
+    void bfloat16RoundsToNearestEven() {
+        assertEquals((short) 0x3f80, CudaBackend.bfloat16(1.0f));
+        assertEquals((short) 0x3f80, CudaBackend.bfloat16(Float.intBitsToFloat(0x3f808000))); // tie, even stays
+        assertEquals((short) 0x3f82, CudaBackend.bfloat16(Float.intBitsToFloat(0x3f818000))); // tie, odd rounds up
+        assertEquals((short) 0x3f81, CudaBackend.bfloat16(Float.intBitsToFloat(0x3f808001)));
+        assertTrue(Float.isNaN(Float.intBitsToFloat(CudaBackend.bfloat16(Float.NaN) << 16)));
     }
 
     @Test

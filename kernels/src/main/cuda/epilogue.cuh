@@ -1,0 +1,23 @@
+// The GEMM epilogue shared by linear.cu's kernels (clip-spec §2: Linear, then the MLP's activation, then the residual
+// add): v = acc + bias[c]; v = act(v); y = (ACCUMULATE ? y : 0) + v. Flags: bits 0-1 the activation, bit 2 accumulate.
+#pragma once
+
+#define EPI_QUICK_GELU 1
+#define EPI_GELU 2
+#define EPI_ACT_MASK 3
+#define EPI_ACCUMULATE 4
+
+// x * sigmoid(1.702 x), OpenAI CLIP's QuickGELU
+__device__ __forceinline__ float quick_gelu_of(float v) { return v / (1.0f + expf(-1.702f * v)); }
+
+// 0.5 x (1 + erf(x / sqrt 2)), the exact GELU (nn.GELU())
+__device__ __forceinline__ float gelu_of(float v) { return 0.5f * v * (1.0f + erff(v * 0.70710678118654752f)); }
+
+__device__ __forceinline__ void epilogue_store(float acc, const float *__restrict__ bias, int c, int flags, float *y) {
+    float v = acc + (bias ? bias[c] : 0.0f);
+    int act = flags & EPI_ACT_MASK;
+    if (act == EPI_QUICK_GELU) v = quick_gelu_of(v);
+    else if (act == EPI_GELU) v = gelu_of(v);
+    if (flags & EPI_ACCUMULATE) v += *y;
+    *y = v;
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Builds the CPU emulation of the CUDA kernels (cuda_emu.h) into OUTDIR: kernel_emulation (each kernel against a
+# reference; KernelEmulationTest runs it) and, where no real libcuda.so.1 is installed, the emulated driver
+# OUTDIR/driver/libcuda.so.1 that the kernels module's tests load through LD_LIBRARY_PATH (pom.xml), so CudaBackendTest
+# runs the whole CUDA backend on the CPU. Without g++ it says so and builds nothing (those tests then skip).
+# Usage: kernels/src/test/cuda/build.sh OUTDIR
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+KERNELS="$HERE/../../main/cuda"
+OUT="$1"
+if ! command -v g++ >/dev/null 2>&1; then
+  echo "emulation: g++ not found: CUDA kernels not built for the CPU (their emulation tests skip)"
+  exit 0
+fi
+mkdir -p "$OUT/obj" "$OUT/driver"
+CXX=(g++ -std=c++20 -O2 -fPIC -include "$HERE/emu/cuda_emu.h" -I"$HERE/emu" -I"$HERE")
+pids=()
+for src in "$KERNELS"/*.cu "$HERE"/kernel_emulation.cpp "$HERE"/emulated_driver.cpp; do
+  "${CXX[@]}" -x c++ -c "$src" -o "$OUT/obj/$(basename "$src").o" &
+  pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p"; done
+kernels=("$OUT"/obj/*.cu.o)
+g++ -o "$OUT/kernel_emulation" "${kernels[@]}" "$OUT/obj/kernel_emulation.cpp.o"
+rm -f "$OUT/driver/libcuda.so.1"
+if ldconfig -p 2>/dev/null | grep -q 'libcuda\.so\.1 '; then
+  echo "emulation: a real libcuda.so.1 is installed: the CUDA tests use it, no emulated driver built"
+else
+  g++ -shared -o "$OUT/driver/libcuda.so.1" -Wl,-soname,libcuda.so.1 "${kernels[@]}" "$OUT/obj/emulated_driver.cpp.o"
+  echo "emulation: kernels and the emulated driver built in $OUT"
+fi

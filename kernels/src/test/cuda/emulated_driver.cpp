@@ -1,0 +1,157 @@
+// A stand-in libcuda.so.1 for machines without a GPU: the few CUDA driver API calls CudaContext and CudaBackend make,
+// with "device memory" in host memory and every kernel launch run by the CPU emulation (cuda_emu.h) of the kernels
+// in kernels/src/main/cuda. JCuda's JNI library loads it in place of NVIDIA's driver when the kernels module's tests
+// run with LD_LIBRARY_PATH pointing at it (build.sh builds it only where no real libcuda.so.1 is installed), so
+// CudaBackendTest drives the real Java backend, JCuda and the kernel sources end to end on the CPU: argument lists,
+// launch geometry, buffer sizes, module entry points. Only what clip4j calls is implemented; anything else is an
+// unresolved symbol, so a new driver call fails loudly rather than silently.
+#include "kernels.h"
+
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <string>
+
+typedef int CUresult;
+typedef int CUdevice;
+typedef unsigned long long CUdeviceptr;
+typedef void *CUcontext;
+typedef void *CUstream;
+struct Module {
+    std::string ptx;
+};
+struct Function {
+    const char *name;
+    void (*run)(void **);
+};
+typedef Module *CUmodule;
+typedef Function *CUfunction;
+
+enum { SUCCESS = 0, INVALID_VALUE = 1, OUT_OF_MEMORY = 2, NOT_FOUND = 500 };
+
+template <class T>
+static T arg(void **p, int i) {
+    T v;
+    std::memcpy(&v, p[i], sizeof v);
+    return v;
+}
+#define A(T, i) arg<T>(p, i)
+
+// every entry point with its parameter list unpacked from cuLaunchKernel's kernelParams
+static Function FUNCTIONS[] = {
+    {"linear_f32", [](void **p) { linear_f32(A(const float *, 0), A(const float *, 1), A(const float *, 2), A(float *, 3), A(int, 4), A(int, 5), A(int, 6), A(int, 7)); }},
+    {"linear_f16", [](void **p) { linear_f16(A(const float *, 0), A(const __half *, 1), A(const float *, 2), A(float *, 3), A(int, 4), A(int, 5), A(int, 6), A(int, 7)); }},
+    {"linear_bf16", [](void **p) { linear_bf16(A(const float *, 0), A(const __nv_bfloat16 *, 1), A(const float *, 2), A(float *, 3), A(int, 4), A(int, 5), A(int, 6), A(int, 7)); }},
+    {"layer_norm", [](void **p) { layer_norm(A(const float *, 0), A(int, 1), A(int, 2), A(const float *, 3), A(const float *, 4), A(float, 5), A(float *, 6), A(const int *, 7)); }},
+    {"attention_hd64", [](void **p) { attention_hd64(A(const float *, 0), A(int, 1), A(int, 2), A(int, 3), A(int, 4), A(float *, 5)); }},
+    {"attention_hd80", [](void **p) { attention_hd80(A(const float *, 0), A(int, 1), A(int, 2), A(int, 3), A(int, 4), A(float *, 5)); }},
+    {"attention_hd128", [](void **p) { attention_hd128(A(const float *, 0), A(int, 1), A(int, 2), A(int, 3), A(int, 4), A(float *, 5)); }},
+    {"quick_gelu", [](void **p) { quick_gelu(A(float *, 0), A(long, 1)); }},
+    {"gelu", [](void **p) { gelu(A(float *, 0), A(long, 1)); }},
+    {"softmax_rows", [](void **p) { softmax_rows(A(float *, 0), A(int, 1), A(int, 2)); }},
+    {"unfold_patches", [](void **p) { unfold_patches(A(const float *, 0), A(int, 1), A(int, 2), A(int, 3), A(float *, 4)); }},
+    {"vision_tokens", [](void **p) { vision_tokens(A(const float *, 0), A(const float *, 1), A(const float *, 2), A(int, 3), A(int, 4), A(int, 5), A(float *, 6)); }},
+    {"tip_cache_logits", [](void **p) { tip_cache_logits(A(const float *, 0), A(const int *, 1), A(const int *, 2), A(const float *, 3), A(int, 4), A(int, 5), A(int, 6), A(float, 7), A(float, 8), A(float, 9), A(float *, 10)); }},
+    {"meta_refine", [](void **p) { meta_refine(A(const float *, 0), A(const float *, 1), A(const int *, 2), A(const float *, 3), A(int, 4), A(int, 5), A(const float *, 6), A(float, 7), A(float *, 8)); }},
+};
+
+static std::map<unsigned long long, size_t> allocations;
+static int contextToken;
+
+extern "C" {
+CUresult cuInit(unsigned) { return SUCCESS; }
+CUresult cuDriverGetVersion(int *v) {
+    *v = 13000;
+    return SUCCESS;
+}
+CUresult cuDeviceGet(CUdevice *d, int ordinal) {
+    if (ordinal != 0) return INVALID_VALUE;
+    *d = 0;
+    return SUCCESS;
+}
+CUresult cuDeviceGetName(char *name, int len, CUdevice) {
+    std::snprintf(name, len, "clip4j CPU emulation (no GPU)");
+    return SUCCESS;
+}
+CUresult cuCtxCreate_v2(CUcontext *c, unsigned, CUdevice) {
+    *c = &contextToken;
+    return SUCCESS;
+}
+CUresult cuCtxSetCurrent(CUcontext) { return SUCCESS; }
+CUresult cuCtxSynchronize() { return SUCCESS; }
+CUresult cuCtxDestroy_v2(CUcontext) { return SUCCESS; }
+
+CUresult cuModuleLoadData(CUmodule *m, const void *image) {
+    *m = new Module{static_cast<const char *>(image)};
+    return SUCCESS;
+}
+CUresult cuModuleUnload(CUmodule m) {
+    delete m;
+    return SUCCESS;
+}
+// found only when the module's PTX declares the entry point, as the real driver would
+CUresult cuModuleGetFunction(CUfunction *f, CUmodule m, const char *name) {
+    if (m->ptx.find(std::string(".entry ") + name + "(") == std::string::npos) return NOT_FOUND;
+    for (Function &fn : FUNCTIONS) {
+        if (std::strcmp(fn.name, name) == 0) {
+            *f = &fn;
+            return SUCCESS;
+        }
+    }
+    std::fprintf(stderr, "emulated driver: kernel %s has no emulation entry\n", name);
+    return NOT_FOUND;
+}
+
+CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
+                        unsigned sharedBytes, CUstream, void **params, void **extra) {
+    // the hardware limits a launch must respect (any compute capability 9.0 device)
+    if (gx == 0 || gy == 0 || gz == 0 || gx > 2147483647u || gy > 65535 || gz > 65535 || (unsigned long) bx * by * bz > 1024 ||
+        bx * by * bz == 0 || sharedBytes > 0 || extra != nullptr) {
+        return INVALID_VALUE;
+    }
+    emu::launch(dim3{gx, gy, gz}, dim3{bx, by, bz}, [&] { f->run(params); });
+    return SUCCESS;
+}
+
+CUresult cuMemAlloc_v2(CUdeviceptr *p, size_t bytes) {
+    void *m = std::aligned_alloc(256, (bytes + 255) / 256 * 256);
+    if (!m) return OUT_OF_MEMORY;
+    *p = reinterpret_cast<CUdeviceptr>(m);
+    allocations[*p] = bytes;
+    return SUCCESS;
+}
+CUresult cuMemFree_v2(CUdeviceptr p) {
+    if (allocations.erase(p) != 1) return INVALID_VALUE;
+    std::free(reinterpret_cast<void *>(p));
+    return SUCCESS;
+}
+
+// a copy must lie inside one allocation, as on the device
+static bool inside(CUdeviceptr p, size_t bytes) {
+    auto it = allocations.upper_bound(p);
+    if (it == allocations.begin()) return false;
+    --it;
+    return p + bytes <= it->first + it->second;
+}
+CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void *src, size_t bytes) {
+    if (!inside(dst, bytes)) return INVALID_VALUE;
+    std::memcpy(reinterpret_cast<void *>(dst), src, bytes);
+    return SUCCESS;
+}
+CUresult cuMemcpyDtoH_v2(void *dst, CUdeviceptr src, size_t bytes) {
+    if (!inside(src, bytes)) return INVALID_VALUE;
+    std::memcpy(dst, reinterpret_cast<const void *>(src), bytes);
+    return SUCCESS;
+}
+CUresult cuMemcpyDtoD_v2(CUdeviceptr dst, CUdeviceptr src, size_t bytes) {
+    if (!inside(dst, bytes) || !inside(src, bytes)) return INVALID_VALUE;
+    std::memmove(reinterpret_cast<void *>(dst), reinterpret_cast<const void *>(src), bytes);
+    return SUCCESS;
+}
+
+CUresult cuGetErrorName(CUresult e, const char **s) {
+    *s = e == INVALID_VALUE ? "CUDA_ERROR_INVALID_VALUE" : e == OUT_OF_MEMORY ? "CUDA_ERROR_OUT_OF_MEMORY" : e == NOT_FOUND ? "CUDA_ERROR_NOT_FOUND" : "CUDA_ERROR_UNKNOWN";
+    return SUCCESS;
+}
+CUresult cuGetErrorString(CUresult e, const char **s) { return cuGetErrorName(e, s); }
+}

@@ -1,0 +1,267 @@
+// Runs every kernel of kernels/src/main/cuda under the CPU emulation (emu/cuda_emu.h) against a plain double-precision
+// reference, on odd shapes and CLIP shapes, with the launch geometry of Launches.java. One line per case:
+// "PASS|FAIL <entry> <case> max err <e> (limit <l>)"; exit status 1 when any case fails. build.sh builds it and
+// KernelEmulationTest runs it.
+#include "kernels.h"
+
+#include <random>
+#include <string>
+
+static int failures = 0;
+static std::mt19937 rng(7);
+
+static std::vector<float> randoms(size_t n, float scale = 1.0f) {
+    std::normal_distribution<float> d(0.0f, scale);
+    std::vector<float> v(n);
+    for (auto &x : v) x = d(rng);
+    return v;
+}
+
+static void report(const char *entry, const std::string &name, const std::vector<float> &got, const std::vector<double> &want,
+                   double limit) {
+    double worst = 0;
+    for (size_t i = 0; i < want.size(); i++) {
+        double e = std::fabs(got[i] - want[i]);
+        if (!(e <= worst)) worst = e;  // NaN counts as the worst
+    }
+    bool ok = worst <= limit && got.size() >= want.size();
+    if (!ok) failures++;
+    std::printf("%s %s %s max err %.3g (limit %.3g)\n", ok ? "PASS" : "FAIL", entry, name.c_str(), worst, limit);
+}
+
+static dim3 grid(unsigned x, unsigned y = 1) { return dim3{x, y, 1}; }
+static unsigned ceilDiv(long a, long b) { return (unsigned) ((a + b - 1) / b); }
+static double quickGelu(double v) { return v / (1 + std::exp(-1.702 * v)); }
+static double geluExact(double v) { return 0.5 * v * (1 + std::erf(v / std::sqrt(2.0))); }
+
+// epilogue flags of epilogue.cuh
+static double epilogue(double acc, const float *bias, int c, int flags, double old) {
+    double v = acc + (bias ? bias[c] : 0.0);
+    if ((flags & 3) == 1) v = quickGelu(v);
+    if ((flags & 3) == 2) v = geluExact(v);
+    return (flags & 4) ? old + v : v;
+}
+
+template <class T>
+static void linearCase(const char *entry, int m, int k, int n, int flags, bool withBias) {
+    auto x = randoms((size_t) m * k), wf = randoms((size_t) n * k, 1.0f / std::sqrt((float) k)), b = randoms(n), y0 = randoms((size_t) m * n);
+    std::vector<T> w(wf.size());
+    std::vector<float> xr = x, wr = wf;  // the values the kernel multiplies: rounded to T on the tensor-core path
+    for (size_t i = 0; i < wf.size(); i++) {
+        if constexpr (std::is_same<T, float>::value) w[i] = wf[i];
+        else if constexpr (std::is_same<T, __half>::value) { w[i] = __float2half_rn(wf[i]); wr[i] = __half2float(w[i]); }
+        else { w[i] = __float2bfloat16_rn(wf[i]); wr[i] = __bfloat162float(w[i]); }
+    }
+    for (auto &v : xr) {
+        if constexpr (std::is_same<T, __half>::value) v = __half2float(__float2half_rn(v));
+        else if constexpr (std::is_same<T, __nv_bfloat16>::value) v = __bfloat162float(__float2bfloat16_rn(v));
+    }
+    std::vector<double> want((size_t) m * n);
+    for (int r = 0; r < m; r++)
+        for (int c = 0; c < n; c++) {
+            double s = 0;
+            for (int t = 0; t < k; t++) s += (double) xr[(size_t) r * k + t] * wr[(size_t) c * k + t];
+            want[(size_t) r * n + c] = epilogue(s, withBias ? b.data() : nullptr, c, flags, y0[(size_t) r * n + c]);
+        }
+    std::vector<float> y = y0;
+    const float *bp = withBias ? b.data() : nullptr;
+    if constexpr (std::is_same<T, float>::value) {
+        emu::launch(grid(ceilDiv(n, 64), ceilDiv(m, 64)), grid(256), [&] { linear_f32(x.data(), w.data(), bp, y.data(), m, k, n, flags); });
+    } else if constexpr (std::is_same<T, __half>::value) {
+        emu::launch(grid(ceilDiv(n, 128), ceilDiv(m, 128)), grid(256), [&] { linear_f16(x.data(), w.data(), bp, y.data(), m, k, n, flags); });
+    } else {
+        emu::launch(grid(ceilDiv(n, 128), ceilDiv(m, 128)), grid(256), [&] { linear_bf16(x.data(), w.data(), bp, y.data(), m, k, n, flags); });
+    }
+    char name[96];
+    std::snprintf(name, sizeof name, "%dx%dx%d flags %d%s", m, k, n, flags, withBias ? "" : " no bias");
+    report(entry, name, y, want, 2e-5 * std::sqrt((double) k) + 1e-5);
+}
+
+static void layerNormCase(int rows, int cols, bool gather) {
+    auto x = randoms((size_t) rows * cols, 3.0f), g = randoms(cols), b = randoms(cols);
+    for (auto &v : x) v += 2.0f;
+    std::vector<int> index;
+    for (int r = rows - 1; r >= 0; r -= 2) index.push_back(r);
+    int outRows = gather ? (int) index.size() : rows;
+    std::vector<double> want((size_t) outRows * cols);
+    for (int r = 0; r < outRows; r++) {
+        const float *xr = &x[(size_t) (gather ? index[r] : r) * cols];
+        double mean = 0, var = 0;
+        for (int c = 0; c < cols; c++) mean += xr[c];
+        mean /= cols;
+        for (int c = 0; c < cols; c++) var += (xr[c] - mean) * (xr[c] - mean);
+        var /= cols;
+        for (int c = 0; c < cols; c++) want[(size_t) r * cols + c] = (xr[c] - mean) / std::sqrt(var + 1e-5) * g[c] + b[c];
+    }
+    std::vector<float> out = gather ? std::vector<float>((size_t) outRows * cols) : x;
+    float *dst = out.data();
+    const float *src = gather ? x.data() : dst;  // in place when not gathering
+    emu::launch(grid(outRows), grid(256), [&] { layer_norm(src, outRows, cols, g.data(), b.data(), 1e-5f, dst, gather ? index.data() : nullptr); });
+    report("layer_norm", std::to_string(rows) + "x" + std::to_string(cols) + (gather ? " gathered rows" : " in place"), out, want, 2e-5);
+}
+
+static void attentionCase(int hd, int batch, int seq, int heads, bool causal) {
+    int width = hd * heads;
+    auto qkv = randoms((size_t) batch * seq * 3 * width);
+    std::vector<double> want((size_t) batch * seq * width);
+    for (int b = 0; b < batch; b++)
+        for (int h = 0; h < heads; h++)
+            for (int i = 0; i < seq; i++) {
+                int keys = causal ? i + 1 : seq;
+                std::vector<double> s(keys);
+                double mx = -1e300, sum = 0;
+                for (int j = 0; j < keys; j++) {
+                    double d = 0;
+                    for (int t = 0; t < hd; t++) d += (double) qkv[((size_t) b * seq + i) * 3 * width + h * hd + t] * qkv[((size_t) b * seq + j) * 3 * width + width + h * hd + t];
+                    s[j] = d / std::sqrt((double) hd);
+                    mx = std::max(mx, s[j]);
+                }
+                for (int j = 0; j < keys; j++) sum += s[j] = std::exp(s[j] - mx);
+                for (int t = 0; t < hd; t++) {
+                    double o = 0;
+                    for (int j = 0; j < keys; j++) o += s[j] / sum * qkv[((size_t) b * seq + j) * 3 * width + 2 * width + h * hd + t];
+                    want[((size_t) b * seq + i) * width + h * hd + t] = o;
+                }
+            }
+    std::vector<float> out(want.size());
+    auto fn = hd == 64 ? attention_hd64 : hd == 80 ? attention_hd80 : attention_hd128;
+    emu::launch(grid(batch * heads, ceilDiv(seq, 64)), grid(64), [&] { fn(qkv.data(), seq, width, heads, causal ? 1 : 0, out.data()); });
+    char name[64];
+    std::snprintf(name, sizeof name, "batch %d seq %d heads %d%s", batch, seq, heads, causal ? " causal" : "");
+    report(hd == 64 ? "attention_hd64" : hd == 80 ? "attention_hd80" : "attention_hd128", name, out, want, 1e-5);
+}
+
+static void elementwiseCases() {
+    long n = 1000;
+    auto x = randoms(n, 3.0f);
+    std::vector<double> wq(n), wg(n);
+    for (long i = 0; i < n; i++) { wq[i] = quickGelu(x[i]); wg[i] = geluExact(x[i]); }
+    std::vector<float> a = x, b = x;
+    emu::launch(grid(3), grid(256), [&] { quick_gelu(a.data(), n); });  // 3 blocks: the grid-stride loop wraps
+    report("quick_gelu", "n 1000, 3 blocks", a, wq, 1e-5);
+    emu::launch(grid(3), grid(256), [&] { gelu(b.data(), n); });
+    report("gelu", "n 1000, 3 blocks", b, wg, 1e-5);
+
+    int rows = 11, len = 77;
+    auto s = randoms((size_t) rows * len, 4.0f);
+    std::vector<double> ws(s.size());
+    for (int r = 0; r < rows; r++) {
+        double mx = -1e300, sum = 0;
+        for (int i = 0; i < len; i++) mx = std::max(mx, (double) s[r * len + i]);
+        for (int i = 0; i < len; i++) sum += std::exp(s[r * len + i] - mx);
+        for (int i = 0; i < len; i++) ws[r * len + i] = std::exp(s[r * len + i] - mx) / sum;
+    }
+    emu::launch(grid(ceilDiv(rows, 8)), grid(256), [&] { softmax_rows(s.data(), rows, len); });
+    report("softmax_rows", "11 rows of 77", s, ws, 1e-6);
+
+    int batch = 2, r = 12, p = 4, g = r / p, k = 3 * p * p;
+    auto px = randoms((size_t) batch * 3 * r * r);
+    std::vector<double> wp((size_t) batch * g * g * k);
+    for (int bb = 0; bb < batch; bb++)
+        for (int gy = 0; gy < g; gy++)
+            for (int gx = 0; gx < g; gx++)
+                for (int ch = 0; ch < 3; ch++)
+                    for (int ky = 0; ky < p; ky++)
+                        for (int kx = 0; kx < p; kx++)
+                            wp[(((size_t) bb * g + gy) * g + gx) * k + (ch * p + ky) * p + kx] = px[(((size_t) bb * 3 + ch) * r + gy * p + ky) * r + gx * p + kx];
+    std::vector<float> patches(wp.size());
+    emu::launch(grid(2), grid(256), [&] { unfold_patches(px.data(), batch, r, p, patches.data()); });
+    report("unfold_patches", "2 images 12x12, patch 4", patches, wp, 0);
+
+    int tokens = g * g + 1, width = 40;
+    auto emb = randoms((size_t) batch * g * g * width), cls = randoms(width), pos = randoms((size_t) tokens * width);
+    std::vector<double> wt((size_t) batch * tokens * width);
+    for (int bb = 0; bb < batch; bb++)
+        for (int t = 0; t < tokens; t++)
+            for (int i = 0; i < width; i++)
+                wt[((size_t) bb * tokens + t) * width + i] = (double) (t == 0 ? cls[i] : emb[((size_t) bb * g * g + t - 1) * width + i]) + pos[(size_t) t * width + i];
+    std::vector<float> xt(wt.size());
+    emu::launch(grid(2), grid(256), [&] { vision_tokens(emb.data(), cls.data(), pos.data(), batch, tokens, width, xt.data()); });
+    report("vision_tokens", "2 images of 10 tokens, width 40", xt, wt, 1e-6);
+}
+
+static void tipCase(int queries, int classes, int shots, bool shuffled) {
+    int keys = classes * shots, d = 24;
+    std::vector<int> labels(keys);
+    for (int j = 0; j < keys; j++) labels[j] = shuffled ? (int) (rng() % classes) : j / shots;
+    auto aff = randoms((size_t) queries * keys, 0.3f), zs = randoms((size_t) queries * classes);
+    // the class index the backend builds: keys of class c in order[offsets[c] .. offsets[c+1])
+    std::vector<int> offsets(classes + 1, 0), order(keys), fill(classes, 0);
+    for (int l : labels) offsets[l + 1]++;
+    for (int c = 0; c < classes; c++) offsets[c + 1] += offsets[c];
+    for (int j = 0; j < keys; j++) order[offsets[labels[j]] + fill[labels[j]]++] = j;
+    float scale = 100, alpha = 1.5f, beta = 5.5f;
+    std::vector<double> want((size_t) queries * classes);
+    for (int q = 0; q < queries; q++) {
+        std::vector<double> c(classes, 0.0);
+        for (int j = 0; j < keys; j++) c[labels[j]] += std::exp(-beta * (1 - (double) aff[(size_t) q * keys + j]));
+        for (int k = 0; k < classes; k++) want[(size_t) q * classes + k] = scale * zs[(size_t) q * classes + k] + alpha * c[k];
+    }
+    std::vector<float> out(want.size());
+    emu::launch(grid(queries, ceilDiv(classes, 256)), grid(256), [&] {
+        tip_cache_logits(aff.data(), order.data(), offsets.data(), zs.data(), queries, keys, classes, scale, alpha, beta, out.data());
+    });
+    (void) d;
+    char name[80];
+    std::snprintf(name, sizeof name, "%d queries, %d classes x %d shots%s", queries, classes, shots, shuffled ? ", labels shuffled" : "");
+    report("tip_cache_logits", name, out, want, 2e-4);
+}
+
+static void metaCase(int classes, int d, int shots) {
+    auto w = randoms((size_t) classes * d, 0.05f), qk = randoms((size_t) classes * d, 0.5f), aw = randoms(d, 0.05f);
+    std::vector<int> offsets(classes + 1, 0);
+    for (int c = 0; c < classes; c++) offsets[c + 1] = offsets[c] + (c % 3 == 2 ? shots - 1 : shots);  // uneven supports
+    auto support = randoms((size_t) offsets[classes] * d, 0.05f);
+    float ab = 1.0f;
+    std::vector<double> want((size_t) classes * d);
+    for (int c = 0; c < classes; c++) {
+        int slots = offsets[c + 1] - offsets[c] + 1;
+        auto kv = [&](int j, int t) { return (double) (j == 0 ? w[(size_t) c * d + t] : support[(size_t) (offsets[c] + j - 1) * d + t]); };
+        std::vector<double> a(slots);
+        double mx = -1e300, sum = 0, pre = ab, nn = 0;
+        for (int j = 0; j < slots; j++) {
+            double s = 0;
+            for (int t = 0; t < d; t++) s += qk[(size_t) c * d + t] * kv(j, t);
+            mx = std::max(mx, a[j] = s / std::sqrt((double) d));
+        }
+        for (int j = 0; j < slots; j++) sum += a[j] = std::exp(a[j] - mx);
+        for (int t = 0; t < d; t++) pre += (double) aw[t] * w[(size_t) c * d + t];
+        double g = 1 / (1 + std::exp(-pre));
+        for (int t = 0; t < d; t++) {
+            double f = 0;
+            for (int j = 0; j < slots; j++) f += a[j] / sum * kv(j, t);
+            nn += (want[(size_t) c * d + t] = w[(size_t) c * d + t] + g * f) * want[(size_t) c * d + t];
+        }
+        for (int t = 0; t < d; t++) want[(size_t) c * d + t] /= std::sqrt(nn);
+    }
+    std::vector<float> out(want.size());
+    emu::launch(grid(classes), grid(256), [&] { meta_refine(w.data(), support.data(), offsets.data(), qk.data(), classes, d, aw.data(), ab, out.data()); });
+    report("meta_refine", std::to_string(classes) + " classes, d " + std::to_string(d) + ", " + std::to_string(shots) + " shots", out, want, 1e-6);
+}
+
+int main() {
+    for (int flags : {0, 1, 2, 5, 6}) linearCase<float>("linear_f32", 31, 17, 23, flags, flags != 1);
+    linearCase<float>("linear_f32", 70, 96, 130, 4, true);
+    linearCase<float>("linear_f32", 1, 1, 1, 0, true);
+    for (int flags : {0, 1, 6}) linearCase<__half>("linear_f16", 31, 17, 23, flags, true);
+    linearCase<__half>("linear_f16", 31, 20, 23, 0, false);      // k % 4 == 0 but not % 8: vector x loads, scalar w loads
+    linearCase<__half>("linear_f16", 130, 72, 200, 5, true);     // several tiles each way, vector loads, odd edges
+    linearCase<__half>("linear_f16", 50, 768, 160, 4, true);     // one ViT-B/32 image's rows at width 768
+    linearCase<__nv_bfloat16>("linear_bf16", 31, 17, 23, 2, true);
+    linearCase<__nv_bfloat16>("linear_bf16", 130, 72, 200, 5, true);
+    layerNormCase(5, 31, false);
+    layerNormCase(7, 768, false);
+    layerNormCase(9, 512, true);
+    attentionCase(64, 2, 50, 2, false);
+    attentionCase(64, 1, 77, 2, true);
+    attentionCase(64, 1, 130, 1, true);  // several query tiles and key steps
+    attentionCase(80, 1, 37, 2, false);
+    attentionCase(128, 1, 33, 1, true);
+    elementwiseCases();
+    tipCase(3, 10, 16, false);
+    tipCase(2, 300, 3, true);  // more classes than one block's threads, unsorted labels, empty classes
+    metaCase(4, 40, 16);
+    metaCase(3, 512, 4);
+    std::printf("%s: %d failing case(s)\n", failures ? "FAILED" : "ALL PASSED", failures);
+    return failures ? 1 : 0;
+}

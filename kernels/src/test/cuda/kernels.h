@@ -1,0 +1,21 @@
+// The entry points of kernels/src/main/cuda as host functions under the emulation (cuda_emu.h), for
+// kernel_emulation.cpp and emulated_driver.cpp. Each signature must match its kernel's definition.
+#pragma once
+#include "emu/cuda_emu.h"
+
+extern "C" {
+void linear_f32(const float *, const float *, const float *, float *, int, int, int, int);
+void linear_f16(const float *, const __half *, const float *, float *, int, int, int, int);
+void linear_bf16(const float *, const __nv_bfloat16 *, const float *, float *, int, int, int, int);
+void layer_norm(const float *, int, int, const float *, const float *, float, float *, const int *);
+void attention_hd64(const float *, int, int, int, int, float *);
+void attention_hd80(const float *, int, int, int, int, float *);
+void attention_hd128(const float *, int, int, int, int, float *);
+void quick_gelu(float *, long);
+void gelu(float *, long);
+void softmax_rows(float *, int, int);
+void unfold_patches(const float *, int, int, int, float *);
+void vision_tokens(const float *, const float *, const float *, int, int, int, float *);
+void tip_cache_logits(const float *, const int *, const int *, const float *, int, int, int, float, float, float, float *);
+void meta_refine(const float *, const float *, const int *, const float *, int, int, const float *, float, float *);
+}
