@@ -4,6 +4,9 @@
 #   kernels/device-check.sh run [S]   (on the GPU machine, via the device tool with carry ["build/device"]) prints the
 #       driver, runs the CUDA kernel tests (JUnit console), the clip4j parity + throughput check (DeviceCheck) and
 #       PyTorch eager on the same seeded model and card; S seconds per measure (default 5); summary last.
+#   kernels/device-check.sh dry-run   (here, after prepare and a build with tests) the run half on the CPU emulation of
+#       the driver (kernels/target/emu/driver) with the test-tiny model at tiny sizes: the same jars, runtime, classes
+#       and code paths, so a mistake shows here instead of costing GPU minutes.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DEV="$ROOT/build/device"
@@ -24,17 +27,27 @@ case "${1:-}" in
     du -sh "$DEV"
     echo 'device run: command "bash kernels/device-check.sh run 5", carry ["build/device"], timeout_s 480'
     ;;
-  run)
-    SECS="${2:-5}"
-    nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv || echo "nvidia-smi failed"
+  run | dry-run)
+    if [ "$1" = dry-run ]; then
+      export LD_LIBRARY_PATH="$ROOT/kernels/target/emu/driver"
+      [ -f "$LD_LIBRARY_PATH/libcuda.so.1" ] || { echo "device-check: no emulated driver in $LD_LIBRARY_PATH: build with tests first" >&2; exit 1; }
+      SECS=0.2 DRY=--dry-run
+    else
+      SECS="${2:-5}" DRY=
+      nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv || echo "nvidia-smi failed"
+    fi
     J=("$DEV/jre/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx24g)
     "${J[@]}" -jar "$DEV"/lib/junit-platform-console-standalone-*.jar execute --class-path "$DEV/test-classes:$(ls "$DEV"/lib/*.jar | tr '\n' ':')" \
       --select-package clip4j.cuda --details=tree 2>&1 | tail -40 || true
-    "${J[@]}" -cp "$(ls "$DEV"/lib/*.jar | tr '\n' ':')" clip4j.cuda.DeviceCheck "$SECS" 2>&1 | tee "$RESULTS/clip4j-device.txt"
-    PYTHONUNBUFFERED=1 python3 "$ROOT/kernels/torch_bench.py" "$SECS" 2>&1 | tee "$RESULTS/torch-eager.txt"
+    status=0
+    "${J[@]}" -cp "$(ls "$DEV"/lib/*.jar | tr '\n' ':')" clip4j.cuda.DeviceCheck "$SECS" $DRY 2>&1 | tee "$RESULTS/clip4j-device.txt" || status=1
+    PY=python3  # the first Python that has PyTorch (a pyenv shim may hide Debian's python3-torch)
+    for p in python3 /usr/bin/python3; do "$p" -c 'import torch' 2>/dev/null && { PY="$p"; break; }; done
+    PYTHONUNBUFFERED=1 "$PY" "$ROOT/kernels/torch_bench.py" "$SECS" $DRY 2>&1 | tee "$RESULTS/torch-eager.txt" || status=1
+    exit $status
     ;;
   *)
-    echo "usage: kernels/device-check.sh prepare | run [seconds]" >&2
+    echo "usage: kernels/device-check.sh prepare | run [seconds] | dry-run" >&2
     exit 2
     ;;
 esac

@@ -25,28 +25,43 @@ import java.util.Random;
  * batch 1, 32 and 256 (from the Java heap, and with the pixels already on the device as PyTorch is timed) and text
  * throughput at batch 256, in each precision, and the per-kernel timings. Prints a summary last; exits 1 when parity
  * fails.
- * Usage: DeviceCheck [seconds per measure]
+ * Usage: DeviceCheck [seconds per measure] [--dry-run]; --dry-run runs the same code on the test-tiny model at tiny sizes
+ * (kernels/device-check.sh dry-run does so here, on the CPU emulation of the driver, before GPU minutes are spent).
  */
 public final class DeviceCheck {
     private DeviceCheck() {
     }
 
+    /** The sizes the check runs at: the issue's, or a dry run's. */
+    record Plan(String arch, int[] imageBatches, int textBatch, int tipQueries, int tipClasses, int tipShots, int tipDim) {
+        static final Plan FULL = new Plan("ViT-B-32-quickgelu", new int[]{1, 32, 256}, 256, 1000, 1000, 16, 512);
+        static final Plan DRY = new Plan("test-tiny", new int[]{1, 3}, 3, 3, 5, 2, 64);
+
+        int maxBatch() {
+            return Arrays.stream(imageBatches).max().orElseThrow();
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 5;
-        ClipConfig c = Architectures.byName("ViT-B-32-quickgelu");
+        Plan plan = Arrays.asList(args).contains("--dry-run") ? Plan.DRY : Plan.FULL;
+        ClipConfig c = Architectures.byName(plan.arch());
         Path file = SeededWeights.writeTempModel(c, 0, null, DType.F32);
         List<String> summary = new ArrayList<>();
         boolean ok = true;
         try {
-            List<float[]> images = images(c, 256);
-            int[][] prompts = prompts(c, 256);
+            List<float[]> images = images(c, Math.max(4, plan.maxBatch()));
+            int[][] prompts = prompts(c, Math.max(4, plan.textBatch()));
             float[][][] cpu;
             try (Backend be = Backends.create("cpu", Runtime.getRuntime().availableProcessors()); ClipModel m = ClipModel.load(file, be)) {
                 cpu = embeddings(m, images.subList(0, 4), Arrays.copyOf(prompts, 4));
             }
             for (CudaBackend.Precision p : CudaBackend.Precision.values()) {
                 try (CudaBackend gpu = new CudaBackend(p); ClipModel m = ClipModel.load(file, gpu)) {
-                    if (p == CudaBackend.Precision.FP32) summary.addAll(KernelTimings.run(gpu.context()));
+                    if (p == CudaBackend.Precision.FP32) {
+                        summary.addAll(KernelTimings.run(gpu.context(), plan.maxBatch(), c.visionTokens(), c.visionWidth(), c.visionHeads(),
+                                plan.tipQueries(), plan.tipClasses(), plan.tipShots()));
+                    }
                     System.out.println("device: " + gpu.name());
                     float[][][] got = embeddings(m, images.subList(0, 4), Arrays.copyOf(prompts, 4));
                     double di = maxAbs(cpu[0], got[0]), dt = maxAbs(cpu[1], got[1]);
@@ -58,16 +73,18 @@ public final class DeviceCheck {
                     boolean pass = di <= tol && dt <= tol;
                     ok &= pass;
                     summary.add(String.format(Locale.ROOT, "%s parity vs CPU: image %.2e, text %.2e (limit %.0e) %s", p, di, dt, tol, pass ? "PASS" : "FAIL"));
-                    for (int b : new int[]{1, 32, 256}) {
+                    for (int b : plan.imageBatches()) {
                         List<float[]> batch = images.subList(0, b);
                         double s = Timing.measure(() -> m.imageFeatures(batch), 1, seconds);
                         double dev = gpu.visionTowerDeviceSeconds(m.visionTower(), flat(batch), b, seconds);
                         summary.add(String.format(Locale.ROOT, "%s image batch %d: %.1f images/s from the Java heap (%.2f ms per batch); "
                                 + "%.1f images/s with the pixels on the device (%.2f ms)", p, b, b / s, s * 1e3, b / dev, dev * 1e3));
                     }
-                    double s = Timing.measure(() -> m.textFeatures(prompts), 1, seconds);
-                    summary.add(String.format(Locale.ROOT, "%s text batch 256: %.1f prompts/s (%.2f ms per batch)", p, 256 / s, s * 1e3));
-                    summary.add(tip(gpu, p, seconds));
+                    int[][] texts = Arrays.copyOf(prompts, plan.textBatch());
+                    double s = Timing.measure(() -> m.textFeatures(texts), 1, seconds);
+                    summary.add(String.format(Locale.ROOT, "%s text batch %d: %.1f prompts/s (%.2f ms per batch)", p, texts.length,
+                            texts.length / s, s * 1e3));
+                    summary.add(tip(gpu, p, plan, seconds));
                 } catch (RuntimeException e) {
                     // keep going: one failing precision must not hide the other's numbers
                     ok = false;
@@ -84,21 +101,22 @@ public final class DeviceCheck {
     }
 
     /**
-     * Tip-Adapter logits for 1000 queries, 1000 classes × 16 shots, D = 512 (the ImageNet setting of AdapterBench).
-     * The bytes the data must cross once: queries, class weights, keys, logits (the affinities can stay on chip).
+     * Tip-Adapter logits (ImageNet: 1000 queries, 1000 classes × 16 shots, D = 512, as AdapterBench) from the Java heap:
+     * the queries, class weights and keys go up and the logits come down on every call. The bytes the data must cross
+     * once: queries, class weights, keys, logits (the affinities can stay on chip).
      */
-    static String tip(CudaBackend gpu, CudaBackend.Precision p, double seconds) throws Exception {
-        int q = 1000, d = 512, classes = 1000, keys = 16000;
+    static String tip(CudaBackend gpu, CudaBackend.Precision p, Plan plan, double seconds) throws Exception {
+        int q = plan.tipQueries(), d = plan.tipDim(), classes = plan.tipClasses(), keys = classes * plan.tipShots();
         float[] x = unitRows(d, q);
         Tensor w = new Tensor("w", DType.F32, new long[]{classes, d}, MemorySegment.ofArray(unitRows(d, classes)));
         Tensor k = new Tensor("k", DType.F32, new long[]{keys, d}, MemorySegment.ofArray(unitRows(d, keys)));
         int[] labels = new int[keys];
-        for (int i = 0; i < keys; i++) labels[i] = i / 16;
+        for (int i = 0; i < keys; i++) labels[i] = i / plan.tipShots();
         float[] out = new float[q * classes];
         double s = Timing.measure(() -> gpu.tipAdapterLogits(x, q, d, w, k, labels, 100, 1.0, 5.5, out), 1, seconds);
         double bytes = 4.0 * ((long) q * d + (long) classes * d + (long) keys * d + (long) q * classes);
-        return String.format(Locale.ROOT, "%s Tip-Adapter 1000 queries x 1000 classes x 16 shots: %.2f ms (%.1f MB must cross HBM once: "
-                + "%.1f GB/s effective; host-device copies of queries, keys and logits included)", p, s * 1e3, bytes / 1e6, bytes / s / 1e9);
+        return String.format(Locale.ROOT, "%s Tip-Adapter %d queries x %d classes x %d shots from the heap: %.2f ms (%.1f MB must cross "
+                + "once: %.1f GB/s effective, host-device copies included)", p, q, classes, plan.tipShots(), s * 1e3, bytes / 1e6, bytes / s / 1e9);
     }
 
     /** The images one after another, as the encoder takes them. */

@@ -14,17 +14,17 @@ import static jcuda.driver.JCudaDriver.cuMemcpyDtoD;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 
 /**
- * Each kernel alone on device-resident random data at the ViT-B/32 batch-256 shapes (M = 256·50 = 12800 tokens), and
- * Tip-Adapter's aggregation at the ImageNet 16-shot size, for tuning: median time of repeated launches (synchronised),
+ * Each kernel alone on device-resident random data at an encoder's shapes (ViT-B/32 at batch 256: M = 256·50 = 12800
+ * tokens), and Tip-Adapter's aggregation (ImageNet 16-shot: 1000 × 1000 × 16), for tuning: median time of repeated launches (synchronised),
  * with TFLOP/s or GB/s, and a device-to-device copy as the bandwidth yardstick. No PCIe copies in the timed region.
  */
 final class KernelTimings {
     private KernelTimings() {
     }
 
-    static List<String> run(CudaContext cuda) {
+    static List<String> run(CudaContext cuda, int batch, int seq, int w, int heads, int tipQueries, int tipClasses, int tipShots) {
         cuda.makeCurrent();
-        int m = 12800, w = 768, heads = 12, batch = 256, seq = 50;
+        int m = batch * seq;
         List<String> lines = new ArrayList<>();
         try (DeviceBuffer x = random(m * 4 * w, 1, false); DeviceBuffer wt = random(4 * w * w, 2, false);
              DeviceBuffer w16 = random(4 * w * w, 4, true); DeviceBuffer bias = random(4 * w, 5, false);
@@ -43,10 +43,11 @@ final class KernelTimings {
                 }
                 lines.add(line.toString());
             }
-            double ta = time(() -> cuda.launch("attention_hd64", batch * heads, Launches.ceilDiv(seq, Launches.ATTENTION_QUERIES),
-                    Launches.ATTENTION_QUERIES, CudaContext.args(x.ensure(0), seq, w, heads, 0, dy)));
-            lines.add(String.format(Locale.ROOT, "kernel attention 256 x 12 heads x 50 tokens: %.3f ms (%.1f TFLOP/s)", ta * 1e3,
-                    4.0 * batch * heads * seq * seq * 64 / ta / 1e12));
+            int[] ag = Launches.attentionGrid(batch, seq, heads);
+            double ta = time(() -> cuda.launch(Launches.attentionKernel(w, heads), ag[0], ag[1], Launches.ATTENTION_QUERIES,
+                    CudaContext.args(x.ensure(0), seq, w, heads, 0, dy)));
+            lines.add(String.format(Locale.ROOT, "kernel attention %d x %d heads x %d tokens: %.3f ms (%.1f TFLOP/s)", batch, heads, seq,
+                    ta * 1e3, 4.0 * batch * seq * seq * w / ta / 1e12));
             double tl = time(() -> cuda.launch("layer_norm", m, 1, Launches.ROW_THREADS,
                     CudaContext.args(x.ensure(0), m, w, vec.ensure(0), vec.ensure(0), 1e-5f, dy, new CUdeviceptr())));
             lines.add(String.format(Locale.ROOT, "kernel layer_norm %dx%d: %.3f ms (%.0f GB/s)", m, w, tl * 1e3, 8.0 * m * w / tl / 1e9));
@@ -54,19 +55,19 @@ final class KernelTimings {
             double tc = time(() -> cuMemcpyDtoD(dy, x.ensure(0), bytes));
             lines.add(String.format(Locale.ROOT, "device copy %d MB: %.3f ms (%.0f GB/s read + write: the HBM bandwidth this check measures)",
                     bytes >> 20, tc * 1e3, 2.0 * bytes / tc / 1e9));
-            lines.add(tip(cuda, 2.0 * bytes / tc));
+            lines.add(tip(cuda, tipQueries, tipClasses, tipShots, 2.0 * bytes / tc));
         }
         return lines;
     }
 
     /**
-     * tip_cache_logits alone for 1000 queries × 1000 classes × 16 shots: it must read the [1000, 16000] affinities and
-     * the zero-shot logits and write the logits once; reported against the measured copy bandwidth.
+     * tip_cache_logits alone (ImageNet: 1000 queries × 1000 classes × 16 shots): it must read the [queries, keys]
+     * affinities and the zero-shot logits and write the logits once; reported against the measured copy bandwidth.
      */
-    private static String tip(CudaContext cuda, double copyBytesPerSecond) {
-        int q = 1000, classes = 1000, keys = 16000;
+    private static String tip(CudaContext cuda, int q, int classes, int shots, double copyBytesPerSecond) {
+        int keys = classes * shots;
         int[] labels = new int[keys];
-        for (int i = 0; i < keys; i++) labels[i] = i / 16;
+        for (int i = 0; i < keys; i++) labels[i] = i / shots;
         int[][] index = Launches.classIndex(labels, classes);
         try (DeviceBuffer aff = random(q * keys, 7, false); DeviceBuffer zs = random(q * classes, 8, false); DeviceBuffer out = new DeviceBuffer();
              DeviceBuffer order = new DeviceBuffer(); DeviceBuffer offsets = new DeviceBuffer()) {
@@ -77,8 +78,8 @@ final class KernelTimings {
             double t = time(() -> cuda.launch("tip_cache_logits", g[0], g[1], Launches.ROW_THREADS,
                     CudaContext.args(aff.ensure(0), order.ensure(0), offsets.ensure(0), zs.ensure(0), q, keys, classes, 100f, 1f, 5.5f, dout)));
             double bytes = 4.0 * ((long) q * keys + 2L * q * classes + keys);
-            return String.format(Locale.ROOT, "kernel tip_cache_logits 1000 queries x 1000 classes x 16 shots: %.3f ms, %.0f GB/s = %.0f %% of "
-                    + "the measured copy bandwidth", t * 1e3, bytes / t / 1e9, 100 * bytes / t / copyBytesPerSecond);
+            return String.format(Locale.ROOT, "kernel tip_cache_logits %d queries x %d classes x %d shots: %.3f ms, %.0f GB/s = %.0f %% of "
+                    + "the measured copy bandwidth", q, classes, shots, t * 1e3, bytes / t / 1e9, 100 * bytes / t / copyBytesPerSecond);
         }
     }
 
