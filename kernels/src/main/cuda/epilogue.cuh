@@ -1,6 +1,8 @@
 // The GEMM epilogue shared by linear.cu's kernels (clip-spec §2: Linear, then the MLP's activation, then the residual
 // add): v = acc + bias[c]; v = act(v); y = (ACCUMULATE ? y : 0) + v. Flags: bits 0-1 the activation, bit 2 accumulate.
+// y is fp32, or fp16 / bf16 for the activations the tensor-core path keeps in 16 bits (rounded to nearest even).
 #pragma once
+#include "types.cuh"
 
 #define EPI_QUICK_GELU 1
 #define EPI_GELU 2
@@ -13,11 +15,12 @@ __device__ __forceinline__ float quick_gelu_of(float v) { return v / (1.0f + exp
 // 0.5 x (1 + erf(x / sqrt 2)), the exact GELU (nn.GELU())
 __device__ __forceinline__ float gelu_of(float v) { return 0.5f * v * (1.0f + erff(v * 0.70710678118654752f)); }
 
-__device__ __forceinline__ void epilogue_store(float acc, const float *__restrict__ bias, int c, int flags, float *y) {
+template <class TY>
+__device__ __forceinline__ void epilogue_store(float acc, const float *__restrict__ bias, int c, int flags, TY *y) {
     float v = acc + (bias ? bias[c] : 0.0f);
     int act = flags & EPI_ACT_MASK;
     if (act == EPI_QUICK_GELU) v = quick_gelu_of(v);
     else if (act == EPI_GELU) v = gelu_of(v);
-    if (flags & EPI_ACCUMULATE) v += *y;
-    *y = v;
+    if (flags & EPI_ACCUMULATE) v += as_float(*y);
+    *y = from_float<TY>(v);
 }

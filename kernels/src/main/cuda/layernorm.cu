@@ -4,14 +4,16 @@
 // One block per output row (at most 1024 threads); two passes (mean, then centred variance) with block reductions.
 
 #include "block_sum.cuh"
+#include "types.cuh"
 
-extern "C" __global__ void layer_norm(const float *x, int rows, int cols, const float *__restrict__ gamma,
-                                      const float *__restrict__ beta, float eps, float *out, const int *__restrict__ index) {
+template <class TY>
+__device__ void layer_norm_core(const float *x, int rows, int cols, const float *__restrict__ gamma,
+                                const float *__restrict__ beta, float eps, TY *out, const int *__restrict__ index) {
     __shared__ float red[33];
     int row = blockIdx.x;
     if (row >= rows) return;
     const float *xr = x + (long) (index ? index[row] : row) * cols;
-    float *yr = out + (long) row * cols;
+    TY *yr = out + (long) row * cols;
     float s = 0.0f;
     for (int c = threadIdx.x; c < cols; c += blockDim.x) s += xr[c];
     float mean = block_sum(s, red) / cols;
@@ -21,5 +23,15 @@ extern "C" __global__ void layer_norm(const float *x, int rows, int cols, const 
         q = fmaf(d, d, q);
     }
     float inv = rsqrtf(block_sum(q, red) / cols + eps);
-    for (int c = threadIdx.x; c < cols; c += blockDim.x) yr[c] = (xr[c] - mean) * inv * gamma[c] + beta[c];
+    for (int c = threadIdx.x; c < cols; c += blockDim.x) yr[c] = from_float<TY>((xr[c] - mean) * inv * gamma[c] + beta[c]);
 }
+
+// out: fp32, or (layer_norm_f16 / _bf16) the 16-bit input of the tensor-core GEMM
+#define LAYER_NORM(name, TY)                                                                                           \
+    extern "C" __global__ void name(const float *x, int rows, int cols, const float *gamma, const float *beta,          \
+                                    float eps, TY *out, const int *index) {                                             \
+        layer_norm_core<TY>(x, rows, cols, gamma, beta, eps, out, index);                                              \
+    }
+LAYER_NORM(layer_norm, float)
+LAYER_NORM(layer_norm_f16, __half)
+LAYER_NORM(layer_norm_bf16, __nv_bfloat16)

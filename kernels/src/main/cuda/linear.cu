@@ -1,10 +1,11 @@
 // y[m, n] = epilogue(x[m, k] · w[n, k]^T) (PyTorch Linear layout, clip-spec §2), row-major, fp32 accumulate; the
 // epilogue (epilogue.cuh) adds the bias, applies QuickGELU/GELU and adds into y for the residual connections.
 // linear_f32: SIMT, 64x64 output tile per 256-thread block, each thread 4x4, K in steps of 16 through shared memory.
-// linear_f16 / linear_bf16: tensor cores (wmma 16x16x16, fp32 accumulate): 128x128 output tile per 8-warp block,
-// each warp 64x32 (4x2 fragments); K in steps of 32, double-buffered in shared memory with the next step's tiles
-// loaded into registers while the tensor cores work on the current one. x stays fp32 in memory and is rounded to
-// the weight's 16-bit type as it is staged (no separate conversion pass); w is the 16-bit copy made at upload.
+// linear_<t>[_x16[_y16]], t = f16 or bf16: tensor cores (wmma 16x16x16, fp32 accumulate): 128x128 output tile per
+// 8-warp block, each warp 64x32 (4x2 fragments); K in steps of 32, double-buffered in shared memory with the next
+// step's tiles loaded into registers while the tensor cores work on the current one. w is the 16-bit copy made at
+// upload; x is fp32 (rounded to t as it is staged: the encoders' inputs, the adapters' queries) or, with _x16, the
+// t activations the encoder blocks keep; y is fp32, or t with _y16.
 // All kernels zero-pad edge tiles, so any m, n, k is valid; 16-byte loads are used where k allows.
 #include <cuda_fp16.h>
 #include <cuda_bf16.h>
@@ -56,10 +57,6 @@ extern "C" __global__ void linear_f32(const float *__restrict__ x, const float *
 #define TC_THREADS 256
 #define TC_STAGE_LD 20
 
-template <class T> __device__ __forceinline__ T to_tc(float v);
-template <> __device__ __forceinline__ __half to_tc<__half>(float v) { return __float2half_rn(v); }
-template <> __device__ __forceinline__ __nv_bfloat16 to_tc<__nv_bfloat16>(float v) { return __float2bfloat16_rn(v); }
-
 // This thread's share of the x tile (rows row0.., columns k0..): 4 groups of 4 consecutive fp32 values.
 __device__ __forceinline__ void load_x(const float *__restrict__ x, int m, int k, int row0, int k0, bool vec, float4 *r) {
 #pragma unroll
@@ -81,12 +78,12 @@ __device__ __forceinline__ void store_x(T (*as)[TC_LD], const float4 *r) {
 #pragma unroll
     for (int i = 0; i < 4; i++) {
         int idx = threadIdx.x + TC_THREADS * i, row = idx / (TC_BK / 4), kk = idx % (TC_BK / 4) * 4;
-        alignas(8) T t[4] = {to_tc<T>(r[i].x), to_tc<T>(r[i].y), to_tc<T>(r[i].z), to_tc<T>(r[i].w)};
+        alignas(8) T t[4] = {from_float<T>(r[i].x), from_float<T>(r[i].y), from_float<T>(r[i].z), from_float<T>(r[i].w)};
         *reinterpret_cast<uint2 *>(&as[row][kk]) = *reinterpret_cast<const uint2 *>(t);
     }
 }
 
-// This thread's share of the w tile (weight rows col0.., columns k0..): 2 groups of 8 consecutive 16-bit values.
+// This thread's share of a 16-bit tile (rows col0.. of w, or of x with _x16; columns k0..): 2 groups of 8 values.
 template <class T>
 __device__ __forceinline__ void load_w(const T *__restrict__ w, int n, int k, int col0, int k0, bool vec, uint4 *r) {
 #pragma unroll
@@ -97,7 +94,7 @@ __device__ __forceinline__ void load_w(const T *__restrict__ w, int n, int k, in
             r[i] = *reinterpret_cast<const uint4 *>(p);
         } else {
             alignas(16) T t[8];
-            for (int e = 0; e < 8; e++) t[e] = c < n && kk + e < k ? p[e] : to_tc<T>(0.0f);
+            for (int e = 0; e < 8; e++) t[e] = c < n && kk + e < k ? p[e] : from_float<T>(0.0f);
             r[i] = *reinterpret_cast<const uint4 *>(t);
         }
     }
@@ -112,9 +109,24 @@ __device__ __forceinline__ void store_w(T (*bs)[TC_LD], const uint4 *r) {
     }
 }
 
+// x tile staging: fp32 rounded to T on the way, or 16-bit copied as is
 template <class T>
-__device__ void linear_tc(const float *__restrict__ x, const T *__restrict__ w, const float *__restrict__ bias,
-                          float *__restrict__ y, int m, int k, int n, int flags) {
+__device__ __forceinline__ void load_a(const float *__restrict__ x, int m, int k, int row0, int k0, float4 *xr, uint4 *) {
+    load_x(x, m, k, row0, k0, k % 4 == 0, xr);
+}
+template <class T>
+__device__ __forceinline__ void load_a(const T *__restrict__ x, int m, int k, int row0, int k0, float4 *, uint4 *hr) {
+    load_w(x, m, k, row0, k0, k % 8 == 0, hr);
+}
+template <class T, class TX>
+__device__ __forceinline__ void store_a(T (*as)[TC_LD], const float4 *xr, const uint4 *hr) {
+    if constexpr (sizeof(TX) == 4) store_x(as, xr);
+    else store_w(as, hr);
+}
+
+template <class T, class TX, class TY>
+__device__ void linear_tc(const TX *__restrict__ x, const T *__restrict__ w, const float *__restrict__ bias,
+                          TY *__restrict__ y, int m, int k, int n, int flags) {
     using namespace nvcuda;
     // two buffers of the x tile, then two of the w tile; the epilogue's per-warp staging reuses the start
     __shared__ __align__(128) unsigned char smem[2 * (TC_BM + TC_BN) * TC_LD * sizeof(T)];
@@ -123,17 +135,17 @@ __device__ void linear_tc(const float *__restrict__ x, const T *__restrict__ w, 
     int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
     int wm = warp / 4 * 64, wn = warp % 4 * 32;
     int row0 = blockIdx.y * TC_BM, col0 = blockIdx.x * TC_BN;
-    bool xvec = k % 4 == 0, wvec = k % 8 == 0;
+    bool wvec = k % 8 == 0;
     wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc[4][2];
 #pragma unroll
     for (int i = 0; i < 4; i++)
 #pragma unroll
         for (int j = 0; j < 2; j++) wmma::fill_fragment(acc[i][j], 0.0f);
-    float4 xr[4];
-    uint4 wr[2];
-    load_x(x, m, k, row0, 0, xvec, xr);
+    float4 xr[4];  // the x tile in flight: fp32 (xr) or 16-bit (hr)
+    uint4 hr[2], wr[2];
+    load_a<T>(x, m, k, row0, 0, xr, hr);
     load_w(w, n, k, col0, 0, wvec, wr);
-    store_x(as[0], xr);
+    store_a<T, TX>(as[0], xr, hr);
     store_w(bs[0], wr);
     __syncthreads();
     int steps = (k + TC_BK - 1) / TC_BK;
@@ -141,7 +153,7 @@ __device__ void linear_tc(const float *__restrict__ x, const T *__restrict__ w, 
         int buf = s & 1;
         bool next = s + 1 < steps;
         if (next) {
-            load_x(x, m, k, row0, (s + 1) * TC_BK, xvec, xr);
+            load_a<T>(x, m, k, row0, (s + 1) * TC_BK, xr, hr);
             load_w(w, n, k, col0, (s + 1) * TC_BK, wvec, wr);
         }
 #pragma unroll
@@ -158,7 +170,7 @@ __device__ void linear_tc(const float *__restrict__ x, const T *__restrict__ w, 
                 for (int j = 0; j < 2; j++) wmma::mma_sync(acc[i][j], a[i], b[j], acc[i][j]);
         }
         if (next) {
-            store_x(as[buf ^ 1], xr);
+            store_a<T, TX>(as[buf ^ 1], xr, hr);
             store_w(bs[buf ^ 1], wr);
         }
         __syncthreads();
@@ -179,15 +191,16 @@ __device__ void linear_tc(const float *__restrict__ x, const T *__restrict__ w, 
     }
 }
 
-// two blocks per SM: 128 registers a thread, no spills (ptxas, sm_90)
-extern "C" __global__ void __launch_bounds__(TC_THREADS, 2) linear_f16(const float *x, const __half *w, const float *bias,
-                                                                    float *y, int m, int k, int n, int flags) {
-    linear_tc<__half>(x, w, bias, y, m, k, n, flags);
-}
-
-// one block per SM: the bf16 rounding needs more registers, and at 128 ptxas spills
-extern "C" __global__ void __launch_bounds__(TC_THREADS) linear_bf16(const float *x, const __nv_bfloat16 *w,
-                                                                     const float *bias, float *y, int m, int k, int n,
-                                                                     int flags) {
-    linear_tc<__nv_bfloat16>(x, w, bias, y, m, k, n, flags);
-}
+// Entry points: t = f16 | bf16; _x16: x is t; _y16: y is t. __launch_bounds__ asks for two blocks per SM (128
+// registers a thread) where ptxas fits it without spills (sm_90), one elsewhere.
+#define LINEAR_TC(name, T, TX, TY, MIN_BLOCKS)                                                                           \
+    extern "C" __global__ void __launch_bounds__(TC_THREADS, MIN_BLOCKS)                                               \
+        name(const TX *x, const T *w, const float *bias, TY *y, int m, int k, int n, int flags) {                     \
+        linear_tc<T, TX, TY>(x, w, bias, y, m, k, n, flags);                                                           \
+    }
+LINEAR_TC(linear_f16, __half, float, float, 2)
+LINEAR_TC(linear_f16_x16, __half, __half, float, 2)
+LINEAR_TC(linear_f16_x16_y16, __half, __half, __half, 2)
+LINEAR_TC(linear_bf16, __nv_bfloat16, float, float, 1)
+LINEAR_TC(linear_bf16_x16, __nv_bfloat16, __nv_bfloat16, float, 2)
+LINEAR_TC(linear_bf16_x16_y16, __nv_bfloat16, __nv_bfloat16, __nv_bfloat16, 2)

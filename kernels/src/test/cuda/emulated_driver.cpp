@@ -37,15 +37,32 @@ static T arg(void **p, int i) {
 }
 #define A(T, i) arg<T>(p, i)
 
+// the parameter lists of the kernel families (TX/T/TY as in kernels.h)
+#define LINEAR(name, TX, T, TY) {#name, [](void **p) { name(A(const TX *, 0), A(const T *, 1), A(const float *, 2), A(TY *, 3), A(int, 4), A(int, 5), A(int, 6), A(int, 7)); }}
+#define LAYER_NORM(name, TY) {#name, [](void **p) { name(A(const float *, 0), A(int, 1), A(int, 2), A(const float *, 3), A(const float *, 4), A(float, 5), A(TY *, 6), A(const int *, 7)); }}
+#define ATTENTION(name, T) {#name, [](void **p) { name(A(const T *, 0), A(int, 1), A(int, 2), A(int, 3), A(int, 4), A(T *, 5)); }}
+
 // every entry point with its parameter list unpacked from cuLaunchKernel's kernelParams
 static Function FUNCTIONS[] = {
-    {"linear_f32", [](void **p) { linear_f32(A(const float *, 0), A(const float *, 1), A(const float *, 2), A(float *, 3), A(int, 4), A(int, 5), A(int, 6), A(int, 7)); }},
-    {"linear_f16", [](void **p) { linear_f16(A(const float *, 0), A(const __half *, 1), A(const float *, 2), A(float *, 3), A(int, 4), A(int, 5), A(int, 6), A(int, 7)); }},
-    {"linear_bf16", [](void **p) { linear_bf16(A(const float *, 0), A(const __nv_bfloat16 *, 1), A(const float *, 2), A(float *, 3), A(int, 4), A(int, 5), A(int, 6), A(int, 7)); }},
-    {"layer_norm", [](void **p) { layer_norm(A(const float *, 0), A(int, 1), A(int, 2), A(const float *, 3), A(const float *, 4), A(float, 5), A(float *, 6), A(const int *, 7)); }},
-    {"attention_hd64", [](void **p) { attention_hd64(A(const float *, 0), A(int, 1), A(int, 2), A(int, 3), A(int, 4), A(float *, 5)); }},
-    {"attention_hd80", [](void **p) { attention_hd80(A(const float *, 0), A(int, 1), A(int, 2), A(int, 3), A(int, 4), A(float *, 5)); }},
-    {"attention_hd128", [](void **p) { attention_hd128(A(const float *, 0), A(int, 1), A(int, 2), A(int, 3), A(int, 4), A(float *, 5)); }},
+    LINEAR(linear_f32, float, float, float),
+    LINEAR(linear_f16, float, __half, float),
+    LINEAR(linear_f16_x16, __half, __half, float),
+    LINEAR(linear_f16_x16_y16, __half, __half, __half),
+    LINEAR(linear_bf16, float, __nv_bfloat16, float),
+    LINEAR(linear_bf16_x16, __nv_bfloat16, __nv_bfloat16, float),
+    LINEAR(linear_bf16_x16_y16, __nv_bfloat16, __nv_bfloat16, __nv_bfloat16),
+    LAYER_NORM(layer_norm, float),
+    LAYER_NORM(layer_norm_f16, __half),
+    LAYER_NORM(layer_norm_bf16, __nv_bfloat16),
+    ATTENTION(attention_hd64, float),
+    ATTENTION(attention_hd80, float),
+    ATTENTION(attention_hd128, float),
+    ATTENTION(attention_f16_hd64, __half),
+    ATTENTION(attention_f16_hd80, __half),
+    ATTENTION(attention_f16_hd128, __half),
+    ATTENTION(attention_bf16_hd64, __nv_bfloat16),
+    ATTENTION(attention_bf16_hd80, __nv_bfloat16),
+    ATTENTION(attention_bf16_hd128, __nv_bfloat16),
     {"quick_gelu", [](void **p) { quick_gelu(A(float *, 0), A(long, 1)); }},
     {"gelu", [](void **p) { gelu(A(float *, 0), A(long, 1)); }},
     {"softmax_rows", [](void **p) { softmax_rows(A(float *, 0), A(int, 1), A(int, 2)); }},

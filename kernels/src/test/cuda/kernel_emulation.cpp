@@ -42,42 +42,60 @@ static double epilogue(double acc, const float *bias, int c, int flags, double o
     return (flags & 4) ? old + v : v;
 }
 
+// float -> T -> float: the value a kernel holds after rounding to its 16-bit type (identity for float)
 template <class T>
-static void linearCase(const char *entry, int m, int k, int n, int flags, bool withBias) {
-    auto x = randoms((size_t) m * k), wf = randoms((size_t) n * k, 1.0f / std::sqrt((float) k)), b = randoms(n), y0 = randoms((size_t) m * n);
-    std::vector<T> w(wf.size());
-    std::vector<float> xr = x, wr = wf;  // the values the kernel multiplies: rounded to T on the tensor-core path
-    for (size_t i = 0; i < wf.size(); i++) {
-        if constexpr (std::is_same<T, float>::value) w[i] = wf[i];
-        else if constexpr (std::is_same<T, __half>::value) { w[i] = __float2half_rn(wf[i]); wr[i] = __half2float(w[i]); }
-        else { w[i] = __float2bfloat16_rn(wf[i]); wr[i] = __bfloat162float(w[i]); }
-    }
-    for (auto &v : xr) {
-        if constexpr (std::is_same<T, __half>::value) v = __half2float(__float2half_rn(v));
-        else if constexpr (std::is_same<T, __nv_bfloat16>::value) v = __bfloat162float(__float2bfloat16_rn(v));
-    }
+static float roundTo(float v) {
+    if constexpr (std::is_same<T, __half>::value) return __half2float(__float2half_rn(v));
+    else if constexpr (std::is_same<T, __nv_bfloat16>::value) return __bfloat162float(__float2bfloat16_rn(v));
+    else return v;
+}
+template <class T>
+static T store(float v) {
+    if constexpr (std::is_same<T, __half>::value) return __float2half_rn(v);
+    else if constexpr (std::is_same<T, __nv_bfloat16>::value) return __float2bfloat16_rn(v);
+    else return v;
+}
+// the relative rounding step of T (0 for float)
+template <class T>
+static double ulp() { return std::is_same<T, __half>::value ? 1.0 / 1024 : std::is_same<T, __nv_bfloat16>::value ? 1.0 / 128 : 0.0; }
+
+static double maxAbs(const std::vector<double> &v) {
+    double m = 0;
+    for (double x : v) m = std::max(m, std::fabs(x));
+    return m;
+}
+
+// y = epilogue(x · w^T): w in TW; x in TX (fp32 x is rounded to TW as the tensor-core kernels stage it); y in TY
+template <class TW, class TX, class TY>
+static void linearCase(const char *entry, void (*kernel)(const TX *, const TW *, const float *, TY *, int, int, int, int), int tile,
+                       int m, int k, int n, int flags, bool withBias) {
+    auto xf = randoms((size_t) m * k), wf = randoms((size_t) n * k, 1.0f / std::sqrt((float) k)), b = randoms(n), y0f = randoms((size_t) m * n);
+    std::vector<TX> x(xf.size());
+    std::vector<TW> w(wf.size());
+    std::vector<TY> y(y0f.size());
+    std::vector<float> xr(xf.size()), wr(wf.size());  // the values the kernel multiplies
+    for (size_t i = 0; i < xf.size(); i++) { x[i] = store<TX>(xf[i]); xr[i] = roundTo<TW>(roundTo<TX>(xf[i])); }
+    for (size_t i = 0; i < wf.size(); i++) { w[i] = store<TW>(wf[i]); wr[i] = roundTo<TW>(wf[i]); }
+    for (size_t i = 0; i < y0f.size(); i++) y[i] = store<TY>(y0f[i]);
     std::vector<double> want((size_t) m * n);
     for (int r = 0; r < m; r++)
         for (int c = 0; c < n; c++) {
             double s = 0;
             for (int t = 0; t < k; t++) s += (double) xr[(size_t) r * k + t] * wr[(size_t) c * k + t];
-            want[(size_t) r * n + c] = epilogue(s, withBias ? b.data() : nullptr, c, flags, y0[(size_t) r * n + c]);
+            want[(size_t) r * n + c] = epilogue(s, withBias ? b.data() : nullptr, c, flags, roundTo<TY>(y0f[(size_t) r * n + c]));
         }
-    std::vector<float> y = y0;
     const float *bp = withBias ? b.data() : nullptr;
-    if constexpr (std::is_same<T, float>::value) {
-        emu::launch(grid(ceilDiv(n, 64), ceilDiv(m, 64)), grid(256), [&] { linear_f32(x.data(), w.data(), bp, y.data(), m, k, n, flags); });
-    } else if constexpr (std::is_same<T, __half>::value) {
-        emu::launch(grid(ceilDiv(n, 128), ceilDiv(m, 128)), grid(256), [&] { linear_f16(x.data(), w.data(), bp, y.data(), m, k, n, flags); });
-    } else {
-        emu::launch(grid(ceilDiv(n, 128), ceilDiv(m, 128)), grid(256), [&] { linear_bf16(x.data(), w.data(), bp, y.data(), m, k, n, flags); });
-    }
+    emu::launch(grid(ceilDiv(n, tile), ceilDiv(m, tile)), grid(256), [&] { kernel(x.data(), w.data(), bp, y.data(), m, k, n, flags); });
+    std::vector<float> got(y.size());
+    for (size_t i = 0; i < y.size(); i++) got[i] = emuToFloat(y[i]);
     char name[96];
     std::snprintf(name, sizeof name, "%dx%dx%d flags %d%s", m, k, n, flags, withBias ? "" : " no bias");
-    report(entry, name, y, want, 2e-5 * std::sqrt((double) k) + 1e-5);
+    report(entry, name, got, want, 2e-5 * std::sqrt((double) k) + 1e-5 + ulp<TY>() * maxAbs(want));
 }
 
-static void layerNormCase(int rows, int cols, bool gather) {
+template <class TY>
+static void layerNormCase(const char *entry, void (*kernel)(const float *, int, int, const float *, const float *, float, TY *, const int *),
+                          int rows, int cols, bool gather) {
     auto x = randoms((size_t) rows * cols, 3.0f), g = randoms(cols), b = randoms(cols);
     for (auto &v : x) v += 2.0f;
     std::vector<int> index;
@@ -93,16 +111,23 @@ static void layerNormCase(int rows, int cols, bool gather) {
         var /= cols;
         for (int c = 0; c < cols; c++) want[(size_t) r * cols + c] = (xr[c] - mean) / std::sqrt(var + 1e-5) * g[c] + b[c];
     }
-    std::vector<float> out = gather ? std::vector<float>((size_t) outRows * cols) : x;
-    float *dst = out.data();
-    const float *src = gather ? x.data() : dst;  // in place when not gathering
-    emu::launch(grid(outRows), grid(256), [&] { layer_norm(src, outRows, cols, g.data(), b.data(), 1e-5f, dst, gather ? index.data() : nullptr); });
-    report("layer_norm", std::to_string(rows) + "x" + std::to_string(cols) + (gather ? " gathered rows" : " in place"), out, want, 2e-5);
+    std::vector<TY> out((size_t) (gather ? outRows : rows) * cols);
+    bool inPlace = !gather && std::is_same<TY, float>::value;
+    if (inPlace) std::memcpy(out.data(), x.data(), x.size() * sizeof(float));
+    const float *src = inPlace ? reinterpret_cast<const float *>(out.data()) : x.data();
+    emu::launch(grid(outRows), grid(256), [&] { kernel(src, outRows, cols, g.data(), b.data(), 1e-5f, out.data(), gather ? index.data() : nullptr); });
+    std::vector<float> got(out.size());
+    for (size_t i = 0; i < out.size(); i++) got[i] = emuToFloat(out[i]);
+    report(entry, std::to_string(rows) + "x" + std::to_string(cols) + (gather ? " gathered rows" : inPlace ? " in place" : ""), got, want,
+           2e-5 + ulp<TY>() * maxAbs(want));
 }
 
-static void attentionCase(int hd, int batch, int seq, int heads, bool causal) {
+template <class T>
+static void attentionCase(const char *entry, void (*kernel)(const T *, int, int, int, int, T *), int queriesPerBlock, int hd, int batch,
+                          int seq, int heads, bool causal) {
     int width = hd * heads;
     auto qkv = randoms((size_t) batch * seq * 3 * width);
+    for (auto &v : qkv) v = roundTo<T>(v);
     std::vector<double> want((size_t) batch * seq * width);
     for (int b = 0; b < batch; b++)
         for (int h = 0; h < heads; h++)
@@ -123,12 +148,16 @@ static void attentionCase(int hd, int batch, int seq, int heads, bool causal) {
                     want[((size_t) b * seq + i) * width + h * hd + t] = o;
                 }
             }
-    std::vector<float> out(want.size());
-    auto fn = hd == 64 ? attention_hd64 : hd == 80 ? attention_hd80 : attention_hd128;
-    emu::launch(grid(batch * heads, ceilDiv(seq, 64)), grid(64), [&] { fn(qkv.data(), seq, width, heads, causal ? 1 : 0, out.data()); });
+    std::vector<T> in(qkv.size()), out(want.size());
+    for (size_t i = 0; i < qkv.size(); i++) in[i] = store<T>(qkv[i]);
+    unsigned threads = std::is_same<T, float>::value ? queriesPerBlock : queriesPerBlock / 16 * 32;  // fp32: a thread per query; else a warp per 16
+    emu::launch(grid(batch * heads, ceilDiv(seq, queriesPerBlock)), grid(threads), [&] { kernel(in.data(), seq, width, heads, causal ? 1 : 0, out.data()); });
+    std::vector<float> got(out.size());
+    for (size_t i = 0; i < out.size(); i++) got[i] = emuToFloat(out[i]);
     char name[64];
     std::snprintf(name, sizeof name, "batch %d seq %d heads %d%s", batch, seq, heads, causal ? " causal" : "");
-    report(hd == 64 ? "attention_hd64" : hd == 80 ? "attention_hd80" : "attention_hd128", name, out, want, 1e-5);
+    // 16-bit: the probabilities and the output are rounded to T
+    report(entry, name, got, want, std::is_same<T, float>::value ? 1e-5 : 3 * ulp<T>());
 }
 
 static void elementwiseCases() {
@@ -240,23 +269,39 @@ static void metaCase(int classes, int d, int shots) {
 }
 
 int main() {
-    for (int flags : {0, 1, 2, 5, 6}) linearCase<float>("linear_f32", 31, 17, 23, flags, flags != 1);
-    linearCase<float>("linear_f32", 70, 96, 130, 4, true);
-    linearCase<float>("linear_f32", 1, 1, 1, 0, true);
-    for (int flags : {0, 1, 6}) linearCase<__half>("linear_f16", 31, 17, 23, flags, true);
-    linearCase<__half>("linear_f16", 31, 20, 23, 0, false);      // k % 4 == 0 but not % 8: vector x loads, scalar w loads
-    linearCase<__half>("linear_f16", 130, 72, 200, 5, true);     // several tiles each way, vector loads, odd edges
-    linearCase<__half>("linear_f16", 50, 768, 160, 4, true);     // one ViT-B/32 image's rows at width 768
-    linearCase<__nv_bfloat16>("linear_bf16", 31, 17, 23, 2, true);
-    linearCase<__nv_bfloat16>("linear_bf16", 130, 72, 200, 5, true);
-    layerNormCase(5, 31, false);
-    layerNormCase(7, 768, false);
-    layerNormCase(9, 512, true);
-    attentionCase(64, 2, 50, 2, false);
-    attentionCase(64, 1, 77, 2, true);
-    attentionCase(64, 1, 130, 1, true);  // several query tiles and key steps
-    attentionCase(80, 1, 37, 2, false);
-    attentionCase(128, 1, 33, 1, true);
+    for (int flags : {0, 1, 2, 5, 6}) linearCase("linear_f32", linear_f32, 64, 31, 17, 23, flags, flags != 1);
+    linearCase("linear_f32", linear_f32, 64, 70, 96, 130, 4, true);
+    linearCase("linear_f32", linear_f32, 64, 1, 1, 1, 0, true);
+    for (int flags : {0, 1, 6}) linearCase("linear_f16", linear_f16, 128, 31, 17, 23, flags, true);
+    linearCase("linear_f16", linear_f16, 128, 31, 20, 23, 0, false);   // k % 4 == 0 but not % 8: vector x loads, scalar w loads
+    linearCase("linear_f16", linear_f16, 128, 130, 72, 200, 5, true);  // several tiles each way, vector loads, odd edges
+    linearCase("linear_f16", linear_f16, 128, 50, 768, 160, 4, true);  // one ViT-B/32 image's rows at width 768
+    linearCase("linear_f16_x16", linear_f16_x16, 128, 31, 17, 23, 6, true);
+    linearCase("linear_f16_x16", linear_f16_x16, 128, 130, 72, 200, 4, true);
+    linearCase("linear_f16_x16_y16", linear_f16_x16_y16, 128, 31, 17, 23, 1, true);
+    linearCase("linear_f16_x16_y16", linear_f16_x16_y16, 128, 130, 72, 200, 2, true);
+    linearCase("linear_bf16", linear_bf16, 128, 31, 17, 23, 2, true);
+    linearCase("linear_bf16", linear_bf16, 128, 130, 72, 200, 5, true);
+    linearCase("linear_bf16_x16", linear_bf16_x16, 128, 130, 72, 200, 4, true);
+    linearCase("linear_bf16_x16_y16", linear_bf16_x16_y16, 128, 31, 24, 140, 0, false);
+    layerNormCase("layer_norm", layer_norm, 5, 31, false);
+    layerNormCase("layer_norm", layer_norm, 7, 768, false);
+    layerNormCase("layer_norm", layer_norm, 9, 512, true);
+    layerNormCase("layer_norm_f16", layer_norm_f16, 7, 768, false);
+    layerNormCase("layer_norm_bf16", layer_norm_bf16, 9, 512, true);
+    attentionCase("attention_hd64", attention_hd64, 64, 64, 2, 50, 2, false);
+    attentionCase("attention_hd64", attention_hd64, 64, 64, 1, 77, 2, true);
+    attentionCase("attention_hd64", attention_hd64, 64, 64, 1, 130, 1, true);  // several query tiles and key steps
+    attentionCase("attention_hd80", attention_hd80, 64, 80, 1, 37, 2, false);
+    attentionCase("attention_hd128", attention_hd128, 64, 128, 1, 33, 1, true);
+    attentionCase("attention_f16_hd64", attention_f16_hd64, 64, 64, 2, 50, 2, false);
+    attentionCase("attention_f16_hd64", attention_f16_hd64, 64, 64, 1, 77, 2, true);
+    attentionCase("attention_f16_hd64", attention_f16_hd64, 64, 64, 1, 130, 1, true);
+    attentionCase("attention_f16_hd80", attention_f16_hd80, 64, 80, 1, 37, 2, false);
+    attentionCase("attention_f16_hd128", attention_f16_hd128, 32, 128, 1, 45, 1, true);
+    attentionCase("attention_bf16_hd64", attention_bf16_hd64, 64, 64, 1, 77, 2, true);
+    attentionCase("attention_bf16_hd80", attention_bf16_hd80, 64, 80, 2, 20, 1, false);
+    attentionCase("attention_bf16_hd128", attention_bf16_hd128, 32, 128, 1, 50, 1, false);
     elementwiseCases();
     tipCase(3, 10, 16, false);
     tipCase(2, 300, 3, true);  // more classes than one block's threads, unsorted labels, empty classes

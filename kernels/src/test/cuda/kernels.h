@@ -6,11 +6,23 @@
 extern "C" {
 void linear_f32(const float *, const float *, const float *, float *, int, int, int, int);
 void linear_f16(const float *, const __half *, const float *, float *, int, int, int, int);
+void linear_f16_x16(const __half *, const __half *, const float *, float *, int, int, int, int);
+void linear_f16_x16_y16(const __half *, const __half *, const float *, __half *, int, int, int, int);
 void linear_bf16(const float *, const __nv_bfloat16 *, const float *, float *, int, int, int, int);
+void linear_bf16_x16(const __nv_bfloat16 *, const __nv_bfloat16 *, const float *, float *, int, int, int, int);
+void linear_bf16_x16_y16(const __nv_bfloat16 *, const __nv_bfloat16 *, const float *, __nv_bfloat16 *, int, int, int, int);
 void layer_norm(const float *, int, int, const float *, const float *, float, float *, const int *);
+void layer_norm_f16(const float *, int, int, const float *, const float *, float, __half *, const int *);
+void layer_norm_bf16(const float *, int, int, const float *, const float *, float, __nv_bfloat16 *, const int *);
 void attention_hd64(const float *, int, int, int, int, float *);
 void attention_hd80(const float *, int, int, int, int, float *);
 void attention_hd128(const float *, int, int, int, int, float *);
+void attention_f16_hd64(const __half *, int, int, int, int, __half *);
+void attention_f16_hd80(const __half *, int, int, int, int, __half *);
+void attention_f16_hd128(const __half *, int, int, int, int, __half *);
+void attention_bf16_hd64(const __nv_bfloat16 *, int, int, int, int, __nv_bfloat16 *);
+void attention_bf16_hd80(const __nv_bfloat16 *, int, int, int, int, __nv_bfloat16 *);
+void attention_bf16_hd128(const __nv_bfloat16 *, int, int, int, int, __nv_bfloat16 *);
 void quick_gelu(float *, long);
 void gelu(float *, long);
 void softmax_rows(float *, int, int);

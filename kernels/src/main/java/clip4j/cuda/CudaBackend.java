@@ -37,6 +37,8 @@ public final class CudaBackend implements Backend {
 
     private final CudaContext cuda;
     private final Precision precision;
+    /** The kernels' name for the 16-bit type ("f16", "bf16"), or "" for fp32. */
+    private final String type;
     private final Map<MemorySegment, CUdeviceptr> weights = new IdentityHashMap<>();
     /** Model vectors (biases, LayerNorm weights, embeddings) by array identity, uploaded once like the matrices. */
     private final Map<float[], CUdeviceptr> vectors = new IdentityHashMap<>();
@@ -46,6 +48,11 @@ public final class CudaBackend implements Backend {
     public CudaBackend(Precision precision) {
         this.cuda = CudaContext.open();
         this.precision = precision;
+        this.type = switch (precision) {
+            case FP32 -> "";
+            case FP16 -> "f16";
+            case BF16 -> "bf16";
+        };
     }
 
     /** The context, for the device check's kernel timings. */
@@ -56,7 +63,7 @@ public final class CudaBackend implements Backend {
     @Override
     public String name() {
         return "cuda (" + cuda.deviceName + ", driver CUDA " + Launches.versionString(cuda.driverVersion) + ", "
-                + (precision == Precision.FP32 ? "fp32" : precision.name().toLowerCase() + " tensor-core GEMM") + ")";
+                + (type.isEmpty() ? "fp32" : type + " tensor cores, " + type + " activations in the blocks") + ")";
     }
 
     /** Whole batches of 256 images reach the device (a CPU backend takes 8). */
@@ -71,7 +78,7 @@ public final class CudaBackend implements Backend {
         cuda.makeCurrent();
         int n = Math.toIntExact(w.shape()[0]);
         CUdeviceptr dy = buf("y", 4L * m * n);
-        linearOn(upload("x", x, (long) m * k), m, k, n, device(w, "w"), bias == null ? NULL : upload("bias", bias, n), dy, Launches.EPI_NONE);
+        linearOn("", upload("x", x, (long) m * k), m, k, n, device(w, "w"), bias == null ? NULL : upload("bias", bias, n), dy, Launches.EPI_NONE);
         cuMemcpyDtoH(Pointer.to(y), dy, 4L * m * n);
     }
 
@@ -79,7 +86,7 @@ public final class CudaBackend implements Backend {
     public synchronized void layerNorm(float[] x, int rows, int cols, float[] gamma, float[] beta, float eps, float[] y) {
         cuda.makeCurrent();
         CUdeviceptr dx = upload("x", x, (long) rows * cols);
-        layerNormOn(dx, rows, cols, upload("gamma", gamma, cols), upload("beta", beta, cols), eps, dx, NULL);
+        layerNormOn("layer_norm", dx, rows, cols, upload("gamma", gamma, cols), upload("beta", beta, cols), eps, dx, NULL);
         cuMemcpyDtoH(Pointer.to(y), dx, 4L * rows * cols);
     }
 
@@ -88,7 +95,7 @@ public final class CudaBackend implements Backend {
         cuda.makeCurrent();
         long rows = (long) batch * seq;
         CUdeviceptr dy = buf("y", 4 * rows * width);
-        attentionOn(upload("x", qkv, rows * 3 * width), batch, seq, width, heads, causal, dy);
+        attentionOn("", upload("x", qkv, rows * 3 * width), batch, seq, width, heads, causal, dy);
         cuMemcpyDtoH(Pointer.to(y), dy, 4 * rows * width);
     }
 
@@ -171,8 +178,8 @@ public final class CudaBackend implements Backend {
         cuda.makeCurrent();
         CUdeviceptr dx = upload("x", x, (long) q * d);
         CUdeviceptr zs = buf("zeroShot", 4L * q * n), aff = buf("affinity", 4L * q * Math.max(nk, 1)), logits = buf("y", 4L * q * n);
-        linearOn(dx, q, d, n, device(classWeights, "w"), NULL, zs, Launches.EPI_NONE);
-        if (nk > 0) linearOn(dx, q, d, nk, device(keys, "keys"), NULL, aff, Launches.EPI_NONE);
+        linearOn("", dx, q, d, n, device(classWeights, "w"), NULL, zs, Launches.EPI_NONE);
+        if (nk > 0) linearOn("", dx, q, d, nk, device(keys, "keys"), NULL, aff, Launches.EPI_NONE);
         int[][] index = Launches.classIndex(labels, n);
         CUdeviceptr order = uploadInts("order", index[0]), offsets = uploadInts("offsets", index[1]);
         int[] grid = Launches.tipGrid(q, n);
@@ -194,8 +201,8 @@ public final class CudaBackend implements Backend {
         cuda.makeCurrent();
         long rows = (long) classes * d;
         CUdeviceptr dw = upload("x", w, rows), q = buf("metaQ", 4 * rows), qk = buf("metaQk", 4 * rows), y = buf("y", 4 * rows);
-        linearOn(dw, classes, d, d, device(qProj, "w"), NULL, q, Launches.EPI_NONE);
-        linearOn(q, classes, d, d, device(kProjT, "keys"), NULL, qk, Launches.EPI_NONE);
+        linearOn("", dw, classes, d, d, device(qProj, "w"), NULL, q, Launches.EPI_NONE);
+        linearOn("", q, classes, d, d, device(kProjT, "keys"), NULL, qk, Launches.EPI_NONE);
         CUdeviceptr ds = upload("support", support, Math.max(1, (long) offsets[classes] * d)), doff = uploadInts("offsets", offsets);
         cuda.launch("meta_refine", classes, 1, Launches.ROW_THREADS,
                 CudaContext.args(dw, ds, doff, qk, classes, d, upload("gamma", alphaWeight, d), alphaBias, y));
@@ -211,32 +218,36 @@ public final class CudaBackend implements Backend {
         cuda.launch("unfold_patches", Launches.elementBlocks((long) patchRows * k), 1, Launches.ELEMENT_THREADS,
                 CudaContext.args(pixels, batch, t.imageSize(), t.patchSize(), patches));
         CUdeviceptr emb = buf("emb", 4L * patchRows * w);
-        linearOn(patches, patchRows, k, w, weight(t.patchWeight()), NULL, emb, Launches.EPI_NONE);
+        linearOn("", patches, patchRows, k, w, weight(t.patchWeight()), NULL, emb, Launches.EPI_NONE);
         CUdeviceptr x = buf("tokens", 4L * batch * n * w);
         cuda.launch("vision_tokens", Launches.elementBlocks((long) batch * n * w), 1, Launches.ELEMENT_THREADS,
                 CudaContext.args(emb, vector(t.classEmbedding()), vector(t.positionalEmbedding()), batch, n, w, x));
-        layerNormOn(x, batch * n, w, vector(t.lnPreWeight()), vector(t.lnPreBias()), t.eps(), x, NULL);
+        layerNormOn("layer_norm", x, batch * n, w, vector(t.lnPreWeight()), vector(t.lnPreBias()), t.eps(), x, NULL);
         blocksOn(x, batch, n, w, t.heads(), false, t.quickGelu(), t.eps(), t.blocks());
         return headOn(t.head(), x, w, t.classRows(batch), t.eps());
     }
 
     /**
-     * The residual blocks of clip-spec §2 on x [batch·seq, w] in place: five kernels a block, the biases, the MLP's
-     * activation and both residual adds in the GEMM epilogues.
+     * The residual blocks of clip-spec §2 on x [batch·seq, w] (fp32, in place): five kernels a block, the biases, the
+     * MLP's activation and both residual adds in the GEMM epilogues. On tensor cores the LayerNorm outputs, qkv, the
+     * attention output and the MLP's hidden layer are 16-bit, so every GEMM reads and the attention reads and writes
+     * half the bytes; the residual stream x stays fp32.
      */
     private void blocksOn(CUdeviceptr x, int batch, int seq, int w, int heads, boolean causal, boolean quickGelu, float eps,
                           List<BlockWeights> blocks) {
         int rows = Math.multiplyExact(batch, seq);
-        long m = rows;
-        CUdeviceptr h = buf("h", 4 * m * w), qkv = buf("qkv", 12 * m * w), attn = buf("attn", 4 * m * w), mlp = buf("mlp", 16 * m * w);
+        boolean tc = !type.isEmpty();
+        String ln = tc ? "layer_norm_" + type : "layer_norm", toActs = tc ? "_x16_y16" : "", toStream = tc ? "_x16" : "";
+        long bytes = (tc ? 2L : 4L) * rows * w;
+        CUdeviceptr h = buf("h", bytes), qkv = buf("qkv", 3 * bytes), attn = buf("attn", bytes), mlp = buf("mlp", 4 * bytes);
         for (BlockWeights b : blocks) {
-            layerNormOn(x, rows, w, vector(b.ln1Weight()), vector(b.ln1Bias()), eps, h, NULL);
-            linearOn(h, rows, w, 3 * w, weight(b.inProj()), vector(b.inProjBias()), qkv, Launches.EPI_NONE);
-            attentionOn(qkv, batch, seq, w, heads, causal, attn);
-            linearOn(attn, rows, w, w, weight(b.outProj()), vector(b.outProjBias()), x, Launches.EPI_ACCUMULATE);
-            layerNormOn(x, rows, w, vector(b.ln2Weight()), vector(b.ln2Bias()), eps, h, NULL);
-            linearOn(h, rows, w, 4 * w, weight(b.cFc()), vector(b.cFcBias()), mlp, Launches.activation(quickGelu));
-            linearOn(mlp, rows, 4 * w, w, weight(b.cProj()), vector(b.cProjBias()), x, Launches.EPI_ACCUMULATE);
+            layerNormOn(ln, x, rows, w, vector(b.ln1Weight()), vector(b.ln1Bias()), eps, h, NULL);
+            linearOn(toActs, h, rows, w, 3 * w, weight(b.inProj()), vector(b.inProjBias()), qkv, Launches.EPI_NONE);
+            attentionOn(type, qkv, batch, seq, w, heads, causal, attn);
+            linearOn(toStream, attn, rows, w, w, weight(b.outProj()), vector(b.outProjBias()), x, Launches.EPI_ACCUMULATE);
+            layerNormOn(ln, x, rows, w, vector(b.ln2Weight()), vector(b.ln2Bias()), eps, h, NULL);
+            linearOn(toActs, h, rows, w, 4 * w, weight(b.cFc()), vector(b.cFcBias()), mlp, Launches.activation(quickGelu));
+            linearOn(toStream, mlp, rows, 4 * w, w, weight(b.cProj()), vector(b.cProjBias()), x, Launches.EPI_ACCUMULATE);
         }
     }
 
@@ -244,35 +255,34 @@ public final class CudaBackend implements Backend {
     private CUdeviceptr headOn(PooledHead head, CUdeviceptr x, int width, int[] pool, float eps) {
         int n = pool.length, e = head.embedDim();
         CUdeviceptr pooled = buf("pooled", 4L * n * width), features = buf("features", 4L * n * e);
-        layerNormOn(x, n, width, vector(head.lnWeight()), vector(head.lnBias()), eps, pooled, uploadInts("pool", pool));
-        linearOn(pooled, n, width, e, weight(head.proj()), NULL, features, Launches.EPI_NONE);
+        layerNormOn("layer_norm", x, n, width, vector(head.lnWeight()), vector(head.lnBias()), eps, pooled, uploadInts("pool", pool));
+        linearOn("", pooled, n, width, e, weight(head.proj()), NULL, features, Launches.EPI_NONE);
         return features;
     }
 
     // ---- single operations on device buffers --------------------------------------------------------------------
 
-    /** dy = epilogue(dx·Wᵀ + b) on the device (epilogue.cuh flags); dw as {@link #weight} or {@link #device} made it. */
-    private void linearOn(CUdeviceptr dx, int m, int k, int n, CUdeviceptr dw, CUdeviceptr db, CUdeviceptr dy, int flags) {
-        boolean tc = precision != Precision.FP32;
+    /**
+     * dy = epilogue(dx·Wᵀ + b) on the device (epilogue.cuh flags); dw as {@link #weight} or {@link #device} made it.
+     * io names the tensor-core variant: "" (fp32 x and y), "_x16" (16-bit x) or "_x16_y16" (16-bit x and y).
+     */
+    private void linearOn(String io, CUdeviceptr dx, int m, int k, int n, CUdeviceptr dw, CUdeviceptr db, CUdeviceptr dy, int flags) {
+        boolean tc = !type.isEmpty();
         int[] grid = Launches.linearGrid(m, n, tc);
-        String kernel = switch (precision) {
-            case FP32 -> "linear_f32";
-            case FP16 -> "linear_f16";
-            case BF16 -> "linear_bf16";
-        };
-        cuda.launch(kernel, grid[0], grid[1], tc ? Launches.LINEAR_TC_THREADS : Launches.LINEAR_F32_THREADS,
+        cuda.launch(tc ? "linear_" + type + io : "linear_f32", grid[0], grid[1], tc ? Launches.LINEAR_TC_THREADS : Launches.LINEAR_F32_THREADS,
                 CudaContext.args(dx, dw, db, dy, m, k, n, flags));
     }
 
-    private void layerNormOn(CUdeviceptr dx, int rows, int cols, CUdeviceptr gamma, CUdeviceptr beta, float eps, CUdeviceptr dy,
-                             CUdeviceptr index) {
-        cuda.launch("layer_norm", rows, 1, Launches.ROW_THREADS, CudaContext.args(dx, rows, cols, gamma, beta, eps, dy, index));
+    private void layerNormOn(String kernel, CUdeviceptr dx, int rows, int cols, CUdeviceptr gamma, CUdeviceptr beta, float eps,
+                             CUdeviceptr dy, CUdeviceptr index) {
+        cuda.launch(kernel, rows, 1, Launches.ROW_THREADS, CudaContext.args(dx, rows, cols, gamma, beta, eps, dy, index));
     }
 
-    private void attentionOn(CUdeviceptr dq, int batch, int seq, int width, int heads, boolean causal, CUdeviceptr dy) {
-        String kernel = Launches.attentionKernel(width, heads);
-        int[] grid = Launches.attentionGrid(batch, seq, heads);
-        cuda.launch(kernel, grid[0], grid[1], Launches.ATTENTION_QUERIES, CudaContext.args(dq, seq, width, heads, causal ? 1 : 0, dy));
+    /** Attention on fp32 qkv (kernelType "") or on 16-bit qkv with tensor cores ("f16", "bf16"). */
+    private void attentionOn(String kernelType, CUdeviceptr dq, int batch, int seq, int width, int heads, boolean causal, CUdeviceptr dy) {
+        int[] grid = Launches.attentionGrid(kernelType, batch, seq, width, heads);
+        cuda.launch(Launches.attentionKernel(kernelType, width, heads), grid[0], grid[1], Launches.attentionThreads(kernelType, width, heads),
+                CudaContext.args(dq, seq, width, heads, causal ? 1 : 0, dy));
     }
 
     // ---- device memory ------------------------------------------------------------------------------------------

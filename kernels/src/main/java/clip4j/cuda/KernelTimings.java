@@ -26,7 +26,7 @@ final class KernelTimings {
         cuda.makeCurrent();
         int m = batch * seq;
         List<String> lines = new ArrayList<>();
-        try (DeviceBuffer x = random(m * 4 * w, 1, false); DeviceBuffer wt = random(4 * w * w, 2, false);
+        try (DeviceBuffer x = random(m * 4 * w, 1, false); DeviceBuffer wt = random(4 * w * w, 2, false); DeviceBuffer x16 = random(m * 4 * w, 3, true);
              DeviceBuffer w16 = random(4 * w * w, 4, true); DeviceBuffer bias = random(4 * w, 5, false);
              DeviceBuffer y = new DeviceBuffer(); DeviceBuffer vec = random(w, 6, false)) {
             CUdeviceptr dy = y.ensure(4L * m * 4 * w);
@@ -34,20 +34,22 @@ final class KernelTimings {
                 int k = s[1], n = s[2];
                 double flop = 2.0 * m * k * n;
                 StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "kernel linear %dx%dx%d (+bias, GELU epilogue):", m, k, n));
-                for (String kernel : new String[]{"linear_f32", "linear_f16", "linear_bf16"}) {
-                    boolean tc = !kernel.equals("linear_f32");
+                for (String kernel : new String[]{"linear_f32", "linear_f16", "linear_f16_x16", "linear_bf16_x16"}) {
+                    boolean tc = !kernel.equals("linear_f32"), half = kernel.endsWith("_x16");
                     int[] g = Launches.linearGrid(m, n, tc);
                     double t = time(() -> cuda.launch(kernel, g[0], g[1], tc ? Launches.LINEAR_TC_THREADS : Launches.LINEAR_F32_THREADS,
-                            CudaContext.args(x.ensure(0), (tc ? w16 : wt).ensure(0), bias.ensure(0), dy, m, k, n, Launches.EPI_GELU)));
+                            CudaContext.args((half ? x16 : x).ensure(0), (tc ? w16 : wt).ensure(0), bias.ensure(0), dy, m, k, n, Launches.EPI_GELU)));
                     line.append(String.format(Locale.ROOT, " %s %.3f ms (%.1f TFLOP/s);", kernel.substring(7), t * 1e3, flop / t / 1e12));
                 }
                 lines.add(line.toString());
             }
-            int[] ag = Launches.attentionGrid(batch, seq, heads);
-            double ta = time(() -> cuda.launch(Launches.attentionKernel(w, heads), ag[0], ag[1], Launches.ATTENTION_QUERIES,
-                    CudaContext.args(x.ensure(0), seq, w, heads, 0, dy)));
-            lines.add(String.format(Locale.ROOT, "kernel attention %d x %d heads x %d tokens: %.3f ms (%.1f TFLOP/s)", batch, heads, seq,
-                    ta * 1e3, 4.0 * batch * seq * seq * w / ta / 1e12));
+            for (String type : new String[]{"", "f16"}) {
+                int[] ag = Launches.attentionGrid(type, batch, seq, w, heads);
+                double ta = time(() -> cuda.launch(Launches.attentionKernel(type, w, heads), ag[0], ag[1], Launches.attentionThreads(type, w, heads),
+                        CudaContext.args((type.isEmpty() ? x : x16).ensure(0), seq, w, heads, 0, dy)));
+                lines.add(String.format(Locale.ROOT, "kernel %s %d x %d heads x %d tokens: %.3f ms (%.1f TFLOP/s)",
+                        Launches.attentionKernel(type, w, heads), batch, heads, seq, ta * 1e3, 4.0 * batch * seq * seq * w / ta / 1e12));
+            }
             double tl = time(() -> cuda.launch("layer_norm", m, 1, Launches.ROW_THREADS,
                     CudaContext.args(x.ensure(0), m, w, vec.ensure(0), vec.ensure(0), 1e-5f, dy, new CUdeviceptr())));
             lines.add(String.format(Locale.ROOT, "kernel layer_norm %dx%d: %.3f ms (%.0f GB/s)", m, w, tl * 1e3, 8.0 * m * w / tl / 1e9));

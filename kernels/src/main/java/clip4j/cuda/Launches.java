@@ -14,7 +14,7 @@ final class Launches {
     static final int LINEAR_TC_TILE = 128, LINEAR_TC_THREADS = 256;
     /** epilogue.cuh: the activation in bits 0-1, accumulate into y in bit 2. */
     static final int EPI_NONE = 0, EPI_QUICK_GELU = 1, EPI_GELU = 2, EPI_ACCUMULATE = 4;
-    /** attention.cu: QT queries per block, one thread each. */
+    /** attention.cu: QT queries per block, one thread each (fp32); the tensor-core kernels take 16 queries a warp. */
     static final int ATTENTION_QUERIES = 64;
     /** meta.cu: META_MAX_SLOTS attention weights per class in shared memory: the class embedding and its supports. */
     static final int META_MAX_SUPPORTS = 1023;
@@ -47,19 +47,33 @@ final class Launches {
         return (int) Math.max(1, Math.min(ELEMENT_MAX_BLOCKS, (count + ELEMENT_THREADS - 1) / ELEMENT_THREADS));
     }
 
-    /** The attention entry point for a head width (attention.cu instantiates 64, 80 and 128). */
-    static String attentionKernel(int width, int heads) {
+    /** The head width, which attention.cu instantiates for 64 (every OpenAI CLIP), 80 (ViT-H/14) and 128. */
+    static int headWidth(int width, int heads) {
         if (heads < 1 || width % heads != 0) throw new IllegalArgumentException("width " + width + " is not a multiple of " + heads + " heads");
         int hd = width / heads;
-        return switch (hd) {
-            case 64, 80, 128 -> "attention_hd" + hd;
-            default -> throw new ClipException("the CUDA attention kernel has no head width " + hd + " (64, 80, 128)");
-        };
+        if (hd != 64 && hd != 80 && hd != 128) throw new ClipException("the CUDA attention kernel has no head width " + hd + " (64, 80, 128)");
+        return hd;
+    }
+
+    /** The attention entry point: fp32 (type "") or tensor cores on 16-bit activations (type "f16" or "bf16"). */
+    static String attentionKernel(String type, int width, int heads) {
+        return "attention_" + (type.isEmpty() ? "" : type + "_") + "hd" + headWidth(width, heads);
+    }
+
+    /** Queries per attention block: one per thread for fp32, 16 per warp on tensor cores (2 warps at head width 128). */
+    static int attentionQueries(String type, int width, int heads) {
+        return type.isEmpty() ? ATTENTION_QUERIES : headWidth(width, heads) == 128 ? 32 : 64;
+    }
+
+    /** Threads per attention block. */
+    static int attentionThreads(String type, int width, int heads) {
+        int q = attentionQueries(type, width, heads);
+        return type.isEmpty() ? q : q / 16 * 32;
     }
 
     /** {gridX, gridY} of attention: (sequence, head) pairs, then query tiles. */
-    static int[] attentionGrid(int batch, int seq, int heads) {
-        return new int[]{Math.multiplyExact(batch, heads), ceilDiv(seq, ATTENTION_QUERIES)};
+    static int[] attentionGrid(String type, int batch, int seq, int width, int heads) {
+        return new int[]{Math.multiplyExact(batch, heads), ceilDiv(seq, attentionQueries(type, width, heads))};
     }
 
     /** {gridX, gridY} of tip_cache_logits: queries, then blocks of ROW_THREADS classes. */

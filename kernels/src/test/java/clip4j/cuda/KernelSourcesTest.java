@@ -18,9 +18,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (when ptxas is installed). Runs without a GPU.
  */
 class KernelSourcesTest {
-    static final List<String> ENTRIES = List.of("linear_f32", "linear_f16", "linear_bf16", "layer_norm", "attention_hd64",
-            "attention_hd80", "attention_hd128", "quick_gelu", "gelu", "softmax_rows", "unfold_patches", "vision_tokens",
-            "tip_cache_logits", "meta_refine");
+    static final List<String> ENTRIES = List.of("linear_f32", "linear_f16", "linear_f16_x16", "linear_f16_x16_y16", "linear_bf16",
+            "linear_bf16_x16", "linear_bf16_x16_y16", "layer_norm", "layer_norm_f16", "layer_norm_bf16", "attention_hd64",
+            "attention_hd80", "attention_hd128", "attention_f16_hd64", "attention_f16_hd80", "attention_f16_hd128",
+            "attention_bf16_hd64", "attention_bf16_hd80", "attention_bf16_hd128", "quick_gelu", "gelu", "softmax_rows",
+            "unfold_patches", "vision_tokens", "tip_cache_logits", "meta_refine");
 
     @Test
     void committedPtxHasEveryEntryPoint() {

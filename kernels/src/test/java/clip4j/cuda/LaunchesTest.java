@@ -27,13 +27,18 @@ class LaunchesTest {
 
     @Test
     void attentionPicksTheHeadWidthInstance() {
-        assertEquals("attention_hd64", Launches.attentionKernel(768, 12));
-        assertEquals("attention_hd64", Launches.attentionKernel(512, 8));
-        assertEquals("attention_hd80", Launches.attentionKernel(1280, 16));
-        assertThrows(ClipException.class, () -> Launches.attentionKernel(72, 1));
-        assertThrows(IllegalArgumentException.class, () -> Launches.attentionKernel(100, 3));
-        assertArrayEquals(new int[]{256 * 12, 1}, Launches.attentionGrid(256, 50, 12));
-        assertArrayEquals(new int[]{8, 2}, Launches.attentionGrid(1, 77, 8));
+        assertEquals("attention_hd64", Launches.attentionKernel("", 768, 12));
+        assertEquals("attention_f16_hd64", Launches.attentionKernel("f16", 512, 8));
+        assertEquals("attention_bf16_hd80", Launches.attentionKernel("bf16", 1280, 16));
+        assertThrows(ClipException.class, () -> Launches.attentionKernel("", 72, 1));
+        assertThrows(IllegalArgumentException.class, () -> Launches.attentionKernel("f16", 100, 3));
+        assertArrayEquals(new int[]{256 * 12, 1}, Launches.attentionGrid("", 256, 50, 768, 12));
+        assertArrayEquals(new int[]{8, 2}, Launches.attentionGrid("", 1, 77, 512, 8));
+        assertArrayEquals(new int[]{8, 2}, Launches.attentionGrid("f16", 1, 77, 512, 8));
+        assertArrayEquals(new int[]{2, 3}, Launches.attentionGrid("bf16", 1, 77, 256, 2));  // head width 128: 32 queries a block
+        assertEquals(64, Launches.attentionThreads("", 768, 12));
+        assertEquals(128, Launches.attentionThreads("f16", 768, 12));
+        assertEquals(64, Launches.attentionThreads("bf16", 256, 2));
     }
 
     @Test
