@@ -12,16 +12,20 @@ if ! command -v g++ >/dev/null 2>&1; then
   echo "emulation: g++ not found: CUDA kernels not built for the CPU (their emulation tests skip)"
   exit 0
 fi
-mkdir -p "$OUT/obj" "$OUT/driver"
+mkdir -p "$OUT/obj" "$OUT/checked" "$OUT/driver"
 CXX=(g++ -std=c++20 -O2 -fPIC -include "$HERE/emu/cuda_emu.h" -I"$HERE/emu" -I"$HERE")
+# kernel_emulation also traps misaligned vector accesses (a GPU faults on them; x86 would not notice)
+CHECKED=(-fsanitize=alignment -fno-sanitize-recover=alignment)
 pids=()
 for src in "$KERNELS"/*.cu "$HERE"/kernel_emulation.cpp "$HERE"/emulated_driver.cpp; do
   "${CXX[@]}" -x c++ -c "$src" -o "$OUT/obj/$(basename "$src").o" &
   pids+=($!)
+  "${CXX[@]}" "${CHECKED[@]}" -x c++ -c "$src" -o "$OUT/checked/$(basename "$src").o" &
+  pids+=($!)
 done
 for p in "${pids[@]}"; do wait "$p"; done
 kernels=("$OUT"/obj/*.cu.o)
-g++ -o "$OUT/kernel_emulation" "${kernels[@]}" "$OUT/obj/kernel_emulation.cpp.o"
+g++ "${CHECKED[@]}" -o "$OUT/kernel_emulation" "$OUT"/checked/*.cu.o "$OUT/checked/kernel_emulation.cpp.o"
 rm -f "$OUT/driver/libcuda.so.1"
 if ldconfig -p 2>/dev/null | grep -q 'libcuda\.so\.1 '; then
   echo "emulation: a real libcuda.so.1 is installed: the CUDA tests use it, no emulated driver built"

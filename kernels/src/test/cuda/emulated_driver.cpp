@@ -23,6 +23,7 @@ struct Module {
 struct Function {
     const char *name;
     void (*run)(void **);
+    unsigned long maxThreads;  // the .maxntid of the entry in the loaded PTX, 0 if it declares none
 };
 typedef Module *CUmodule;
 typedef Function *CUfunction;
@@ -108,9 +109,14 @@ CUresult cuModuleUnload(CUmodule m) {
 }
 // found only when the module's PTX declares the entry point, as the real driver would
 CUresult cuModuleGetFunction(CUfunction *f, CUmodule m, const char *name) {
-    if (m->ptx.find(std::string(".entry ") + name + "(") == std::string::npos) return NOT_FOUND;
+    size_t entry = m->ptx.find(std::string(".entry ") + name + "(");
+    if (entry == std::string::npos) return NOT_FOUND;
     for (Function &fn : FUNCTIONS) {
         if (std::strcmp(fn.name, name) == 0) {
+            size_t body = m->ptx.find('{', entry), bound = m->ptx.find(".maxntid", entry);
+            unsigned long x = 1, y = 1, z = 1;
+            if (bound != std::string::npos && bound < body) std::sscanf(m->ptx.c_str() + bound, ".maxntid %lu, %lu, %lu", &x, &y, &z);
+            fn.maxThreads = bound != std::string::npos && bound < body ? x * y * z : 0;
             *f = &fn;
             return SUCCESS;
         }
@@ -121,9 +127,11 @@ CUresult cuModuleGetFunction(CUfunction *f, CUmodule m, const char *name) {
 
 CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
                         unsigned sharedBytes, CUstream, void **params, void **extra) {
-    // the hardware limits a launch must respect (any compute capability 9.0 device)
-    if (gx == 0 || gy == 0 || gz == 0 || gx > 2147483647u || gy > 65535 || gz > 65535 || (unsigned long) bx * by * bz > 1024 ||
-        bx * by * bz == 0 || sharedBytes > 0 || extra != nullptr) {
+    // the hardware limits a launch must respect (any compute capability 9.0 device), and the kernel's own
+    // __launch_bounds__ (.maxntid in its PTX): more threads than that fail to launch on a GPU
+    unsigned long threads = (unsigned long) bx * by * bz;
+    if (gx == 0 || gy == 0 || gz == 0 || gx > 2147483647u || gy > 65535 || gz > 65535 || threads > 1024 || threads == 0 ||
+        sharedBytes > 0 || extra != nullptr || (f->maxThreads > 0 && threads > f->maxThreads)) {
         return INVALID_VALUE;
     }
     emu::launch(dim3{gx, gy, gz}, dim3{bx, by, bz}, [&] { f->run(params); });

@@ -7,6 +7,8 @@
 // belongs to the block in flight. A barrier releases when every live thread of the block (or warp) has arrived;
 // exited threads count as arrived, as on sm_70+. wmma fragments hold 8 of a tile's 256 elements per lane (lane l:
 // elements l, l+32, ...), so a kernel that assumed a fragment layout, or skipped a lane, computes wrong numbers here.
+// Checked as the hardware would fault or misbehave: wmma tile pointers (256-bit aligned, ldm a multiple of 16 bytes);
+// with -fsanitize=alignment (build.sh), every vector load and store (float4, uint4, uint2 carry CUDA's alignment).
 // Not emulated: races between threads (fibers never interleave between barriers), memory-model subtleties, timing.
 #pragma once
 
@@ -32,7 +34,7 @@
 struct dim3 {
     unsigned x = 1, y = 1, z = 1;
 };
-struct float4 {
+struct alignas(16) float4 {
     float x, y, z, w;
 };
 struct alignas(16) uint4 {
@@ -308,9 +310,19 @@ struct fragment {
 
 inline unsigned lane() { return emu::linearTid() % 32; }
 
+// the hardware's rules for wmma loads and stores: a 256-bit aligned pointer, ldm a multiple of 16 bytes
+template <class T>
+void checkTile(const T *p, unsigned ldm, const char *what) {
+    if (reinterpret_cast<uintptr_t>(p) % 32 != 0 || (ldm * sizeof(T)) % 16 != 0) {
+        std::fprintf(stderr, "emu: %s: pointer %p or ldm %u breaks wmma's alignment rules\n", what, (const void *) p, ldm);
+        std::abort();
+    }
+}
+
 // element e of the logical 16x16 tile at row r = e / 16, column c = e % 16
 template <class T, class L>
 void load_matrix_sync(fragment<matrix_a, 16, 16, 16, T, L> &f, const T *p, unsigned ldm) {
+    checkTile(p, ldm, "load_matrix_sync(matrix_a)");
     for (int i = 0; i < 8; i++) {
         int e = lane() + 32 * i, r = e / 16, c = e % 16;
         f.x[i] = std::is_same<L, row_major>::value ? p[r * ldm + c] : p[c * ldm + r];
@@ -319,6 +331,7 @@ void load_matrix_sync(fragment<matrix_a, 16, 16, 16, T, L> &f, const T *p, unsig
 }
 template <class T, class L>
 void load_matrix_sync(fragment<matrix_b, 16, 16, 16, T, L> &f, const T *p, unsigned ldm) {
+    checkTile(p, ldm, "load_matrix_sync(matrix_b)");
     for (int i = 0; i < 8; i++) {
         int e = lane() + 32 * i, r = e / 16, c = e % 16;  // r: k, c: n
         f.x[i] = std::is_same<L, row_major>::value ? p[r * ldm + c] : p[c * ldm + r];
@@ -326,6 +339,7 @@ void load_matrix_sync(fragment<matrix_b, 16, 16, 16, T, L> &f, const T *p, unsig
     __syncwarp();
 }
 inline void load_matrix_sync(fragment<accumulator, 16, 16, 16, float> &f, const float *p, unsigned ldm, layout_t l) {
+    checkTile(p, ldm, "load_matrix_sync(accumulator)");
     for (int i = 0; i < 8; i++) {
         int e = lane() + 32 * i, r = e / 16, c = e % 16;
         f.x[i] = l == mem_row_major ? p[r * ldm + c] : p[c * ldm + r];
@@ -333,6 +347,7 @@ inline void load_matrix_sync(fragment<accumulator, 16, 16, 16, float> &f, const 
     __syncwarp();
 }
 inline void store_matrix_sync(float *p, const fragment<accumulator, 16, 16, 16, float> &f, unsigned ldm, layout_t l) {
+    checkTile(p, ldm, "store_matrix_sync");
     for (int i = 0; i < 8; i++) {
         int e = lane() + 32 * i, r = e / 16, c = e % 16;
         (l == mem_row_major ? p[r * ldm + c] : p[c * ldm + r]) = f.x[i];
