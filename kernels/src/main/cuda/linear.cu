@@ -2,14 +2,16 @@
 // epilogue (epilogue.cuh) adds the bias, applies QuickGELU/GELU and adds into y for the residual connections.
 // linear_f32: SIMT, 64x64 output tile per 256-thread block, each thread 4x4, K in steps of 16 through shared memory.
 // linear_<t>[_x16[_y16]], t = f16 or bf16: tensor cores (wmma 16x16x16, fp32 accumulate): 128x128 output tile per
-// 8-warp block, each warp 64x32 (4x2 fragments); K in steps of 32, double-buffered in shared memory with the next
-// step's tiles loaded into registers while the tensor cores work on the current one. w is the 16-bit copy made at
-// upload; x is fp32 (rounded to t as it is staged: the encoders' inputs, the adapters' queries) or, with _x16, the
-// t activations the encoder blocks keep; y is fp32, or t with _y16.
+// 8-warp block, each warp 64x32 (4x2 fragments), K in steps of 32 through shared memory. w is the 16-bit copy made
+// at upload. linear_<t>: x is fp32 (the encoders' inputs, the adapters' queries), rounded to t as it is staged; two
+// shared-memory buffers, the next step's tiles loaded into registers while the tensor cores work on the current one.
+// _x16: x is the t activations the encoder blocks keep; three stages in flight with cp.async (61 440 bytes of dynamic
+// shared memory). _y16: y is t too.
 // All kernels zero-pad edge tiles, so any m, n, k is valid; 16-byte loads are used where k allows.
 #include <cuda_fp16.h>
 #include <cuda_bf16.h>
 #include <mma.h>
+#include <cuda_pipeline.h>
 #include "epilogue.cuh"
 
 #define TILE 64
@@ -56,9 +58,19 @@ extern "C" __global__ void linear_f32(const float *__restrict__ x, const float *
 #define TC_LD (TC_BK + 8)
 #define TC_THREADS 256
 #define TC_STAGE_LD 20
+#define TC_STAGES 3
+#define TC_STAGE_BYTES ((TC_BM + TC_BN) * TC_LD * 2)
 
-// This thread's share of the x tile (rows row0.., columns k0..): 4 groups of 4 consecutive fp32 values.
-__device__ __forceinline__ void load_x(const float *__restrict__ x, int m, int k, int row0, int k0, bool vec, float4 *r) {
+// extern shared memory (the emulation, which cannot declare it, hands out a per-block buffer)
+#ifdef CLIP4J_EMULATION
+#define DYNAMIC_SHARED(name) unsigned char *name = emu::dynamicShared()
+#else
+#define DYNAMIC_SHARED(name) extern __shared__ __align__(128) unsigned char name[]
+#endif
+
+// This thread's share of the fp32 x tile (rows row0.., columns k0..): 4 groups of 4 consecutive values.
+__device__ __forceinline__ void load_x(const float *__restrict__ x, int m, int k, int row0, int k0, float4 *r) {
+    bool vec = k % 4 == 0;
 #pragma unroll
     for (int i = 0; i < 4; i++) {
         int idx = threadIdx.x + TC_THREADS * i, row = row0 + idx / (TC_BK / 4), kk = k0 + idx % (TC_BK / 4) * 4;
@@ -83,25 +95,26 @@ __device__ __forceinline__ void store_x(T (*as)[TC_LD], const float4 *r) {
     }
 }
 
-// This thread's share of a 16-bit tile (rows col0.. of w, or of x with _x16; columns k0..): 2 groups of 8 values.
+// This thread's share of a 16-bit tile (rows r0.. of a [rows, k] matrix, columns k0..): 2 groups of 8 values.
 template <class T>
-__device__ __forceinline__ void load_w(const T *__restrict__ w, int n, int k, int col0, int k0, bool vec, uint4 *r) {
+__device__ __forceinline__ void load_16(const T *__restrict__ w, int rows, int k, int r0, int k0, uint4 *r) {
+    bool vec = k % 8 == 0;
 #pragma unroll
     for (int i = 0; i < 2; i++) {
-        int idx = threadIdx.x + TC_THREADS * i, c = col0 + idx / (TC_BK / 8), kk = k0 + idx % (TC_BK / 8) * 8;
+        int idx = threadIdx.x + TC_THREADS * i, c = r0 + idx / (TC_BK / 8), kk = k0 + idx % (TC_BK / 8) * 8;
         const T *p = w + (long) c * k + kk;
-        if (c < n && vec && kk < k) {
+        if (c < rows && vec && kk < k) {
             r[i] = *reinterpret_cast<const uint4 *>(p);
         } else {
             alignas(16) T t[8];
-            for (int e = 0; e < 8; e++) t[e] = c < n && kk + e < k ? p[e] : from_float<T>(0.0f);
+            for (int e = 0; e < 8; e++) t[e] = c < rows && kk + e < k ? p[e] : from_float<T>(0.0f);
             r[i] = *reinterpret_cast<const uint4 *>(t);
         }
     }
 }
 
 template <class T>
-__device__ __forceinline__ void store_w(T (*bs)[TC_LD], const uint4 *r) {
+__device__ __forceinline__ void store_16(T (*bs)[TC_LD], const uint4 *r) {
 #pragma unroll
     for (int i = 0; i < 2; i++) {
         int idx = threadIdx.x + TC_THREADS * i;
@@ -109,78 +122,55 @@ __device__ __forceinline__ void store_w(T (*bs)[TC_LD], const uint4 *r) {
     }
 }
 
-// x tile staging: fp32 rounded to T on the way, or 16-bit copied as is
+// The same share copied straight into shared memory: cp.async when rows are 16-byte aligned (k % 8 == 0; zero fill
+// past the edges), else plain loads and stores (visible after the next barrier like the rest).
 template <class T>
-__device__ __forceinline__ void load_a(const float *__restrict__ x, int m, int k, int row0, int k0, float4 *xr, uint4 *) {
-    load_x(x, m, k, row0, k0, k % 4 == 0, xr);
-}
-template <class T>
-__device__ __forceinline__ void load_a(const T *__restrict__ x, int m, int k, int row0, int k0, float4 *, uint4 *hr) {
-    load_w(x, m, k, row0, k0, k % 8 == 0, hr);
-}
-template <class T, class TX>
-__device__ __forceinline__ void store_a(T (*as)[TC_LD], const float4 *xr, const uint4 *hr) {
-    if constexpr (sizeof(TX) == 4) store_x(as, xr);
-    else store_w(as, hr);
+__device__ __forceinline__ void copy_16(T (*dst)[TC_LD], const T *__restrict__ src, int rows, int k, int r0, int k0) {
+#pragma unroll
+    for (int i = 0; i < 2; i++) {
+        int idx = threadIdx.x + TC_THREADS * i, r = idx / (TC_BK / 8), kk = idx % (TC_BK / 8) * 8;
+        int gr = r0 + r, gk = k0 + kk;
+        if (k % 8 == 0) {
+            bool ok = gr < rows && gk < k;
+            __pipeline_memcpy_async(&dst[r][kk], ok ? src + (long) gr * k + gk : src, 16, ok ? 0 : 16);
+        } else {
+            for (int e = 0; e < 8; e++) dst[r][kk + e] = gr < rows && gk + e < k ? src[(long) gr * k + gk + e] : from_float<T>(0.0f);
+        }
+    }
 }
 
-template <class T, class TX, class TY>
-__device__ void linear_tc(const TX *__restrict__ x, const T *__restrict__ w, const float *__restrict__ bias,
-                          TY *__restrict__ y, int m, int k, int n, int flags) {
+// acc += the warp's 64x32 share of as[wm.., :] · bs[wn.., :]^T over one K step
+template <class T>
+__device__ __forceinline__ void mma_step(T (*as)[TC_LD], T (*bs)[TC_LD], int wm, int wn,
+                                         nvcuda::wmma::fragment<nvcuda::wmma::accumulator, 16, 16, 16, float> (&acc)[4][2]) {
     using namespace nvcuda;
-    // two buffers of the x tile, then two of the w tile; the epilogue's per-warp staging reuses the start
-    __shared__ __align__(128) unsigned char smem[2 * (TC_BM + TC_BN) * TC_LD * sizeof(T)];
-    T(*as)[TC_BM][TC_LD] = reinterpret_cast<T(*)[TC_BM][TC_LD]>(smem);
-    T(*bs)[TC_BN][TC_LD] = reinterpret_cast<T(*)[TC_BN][TC_LD]>(smem + 2 * TC_BM * TC_LD * sizeof(T));
-    int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-    int wm = warp / 4 * 64, wn = warp % 4 * 32;
-    int row0 = blockIdx.y * TC_BM, col0 = blockIdx.x * TC_BN;
-    bool wvec = k % 8 == 0;
-    wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc[4][2];
 #pragma unroll
-    for (int i = 0; i < 4; i++)
+    for (int kk = 0; kk < TC_BK; kk += 16) {
+        wmma::fragment<wmma::matrix_a, 16, 16, 16, T, wmma::row_major> a[4];
+        wmma::fragment<wmma::matrix_b, 16, 16, 16, T, wmma::col_major> b[2];
 #pragma unroll
-        for (int j = 0; j < 2; j++) wmma::fill_fragment(acc[i][j], 0.0f);
-    float4 xr[4];  // the x tile in flight: fp32 (xr) or 16-bit (hr)
-    uint4 hr[2], wr[2];
-    load_a<T>(x, m, k, row0, 0, xr, hr);
-    load_w(w, n, k, col0, 0, wvec, wr);
-    store_a<T, TX>(as[0], xr, hr);
-    store_w(bs[0], wr);
-    __syncthreads();
-    int steps = (k + TC_BK - 1) / TC_BK;
-    for (int s = 0; s < steps; s++) {
-        int buf = s & 1;
-        bool next = s + 1 < steps;
-        if (next) {
-            load_a<T>(x, m, k, row0, (s + 1) * TC_BK, xr, hr);
-            load_w(w, n, k, col0, (s + 1) * TC_BK, wvec, wr);
-        }
+        for (int i = 0; i < 4; i++) wmma::load_matrix_sync(a[i], &as[wm + i * 16][kk], TC_LD);
 #pragma unroll
-        for (int kk = 0; kk < TC_BK; kk += 16) {
-            wmma::fragment<wmma::matrix_a, 16, 16, 16, T, wmma::row_major> a[4];
-            wmma::fragment<wmma::matrix_b, 16, 16, 16, T, wmma::col_major> b[2];
+        for (int j = 0; j < 2; j++) wmma::load_matrix_sync(b[j], &bs[wn + j * 16][kk], TC_LD);
 #pragma unroll
-            for (int i = 0; i < 4; i++) wmma::load_matrix_sync(a[i], &as[buf][wm + i * 16][kk], TC_LD);
+        for (int i = 0; i < 4; i++)
 #pragma unroll
-            for (int j = 0; j < 2; j++) wmma::load_matrix_sync(b[j], &bs[buf][wn + j * 16][kk], TC_LD);
-#pragma unroll
-            for (int i = 0; i < 4; i++)
-#pragma unroll
-                for (int j = 0; j < 2; j++) wmma::mma_sync(acc[i][j], a[i], b[j], acc[i][j]);
-        }
-        if (next) {
-            store_a<T, TX>(as[buf ^ 1], xr, hr);
-            store_w(bs[buf ^ 1], wr);
-        }
-        __syncthreads();
+            for (int j = 0; j < 2; j++) wmma::mma_sync(acc[i][j], a[i], b[j], acc[i][j]);
     }
+}
+
+// The warp's accumulators through its 16x16 staging area in smem (no longer needed for tiles), then the epilogue.
+template <class TY>
+__device__ __forceinline__ void store_tile(nvcuda::wmma::fragment<nvcuda::wmma::accumulator, 16, 16, 16, float> (&acc)[4][2],
+                                           unsigned char *smem, int row0, int col0, int wm, int wn, int m, int n,
+                                           const float *__restrict__ bias, int flags, TY *__restrict__ y) {
+    int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
     float *stage = reinterpret_cast<float *>(smem) + warp * 16 * TC_STAGE_LD;
 #pragma unroll
     for (int i = 0; i < 4; i++) {
 #pragma unroll
         for (int j = 0; j < 2; j++) {
-            wmma::store_matrix_sync(stage, acc[i][j], TC_STAGE_LD, wmma::mem_row_major);
+            nvcuda::wmma::store_matrix_sync(stage, acc[i][j], TC_STAGE_LD, nvcuda::wmma::mem_row_major);
             __syncwarp();
             for (int e = lane; e < 256; e += 32) {
                 int r = row0 + wm + i * 16 + e / 16, c = col0 + wn + j * 16 + e % 16;
@@ -191,16 +181,100 @@ __device__ void linear_tc(const TX *__restrict__ x, const T *__restrict__ w, con
     }
 }
 
+// fp32 x: two buffers, the next step's tiles staged through registers (where x is rounded to T)
+template <class T, class TY>
+__device__ void linear_tc(const float *__restrict__ x, const T *__restrict__ w, const float *__restrict__ bias,
+                          TY *__restrict__ y, int m, int k, int n, int flags) {
+    using namespace nvcuda;
+    __shared__ __align__(128) unsigned char smem[2 * TC_STAGE_BYTES];
+    T(*as)[TC_BM][TC_LD] = reinterpret_cast<T(*)[TC_BM][TC_LD]>(smem);
+    T(*bs)[TC_BN][TC_LD] = reinterpret_cast<T(*)[TC_BN][TC_LD]>(smem + 2 * TC_BM * TC_LD * sizeof(T));
+    int warp = threadIdx.x / 32, wm = warp / 4 * 64, wn = warp % 4 * 32;
+    int row0 = blockIdx.y * TC_BM, col0 = blockIdx.x * TC_BN;
+    wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc[4][2];
+#pragma unroll
+    for (int i = 0; i < 4; i++)
+#pragma unroll
+        for (int j = 0; j < 2; j++) wmma::fill_fragment(acc[i][j], 0.0f);
+    float4 xr[4];
+    uint4 wr[2];
+    load_x(x, m, k, row0, 0, xr);
+    load_16(w, n, k, col0, 0, wr);
+    store_x(as[0], xr);
+    store_16(bs[0], wr);
+    __syncthreads();
+    int steps = (k + TC_BK - 1) / TC_BK;
+    for (int s = 0; s < steps; s++) {
+        int buf = s & 1;
+        bool next = s + 1 < steps;
+        if (next) {
+            load_x(x, m, k, row0, (s + 1) * TC_BK, xr);
+            load_16(w, n, k, col0, (s + 1) * TC_BK, wr);
+        }
+        mma_step(as[buf], bs[buf], wm, wn, acc);
+        if (next) {
+            store_x(as[buf ^ 1], xr);
+            store_16(bs[buf ^ 1], wr);
+        }
+        __syncthreads();
+    }
+    store_tile(acc, smem, row0, col0, wm, wn, m, n, bias, flags, y);
+}
+
+// 16-bit x: TC_STAGES steps in flight with cp.async; step s waits only for its own copies
+template <class T, class TY>
+__device__ void linear_tc16(const T *__restrict__ x, const T *__restrict__ w, const float *__restrict__ bias,
+                            TY *__restrict__ y, int m, int k, int n, int flags) {
+    using namespace nvcuda;
+    DYNAMIC_SHARED(smem);
+    int warp = threadIdx.x / 32, wm = warp / 4 * 64, wn = warp % 4 * 32;
+    int row0 = blockIdx.y * TC_BM, col0 = blockIdx.x * TC_BN;
+    wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc[4][2];
+#pragma unroll
+    for (int i = 0; i < 4; i++)
+#pragma unroll
+        for (int j = 0; j < 2; j++) wmma::fill_fragment(acc[i][j], 0.0f);
+    int steps = (k + TC_BK - 1) / TC_BK;
+    for (int s = 0; s < TC_STAGES - 1; s++) {
+        if (s < steps) {
+            copy_16(reinterpret_cast<T(*)[TC_LD]>(smem + s * TC_STAGE_BYTES), x, m, k, row0, s * TC_BK);
+            copy_16(reinterpret_cast<T(*)[TC_LD]>(smem + s * TC_STAGE_BYTES + TC_BM * TC_LD * sizeof(T)), w, n, k, col0, s * TC_BK);
+        }
+        __pipeline_commit();
+    }
+    for (int s = 0; s < steps; s++) {
+        __pipeline_wait_prior(TC_STAGES - 2);
+        __syncthreads();  // step s is in; every warp is done with step s - 1, whose buffer is refilled next
+        int fill = s + TC_STAGES - 1;
+        if (fill < steps) {
+            unsigned char *st = smem + fill % TC_STAGES * TC_STAGE_BYTES;
+            copy_16(reinterpret_cast<T(*)[TC_LD]>(st), x, m, k, row0, fill * TC_BK);
+            copy_16(reinterpret_cast<T(*)[TC_LD]>(st + TC_BM * TC_LD * sizeof(T)), w, n, k, col0, fill * TC_BK);
+        }
+        __pipeline_commit();
+        unsigned char *cur = smem + s % TC_STAGES * TC_STAGE_BYTES;
+        mma_step(reinterpret_cast<T(*)[TC_LD]>(cur), reinterpret_cast<T(*)[TC_LD]>(cur + TC_BM * TC_LD * sizeof(T)), wm, wn, acc);
+    }
+    __pipeline_wait_prior(0);
+    __syncthreads();
+    store_tile(acc, smem, row0, col0, wm, wn, m, n, bias, flags, y);
+}
+
 // Entry points: t = f16 | bf16; _x16: x is t; _y16: y is t. __launch_bounds__ asks for two blocks per SM (128
 // registers a thread) where ptxas fits it without spills (sm_90), one elsewhere.
-#define LINEAR_TC(name, T, TX, TY, MIN_BLOCKS)                                                                           \
+#define LINEAR_TC(name, T, TY, MIN_BLOCKS)                                                                             \
     extern "C" __global__ void __launch_bounds__(TC_THREADS, MIN_BLOCKS)                                               \
-        name(const TX *x, const T *w, const float *bias, TY *y, int m, int k, int n, int flags) {                     \
-        linear_tc<T, TX, TY>(x, w, bias, y, m, k, n, flags);                                                           \
+        name(const float *x, const T *w, const float *bias, TY *y, int m, int k, int n, int flags) {                  \
+        linear_tc<T, TY>(x, w, bias, y, m, k, n, flags);                                                               \
     }
-LINEAR_TC(linear_f16, __half, float, float, 2)
-LINEAR_TC(linear_f16_x16, __half, __half, float, 2)
-LINEAR_TC(linear_f16_x16_y16, __half, __half, __half, 2)
-LINEAR_TC(linear_bf16, __nv_bfloat16, float, float, 1)
-LINEAR_TC(linear_bf16_x16, __nv_bfloat16, __nv_bfloat16, float, 2)
-LINEAR_TC(linear_bf16_x16_y16, __nv_bfloat16, __nv_bfloat16, __nv_bfloat16, 2)
+#define LINEAR_TC16(name, T, TY, MIN_BLOCKS)                                                                           \
+    extern "C" __global__ void __launch_bounds__(TC_THREADS, MIN_BLOCKS)                                               \
+        name(const T *x, const T *w, const float *bias, TY *y, int m, int k, int n, int flags) {                      \
+        linear_tc16<T, TY>(x, w, bias, y, m, k, n, flags);                                                             \
+    }
+LINEAR_TC(linear_f16, __half, float, 2)
+LINEAR_TC16(linear_f16_x16, __half, float, 2)
+LINEAR_TC16(linear_f16_x16_y16, __half, __half, 2)
+LINEAR_TC(linear_bf16, __nv_bfloat16, float, 1)
+LINEAR_TC16(linear_bf16_x16, __nv_bfloat16, float, 2)
+LINEAR_TC16(linear_bf16_x16_y16, __nv_bfloat16, __nv_bfloat16, 2)

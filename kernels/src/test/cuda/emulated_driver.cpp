@@ -24,11 +24,13 @@ struct Function {
     const char *name;
     void (*run)(void **);
     unsigned long maxThreads;  // the .maxntid of the entry in the loaded PTX, 0 if it declares none
+    int maxDynamicShared;      // CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES: 48 KB unless raised
 };
 typedef Module *CUmodule;
 typedef Function *CUfunction;
 
 enum { SUCCESS = 0, INVALID_VALUE = 1, OUT_OF_MEMORY = 2, NOT_FOUND = 500 };
+enum { ATTRIBUTE_MAX_DYNAMIC_SHARED = 8, DEFAULT_DYNAMIC_SHARED = 48 * 1024, OPT_IN_SHARED = 227 * 1024 };
 
 template <class T>
 static T arg(void **p, int i) {
@@ -39,9 +41,9 @@ static T arg(void **p, int i) {
 #define A(T, i) arg<T>(p, i)
 
 // the parameter lists of the kernel families (TX/T/TY as in kernels.h)
-#define LINEAR(name, TX, T, TY) {#name, [](void **p) { name(A(const TX *, 0), A(const T *, 1), A(const float *, 2), A(TY *, 3), A(int, 4), A(int, 5), A(int, 6), A(int, 7)); }}
-#define LAYER_NORM(name, TY) {#name, [](void **p) { name(A(const float *, 0), A(int, 1), A(int, 2), A(const float *, 3), A(const float *, 4), A(float, 5), A(TY *, 6), A(const int *, 7)); }}
-#define ATTENTION(name, T) {#name, [](void **p) { name(A(const T *, 0), A(int, 1), A(int, 2), A(int, 3), A(int, 4), A(T *, 5)); }}
+#define LINEAR(name, TX, T, TY) {#name, [](void **p) { name(A(const TX *, 0), A(const T *, 1), A(const float *, 2), A(TY *, 3), A(int, 4), A(int, 5), A(int, 6), A(int, 7)); }, 0, DEFAULT_DYNAMIC_SHARED}
+#define LAYER_NORM(name, TY) {#name, [](void **p) { name(A(const float *, 0), A(int, 1), A(int, 2), A(const float *, 3), A(const float *, 4), A(float, 5), A(TY *, 6), A(const int *, 7)); }, 0, DEFAULT_DYNAMIC_SHARED}
+#define ATTENTION(name, T) {#name, [](void **p) { name(A(const T *, 0), A(int, 1), A(int, 2), A(int, 3), A(int, 4), A(T *, 5)); }, 0, DEFAULT_DYNAMIC_SHARED}
 
 // every entry point with its parameter list unpacked from cuLaunchKernel's kernelParams
 static Function FUNCTIONS[] = {
@@ -64,13 +66,13 @@ static Function FUNCTIONS[] = {
     ATTENTION(attention_bf16_hd64, __nv_bfloat16),
     ATTENTION(attention_bf16_hd80, __nv_bfloat16),
     ATTENTION(attention_bf16_hd128, __nv_bfloat16),
-    {"quick_gelu", [](void **p) { quick_gelu(A(float *, 0), A(long, 1)); }},
-    {"gelu", [](void **p) { gelu(A(float *, 0), A(long, 1)); }},
-    {"softmax_rows", [](void **p) { softmax_rows(A(float *, 0), A(int, 1), A(int, 2)); }},
-    {"unfold_patches", [](void **p) { unfold_patches(A(const float *, 0), A(int, 1), A(int, 2), A(int, 3), A(float *, 4)); }},
-    {"vision_tokens", [](void **p) { vision_tokens(A(const float *, 0), A(const float *, 1), A(const float *, 2), A(int, 3), A(int, 4), A(int, 5), A(float *, 6)); }},
-    {"tip_cache_logits", [](void **p) { tip_cache_logits(A(const float *, 0), A(const int *, 1), A(const int *, 2), A(const float *, 3), A(int, 4), A(int, 5), A(int, 6), A(float, 7), A(float, 8), A(float, 9), A(float *, 10)); }},
-    {"meta_refine", [](void **p) { meta_refine(A(const float *, 0), A(const float *, 1), A(const int *, 2), A(const float *, 3), A(int, 4), A(int, 5), A(const float *, 6), A(float, 7), A(float *, 8)); }},
+    {"quick_gelu", [](void **p) { quick_gelu(A(float *, 0), A(long, 1)); }, 0, DEFAULT_DYNAMIC_SHARED},
+    {"gelu", [](void **p) { gelu(A(float *, 0), A(long, 1)); }, 0, DEFAULT_DYNAMIC_SHARED},
+    {"softmax_rows", [](void **p) { softmax_rows(A(float *, 0), A(int, 1), A(int, 2)); }, 0, DEFAULT_DYNAMIC_SHARED},
+    {"unfold_patches", [](void **p) { unfold_patches(A(const float *, 0), A(int, 1), A(int, 2), A(int, 3), A(float *, 4)); }, 0, DEFAULT_DYNAMIC_SHARED},
+    {"vision_tokens", [](void **p) { vision_tokens(A(const float *, 0), A(const float *, 1), A(const float *, 2), A(int, 3), A(int, 4), A(int, 5), A(float *, 6)); }, 0, DEFAULT_DYNAMIC_SHARED},
+    {"tip_cache_logits", [](void **p) { tip_cache_logits(A(const float *, 0), A(const int *, 1), A(const int *, 2), A(const float *, 3), A(int, 4), A(int, 5), A(int, 6), A(float, 7), A(float, 8), A(float, 9), A(float *, 10)); }, 0, DEFAULT_DYNAMIC_SHARED},
+    {"meta_refine", [](void **p) { meta_refine(A(const float *, 0), A(const float *, 1), A(const int *, 2), A(const float *, 3), A(int, 4), A(int, 5), A(const float *, 6), A(float, 7), A(float *, 8)); }, 0, DEFAULT_DYNAMIC_SHARED},
 };
 
 static std::map<unsigned long long, size_t> allocations;
@@ -131,10 +133,17 @@ CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz, uns
     // __launch_bounds__ (.maxntid in its PTX): more threads than that fail to launch on a GPU
     unsigned long threads = (unsigned long) bx * by * bz;
     if (gx == 0 || gy == 0 || gz == 0 || gx > 2147483647u || gy > 65535 || gz > 65535 || threads > 1024 || threads == 0 ||
-        sharedBytes > 0 || extra != nullptr || (f->maxThreads > 0 && threads > f->maxThreads)) {
+        sharedBytes > (unsigned) f->maxDynamicShared || extra != nullptr || (f->maxThreads > 0 && threads > f->maxThreads)) {
         return INVALID_VALUE;
     }
-    emu::launch(dim3{gx, gy, gz}, dim3{bx, by, bz}, [&] { f->run(params); });
+    emu::launch(dim3{gx, gy, gz}, dim3{bx, by, bz}, [&] { f->run(params); }, sharedBytes);
+    return SUCCESS;
+}
+
+// only the dynamic shared memory opt-in (up to 227 KB a block on compute capability 9.0)
+CUresult cuFuncSetAttribute(CUfunction f, int attribute, int value) {
+    if (attribute != ATTRIBUTE_MAX_DYNAMIC_SHARED || value < 0 || value > OPT_IN_SHARED) return INVALID_VALUE;
+    f->maxDynamicShared = value;
     return SUCCESS;
 }
 

@@ -69,6 +69,7 @@ static double maxAbs(const std::vector<double> &v) {
 template <class TW, class TX, class TY>
 static void linearCase(const char *entry, void (*kernel)(const TX *, const TW *, const float *, TY *, int, int, int, int), int tile,
                        int m, int k, int n, int flags, bool withBias) {
+    size_t shared = std::is_same<TX, float>::value ? 0 : 61440;  // the _x16 kernels' dynamic shared memory (Launches.java)
     auto xf = randoms((size_t) m * k), wf = randoms((size_t) n * k, 1.0f / std::sqrt((float) k)), b = randoms(n), y0f = randoms((size_t) m * n);
     std::vector<TX> x(xf.size());
     std::vector<TW> w(wf.size());
@@ -85,7 +86,7 @@ static void linearCase(const char *entry, void (*kernel)(const TX *, const TW *,
             want[(size_t) r * n + c] = epilogue(s, withBias ? b.data() : nullptr, c, flags, roundTo<TY>(y0f[(size_t) r * n + c]));
         }
     const float *bp = withBias ? b.data() : nullptr;
-    emu::launch(grid(ceilDiv(n, tile), ceilDiv(m, tile)), grid(256), [&] { kernel(x.data(), w.data(), bp, y.data(), m, k, n, flags); });
+    emu::launch(grid(ceilDiv(n, tile), ceilDiv(m, tile)), grid(256), [&] { kernel(x.data(), w.data(), bp, y.data(), m, k, n, flags); }, shared);
     std::vector<float> got(y.size());
     for (size_t i = 0; i < y.size(); i++) got[i] = emuToFloat(y[i]);
     char name[96];
@@ -278,6 +279,7 @@ int main() {
     linearCase("linear_f16", linear_f16, 128, 50, 768, 160, 4, true);  // one ViT-B/32 image's rows at width 768
     linearCase("linear_f16_x16", linear_f16_x16, 128, 31, 17, 23, 6, true);
     linearCase("linear_f16_x16", linear_f16_x16, 128, 130, 72, 200, 4, true);
+    linearCase("linear_f16_x16", linear_f16_x16, 128, 70, 768, 150, 4, true);  // 24 K steps through the 3-stage ring
     linearCase("linear_f16_x16_y16", linear_f16_x16_y16, 128, 31, 17, 23, 1, true);
     linearCase("linear_f16_x16_y16", linear_f16_x16_y16, 128, 130, 72, 200, 2, true);
     linearCase("linear_bf16", linear_bf16, 128, 31, 17, 23, 2, true);

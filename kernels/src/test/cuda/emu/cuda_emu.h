@@ -22,6 +22,7 @@
 #include <ucontext.h>
 #include <vector>
 
+#define CLIP4J_EMULATION 1
 #define __global__
 #define __device__
 #define __host__
@@ -47,10 +48,19 @@ struct alignas(8) uint2 {
 namespace emu {
 inline dim3 threadIdx_, blockIdx_, blockDim_, gridDim_;
 
+/** One cp.async copy: done when its group is waited for, as on the GPU, so a kernel that reads early sees stale data. */
+struct AsyncCopy {
+    void *dst;
+    const void *src;
+    size_t bytes, zfill;
+};
+
 struct Fiber {
     ucontext_t ctx;
     unsigned tid;
     bool done = false;
+    std::vector<AsyncCopy> open;                  // issued, not yet committed
+    std::vector<std::vector<AsyncCopy>> groups;   // committed, oldest first
 };
 
 struct Block {
@@ -65,6 +75,7 @@ struct Block {
     std::vector<float> exchange;  // 32 floats per warp for shuffles
     std::vector<float> mmaA, mmaB, mmaC;  // 256 floats per warp for wmma
     const std::function<void()> *body = nullptr;
+    std::vector<unsigned char> dynamicShared;  // extern __shared__, poisoned (all bits set: NaN) for every block
 };
 inline Block *block_ = nullptr;
 
@@ -107,10 +118,18 @@ inline void syncWarp() {
     while (b.warpGen[w] == gen) yield();
 }
 
+inline void complete(const std::vector<AsyncCopy> &group) {
+    for (const AsyncCopy &c : group) {
+        std::memcpy(c.dst, c.src, c.bytes - c.zfill);
+        std::memset(static_cast<char *>(c.dst) + c.bytes - c.zfill, 0, c.zfill);
+    }
+}
+
 inline void fiberMain() {
     Block &b = *block_;
     (*b.body)();
     Fiber &f = b.fibers[b.current];
+    for (auto &g : f.groups) complete(g);
     f.done = true;
     b.live--;
     unsigned w = f.tid / 32;
@@ -127,8 +146,8 @@ inline void fiberMain() {
     swapcontext(&f.ctx, &b.scheduler);
 }
 
-/** Runs body as every thread of every block of the grid. */
-inline void launch(dim3 grid, dim3 blockDim, const std::function<void()> &body) {
+/** Runs body as every thread of every block of the grid, with dynamicBytes of extern shared memory. */
+inline void launch(dim3 grid, dim3 blockDim, const std::function<void()> &body, size_t dynamicBytes = 0) {
     unsigned threads = blockDim.x * blockDim.y * blockDim.z;
     if (threads == 0 || threads > 1024) {
         std::fprintf(stderr, "emu: bad block size %u\n", threads);
@@ -147,6 +166,7 @@ inline void launch(dim3 grid, dim3 blockDim, const std::function<void()> &body) 
             for (unsigned bx = 0; bx < grid.x; bx++) {
                 blockIdx_ = {bx, by, bz};
                 b.fibers.assign(threads, Fiber());
+                b.dynamicShared.assign(dynamicBytes + 128, 0xff);
                 b.live = threads;
                 b.blockArrived = 0;
                 b.warpGen.assign(warps, 0);
@@ -176,6 +196,12 @@ inline void launch(dim3 grid, dim3 blockDim, const std::function<void()> &body) 
                 }
             }
     block_ = nullptr;
+}
+
+/** The block's extern __shared__ memory (128-byte aligned). */
+inline unsigned char *dynamicShared() {
+    auto p = reinterpret_cast<uintptr_t>(block_->dynamicShared.data());
+    return reinterpret_cast<unsigned char *>((p + 127) / 128 * 128);
 }
 
 /** A value from another lane of the warp (every live lane of the warp must call it). */
@@ -209,6 +235,28 @@ T __shfl_down_sync(unsigned, T v, unsigned d) {
     unsigned lane = emu::linearTid() % 32;
     T r = emu::shuffle(v, lane + d < 32 ? lane + d : lane);
     return r;
+}
+
+// cp.async through the pipeline primitives (cuda_pipeline.h): 4, 8 or 16 bytes, both addresses aligned to the size
+inline void __pipeline_memcpy_async(void *dst, const void *src, size_t size, size_t zfill = 0) {
+    if ((size != 4 && size != 8 && size != 16) || zfill > size || reinterpret_cast<uintptr_t>(dst) % size != 0 ||
+        reinterpret_cast<uintptr_t>(src) % size != 0) {
+        std::fprintf(stderr, "emu: __pipeline_memcpy_async(%p, %p, %zu, %zu) breaks cp.async's rules\n", dst, src, size, zfill);
+        std::abort();
+    }
+    emu::block_->fibers[emu::block_->current].open.push_back({dst, src, size, zfill});
+}
+inline void __pipeline_commit() {
+    emu::Fiber &f = emu::block_->fibers[emu::block_->current];
+    f.groups.push_back(std::move(f.open));
+    f.open.clear();
+}
+inline void __pipeline_wait_prior(size_t prior) {
+    emu::Fiber &f = emu::block_->fibers[emu::block_->current];
+    while (f.groups.size() > prior) {
+        emu::complete(f.groups.front());
+        f.groups.erase(f.groups.begin());
+    }
 }
 
 inline float atomicAdd(float *p, float v) {

@@ -269,7 +269,8 @@ public final class CudaBackend implements Backend {
     private void linearOn(String io, CUdeviceptr dx, int m, int k, int n, CUdeviceptr dw, CUdeviceptr db, CUdeviceptr dy, int flags) {
         boolean tc = !type.isEmpty();
         int[] grid = Launches.linearGrid(m, n, tc);
-        cuda.launch(tc ? "linear_" + type + io : "linear_f32", grid[0], grid[1], tc ? Launches.LINEAR_TC_THREADS : Launches.LINEAR_F32_THREADS,
+        String kernel = tc ? "linear_" + type + io : "linear_f32";
+        cuda.launch(kernel, grid[0], grid[1], tc ? Launches.LINEAR_TC_THREADS : Launches.LINEAR_F32_THREADS, Launches.linearShared(kernel),
                 CudaContext.args(dx, dw, db, dy, m, k, n, flags));
     }
 

@@ -5,6 +5,7 @@ import jcuda.Pointer;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUfunction;
+import jcuda.driver.CUfunction_attribute;
 import jcuda.driver.CUmodule;
 import jcuda.driver.JCudaDriver;
 
@@ -22,6 +23,7 @@ import static jcuda.driver.JCudaDriver.cuCtxSetCurrent;
 import static jcuda.driver.JCudaDriver.cuDeviceGet;
 import static jcuda.driver.JCudaDriver.cuDeviceGetName;
 import static jcuda.driver.JCudaDriver.cuDriverGetVersion;
+import static jcuda.driver.JCudaDriver.cuFuncSetAttribute;
 import static jcuda.driver.JCudaDriver.cuInit;
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
@@ -42,6 +44,10 @@ final class CudaContext implements AutoCloseable {
     private final CUcontext context = new CUcontext();
     private final List<CUmodule> modules = new ArrayList<>();
     private final Map<String, CUfunction> functions = new HashMap<>();
+    /** Dynamic shared memory a kernel may use without opting in. */
+    private static final int DEFAULT_DYNAMIC_SHARED = 48 * 1024;
+    /** The dynamic shared memory each kernel has been opted in to. */
+    private final Map<String, Integer> sharedOptIn = new HashMap<>();
 
     private CudaContext(int ordinal) {
         JCudaDriver.setExceptionsEnabled(true);
@@ -109,7 +115,20 @@ final class CudaContext implements AutoCloseable {
 
     /** Launches a kernel on a 2-D grid of 1-D blocks; args as built by {@link #args}. */
     void launch(String kernel, int gridX, int gridY, int threads, Pointer args) {
-        cuLaunchKernel(function(kernel), gridX, gridY, 1, threads, 1, 1, 0, null, args, null);
+        launch(kernel, gridX, gridY, threads, 0, args);
+    }
+
+    /**
+     * The same with sharedBytes of dynamic shared memory; above the default 48 KB the kernel is opted in once
+     * (CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES).
+     */
+    void launch(String kernel, int gridX, int gridY, int threads, int sharedBytes, Pointer args) {
+        CUfunction f = function(kernel);
+        if (sharedBytes > DEFAULT_DYNAMIC_SHARED && sharedOptIn.getOrDefault(kernel, 0) < sharedBytes) {
+            cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, sharedBytes);
+            sharedOptIn.put(kernel, sharedBytes);
+        }
+        cuLaunchKernel(f, gridX, gridY, 1, threads, 1, 1, sharedBytes, null, args, null);
     }
 
     /** Kernel parameters: each argument as a pointer to its value (device pointers, int[], long[], float[]). */
@@ -133,6 +152,7 @@ final class CudaContext implements AutoCloseable {
         for (CUmodule m : modules) cuModuleUnload(m);
         modules.clear();
         functions.clear();
+        sharedOptIn.clear();
         cuCtxDestroy(context);
     }
 }

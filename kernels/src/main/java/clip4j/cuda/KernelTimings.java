@@ -38,7 +38,7 @@ final class KernelTimings {
                     boolean tc = !kernel.equals("linear_f32"), half = kernel.endsWith("_x16");
                     int[] g = Launches.linearGrid(m, n, tc);
                     double t = time(() -> cuda.launch(kernel, g[0], g[1], tc ? Launches.LINEAR_TC_THREADS : Launches.LINEAR_F32_THREADS,
-                            CudaContext.args((half ? x16 : x).ensure(0), (tc ? w16 : wt).ensure(0), bias.ensure(0), dy, m, k, n, Launches.EPI_GELU)));
+                            Launches.linearShared(kernel), CudaContext.args((half ? x16 : x).ensure(0), (tc ? w16 : wt).ensure(0), bias.ensure(0), dy, m, k, n, Launches.EPI_GELU)));
                     line.append(String.format(Locale.ROOT, " %s %.3f ms (%.1f TFLOP/s);", kernel.substring(7), t * 1e3, flop / t / 1e12));
                 }
                 lines.add(line.toString());

@@ -12,6 +12,8 @@ final class Launches {
     static final int LINEAR_F32_TILE = 64, LINEAR_F32_THREADS = 256;
     /** linear.cu: the tensor-core kernels' TC_BM × TC_BN outputs per TC_THREADS-thread block. */
     static final int LINEAR_TC_TILE = 128, LINEAR_TC_THREADS = 256;
+    /** linear.cu: the dynamic shared memory of the _x16 kernels, TC_STAGES × TC_STAGE_BYTES. */
+    static final int LINEAR_TC16_SHARED = 3 * (128 + 128) * (32 + 8) * 2;
     /** epilogue.cuh: the activation in bits 0-1, accumulate into y in bit 2. */
     static final int EPI_NONE = 0, EPI_QUICK_GELU = 1, EPI_GELU = 2, EPI_ACCUMULATE = 4;
     /** attention.cu: QT queries per block, one thread each (fp32); the tensor-core kernels take 16 queries a warp. */
@@ -35,6 +37,11 @@ final class Launches {
         if (m < 1 || n < 1) throw new IllegalArgumentException("linear needs m, n >= 1, got " + m + ", " + n);
         int tile = tensorCores ? LINEAR_TC_TILE : LINEAR_F32_TILE;
         return new int[]{ceilDiv(n, tile), ceilDiv(m, tile)};
+    }
+
+    /** Dynamic shared memory of a linear kernel: the cp.async ring of the _x16 variants, none for the others. */
+    static int linearShared(String kernel) {
+        return kernel.contains("_x16") ? LINEAR_TC16_SHARED : 0;
     }
 
     /** The epilogue flags of a GEMM followed by the MLP's activation (quickGelu or exact GELU). */

@@ -21,6 +21,8 @@ class LaunchesTest {
         assertArrayEquals(new int[]{2, 2}, Launches.linearGrid(65, 65, false));
         assertArrayEquals(new int[]{2, 1}, Launches.linearGrid(65, 129, true));
         assertThrows(IllegalArgumentException.class, () -> Launches.linearGrid(0, 5, true));
+        assertEquals(61440, Launches.linearShared("linear_f16_x16_y16"));
+        assertEquals(0, Launches.linearShared("linear_bf16"));
         assertEquals(Launches.EPI_QUICK_GELU, Launches.activation(true));
         assertEquals(Launches.EPI_GELU, Launches.activation(false));
     }
