@@ -25,7 +25,7 @@ case "${1:-}" in
     "$JAVA_HOME/bin/jlink" --add-modules java.base,java.logging,jdk.incubator.vector \
       --strip-debug --no-header-files --no-man-pages --compress=zip-9 --output "$DEV/jre"
     du -sh "$DEV"
-    echo 'device run: command "bash kernels/device-check.sh run 5", carry ["build/device"], timeout_s 480'
+    echo 'device run: command "bash kernels/device-check.sh run 2", carry ["build/device"], timeout_s 540'
     ;;
   run | dry-run)
     if [ "$1" = dry-run ]; then
