@@ -20,6 +20,11 @@ case "${1:-}" in
     mvn -q -B -pl kernels dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$DEV/lib"
     mvn -q -B dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:6.1.3 -DoutputDirectory="$DEV/lib"
     cp kernels/target/clip4j-kernels-*.jar "$DEV/lib/"
+    # the device tool carries at most 64 MiB: keep only the driver API's JNI library of the JCuda natives (2 of 9 MB)
+    natives=("$DEV"/lib/jcuda-natives-*.jar)
+    rm -rf "$DEV/natives" && mkdir "$DEV/natives"
+    (cd "$DEV/natives" && unzip -q "${natives[0]}" 'lib/libJCudaDriver-*')
+    rm "${natives[0]}" && "$JAVA_HOME/bin/jar" --create --file "${natives[0]}" -C "$DEV/natives" . && rm -r "$DEV/natives"
     mkdir -p "$DEV/test-classes" && cp -r kernels/target/test-classes/. "$DEV/test-classes/"
     rm -rf "$DEV/jre"
     "$JAVA_HOME/bin/jlink" --add-modules java.base,java.logging,jdk.incubator.vector \
