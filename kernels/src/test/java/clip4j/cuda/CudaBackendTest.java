@@ -16,8 +16,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -82,9 +80,7 @@ class CudaBackendTest {
     }
 
     static Tensor matrix(Arena arena, float[] v, int n, int k) {
-        MemorySegment seg = arena.allocate(4L * n * k, 64);
-        MemorySegment.copy(v, 0, seg, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, v.length);
-        return new Tensor("w", DType.F32, new long[]{n, k}, seg);
+        return DeviceCheck.nativeMatrix(arena, v, n, k);
     }
 
     /** The device-resident block stack against the reference's operation-by-operation stack. */
