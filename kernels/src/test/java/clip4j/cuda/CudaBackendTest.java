@@ -83,6 +83,25 @@ class CudaBackendTest {
         return DeviceCheck.nativeMatrix(arena, v, n, k);
     }
 
+    /** --device cuda: the precision property picks the kernels, and a wrong value is a one-line error. */
+    @org.junit.jupiter.api.Test
+    void providerReadsThePrecisionProperty() {
+        gpu(CudaBackend.Precision.FP32);
+        String old = System.getProperty("clip4j.cuda.precision");
+        try {
+            System.setProperty("clip4j.cuda.precision", "BF16");
+            try (var be = new CudaBackendProvider().create(1)) {
+                assertTrue(be.name().contains("bf16 tensor cores"), be.name());
+            }
+            System.setProperty("clip4j.cuda.precision", "fp8");
+            ClipException e = org.junit.jupiter.api.Assertions.assertThrows(ClipException.class, () -> new CudaBackendProvider().create(1));
+            assertTrue(e.getMessage().contains("fp32, fp16 or bf16"), e.getMessage());
+        } finally {
+            if (old == null) System.clearProperty("clip4j.cuda.precision");
+            else System.setProperty("clip4j.cuda.precision", old);
+        }
+    }
+
     /** The device-resident block stack against the reference's operation-by-operation stack. */
     @ParameterizedTest
     @EnumSource(CudaBackend.Precision.class)
