@@ -46,12 +46,12 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
-     * The whole image encoder of clip-spec §3 on pixels [batch, 3, R, R]: raw features [batch, E] into out. The default
-     * runs it operation by operation on this backend; a device backend overrides it to keep every activation on the
-     * device (one upload of the pixels, one download of the features).
+     * The whole image encoder of clip-spec §3 on images (each a preprocessed [3, R, R] array): raw features
+     * [images.size(), E] into out. The default runs it operation by operation on this backend; a device backend
+     * overrides it to keep every activation on the device (the pixels up once, the features down once).
      */
-    default void visionTower(VisionTower t, float[] pixels, int batch, float[] out) {
-        t.forwardOps(this, pixels, batch, out);
+    default void visionTower(VisionTower t, List<float[]> images, float[] out) {
+        t.forwardOps(this, images, out);
     }
 
     /**

@@ -23,18 +23,19 @@ public record VisionTower(Tensor patchWeight, float[] classEmbedding, float[] po
         return grid() * grid() + 1;
     }
 
-    /** The reference forward pass, operation by operation on be: raw features [batch, E] into out. */
-    void forwardOps(Backend be, float[] pixels, int batch, float[] out) {
-        int r = imageSize, p = patchSize, g = grid(), w = width, n = tokens(), k = 3 * p * p;
+    /** The reference forward pass, operation by operation on be: raw features [images.size(), E] into out. */
+    void forwardOps(Backend be, List<float[]> images, float[] out) {
+        int batch = images.size(), r = imageSize, p = patchSize, g = grid(), w = width, n = tokens(), k = 3 * p * p;
         // 1. patch embedding as a GEMM: patches [batch·G², 3P²] ordered ch, ky, kx
         float[] patches = SCRATCH.get(0, batch * g * g * k);
         for (int b = 0; b < batch; b++) {
+            float[] pixels = images.get(b);
             for (int gy = 0; gy < g; gy++) {
                 for (int gx = 0; gx < g; gx++) {
                     int po = ((b * g + gy) * g + gx) * k;
                     for (int ch = 0; ch < 3; ch++) {
                         for (int ky = 0; ky < p; ky++) {
-                            int src = ((b * 3 + ch) * r + gy * p + ky) * r + gx * p;
+                            int src = (ch * r + gy * p + ky) * r + gx * p;
                             System.arraycopy(pixels, src, patches, po + (ch * p + ky) * p, p);
                         }
                     }
@@ -58,6 +59,15 @@ public record VisionTower(Tensor patchWeight, float[] classEmbedding, float[] po
         be.layerNorm(x, batch * n, w, lnPreWeight, lnPreBias, eps, x);
         be.residualBlocks(x, batch, n, w, heads, false, quickGelu, eps, blocks);
         head.apply(be, x, w, classRows(batch), eps, out);
+    }
+
+    /** Checks that every image is a [3, R, R] array. */
+    public void checkImages(List<float[]> images) {
+        for (float[] px : images) {
+            if (px.length != 3 * imageSize * imageSize) {
+                throw new IllegalArgumentException("expected images of 3x" + imageSize + "x" + imageSize + ", got " + px.length + " values");
+            }
+        }
     }
 
     /** The row of each image's class token in the [batch·tokens, width] activations. */

@@ -2,7 +2,6 @@ package clip4j.model;
 
 import clip4j.ClipException;
 import clip4j.backend.Backend;
-import clip4j.backend.Scratch;
 import clip4j.image.Preprocessor;
 import clip4j.io.ModelFile;
 import clip4j.text.ClipTokenizer;
@@ -22,7 +21,6 @@ public final class ClipModel implements AutoCloseable {
     private final TextEncoder text;
     private volatile ClipTokenizer tokenizer;
     private final Preprocessor preprocessor;
-    private final Scratch batchInput = new Scratch(1);
 
     private ClipModel(ModelFile file, Backend backend) {
         this.file = file;
@@ -89,14 +87,11 @@ public final class ClipModel implements AutoCloseable {
 
     /** Raw image features into out[i][0, E): with reused arrays a steady stream of calls allocates nothing. */
     public void imageFeatures(List<float[]> pixels, float[][] out) {
-        int per = 3 * config().imageSize() * config().imageSize();
         int e = config().embedDim();
         int perBatch = imageBatch();
         for (int s = 0; s < pixels.size(); s += perBatch) {
             int b = Math.min(perBatch, pixels.size() - s);
-            float[] batch = batchInput.get(0, b * per);
-            for (int i = 0; i < b; i++) System.arraycopy(pixels.get(s + i), 0, batch, i * per, per);
-            float[] f = vision.forward(backend, batch, b);
+            float[] f = vision.forward(backend, pixels.subList(s, s + b));
             for (int i = 0; i < b; i++) System.arraycopy(f, i * e, out[s + i], 0, e);
         }
     }

@@ -36,12 +36,11 @@ public final class VisionEncoder {
         return tower;
     }
 
-    /** Raw (unnormalised) image features [batch, E] for pixels [batch, 3, R, R], in a buffer reused by this thread's next call. */
-    public float[] forward(Backend be, float[] pixels, int batch) {
-        int r = c.imageSize();
-        if (pixels.length < batch * 3 * r * r) throw new IllegalArgumentException("expected " + batch + " images of 3x" + r + "x" + r);
-        float[] out = scratch.get(0, batch * c.embedDim());
-        be.visionTower(tower, pixels, batch, out);
+    /** Raw (unnormalised) image features [images.size(), E] for [3, R, R] images, in a buffer reused by this thread's next call. */
+    public float[] forward(Backend be, List<float[]> images) {
+        tower.checkImages(images);
+        float[] out = scratch.get(0, images.size() * c.embedDim());
+        be.visionTower(tower, images, out);
         return out;
     }
 }

@@ -136,12 +136,12 @@ public final class CudaBackend implements Backend {
         cuMemcpyDtoH(Pointer.to(x), dx, 4 * count);
     }
 
-    /** clip-spec §3 on the device: the pixels go up, the features come down, nothing in between. */
+    /** clip-spec §3 on the device: the pixels go up (each image straight to its place), the features come down. */
     @Override
-    public synchronized void visionTower(VisionTower t, float[] pixels, int batch, float[] out) {
+    public synchronized void visionTower(VisionTower t, List<float[]> images, float[] out) {
         cuda.makeCurrent();
-        CUdeviceptr features = visionOn(t, upload("pixels", pixels, (long) batch * 3 * t.imageSize() * t.imageSize()), batch);
-        cuMemcpyDtoH(Pointer.to(out), features, 4L * batch * t.head().embedDim());
+        CUdeviceptr features = visionOn(t, uploadImages(t, images), images.size());
+        cuMemcpyDtoH(Pointer.to(out), features, 4L * images.size() * t.head().embedDim());
     }
 
     /** clip-spec §4 steps 2-5 on the device: the embedded tokens go up, the features come down. */
@@ -158,11 +158,11 @@ public final class CudaBackend implements Backend {
      * Seconds per batch of {@link #visionTower}'s device part alone (pixels already on the device, features left there):
      * the time PyTorch reports for a model whose input is a CUDA tensor. For the device check.
      */
-    synchronized double visionTowerDeviceSeconds(VisionTower t, float[] pixels, int batch, double seconds) throws Exception {
+    synchronized double visionTowerDeviceSeconds(VisionTower t, List<float[]> images, double seconds) throws Exception {
         cuda.makeCurrent();
-        CUdeviceptr px = upload("pixels", pixels, (long) batch * 3 * t.imageSize() * t.imageSize());
+        CUdeviceptr px = uploadImages(t, images);
         return clip4j.util.Timing.measure(() -> {
-            visionOn(t, px, batch);
+            visionOn(t, px, images.size());
             cuCtxSynchronize();
         }, 1, seconds);
     }
@@ -296,6 +296,15 @@ public final class CudaBackend implements Backend {
     private CUdeviceptr upload(String role, float[] host, long count) {
         CUdeviceptr d = buf(role, 4 * count);
         cuMemcpyHtoD(d, Pointer.to(host), 4 * count);
+        return d;
+    }
+
+    /** The images one after another in the pixel buffer, [batch, 3, R, R], without packing them on the host first. */
+    private CUdeviceptr uploadImages(VisionTower t, List<float[]> images) {
+        t.checkImages(images);
+        long per = 4L * 3 * t.imageSize() * t.imageSize();
+        CUdeviceptr d = buf("pixels", per * images.size());
+        for (int i = 0; i < images.size(); i++) cuMemcpyHtoD(d.withByteOffset(per * i), Pointer.to(images.get(i)), per);
         return d;
     }
 

@@ -79,7 +79,7 @@ public final class DeviceCheck {
                     for (int b : plan.imageBatches()) {
                         List<float[]> batch = images.subList(0, b);
                         double s = Timing.measure(() -> m.imageFeatures(batch), 1, seconds);
-                        double dev = gpu.visionTowerDeviceSeconds(m.visionTower(), flat(batch), b, seconds);
+                        double dev = gpu.visionTowerDeviceSeconds(m.visionTower(), batch, seconds);
                         summary.add(String.format(Locale.ROOT, "%s image batch %d: %.1f images/s from the Java heap (%.2f ms per batch); "
                                 + "%.1f images/s with the pixels on the device (%.2f ms)", p, b, b / s, s * 1e3, b / dev, dev * 1e3));
                     }
@@ -130,14 +130,6 @@ public final class DeviceCheck {
         MemorySegment seg = arena.allocate(4L * v.length, 64);
         MemorySegment.copy(v, 0, seg, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, v.length);
         return new Tensor("cache", DType.F32, new long[]{rows, cols}, seg);
-    }
-
-    /** The images one after another, as the encoder takes them. */
-    static float[] flat(List<float[]> images) {
-        int per = images.get(0).length;
-        float[] out = new float[images.size() * per];
-        for (int i = 0; i < images.size(); i++) System.arraycopy(images.get(i), 0, out, i * per, per);
-        return out;
     }
 
     /** count rows of width d, standard normal scaled to about unit norm, flattened. */
