@@ -1,8 +1,9 @@
 // Tip-Adapter's cache model (adapters-spec, Tip-Adapter): with the affinity A = Q · keys^T from linear.cu,
 // logits = scale · zero_shot + alpha · exp(-beta (1 - A)) · L, L the one-hot labels of the keys.
 // The labels come as a class index (CSR): class c owns keys order[offsets[c] .. offsets[c+1]), so one thread per
-// (query, class) sums its own keys in a fixed order: no atomics, the same result on every run, and for keys stored
-// class by class (order the identity) a warp reads one contiguous stretch of the affinity row. Any class count.
+// (query, class) sums its own keys in a fixed order: no atomics, the same result on every run. Keys stored class by
+// class (the usual cache) pass order = null: no indirection, and a warp reads one contiguous stretch of the affinity
+// row with independent loads. Any class count.
 extern "C" __global__ void tip_cache_logits(const float *__restrict__ affinity, const int *__restrict__ order,
                                             const int *__restrict__ offsets, const float *__restrict__ zero_shot,
                                             int queries, int keys, int classes, float scale, float alpha, float beta,
@@ -11,7 +12,13 @@ extern "C" __global__ void tip_cache_logits(const float *__restrict__ affinity, 
     if (c >= classes || q >= queries) return;
     const float *a = affinity + (long) q * keys;
     float s = 0.0f;
-    for (int j = offsets[c]; j < offsets[c + 1]; j++) s += expf(-beta * (1.0f - a[order[j]]));
+    int first = offsets[c], last = offsets[c + 1];
+    if (order) {
+        for (int j = first; j < last; j++) s += expf(-beta * (1.0f - a[order[j]]));
+    } else {
+#pragma unroll 4
+        for (int j = first; j < last; j++) s += expf(-beta * (1.0f - a[j]));
+    }
     long o = (long) q * classes + c;
     logits[o] = scale * zero_shot[o] + alpha * s;
 }

@@ -210,7 +210,7 @@ static void elementwiseCases() {
     report("vision_tokens", "2 images of 10 tokens, width 40", xt, wt, 1e-6);
 }
 
-static void tipCase(int queries, int classes, int shots, bool shuffled) {
+static void tipCase(int queries, int classes, int shots, bool shuffled, bool identityAsNull = false) {
     int keys = classes * shots, d = 24;
     std::vector<int> labels(keys);
     for (int j = 0; j < keys; j++) labels[j] = shuffled ? (int) (rng() % classes) : j / shots;
@@ -229,11 +229,12 @@ static void tipCase(int queries, int classes, int shots, bool shuffled) {
     }
     std::vector<float> out(want.size());
     emu::launch(grid(queries, ceilDiv(classes, 256)), grid(256), [&] {
-        tip_cache_logits(aff.data(), order.data(), offsets.data(), zs.data(), queries, keys, classes, scale, alpha, beta, out.data());
+        tip_cache_logits(aff.data(), identityAsNull ? nullptr : order.data(), offsets.data(), zs.data(), queries, keys, classes, scale, alpha, beta, out.data());
     });
     (void) d;
     char name[80];
-    std::snprintf(name, sizeof name, "%d queries, %d classes x %d shots%s", queries, classes, shots, shuffled ? ", labels shuffled" : "");
+    std::snprintf(name, sizeof name, "%d queries, %d classes x %d shots%s%s", queries, classes, shots, shuffled ? ", labels shuffled" : "",
+                  identityAsNull ? ", keys class by class (no order)" : "");
     report("tip_cache_logits", name, out, want, 2e-4);
 }
 
@@ -306,6 +307,7 @@ int main() {
     attentionCase("attention_bf16_hd128", attention_bf16_hd128, 32, 128, 1, 50, 1, false);
     elementwiseCases();
     tipCase(3, 10, 16, false);
+    tipCase(3, 10, 16, false, true);
     tipCase(2, 300, 3, true);  // more classes than one block's threads, unsorted labels, empty classes
     metaCase(4, 40, 16);
     metaCase(3, 512, 4);

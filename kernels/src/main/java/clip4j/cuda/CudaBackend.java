@@ -181,7 +181,7 @@ public final class CudaBackend implements Backend {
         linearOn("", dx, q, d, n, device(classWeights, "w"), NULL, zs, Launches.EPI_NONE);
         if (nk > 0) linearOn("", dx, q, d, nk, device(keys, "keys"), NULL, aff, Launches.EPI_NONE);
         int[][] index = Launches.classIndex(labels, n);
-        CUdeviceptr order = uploadInts("order", index[0]), offsets = uploadInts("offsets", index[1]);
+        CUdeviceptr order = Launches.inOrder(index[0]) ? NULL : uploadInts("order", index[0]), offsets = uploadInts("offsets", index[1]);
         int[] grid = Launches.tipGrid(q, n);
         cuda.launch("tip_cache_logits", grid[0], grid[1], Launches.ROW_THREADS,
                 CudaContext.args(aff, order, offsets, zs, q, nk, n, (float) scale, (float) alpha, (float) beta, logits));

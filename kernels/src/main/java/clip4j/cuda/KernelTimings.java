@@ -72,14 +72,13 @@ final class KernelTimings {
         for (int i = 0; i < keys; i++) labels[i] = i / shots;
         int[][] index = Launches.classIndex(labels, classes);
         try (DeviceBuffer aff = random(q * keys, 7, false); DeviceBuffer zs = random(q * classes, 8, false); DeviceBuffer out = new DeviceBuffer();
-             DeviceBuffer order = new DeviceBuffer(); DeviceBuffer offsets = new DeviceBuffer()) {
-            cuMemcpyHtoD(order.ensure(4L * keys), Pointer.to(index[0]), 4L * keys);
+             DeviceBuffer offsets = new DeviceBuffer()) {
             cuMemcpyHtoD(offsets.ensure(4L * (classes + 1)), Pointer.to(index[1]), 4L * (classes + 1));
             CUdeviceptr dout = out.ensure(4L * q * classes);
             int[] g = Launches.tipGrid(q, classes);
             double t = time(() -> cuda.launch("tip_cache_logits", g[0], g[1], Launches.ROW_THREADS,
-                    CudaContext.args(aff.ensure(0), order.ensure(0), offsets.ensure(0), zs.ensure(0), q, keys, classes, 100f, 1f, 5.5f, dout)));
-            double bytes = 4.0 * ((long) q * keys + 2L * q * classes + keys);
+                    CudaContext.args(aff.ensure(0), new CUdeviceptr(), offsets.ensure(0), zs.ensure(0), q, keys, classes, 100f, 1f, 5.5f, dout)));
+            double bytes = 4.0 * ((long) q * keys + 2L * q * classes);  // keys stored class by class: no order array
             return String.format(Locale.ROOT, "kernel tip_cache_logits %d queries x %d classes x %d shots: %.3f ms, %.0f GB/s = %.0f %% of "
                     + "the measured copy bandwidth", q, classes, shots, t * 1e3, bytes / t / 1e9, 100 * bytes / t / copyBytesPerSecond);
         }

@@ -108,6 +108,12 @@ final class Launches {
         return new int[][]{order, offsets};
     }
 
+    /** Whether a class index's order is the identity (keys stored class by class): tip.cu then takes no order. */
+    static boolean inOrder(int[] order) {
+        for (int i = 0; i < order.length; i++) if (order[i] != i) return false;
+        return true;
+    }
+
     /** The driver is new enough for PTX ISA 9.0 (nvcc 13): CUDA 13.0, driver branch r580. Null when fine. */
     static String driverProblem(int cudaDriverVersion) {
         if (cudaDriverVersion >= 13000) return null;

@@ -136,12 +136,14 @@ class CudaBackendTest {
         float[] x = random(q * d, 20, 0.125f);
         Tensor w = new Tensor("w", DType.F32, new long[]{classes, d}, MemorySegment.ofArray(random(classes * d, 21, 0.125f)));
         Tensor k = new Tensor("k", DType.F32, new long[]{keys, d}, MemorySegment.ofArray(random(keys * d, 22, 0.125f)));
-        int[] labels = new int[keys];
-        for (int i = 0; i < keys; i++) labels[i] = i % classes;
-        float[] ref = new float[q * classes], got = new float[q * classes];
-        REF.tipAdapterLogits(x, q, d, w, k, labels, 100, 2.0, 5.5, ref);
-        be.tipAdapterLogits(x, q, d, w, k, labels, 100, 2.0, 5.5, got);
-        assertClose(ref, got, tol(p, 1e-4, 5e-2), "tipAdapterLogits " + p);
+        for (boolean interleaved : new boolean[]{true, false}) {  // labels 0,1,2,.. repeating; or class by class
+            int[] labels = new int[keys];
+            for (int i = 0; i < keys; i++) labels[i] = interleaved ? i % classes : i / 16;
+            float[] ref = new float[q * classes], got = new float[q * classes];
+            REF.tipAdapterLogits(x, q, d, w, k, labels, 100, 2.0, 5.5, ref);
+            be.tipAdapterLogits(x, q, d, w, k, labels, 100, 2.0, 5.5, got);
+            assertClose(ref, got, tol(p, 1e-4, 5e-2), "tipAdapterLogits " + p + (interleaved ? " interleaved" : " class by class"));
+        }
     }
 
     @ParameterizedTest

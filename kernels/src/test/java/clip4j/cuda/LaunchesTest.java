@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -59,6 +60,8 @@ class LaunchesTest {
         assertArrayEquals(new int[]{1, 4, 3, 0, 2}, idx[0]);
         assertArrayEquals(new int[]{0, 2, 3, 5, 5}, idx[1]);
         assertArrayEquals(new int[]{1000, 4}, Launches.tipGrid(1000, 1000));
+        assertFalse(Launches.inOrder(idx[0]));
+        assertTrue(Launches.inOrder(Launches.classIndex(new int[]{0, 0, 1, 3}, 4)[0]));
         ClipException bad = assertThrows(ClipException.class, () -> Launches.classIndex(new int[]{0, 4}, 4));
         assertTrue(bad.getMessage().contains("label 4"), bad.getMessage());
     }
