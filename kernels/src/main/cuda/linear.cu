@@ -1,6 +1,6 @@
 // y[m, n] = epilogue(x[m, k] · w[n, k]^T) (PyTorch Linear layout, clip-spec §2), row-major, fp32 accumulate; the
 // epilogue (epilogue.cuh) adds the bias, applies QuickGELU/GELU and adds into y for the residual connections.
-// linear_f32: SIMT, 64x64 output tile per 256-thread block, each thread 4x4, K in steps of 16 through shared memory.
+// linear_f32: SIMT, 128x128 output tile per 256-thread block, each thread 8x8, K in steps of 8, double-buffered.
 // linear_<t>[_x16[_y16]], t = f16 or bf16: tensor cores (wmma 16x16x16, fp32 accumulate): 128x128 output tile per
 // 8-warp block, each warp 64x32 (4x2 fragments), K in steps of 32 through shared memory. w is the 16-bit copy made
 // at upload. linear_<t>: x is fp32 (the encoders' inputs, the adapters' queries), rounded to t as it is staged; two
@@ -14,39 +14,78 @@
 #include <cuda_pipeline.h>
 #include "epilogue.cuh"
 
-#define TILE 64
-#define KSTEP 16
+#define F32_TILE 128
+#define F32_BK 8
+#define F32_LD (F32_TILE + 4)
 
-extern "C" __global__ void linear_f32(const float *__restrict__ x, const float *__restrict__ w,
-                                      const float *__restrict__ bias, float *__restrict__ y, int m, int k, int n,
-                                      int flags) {
-    __shared__ float xs[KSTEP][TILE + 1];
-    __shared__ float ws[KSTEP][TILE + 1];
+// This thread's float4 of a [rows, k] fp32 matrix's tile (rows r0.., columns k0..): row idx / 2, columns (idx % 2)·4.
+__device__ __forceinline__ float4 load_f32(const float *__restrict__ a, int rows, int k, int r0, int k0) {
+    int r = r0 + threadIdx.x / 2, kk = k0 + threadIdx.x % 2 * 4;
+    const float *p = a + (long) r * k + kk;
+    if (r < rows && k % 4 == 0 && kk < k) return *reinterpret_cast<const float4 *>(p);
+    bool ok = r < rows;
+    return make_float4(ok && kk < k ? p[0] : 0.0f, ok && kk + 1 < k ? p[1] : 0.0f, ok && kk + 2 < k ? p[2] : 0.0f,
+                       ok && kk + 3 < k ? p[3] : 0.0f);
+}
+
+// ... stored k-major (transposed) so the compute loop reads rows of 4 outputs' operands as broadcasts
+__device__ __forceinline__ void store_f32(float (*s)[F32_LD], float4 v) {
+    int r = threadIdx.x / 2, kk = threadIdx.x % 2 * 4;
+    s[kk][r] = v.x;
+    s[kk + 1][r] = v.y;
+    s[kk + 2][r] = v.z;
+    s[kk + 3][r] = v.w;
+}
+
+// linear_f32: SIMT, 128x128 output tile per 256-thread block, each thread 8x8 (rows ty·4 and 64 + ty·4, columns
+// tx·4 and 64 + tx·4, so a warp's shared-memory reads are broadcasts or consecutive); K in steps of 8,
+// double-buffered with the next step loaded into registers during the current one.
+extern "C" __global__ void __launch_bounds__(256) linear_f32(const float *__restrict__ x, const float *__restrict__ w,
+                                                             const float *__restrict__ bias, float *__restrict__ y,
+                                                             int m, int k, int n, int flags) {
+    __shared__ __align__(16) float xs[2][F32_BK][F32_LD];
+    __shared__ __align__(16) float ws[2][F32_BK][F32_LD];
     int tx = threadIdx.x % 16, ty = threadIdx.x / 16;
-    int row0 = blockIdx.y * TILE, col0 = blockIdx.x * TILE;
-    float acc[4][4] = {{0}};
-    for (int k0 = 0; k0 < k; k0 += KSTEP) {
-        for (int i = threadIdx.x; i < TILE * KSTEP; i += blockDim.x) {
-            int r = i / KSTEP, t = i % KSTEP;
-            int gr = row0 + r, gc = col0 + r, gt = k0 + t;
-            xs[t][r] = (gr < m && gt < k) ? x[(long) gr * k + gt] : 0.0f;
-            ws[t][r] = (gc < n && gt < k) ? w[(long) gc * k + gt] : 0.0f;
+    int row0 = blockIdx.y * F32_TILE, col0 = blockIdx.x * F32_TILE;
+    float acc[8][8] = {{0}};
+    float4 xr = load_f32(x, m, k, row0, 0), wr = load_f32(w, n, k, col0, 0);
+    store_f32(xs[0], xr);
+    store_f32(ws[0], wr);
+    __syncthreads();
+    int steps = (k + F32_BK - 1) / F32_BK;
+    for (int s = 0; s < steps; s++) {
+        int buf = s & 1;
+        bool next = s + 1 < steps;
+        if (next) {
+            xr = load_f32(x, m, k, row0, (s + 1) * F32_BK);
+            wr = load_f32(w, n, k, col0, (s + 1) * F32_BK);
         }
-        __syncthreads();
-        for (int t = 0; t < KSTEP; t++) {
-            float a[4], b[4];
-            for (int i = 0; i < 4; i++) a[i] = xs[t][ty * 4 + i];
-            for (int j = 0; j < 4; j++) b[j] = ws[t][tx * 4 + j];
-            for (int i = 0; i < 4; i++)
-                for (int j = 0; j < 4; j++) acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
+#pragma unroll
+        for (int t = 0; t < F32_BK; t++) {
+            float4 a0 = *reinterpret_cast<const float4 *>(&xs[buf][t][ty * 4]);
+            float4 a1 = *reinterpret_cast<const float4 *>(&xs[buf][t][64 + ty * 4]);
+            float4 b0 = *reinterpret_cast<const float4 *>(&ws[buf][t][tx * 4]);
+            float4 b1 = *reinterpret_cast<const float4 *>(&ws[buf][t][64 + tx * 4]);
+            float a[8] = {a0.x, a0.y, a0.z, a0.w, a1.x, a1.y, a1.z, a1.w};
+            float b[8] = {b0.x, b0.y, b0.z, b0.w, b1.x, b1.y, b1.z, b1.w};
+#pragma unroll
+            for (int i = 0; i < 8; i++)
+#pragma unroll
+                for (int j = 0; j < 8; j++) acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
+        }
+        if (next) {
+            store_f32(xs[buf ^ 1], xr);
+            store_f32(ws[buf ^ 1], wr);
         }
         __syncthreads();
     }
-    for (int i = 0; i < 4; i++) {
-        int r = row0 + ty * 4 + i;
+#pragma unroll
+    for (int i = 0; i < 8; i++) {
+        int r = row0 + (i < 4 ? ty * 4 + i : 64 + ty * 4 + i - 4);
         if (r >= m) continue;
-        for (int j = 0; j < 4; j++) {
-            int c = col0 + tx * 4 + j;
+#pragma unroll
+        for (int j = 0; j < 8; j++) {
+            int c = col0 + (j < 4 ? tx * 4 + j : 64 + tx * 4 + j - 4);
             if (c < n) epilogue_store(acc[i][j], bias, c, flags, y + (long) r * n + c);
         }
     }

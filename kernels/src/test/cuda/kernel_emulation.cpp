@@ -271,9 +271,10 @@ static void metaCase(int classes, int d, int shots) {
 }
 
 int main() {
-    for (int flags : {0, 1, 2, 5, 6}) linearCase("linear_f32", linear_f32, 64, 31, 17, 23, flags, flags != 1);
-    linearCase("linear_f32", linear_f32, 64, 70, 96, 130, 4, true);
-    linearCase("linear_f32", linear_f32, 64, 1, 1, 1, 0, true);
+    for (int flags : {0, 1, 2, 5, 6}) linearCase("linear_f32", linear_f32, 128, 31, 17, 23, flags, flags != 1);
+    linearCase("linear_f32", linear_f32, 128, 70, 96, 130, 4, true);
+    linearCase("linear_f32", linear_f32, 128, 1, 1, 1, 0, true);
+    linearCase("linear_f32", linear_f32, 128, 150, 64, 140, 6, true);  // two tiles each way, vector loads
     for (int flags : {0, 1, 6}) linearCase("linear_f16", linear_f16, 128, 31, 17, 23, flags, true);
     linearCase("linear_f16", linear_f16, 128, 31, 20, 23, 0, false);   // k % 4 == 0 but not % 8: vector x loads, scalar w loads
     linearCase("linear_f16", linear_f16, 128, 130, 72, 200, 5, true);  // several tiles each way, vector loads, odd edges

@@ -8,8 +8,8 @@ import clip4j.ClipException;
  * test (src/test/cuda/kernel_emulation.cpp) launches with the same geometry.
  */
 final class Launches {
-    /** linear.cu: linear_f32's TILE × TILE outputs per 256-thread block. */
-    static final int LINEAR_F32_TILE = 64, LINEAR_F32_THREADS = 256;
+    /** linear.cu: linear_f32's F32_TILE × F32_TILE outputs per 256-thread block. */
+    static final int LINEAR_F32_TILE = 128, LINEAR_F32_THREADS = 256;
     /** linear.cu: the tensor-core kernels' TC_BM × TC_BN outputs per TC_THREADS-thread block. */
     static final int LINEAR_TC_TILE = 128, LINEAR_TC_THREADS = 256;
     /** linear.cu: the dynamic shared memory of the _x16 kernels, TC_STAGES × TC_STAGE_BYTES. */

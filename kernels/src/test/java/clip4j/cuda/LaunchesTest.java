@@ -15,11 +15,11 @@ class LaunchesTest {
     @Test
     void linearGridCoversEveryOutput() {
         assertArrayEquals(new int[]{1, 1}, Launches.linearGrid(1, 1, false));
-        assertArrayEquals(new int[]{36, 1}, Launches.linearGrid(50, 2304, false));
-        assertArrayEquals(new int[]{12, 200}, Launches.linearGrid(256 * 50, 768, false));
+        assertArrayEquals(new int[]{18, 1}, Launches.linearGrid(50, 2304, false));
+        assertArrayEquals(new int[]{6, 100}, Launches.linearGrid(256 * 50, 768, false));
         assertArrayEquals(new int[]{6, 100}, Launches.linearGrid(256 * 50, 768, true));
         assertArrayEquals(new int[]{1, 1}, Launches.linearGrid(31, 23, true));
-        assertArrayEquals(new int[]{2, 2}, Launches.linearGrid(65, 65, false));
+        assertArrayEquals(new int[]{2, 1}, Launches.linearGrid(65, 129, false));
         assertArrayEquals(new int[]{2, 1}, Launches.linearGrid(65, 129, true));
         assertThrows(IllegalArgumentException.class, () -> Launches.linearGrid(0, 5, true));
         assertEquals(61440, Launches.linearShared("linear_f16_x16_y16"));
