@@ -9,6 +9,9 @@
 // elements l, l+32, ...), so a kernel that assumed a fragment layout, or skipped a lane, computes wrong numbers here.
 // Checked as the hardware would fault or misbehave: wmma tile pointers (256-bit aligned, ldm a multiple of 16 bytes);
 // with -fsanitize=alignment (build.sh), every vector load and store (float4, uint4, uint2 carry CUDA's alignment).
+// Dynamic shared memory and the static __shared__ variables of non-template functions start every block poisoned (all
+// bits set: NaN in every float type), so a kernel that reads what no thread wrote computes NaN; g++ ignores the
+// section attribute on a template's static locals, which keep what the previous block left.
 // Not emulated: races between threads (fibers never interleave between barriers), memory-model subtleties, timing.
 #pragma once
 
@@ -28,7 +31,8 @@
 #define __host__
 #define __forceinline__ inline
 #define __restrict__ __restrict
-#define __shared__ static
+// static __shared__ variables live in one section, which launch() poisons (all bits set: NaN) before each block
+#define __shared__ static __attribute__((section("emu_shared")))
 #define __align__(n) __attribute__((aligned(n)))
 #define __launch_bounds__(...)
 
@@ -44,6 +48,8 @@ struct alignas(16) uint4 {
 struct alignas(8) uint2 {
     unsigned x, y;
 };
+
+extern "C" char __start_emu_shared[] __attribute__((weak)), __stop_emu_shared[] __attribute__((weak));
 
 namespace emu {
 inline dim3 threadIdx_, blockIdx_, blockDim_, gridDim_;
@@ -167,6 +173,7 @@ inline void launch(dim3 grid, dim3 blockDim, const std::function<void()> &body, 
                 blockIdx_ = {bx, by, bz};
                 b.fibers.assign(threads, Fiber());
                 b.dynamicShared.assign(dynamicBytes + 128, 0xff);
+                if (__start_emu_shared) std::memset(__start_emu_shared, 0xff, __stop_emu_shared - __start_emu_shared);
                 b.live = threads;
                 b.blockArrived = 0;
                 b.warpGen.assign(warps, 0);
