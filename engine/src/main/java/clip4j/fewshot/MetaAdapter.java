@@ -5,7 +5,7 @@ import clip4j.io.DType;
 import clip4j.io.Tensor;
 
 import java.lang.foreign.MemorySegment;
-
+import java.util.Arrays;
 import java.util.Random;
 
 /**
@@ -137,7 +137,7 @@ public final class MetaAdapter {
         for (int i = 0; i < d; i++) for (int t = 0; t < d; t++) kT[t * d + i] = kProj[i * d + t];
         be.metaAdapterRefine(w, n, d, s, offsets, matrix(qProj, d), matrix(kT, d), alphaWeight, alphaBias[0], out);
         float[][] rows = new float[n][];
-        for (int c = 0; c < n; c++) rows[c] = java.util.Arrays.copyOfRange(out, c * d, (c + 1) * d);
+        for (int c = 0; c < n; c++) rows[c] = Arrays.copyOfRange(out, c * d, (c + 1) * d);
         return rows;
     }
 

@@ -2,6 +2,7 @@ package clip4j.model;
 
 import clip4j.ClipException;
 import clip4j.backend.Backend;
+import clip4j.backend.VisionTower;
 import clip4j.image.Preprocessor;
 import clip4j.io.ModelFile;
 import clip4j.text.ClipTokenizer;
@@ -97,7 +98,7 @@ public final class ClipModel implements AutoCloseable {
     }
 
     /** The image encoder's weights, for callers that drive a backend directly (the CUDA device check). */
-    public clip4j.backend.VisionTower visionTower() {
+    public VisionTower visionTower() {
         return vision.tower();
     }
 
