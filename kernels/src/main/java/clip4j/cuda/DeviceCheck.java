@@ -95,7 +95,7 @@ public final class DeviceCheck {
             }
             try (CudaBackend gpu = new CudaBackend(CudaBackend.Precision.FP32)) {
                 for (String line : KernelTimings.run(gpu.context(), plan.maxBatch(), c.visionTokens(), c.visionWidth(), c.visionHeads(),
-                        plan.tipQueries(), plan.tipClasses(), plan.tipShots())) {
+                        plan.tipQueries(), plan.tipClasses(), plan.tipShots(), plan.tipDim())) {
                     report(summary, line);
                 }
             } catch (RuntimeException e) {

@@ -22,7 +22,8 @@ final class KernelTimings {
     private KernelTimings() {
     }
 
-    static List<String> run(CudaContext cuda, int batch, int seq, int w, int heads, int tipQueries, int tipClasses, int tipShots) {
+    static List<String> run(CudaContext cuda, int batch, int seq, int w, int heads, int tipQueries, int tipClasses, int tipShots,
+                            int tipDim) {
         cuda.makeCurrent();
         int m = batch * seq;
         List<String> lines = new ArrayList<>();
@@ -57,16 +58,19 @@ final class KernelTimings {
             double tc = time(() -> cuMemcpyDtoD(dy, x.ensure(0), bytes));
             lines.add(String.format(Locale.ROOT, "device copy %d MB: %.3f ms (%.0f GB/s read + write: the HBM bandwidth this check measures)",
                     bytes >> 20, tc * 1e3, 2.0 * bytes / tc / 1e9));
-            lines.add(tip(cuda, tipQueries, tipClasses, tipShots, 2.0 * bytes / tc));
+            lines.addAll(tip(cuda, tipQueries, tipClasses, tipShots, tipDim, 2.0 * bytes / tc));
         }
         return lines;
     }
 
     /**
-     * tip_cache_logits alone (ImageNet: 1000 queries × 1000 classes × 16 shots): it must read the [queries, keys]
-     * affinities and the zero-shot logits and write the logits once; reported against the measured copy bandwidth.
+     * Tip-Adapter's cache ops (ImageNet: 1000 queries × 1000 classes × 16 shots, D = 512) on device-resident data:
+     * tip_cache_logits alone (it must read the [queries, keys] affinities and the zero-shot logits and write the
+     * logits once), then the whole op as CudaBackend runs it in fp16 (both products on the tensor cores, then the
+     * aggregation), each against the measured copy bandwidth; for the whole op the bound counts only the bytes that
+     * must cross HBM (queries, class weights, keys, logits).
      */
-    private static String tip(CudaContext cuda, int q, int classes, int shots, double copyBytesPerSecond) {
+    private static List<String> tip(CudaContext cuda, int q, int classes, int shots, int d, double copyBytesPerSecond) {
         int keys = classes * shots;
         int[] labels = new int[keys];
         for (int i = 0; i < keys; i++) labels[i] = i / shots;
@@ -79,8 +83,26 @@ final class KernelTimings {
             double t = time(() -> cuda.launch("tip_cache_logits", g[0], g[1], Launches.ROW_THREADS,
                     CudaContext.args(aff.ensure(0), new CUdeviceptr(), offsets.ensure(0), zs.ensure(0), q, keys, classes, 100f, 1f, 5.5f, dout)));
             double bytes = 4.0 * ((long) q * keys + 2L * q * classes);  // keys stored class by class: no order array
-            return String.format(Locale.ROOT, "kernel tip_cache_logits %d queries x %d classes x %d shots: %.3f ms, %.0f GB/s = %.0f %% of "
-                    + "the measured copy bandwidth", q, classes, shots, t * 1e3, bytes / t / 1e9, 100 * bytes / t / copyBytesPerSecond);
+            List<String> lines = new ArrayList<>();
+            lines.add(String.format(Locale.ROOT, "kernel tip_cache_logits %d queries x %d classes x %d shots: %.3f ms, %.0f GB/s = %.0f %% of "
+                    + "the measured copy bandwidth", q, classes, shots, t * 1e3, bytes / t / 1e9, 100 * bytes / t / copyBytesPerSecond));
+            try (DeviceBuffer x = random(q * d, 9, false); DeviceBuffer w16 = random(classes * d, 10, true); DeviceBuffer k16 = random(keys * d, 11, true)) {
+                int[] gz = Launches.linearGrid(q, classes, true), ga = Launches.linearGrid(q, keys, true);
+                double whole = time(() -> {
+                    cuda.launch("linear_f16", gz[0], gz[1], Launches.LINEAR_TC_THREADS,
+                            CudaContext.args(x.ensure(0), w16.ensure(0), new CUdeviceptr(), zs.ensure(0), q, d, classes, Launches.EPI_NONE));
+                    cuda.launch("linear_f16", ga[0], ga[1], Launches.LINEAR_TC_THREADS,
+                            CudaContext.args(x.ensure(0), k16.ensure(0), new CUdeviceptr(), aff.ensure(0), q, d, keys, Launches.EPI_NONE));
+                    cuda.launch("tip_cache_logits", g[0], g[1], Launches.ROW_THREADS,
+                            CudaContext.args(aff.ensure(0), new CUdeviceptr(), offsets.ensure(0), zs.ensure(0), q, keys, classes, 100f, 1f, 5.5f, dout));
+                });
+                double must = 4.0 * q * d + 2.0 * (classes + keys) * d + 4.0 * q * classes;
+                lines.add(String.format(Locale.ROOT, "Tip-Adapter whole op on the device (fp16 products + aggregation): %.3f ms; the bytes that must "
+                                + "cross HBM (%.1f MB) take %.3f ms at the measured copy bandwidth: %.0f %% of that bound; %.1f TFLOP/s in the products",
+                        whole * 1e3, must / 1e6, must / copyBytesPerSecond * 1e3, 100 * must / copyBytesPerSecond / whole,
+                        2.0 * q * d * (classes + keys) / whole / 1e12));
+            }
+            return lines;
         }
     }
 
