@@ -22,6 +22,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <ucontext.h>
 #include <vector>
 
@@ -71,7 +72,6 @@ struct Fiber {
 
 struct Block {
     std::vector<Fiber> fibers;
-    std::vector<std::vector<char>> stacks;
     ucontext_t scheduler;
     int current = 0, live = 0;
     long blockGen = 0;
@@ -160,9 +160,11 @@ inline void launch(dim3 grid, dim3 blockDim, const std::function<void()> &body, 
         std::exit(3);
     }
     constexpr size_t STACK = 256 * 1024;
+    // fiber stacks, kept from launch to launch (uninitialised: zeroing 64 MB a launch cost more than the kernels)
+    static std::vector<std::unique_ptr<char[]>> stacks;
+    while (stacks.size() < threads) stacks.emplace_back(new char[STACK]);
     Block b;
     b.body = &body;
-    b.stacks.assign(threads, std::vector<char>(STACK));
     unsigned warps = (threads + 31) / 32;
     gridDim_ = grid;
     blockDim_ = blockDim;
@@ -188,7 +190,7 @@ inline void launch(dim3 grid, dim3 blockDim, const std::function<void()> &body, 
                     Fiber &f = b.fibers[t];
                     f.tid = t;
                     getcontext(&f.ctx);
-                    f.ctx.uc_stack.ss_sp = b.stacks[t].data();
+                    f.ctx.uc_stack.ss_sp = stacks[t].get();
                     f.ctx.uc_stack.ss_size = STACK;
                     f.ctx.uc_link = nullptr;
                     makecontext(&f.ctx, fiberMain, 0);
