@@ -27,7 +27,17 @@ for p in "${pids[@]}"; do wait "$p"; done
 kernels=("$OUT"/obj/*.cu.o)
 g++ "${CHECKED[@]}" -o "$OUT/kernel_emulation" "$OUT"/checked/*.cu.o "$OUT/checked/kernel_emulation.cpp.o"
 rm -f "$OUT/driver/libcuda.so.1"
-if ldconfig -p 2>/dev/null | grep -q 'libcuda\.so\.1 '; then
+# NVIDIA's driver library: in the loader cache, on LD_LIBRARY_PATH, or where containers mount it
+real_driver() {
+  ldconfig -p 2>/dev/null | grep -q 'libcuda\.so\.1 ' && return 0
+  local d
+  IFS=: read -ra dirs <<< "${LD_LIBRARY_PATH:-}"
+  for d in "${dirs[@]}" /usr/local/nvidia/lib64 /usr/lib/x86_64-linux-gnu /usr/lib64; do
+    [ -n "$d" ] && [ -e "$d/libcuda.so.1" ] && return 0
+  done
+  return 1
+}
+if real_driver; then
   echo "emulation: a real libcuda.so.1 is installed: the CUDA tests use it, no emulated driver built"
 else
   g++ -shared -o "$OUT/driver/libcuda.so.1" -Wl,-soname,libcuda.so.1 "${kernels[@]}" "$OUT/obj/emulated_driver.cpp.o"

@@ -41,6 +41,7 @@ class CudaBackendTest {
     static void open() {
         try {
             for (CudaBackend.Precision p : CudaBackend.Precision.values()) GPU.put(p, new CudaBackend(p));
+            System.out.println("CUDA tests on " + GPU.get(CudaBackend.Precision.FP32).name());
         } catch (ClipException e) {
             unavailable = e.getMessage();
             System.out.println("CUDA tests skipped: " + unavailable);
