@@ -1,5 +1,5 @@
-// Element-wise and row-wise kernels of clip-spec §2 (activations, softmax) and the image encoder's input (clip-spec §3
-// steps 1-3: patch unfold, class token, positional embedding). Grid-stride loops: any launch size covers any count.
+// Element-wise and row-wise kernels of clip-spec §2 (activations, softmax) and the encoders' inputs (clip-spec §3
+// steps 1-3: patch unfold, class token, positional embedding; §4 step 1: token and positional embedding). Grid-stride loops: any launch size covers any count.
 #include "epilogue.cuh"
 
 // x <- x * sigmoid(1.702 x)
@@ -52,5 +52,15 @@ extern "C" __global__ void vision_tokens(const float *__restrict__ emb, const fl
         long b = e / ((long) width * tokens);
         float tok = t == 0 ? cls[i] : emb[(b * (tokens - 1) + t - 1) * width + i];
         x[e] = tok + pos[(long) t * width + i];
+    }
+}
+
+// x[r, :] = token_embedding[tokens[r], :] + positional_embedding[r % seq, :] for the batch·seq rows (clip-spec §4 step 1)
+extern "C" __global__ void text_tokens(const int *__restrict__ tokens, const float *__restrict__ table,
+                                       const float *__restrict__ pos, int rows, int seq, int width, float *__restrict__ x) {
+    long total = (long) rows * width;
+    for (long e = blockIdx.x * (long) blockDim.x + threadIdx.x; e < total; e += (long) gridDim.x * blockDim.x) {
+        int i = (int) (e % width), r = (int) (e / width);
+        x[e] = table[(long) tokens[r] * width + i] + pos[(long) (r % seq) * width + i];
     }
 }

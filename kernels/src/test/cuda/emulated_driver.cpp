@@ -70,6 +70,7 @@ static Function FUNCTIONS[] = {
     {"gelu", [](void **p) { gelu(A(float *, 0), A(long, 1)); }, 0, DEFAULT_DYNAMIC_SHARED},
     {"softmax_rows", [](void **p) { softmax_rows(A(float *, 0), A(int, 1), A(int, 2)); }, 0, DEFAULT_DYNAMIC_SHARED},
     {"unfold_patches", [](void **p) { unfold_patches(A(const float *, 0), A(int, 1), A(int, 2), A(int, 3), A(float *, 4)); }, 0, DEFAULT_DYNAMIC_SHARED},
+    {"text_tokens", [](void **p) { text_tokens(A(const int *, 0), A(const float *, 1), A(const float *, 2), A(int, 3), A(int, 4), A(int, 5), A(float *, 6)); }, 0, DEFAULT_DYNAMIC_SHARED},
     {"vision_tokens", [](void **p) { vision_tokens(A(const float *, 0), A(const float *, 1), A(const float *, 2), A(int, 3), A(int, 4), A(int, 5), A(float *, 6)); }, 0, DEFAULT_DYNAMIC_SHARED},
     {"tip_cache_logits", [](void **p) { tip_cache_logits(A(const float *, 0), A(const int *, 1), A(const int *, 2), A(const float *, 3), A(int, 4), A(int, 5), A(int, 6), A(float, 7), A(float, 8), A(float, 9), A(float *, 10)); }, 0, DEFAULT_DYNAMIC_SHARED},
     {"meta_refine", [](void **p) { meta_refine(A(const float *, 0), A(const float *, 1), A(const int *, 2), A(const float *, 3), A(int, 4), A(int, 5), A(const float *, 6), A(float, 7), A(float *, 8)); }, 0, DEFAULT_DYNAMIC_SHARED},

@@ -208,6 +208,17 @@ static void elementwiseCases() {
     std::vector<float> xt(wt.size());
     emu::launch(grid(2), grid(256), [&] { vision_tokens(emb.data(), cls.data(), pos.data(), batch, tokens, width, xt.data()); });
     report("vision_tokens", "2 images of 10 tokens, width 40", xt, wt, 1e-6);
+
+    int prompts = 3, seq = 7, vocab = 50;
+    auto table = randoms((size_t) vocab * width), tpos = randoms((size_t) seq * width);
+    std::vector<int> ids(prompts * seq);
+    for (auto &id : ids) id = (int) (rng() % vocab);
+    std::vector<double> wx((size_t) prompts * seq * width);
+    for (int r = 0; r < prompts * seq; r++)
+        for (int i = 0; i < width; i++) wx[(size_t) r * width + i] = (double) table[(size_t) ids[r] * width + i] + tpos[(size_t) (r % seq) * width + i];
+    std::vector<float> xs(wx.size());
+    emu::launch(grid(2), grid(256), [&] { text_tokens(ids.data(), table.data(), tpos.data(), prompts * seq, seq, width, xs.data()); });
+    report("text_tokens", "3 prompts of 7 tokens, width 40", xs, wx, 1e-6);
 }
 
 static void tipCase(int queries, int classes, int shots, bool shuffled, bool identityAsNull = false) {

@@ -27,6 +27,7 @@ void quick_gelu(float *, long);
 void gelu(float *, long);
 void softmax_rows(float *, int, int);
 void unfold_patches(const float *, int, int, int, float *);
+void text_tokens(const int *, const float *, const float *, int, int, int, float *);
 void vision_tokens(const float *, const float *, const float *, int, int, int, float *);
 void tip_cache_logits(const float *, const int *, const int *, const float *, int, int, int, float, float, float, float *);
 void meta_refine(const float *, const float *, const int *, const float *, int, int, const float *, float, float *);

@@ -55,11 +55,13 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
-     * The text encoder after the embedding (clip-spec §4 steps 2-5) on x [batch·seq, width] (overwritten): the causal
-     * transformer, then ln_final and the projection of row pool[b] for each prompt; raw features [batch, E] into out.
+     * The whole text encoder of clip-spec §4 on token ids [batch, seq] (row-major, each prompt padded to seq): token
+     * and positional embedding, the causal transformer, then ln_final and the projection of row pool[b] (an index
+     * into the batch·seq rows) for each prompt; raw features [batch, E] into out. The default runs it operation by
+     * operation on this backend; a device backend overrides it (the ids up, the features down).
      */
-    default void textTower(TextTower t, float[] x, int batch, int seq, int[] pool, float[] out) {
-        t.forwardOps(this, x, batch, seq, pool, out);
+    default void textTower(TextTower t, int[] tokens, int batch, int seq, int[] pool, float[] out) {
+        t.forwardOps(this, tokens, batch, seq, pool, out);
     }
 
     /**

@@ -13,6 +13,8 @@ public record VisionTower(Tensor patchWeight, float[] classEmbedding, float[] po
                           int width, int heads, boolean quickGelu, float eps) {
     /** patches, emb, x. */
     private static final Scratch SCRATCH = new Scratch(3);
+    /** This thread's last class-row index, reused while the batch size repeats. */
+    private static final ThreadLocal<int[]> CLASS_ROWS = ThreadLocal.withInitial(() -> new int[0]);
 
     public int grid() {
         return imageSize / patchSize;
@@ -70,9 +72,10 @@ public record VisionTower(Tensor patchWeight, float[] classEmbedding, float[] po
         }
     }
 
-    /** The row of each image's class token in the [batch·tokens, width] activations. */
+    /** The row of each image's class token in the [batch·tokens, width] activations (valid until this thread's next call). */
     public int[] classRows(int batch) {
-        int[] rows = new int[batch];
+        int[] rows = CLASS_ROWS.get();
+        if (rows.length != batch) CLASS_ROWS.set(rows = new int[batch]);
         for (int b = 0; b < batch; b++) rows[b] = b * tokens();
         return rows;
     }

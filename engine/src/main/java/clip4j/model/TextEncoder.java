@@ -7,9 +7,9 @@ import clip4j.backend.PooledHead;
 import clip4j.backend.Scratch;
 import clip4j.backend.TextTower;
 import clip4j.io.ModelFile;
-import clip4j.io.Tensor;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -18,21 +18,19 @@ import java.util.List;
  */
 public final class TextEncoder {
     private final ClipConfig c;
-    private final Tensor tokenEmbedding;
-    private final float[] positionalEmbedding;
     private final TextTower tower;
-    /** x, row, out. */
-    private final Scratch scratch = new Scratch(3);
+    private final Scratch scratch = new Scratch(1);
+    /** This thread's token and pool arrays, reused while their sizes repeat (a steady stream allocates nothing). */
+    private final ThreadLocal<int[][]> ints = ThreadLocal.withInitial(() -> new int[2][0]);
 
     public TextEncoder(ModelFile f) {
         c = f.config();
-        tokenEmbedding = f.tensor("token_embedding.weight");
-        positionalEmbedding = BlockWeights.vec(f, "positional_embedding");
         List<BlockWeights> b = new ArrayList<>();
         for (int i = 0; i < c.textLayers(); i++) b.add(BlockWeights.load(f, "transformer.resblocks." + i + "."));
         PooledHead head = new PooledHead(BlockWeights.vec(f, "ln_final.weight"), BlockWeights.vec(f, "ln_final.bias"),
                 f.tensor("text_projection.weight"));
-        tower = new TextTower(List.copyOf(b), head, c.textWidth(), c.textHeads(), c.activation() == Activation.QUICK_GELU, c.layerNormEps());
+        tower = new TextTower(f.tensor("token_embedding.weight"), BlockWeights.vec(f, "positional_embedding"), List.copyOf(b), head,
+                c.textWidth(), c.textHeads(), c.activation() == Activation.QUICK_GELU, c.layerNormEps());
     }
 
     /** Pooling position: the first index of the largest id (torch argmax; the EOT, clip-spec §4 step 4). */
@@ -45,7 +43,6 @@ public final class TextEncoder {
     /** Raw text features [prompts, E] for token-id rows (each at most context_length long), in a reused buffer. */
     public float[] forward(Backend be, int[][] ids) {
         int batch = ids.length;
-        int d = c.textWidth();
         int seq = 1;
         for (int b = 0; b < batch; b++) {
             if (ids[b].length == 0 || ids[b].length > c.contextLength()) {
@@ -56,28 +53,22 @@ public final class TextEncoder {
             }
             seq = Math.max(seq, eotIndex(ids[b]) + 1);
         }
-        // 1. token embedding + positional embedding, positions [0, seq); shorter prompts padded with their own ids
-        //    or 0 (rows after a prompt's EOT cannot reach it under the causal mask)
-        float[] x = scratch.get(0, batch * seq * d);
-        float[] row = scratch.get(1, d);
+        // positions [0, seq): shorter prompts padded with 0 (rows after a prompt's EOT cannot reach it under the causal
+        // mask); pooled at each prompt's EOT row
+        int[] tokens = exact(0, batch * seq), pool = exact(1, batch);
+        Arrays.fill(tokens, 0);
         for (int b = 0; b < batch; b++) {
-            for (int t = 0; t < seq; t++) {
-                int id = t < ids[b].length ? ids[b][t] : 0;
-                tokenRow(id, row, d);
-                int xo = (b * seq + t) * d;
-                for (int i = 0; i < d; i++) x[xo + i] = row[i] + positionalEmbedding[t * d + i];
-            }
+            System.arraycopy(ids[b], 0, tokens, b * seq, Math.min(seq, ids[b].length));
+            pool[b] = b * seq + eotIndex(ids[b]);
         }
-        // 2. transformer with the causal mask; 3-4. ln_final at each EOT row; 5. projection
-        int[] pool = new int[batch];
-        for (int b = 0; b < batch; b++) pool[b] = b * seq + eotIndex(ids[b]);
-        float[] out = scratch.get(2, batch * c.embedDim());
-        be.textTower(tower, x, batch, seq, pool, out);
+        float[] out = scratch.get(0, batch * c.embedDim());
+        be.textTower(tower, tokens, batch, seq, pool, out);
         return out;
     }
 
-    private void tokenRow(int id, float[] dst, int d) {
-        long base = (long) id * d;
-        for (int i = 0; i < d; i++) dst[i] = tokenEmbedding.getFloat(base + i);
+    private int[] exact(int slot, int n) {
+        int[][] s = ints.get();
+        if (s[slot].length != n) s[slot] = new int[n];
+        return s[slot];
     }
 }

@@ -27,7 +27,7 @@ import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
  * tensor and kept until close: fp32 for the SIMT GEMM, or fp16 / bf16 copies for the tensor-core GEMM
  * ({@code -Dclip4j.cuda.precision=fp16|bf16}); activations stay fp32. Both encoders run whole on the device
  * ({@link #visionTower}: one upload of the pixels and one download of the features; {@link #textTower}: one upload of
- * the embedded tokens), with bias, activation and residual add fused into the GEMMs. The single operations of the
+ * the token ids), with bias, activation and residual add fused into the GEMMs. The single operations of the
  * interface cross to the device and back one at a time. Calls are serialised (one context, one stream).
  */
 public final class CudaBackend implements Backend {
@@ -40,6 +40,8 @@ public final class CudaBackend implements Backend {
     /** The kernels' name for the 16-bit type ("f16", "bf16"), or "" for fp32. */
     private final String type;
     private final Map<MemorySegment, CUdeviceptr> weights = new IdentityHashMap<>();
+    /** Lookup tables (the token embedding), fp32 in every precision. */
+    private final Map<MemorySegment, CUdeviceptr> tables = new IdentityHashMap<>();
     /** Model vectors (biases, LayerNorm weights, embeddings) by array identity, uploaded once like the matrices. */
     private final Map<float[], CUdeviceptr> vectors = new IdentityHashMap<>();
     /** Activation buffers by role, grown to the largest call and reused. */
@@ -144,11 +146,14 @@ public final class CudaBackend implements Backend {
         cuMemcpyDtoH(Pointer.to(out), features, 4L * images.size() * t.head().embedDim());
     }
 
-    /** clip-spec §4 steps 2-5 on the device: the embedded tokens go up, the features come down. */
+    /** clip-spec §4 on the device: the token ids go up, the features come down. */
     @Override
-    public synchronized void textTower(TextTower t, float[] x, int batch, int seq, int[] pool, float[] out) {
+    public synchronized void textTower(TextTower t, int[] tokens, int batch, int seq, int[] pool, float[] out) {
         cuda.makeCurrent();
-        CUdeviceptr dx = upload("tokens", x, (long) batch * seq * t.width());
+        int rows = Math.multiplyExact(batch, seq);
+        CUdeviceptr dx = buf("tokens", 4L * rows * t.width());
+        cuda.launch("text_tokens", Launches.elementBlocks((long) rows * t.width()), 1, Launches.ELEMENT_THREADS,
+                CudaContext.args(uploadInts("ids", tokens), table(t.tokenEmbedding()), vector(t.positionalEmbedding()), rows, seq, t.width(), dx));
         blocksOn(dx, batch, seq, t.width(), t.heads(), true, t.quickGelu(), t.eps(), t.blocks());
         CUdeviceptr features = headOn(t.head(), dx, t.width(), pool, t.eps());
         cuMemcpyDtoH(Pointer.to(out), features, 4L * batch * t.head().embedDim());
@@ -342,6 +347,17 @@ public final class CudaBackend implements Backend {
         return (short) ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16);
     }
 
+    /** A model table (the token embedding) on the device in fp32 whatever the precision, uploaded on first use. */
+    private CUdeviceptr table(Tensor t) {
+        return tables.computeIfAbsent(t.data(), s -> {
+            float[] f = t.toFloatArray();
+            CUdeviceptr d = new CUdeviceptr();
+            cuMemAlloc(d, 4L * f.length);
+            cuMemcpyHtoD(d, Pointer.to(f), 4L * f.length);
+            return d;
+        });
+    }
+
     /** A model vector on the device, uploaded on first use. */
     private CUdeviceptr vector(float[] v) {
         return vectors.computeIfAbsent(v, a -> {
@@ -368,6 +384,8 @@ public final class CudaBackend implements Backend {
         cuda.makeCurrent();
         for (CUdeviceptr d : weights.values()) cuMemFree(d);
         for (CUdeviceptr d : vectors.values()) cuMemFree(d);
+        for (CUdeviceptr d : tables.values()) cuMemFree(d);
+        tables.clear();
         weights.clear();
         vectors.clear();
         buffers.values().forEach(DeviceBuffer::close);

@@ -22,7 +22,7 @@ class KernelSourcesTest {
             "linear_bf16_x16", "linear_bf16_x16_y16", "layer_norm", "layer_norm_f16", "layer_norm_bf16", "attention_hd64",
             "attention_hd80", "attention_hd128", "attention_f16_hd64", "attention_f16_hd80", "attention_f16_hd128",
             "attention_bf16_hd64", "attention_bf16_hd80", "attention_bf16_hd128", "quick_gelu", "gelu", "softmax_rows",
-            "unfold_patches", "vision_tokens", "tip_cache_logits", "meta_refine");
+            "unfold_patches", "vision_tokens", "text_tokens", "tip_cache_logits", "meta_refine");
 
     @Test
     void committedPtxHasEveryEntryPoint() {
