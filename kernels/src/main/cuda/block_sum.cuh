@@ -1,4 +1,4 @@
-// Block-wide sum for the row kernels (layernorm.cu, meta.cu): warp shuffles, then one warp over the warp sums.
+// Block-wide sum for meta.cu's one-block-per-class kernel: warp shuffles, then one warp over the warp sums.
 #pragma once
 
 // The sum of v over the block (blockDim.x a multiple of 32, at most 1024), returned to every thread; red holds 33.

@@ -1,29 +1,34 @@
 // LayerNorm over rows of length cols (clip-spec §2): biased variance, eps inside the sqrt. Output row r normalises
 // input row index[r] (index null: row r), so the encoders' pooled rows (the class token, each prompt's EOT, clip-spec
 // §3 step 6 and §4 step 3) are gathered and normalised in one pass; out may alias x when index is null.
-// One block per output row (at most 1024 threads); two passes (mean, then centred variance) with block reductions.
-
-#include "block_sum.cuh"
+// One warp per output row, ROW_WARPS rows per block: the row is read from memory once and again from L1 (mean, then
+// centred variance), both sums by warp shuffles, no block barriers.
 #include "types.cuh"
+
+#define ROW_WARPS 8
+
+__device__ __forceinline__ float warp_sum(float v) {
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffff, v, o);
+    return v;
+}
 
 template <class TY>
 __device__ void layer_norm_core(const float *x, int rows, int cols, const float *__restrict__ gamma,
                                 const float *__restrict__ beta, float eps, TY *out, const int *__restrict__ index) {
-    __shared__ float red[33];
-    int row = blockIdx.x;
+    int row = blockIdx.x * ROW_WARPS + threadIdx.x / 32, lane = threadIdx.x % 32;
     if (row >= rows) return;
     const float *xr = x + (long) (index ? index[row] : row) * cols;
     TY *yr = out + (long) row * cols;
     float s = 0.0f;
-    for (int c = threadIdx.x; c < cols; c += blockDim.x) s += xr[c];
-    float mean = block_sum(s, red) / cols;
+    for (int c = lane; c < cols; c += 32) s += xr[c];
+    float mean = warp_sum(s) / cols;
     float q = 0.0f;
-    for (int c = threadIdx.x; c < cols; c += blockDim.x) {
+    for (int c = lane; c < cols; c += 32) {
         float d = xr[c] - mean;
         q = fmaf(d, d, q);
     }
-    float inv = rsqrtf(block_sum(q, red) / cols + eps);
-    for (int c = threadIdx.x; c < cols; c += blockDim.x) yr[c] = from_float<TY>((xr[c] - mean) * inv * gamma[c] + beta[c]);
+    float inv = rsqrtf(warp_sum(q) / cols + eps);
+    for (int c = lane; c < cols; c += 32) yr[c] = from_float<TY>((xr[c] - mean) * inv * gamma[c] + beta[c]);
 }
 
 // out: fp32, or (layer_norm_f16 / _bf16) the 16-bit input of the tensor-core GEMM

@@ -116,7 +116,7 @@ static void layerNormCase(const char *entry, void (*kernel)(const float *, int, 
     bool inPlace = !gather && std::is_same<TY, float>::value;
     if (inPlace) std::memcpy(out.data(), x.data(), x.size() * sizeof(float));
     const float *src = inPlace ? reinterpret_cast<const float *>(out.data()) : x.data();
-    emu::launch(grid(outRows), grid(256), [&] { kernel(src, outRows, cols, g.data(), b.data(), 1e-5f, out.data(), gather ? index.data() : nullptr); });
+    emu::launch(grid(ceilDiv(outRows, 8)), grid(256), [&] { kernel(src, outRows, cols, g.data(), b.data(), 1e-5f, out.data(), gather ? index.data() : nullptr); });
     std::vector<float> got(out.size());
     for (size_t i = 0; i < out.size(); i++) got[i] = emuToFloat(out[i]);
     report(entry, std::to_string(rows) + "x" + std::to_string(cols) + (gather ? " gathered rows" : inPlace ? " in place" : ""), got, want,
@@ -302,6 +302,7 @@ int main() {
     layerNormCase("layer_norm", layer_norm, 5, 31, false);
     layerNormCase("layer_norm", layer_norm, 7, 768, false);
     layerNormCase("layer_norm", layer_norm, 9, 512, true);
+    layerNormCase("layer_norm", layer_norm, 17, 1280, false);  // three blocks, the last with one row
     layerNormCase("layer_norm_f16", layer_norm_f16, 7, 768, false);
     layerNormCase("layer_norm_bf16", layer_norm_bf16, 9, 512, true);
     attentionCase("attention_hd64", attention_hd64, 64, 64, 2, 50, 2, false);

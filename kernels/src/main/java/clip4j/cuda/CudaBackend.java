@@ -123,7 +123,7 @@ public final class CudaBackend implements Backend {
         cuda.makeCurrent();
         CUdeviceptr dx = buf("x", 4L * n);
         cuMemcpyHtoD(dx, Pointer.to(x).withByteOffset(4L * off), 4L * n);
-        cuda.launch("softmax_rows", Launches.softmaxBlocks(1), 1, Launches.ROW_THREADS, CudaContext.args(dx, 1, n));
+        cuda.launch("softmax_rows", Launches.rowBlocks(1), 1, Launches.ROW_THREADS, CudaContext.args(dx, 1, n));
         cuMemcpyDtoH(Pointer.to(x).withByteOffset(4L * off), dx, 4L * n);
     }
 
@@ -281,7 +281,7 @@ public final class CudaBackend implements Backend {
 
     private void layerNormOn(String kernel, CUdeviceptr dx, int rows, int cols, CUdeviceptr gamma, CUdeviceptr beta, float eps,
                              CUdeviceptr dy, CUdeviceptr index) {
-        cuda.launch(kernel, rows, 1, Launches.ROW_THREADS, CudaContext.args(dx, rows, cols, gamma, beta, eps, dy, index));
+        cuda.launch(kernel, Launches.rowBlocks(rows), 1, Launches.ROW_THREADS, CudaContext.args(dx, rows, cols, gamma, beta, eps, dy, index));
     }
 
     /** Attention on fp32 qkv (kernelType "") or on 16-bit qkv with tensor cores ("f16", "bf16"). */

@@ -51,7 +51,7 @@ final class KernelTimings {
                 lines.add(String.format(Locale.ROOT, "kernel %s %d x %d heads x %d tokens: %.3f ms (%.1f TFLOP/s)",
                         Launches.attentionKernel(type, w, heads), batch, heads, seq, ta * 1e3, 4.0 * batch * seq * seq * w / ta / 1e12));
             }
-            double tl = time(() -> cuda.launch("layer_norm", m, 1, Launches.ROW_THREADS,
+            double tl = time(() -> cuda.launch("layer_norm", Launches.rowBlocks(m), 1, Launches.ROW_THREADS,
                     CudaContext.args(x.ensure(0), m, w, vec.ensure(0), vec.ensure(0), 1e-5f, dy, new CUdeviceptr())));
             lines.add(String.format(Locale.ROOT, "kernel layer_norm %dx%d: %.3f ms (%.0f GB/s)", m, w, tl * 1e3, 8.0 * m * w / tl / 1e9));
             long bytes = 4L * m * 4 * w;

@@ -22,7 +22,7 @@ final class Launches {
     static final int META_MAX_SUPPORTS = 1023;
     /** Threads of the grid-stride element-wise kernels, and the most blocks they are given. */
     static final int ELEMENT_THREADS = 256, ELEMENT_MAX_BLOCKS = 65535;
-    /** layernorm.cu and meta.cu: one block per row; softmax_rows: one warp per row; tip.cu: one thread per class. */
+    /** meta.cu: one block per class; layernorm.cu and softmax_rows: one warp per row; tip.cu: one thread per class. */
     static final int ROW_THREADS = 256;
 
     private Launches() {
@@ -88,8 +88,8 @@ final class Launches {
         return new int[]{queries, ceilDiv(classes, ROW_THREADS)};
     }
 
-    /** Blocks of softmax_rows (one warp per row, ROW_THREADS / 32 rows per block). */
-    static int softmaxBlocks(int rows) {
+    /** Blocks of the warp-per-row kernels, softmax_rows and layer_norm (ROW_THREADS / 32 rows per block). */
+    static int rowBlocks(int rows) {
         return ceilDiv(rows, ROW_THREADS / 32);
     }
 

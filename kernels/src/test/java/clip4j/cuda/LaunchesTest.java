@@ -50,8 +50,8 @@ class LaunchesTest {
         assertEquals(1, Launches.elementBlocks(256));
         assertEquals(2, Launches.elementBlocks(257));
         assertEquals(Launches.ELEMENT_MAX_BLOCKS, Launches.elementBlocks(1L << 40));
-        assertEquals(1, Launches.softmaxBlocks(1));
-        assertEquals(2, Launches.softmaxBlocks(9));
+        assertEquals(1, Launches.rowBlocks(1));
+        assertEquals(2, Launches.rowBlocks(9));
     }
 
     @Test
