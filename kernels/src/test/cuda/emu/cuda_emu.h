@@ -12,7 +12,8 @@
 // Dynamic shared memory and the static __shared__ variables of non-template functions start every block poisoned (all
 // bits set: NaN in every float type), so a kernel that reads what no thread wrote computes NaN; g++ ignores the
 // section attribute on a template's static locals, which keep what the previous block left.
-// Not emulated: races between threads (fibers never interleave between barriers), memory-model subtleties, timing.
+// Not emulated: races between threads as such (fibers never interleave between barriers; running the checks in each
+// scheduling order, see order(), exposes many), memory-model subtleties, timing.
 #pragma once
 
 #include <algorithm>
@@ -22,6 +23,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <string>
 #include <memory>
 #include <ucontext.h>
 #include <vector>
@@ -66,6 +68,7 @@ struct Fiber {
     ucontext_t ctx;
     unsigned tid;
     bool done = false;
+    long blockWait = -1;  // the block barrier generation this fiber waits for, -1 when none
     std::vector<AsyncCopy> open;                  // issued, not yet committed
     std::vector<std::vector<AsyncCopy>> groups;   // committed, oldest first
 };
@@ -74,6 +77,7 @@ struct Block {
     std::vector<Fiber> fibers;
     ucontext_t scheduler;
     int current = 0, live = 0;
+    long progress = 0;  // barrier arrivals and finished threads so far: the warp-at-a-time order stops when it stalls
     long blockGen = 0;
     int blockArrived = 0;
     std::vector<long> warpGen;
@@ -104,18 +108,22 @@ inline unsigned linearTid() {
 inline void syncBlock() {
     Block &b = *block_;
     long gen = b.blockGen;
+    b.progress++;
     if (++b.blockArrived == b.live) {
         b.blockArrived = 0;
         b.blockGen++;
         return;
     }
+    b.fibers[b.current].blockWait = gen;
     while (b.blockGen == gen) yield();
+    b.fibers[b.current].blockWait = -1;
 }
 
 inline void syncWarp() {
     Block &b = *block_;
     unsigned w = linearTid() / 32;
     long gen = b.warpGen[w];
+    b.progress++;
     if (++b.warpArrived[w] == b.warpLive[w]) {
         b.warpArrived[w] = 0;
         b.warpGen[w]++;
@@ -137,6 +145,7 @@ inline void fiberMain() {
     Fiber &f = b.fibers[b.current];
     for (auto &g : f.groups) complete(g);
     f.done = true;
+    b.progress++;
     b.live--;
     unsigned w = f.tid / 32;
     b.warpLive[w]--;
@@ -150,6 +159,34 @@ inline void fiberMain() {
         b.warpGen[w]++;
     }
     swapcontext(&f.ctx, &b.scheduler);
+}
+
+/**
+ * The order fibers run in (CLIP4J_EMU_ORDER): "forward" (default) and "reverse" go round the threads one step each;
+ * "warps" runs one warp as far as it can get (to a block barrier) before the next, like a GPU that schedules one warp
+ * far ahead of the others. A kernel free of races computes the same in every order, so running the checks in each
+ * exposes a missing barrier that the default order happens to hide.
+ */
+enum class Order { FORWARD, REVERSE, WARPS };
+inline Order order() {
+    static const Order o = [] {
+        const char *e = std::getenv("CLIP4J_EMU_ORDER");
+        std::string v = e ? e : "forward";
+        return v == "reverse" ? Order::REVERSE : v == "warps" ? Order::WARPS : Order::FORWARD;
+    }();
+    return o;
+}
+
+inline void run(Block &b, unsigned t) {
+    b.current = t;
+    setIndex(b.fibers[t]);
+    swapcontext(&b.scheduler, &b.fibers[t].ctx);
+}
+
+/** Whether fiber t can do anything if run: not finished, not waiting at a block barrier that is still closed. */
+inline bool runnable(const Block &b, unsigned t) {
+    const Fiber &f = b.fibers[t];
+    return !f.done && f.blockWait != b.blockGen;
 }
 
 /** Runs body as every thread of every block of the grid, with dynamicBytes of extern shared memory. */
@@ -196,11 +233,20 @@ inline void launch(dim3 grid, dim3 blockDim, const std::function<void()> &body, 
                     makecontext(&f.ctx, fiberMain, 0);
                 }
                 while (b.live > 0) {
-                    for (unsigned t = 0; t < threads; t++) {
-                        if (b.fibers[t].done) continue;
-                        b.current = t;
-                        setIndex(b.fibers[t]);
-                        swapcontext(&b.scheduler, &b.fibers[t].ctx);
+                    if (order() == Order::WARPS) {
+                        for (unsigned w = 0; w < warps; w++) {
+                            for (long before = -1; before != b.progress;) {
+                                before = b.progress;
+                                for (unsigned t = w * 32; t < std::min(threads, w * 32 + 32); t++) {
+                                    if (runnable(b, t)) run(b, t);
+                                }
+                            }
+                        }
+                    } else {
+                        for (unsigned i = 0; i < threads; i++) {
+                            unsigned t = order() == Order::REVERSE ? threads - 1 - i : i;
+                            if (!b.fibers[t].done) run(b, t);
+                        }
                     }
                 }
             }
