@@ -11,6 +11,7 @@
 #include <cstring>
 #include <map>
 #include <string>
+#include <type_traits>
 
 typedef int CUresult;
 typedef int CUdevice;
@@ -25,7 +26,16 @@ struct Function {
     void (*run)(void **);
     unsigned long maxThreads;  // the .maxntid of the entry in the loaded PTX, 0 if it declares none
     int maxDynamicShared;      // CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES: 48 KB unless raised
+    unsigned pointers;         // bit i: parameter i is a device pointer
 };
+
+// bit i set where the kernel's parameter i is a pointer
+template <class... P>
+constexpr unsigned pointerMask(void (*)(P...)) {
+    unsigned mask = 0, bit = 1;
+    ((mask |= std::is_pointer<P>::value ? bit : 0u, bit <<= 1), ...);
+    return mask;
+}
 typedef Module *CUmodule;
 typedef Function *CUfunction;
 
@@ -41,9 +51,9 @@ static T arg(void **p, int i) {
 #define A(T, i) arg<T>(p, i)
 
 // the parameter lists of the kernel families (TX/T/TY as in kernels.h)
-#define LINEAR(name, TX, T, TY) {#name, [](void **p) { name(A(const TX *, 0), A(const T *, 1), A(const float *, 2), A(TY *, 3), A(int, 4), A(int, 5), A(int, 6), A(int, 7)); }, 0, DEFAULT_DYNAMIC_SHARED}
-#define LAYER_NORM(name, TY) {#name, [](void **p) { name(A(const float *, 0), A(int, 1), A(int, 2), A(const float *, 3), A(const float *, 4), A(float, 5), A(TY *, 6), A(const int *, 7)); }, 0, DEFAULT_DYNAMIC_SHARED}
-#define ATTENTION(name, T) {#name, [](void **p) { name(A(const T *, 0), A(int, 1), A(int, 2), A(int, 3), A(int, 4), A(T *, 5)); }, 0, DEFAULT_DYNAMIC_SHARED}
+#define LINEAR(name, TX, T, TY) {#name, [](void **p) { name(A(const TX *, 0), A(const T *, 1), A(const float *, 2), A(TY *, 3), A(int, 4), A(int, 5), A(int, 6), A(int, 7)); }, 0, DEFAULT_DYNAMIC_SHARED, pointerMask(name)}
+#define LAYER_NORM(name, TY) {#name, [](void **p) { name(A(const float *, 0), A(int, 1), A(int, 2), A(const float *, 3), A(const float *, 4), A(float, 5), A(TY *, 6), A(const int *, 7)); }, 0, DEFAULT_DYNAMIC_SHARED, pointerMask(name)}
+#define ATTENTION(name, T) {#name, [](void **p) { name(A(const T *, 0), A(int, 1), A(int, 2), A(int, 3), A(int, 4), A(T *, 5)); }, 0, DEFAULT_DYNAMIC_SHARED, pointerMask(name)}
 
 // every entry point with its parameter list unpacked from cuLaunchKernel's kernelParams
 static Function FUNCTIONS[] = {
@@ -66,14 +76,14 @@ static Function FUNCTIONS[] = {
     ATTENTION(attention_bf16_hd64, __nv_bfloat16),
     ATTENTION(attention_bf16_hd80, __nv_bfloat16),
     ATTENTION(attention_bf16_hd128, __nv_bfloat16),
-    {"quick_gelu", [](void **p) { quick_gelu(A(float *, 0), A(long, 1)); }, 0, DEFAULT_DYNAMIC_SHARED},
-    {"gelu", [](void **p) { gelu(A(float *, 0), A(long, 1)); }, 0, DEFAULT_DYNAMIC_SHARED},
-    {"softmax_rows", [](void **p) { softmax_rows(A(float *, 0), A(int, 1), A(int, 2)); }, 0, DEFAULT_DYNAMIC_SHARED},
-    {"unfold_patches", [](void **p) { unfold_patches(A(const float *, 0), A(int, 1), A(int, 2), A(int, 3), A(float *, 4)); }, 0, DEFAULT_DYNAMIC_SHARED},
-    {"text_tokens", [](void **p) { text_tokens(A(const int *, 0), A(const float *, 1), A(const float *, 2), A(int, 3), A(int, 4), A(int, 5), A(float *, 6)); }, 0, DEFAULT_DYNAMIC_SHARED},
-    {"vision_tokens", [](void **p) { vision_tokens(A(const float *, 0), A(const float *, 1), A(const float *, 2), A(int, 3), A(int, 4), A(int, 5), A(float *, 6)); }, 0, DEFAULT_DYNAMIC_SHARED},
-    {"tip_cache_logits", [](void **p) { tip_cache_logits(A(const float *, 0), A(const int *, 1), A(const int *, 2), A(const float *, 3), A(int, 4), A(int, 5), A(int, 6), A(float, 7), A(float, 8), A(float, 9), A(float *, 10)); }, 0, DEFAULT_DYNAMIC_SHARED},
-    {"meta_refine", [](void **p) { meta_refine(A(const float *, 0), A(const float *, 1), A(const int *, 2), A(const float *, 3), A(int, 4), A(int, 5), A(const float *, 6), A(float, 7), A(float *, 8)); }, 0, DEFAULT_DYNAMIC_SHARED},
+    {"quick_gelu", [](void **p) { quick_gelu(A(float *, 0), A(long, 1)); }, 0, DEFAULT_DYNAMIC_SHARED, pointerMask(quick_gelu)},
+    {"gelu", [](void **p) { gelu(A(float *, 0), A(long, 1)); }, 0, DEFAULT_DYNAMIC_SHARED, pointerMask(gelu)},
+    {"softmax_rows", [](void **p) { softmax_rows(A(float *, 0), A(int, 1), A(int, 2)); }, 0, DEFAULT_DYNAMIC_SHARED, pointerMask(softmax_rows)},
+    {"unfold_patches", [](void **p) { unfold_patches(A(const float *, 0), A(int, 1), A(int, 2), A(int, 3), A(float *, 4)); }, 0, DEFAULT_DYNAMIC_SHARED, pointerMask(unfold_patches)},
+    {"text_tokens", [](void **p) { text_tokens(A(const int *, 0), A(const float *, 1), A(const float *, 2), A(int, 3), A(int, 4), A(int, 5), A(float *, 6)); }, 0, DEFAULT_DYNAMIC_SHARED, pointerMask(text_tokens)},
+    {"vision_tokens", [](void **p) { vision_tokens(A(const float *, 0), A(const float *, 1), A(const float *, 2), A(int, 3), A(int, 4), A(int, 5), A(float *, 6)); }, 0, DEFAULT_DYNAMIC_SHARED, pointerMask(vision_tokens)},
+    {"tip_cache_logits", [](void **p) { tip_cache_logits(A(const float *, 0), A(const int *, 1), A(const int *, 2), A(const float *, 3), A(int, 4), A(int, 5), A(int, 6), A(float, 7), A(float, 8), A(float, 9), A(float *, 10)); }, 0, DEFAULT_DYNAMIC_SHARED, pointerMask(tip_cache_logits)},
+    {"meta_refine", [](void **p) { meta_refine(A(const float *, 0), A(const float *, 1), A(const int *, 2), A(const float *, 3), A(int, 4), A(int, 5), A(const float *, 6), A(float, 7), A(float *, 8)); }, 0, DEFAULT_DYNAMIC_SHARED, pointerMask(meta_refine)},
 };
 
 static std::map<unsigned long long, size_t> allocations;
@@ -128,6 +138,13 @@ CUresult cuModuleGetFunction(CUfunction *f, CUmodule m, const char *name) {
     return NOT_FOUND;
 }
 
+// a copy, or a kernel's pointer argument, must lie inside one allocation, as on the device
+static bool inside(CUdeviceptr p, size_t bytes) {
+    auto it = allocations.upper_bound(p);
+    if (it == allocations.begin()) return false;
+    --it;
+    return p + bytes <= it->first + it->second;
+}
 CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
                         unsigned sharedBytes, CUstream, void **params, void **extra) {
     // the hardware limits a launch must respect (any compute capability 9.0 device), and the kernel's own
@@ -136,6 +153,16 @@ CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz, uns
     if (gx == 0 || gy == 0 || gz == 0 || gx > 2147483647u || gy > 65535 || gz > 65535 || threads > 1024 || threads == 0 ||
         sharedBytes > (unsigned) f->maxDynamicShared || extra != nullptr || (f->maxThreads > 0 && threads > f->maxThreads)) {
         return INVALID_VALUE;
+    }
+    // a freed or never allocated buffer would fault on the GPU (null stays legal: optional arguments)
+    for (int i = 0; i < 32; i++) {
+        if (!(f->pointers >> i & 1)) continue;
+        unsigned long long ptr;
+        std::memcpy(&ptr, params[i], sizeof ptr);
+        if (ptr != 0 && !inside(ptr, 1)) {
+            std::fprintf(stderr, "emulated driver: %s argument %d (0x%llx) is not in any allocation\n", f->name, i, ptr);
+            return INVALID_VALUE;
+        }
     }
     emu::launch(dim3{gx, gy, gz}, dim3{bx, by, bz}, [&] { f->run(params); }, sharedBytes);
     return SUCCESS;
@@ -161,13 +188,6 @@ CUresult cuMemFree_v2(CUdeviceptr p) {
     return SUCCESS;
 }
 
-// a copy must lie inside one allocation, as on the device
-static bool inside(CUdeviceptr p, size_t bytes) {
-    auto it = allocations.upper_bound(p);
-    if (it == allocations.begin()) return false;
-    --it;
-    return p + bytes <= it->first + it->second;
-}
 CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void *src, size_t bytes) {
     if (!inside(dst, bytes)) return INVALID_VALUE;
     std::memcpy(reinterpret_cast<void *>(dst), src, bytes);
