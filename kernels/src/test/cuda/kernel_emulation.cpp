@@ -222,7 +222,7 @@ static void elementwiseCases() {
 }
 
 static void tipCase(int queries, int classes, int shots, bool shuffled, bool identityAsNull = false) {
-    int keys = classes * shots, d = 24;
+    int keys = classes * shots;
     std::vector<int> labels(keys);
     for (int j = 0; j < keys; j++) labels[j] = shuffled ? (int) (rng() % classes) : j / shots;
     auto aff = randoms((size_t) queries * keys, 0.3f), zs = randoms((size_t) queries * classes);
@@ -242,7 +242,6 @@ static void tipCase(int queries, int classes, int shots, bool shuffled, bool ide
     emu::launch(grid(queries, ceilDiv(classes, 256)), grid(256), [&] {
         tip_cache_logits(aff.data(), identityAsNull ? nullptr : order.data(), offsets.data(), zs.data(), queries, keys, classes, scale, alpha, beta, out.data());
     });
-    (void) d;
     char name[80];
     std::snprintf(name, sizeof name, "%d queries, %d classes x %d shots%s%s", queries, classes, shots, shuffled ? ", labels shuffled" : "",
                   identityAsNull ? ", keys class by class (no order)" : "");

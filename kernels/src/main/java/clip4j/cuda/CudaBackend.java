@@ -7,6 +7,7 @@ import clip4j.backend.ScalarBackend;
 import clip4j.backend.TextTower;
 import clip4j.backend.VisionTower;
 import clip4j.io.Tensor;
+import clip4j.util.Timing;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
 
@@ -166,7 +167,7 @@ public final class CudaBackend implements Backend {
     synchronized double visionTowerDeviceSeconds(VisionTower t, List<float[]> images, double seconds) throws Exception {
         cuda.makeCurrent();
         CUdeviceptr px = uploadImages(t, images);
-        return clip4j.util.Timing.measure(() -> {
+        return Timing.measure(() -> {
             visionOn(t, px, images.size());
             cuCtxSynchronize();
         }, 1, seconds);

@@ -11,6 +11,7 @@ import clip4j.random.SeededWeights;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -19,11 +20,13 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -85,7 +88,7 @@ class CudaBackendTest {
     }
 
     /** --device cuda: the precision property picks the kernels, and a wrong value is a one-line error. */
-    @org.junit.jupiter.api.Test
+    @Test
     void providerReadsThePrecisionProperty() {
         gpu(CudaBackend.Precision.FP32);
         String old = System.getProperty("clip4j.cuda.precision");
@@ -95,7 +98,7 @@ class CudaBackendTest {
                 assertTrue(be.name().contains("bf16 tensor cores"), be.name());
             }
             System.setProperty("clip4j.cuda.precision", "fp8");
-            ClipException e = org.junit.jupiter.api.Assertions.assertThrows(ClipException.class, () -> new CudaBackendProvider().create(1));
+            ClipException e = assertThrows(ClipException.class, () -> new CudaBackendProvider().create(1));
             assertTrue(e.getMessage().contains("fp32, fp16 or bf16"), e.getMessage());
         } finally {
             if (old == null) System.clearProperty("clip4j.cuda.precision");
@@ -238,7 +241,7 @@ class CudaBackendTest {
                 float[] ref = new float[batch * seq * width], got = new float[batch * seq * width];
                 REF.attention(qkv, batch, seq, width, heads, causal, ref);
                 be.attention(qkv, batch, seq, width, heads, causal, got);
-                assertClose(ref, got, 5e-6, "attention " + java.util.Arrays.toString(c) + " causal=" + causal);
+                assertClose(ref, got, 5e-6, "attention " + Arrays.toString(c) + " causal=" + causal);
             }
         }
     }
