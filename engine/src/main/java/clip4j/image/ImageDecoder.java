@@ -5,6 +5,7 @@ import clip4j.ClipException;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
+import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.DataBuffer;
@@ -16,9 +17,12 @@ import java.nio.file.Path;
 import java.util.Iterator;
 
 /**
- * Decodes PNG, JPEG, BMP and GIF with ImageIO into the Pillow mode the file would open as (clip-spec §8.4–§8.5):
- * RGB, L, RGBA, LA, or P (palette; also 1-bit images, which Pillow resizes the same nearest way). The size is
- * read from the header and anything over {@link #MAX_PIXELS} is refused before any pixel is decoded.
+ * Decodes images with ImageIO into the Pillow mode the file would open as (clip-spec §8.4–§8.5): RGB, L, RGBA, LA,
+ * P (palette; also 1-bit images, which Pillow resizes the same nearest way), CMYK (CMYK and YCCK JPEGs; the JDK's
+ * reader returns the same ink values as Pillow's "CMYK;I" unpacking), or I (16-bit greyscale PNG). 16-bit RGB(A) and
+ * LA keep their high byte, as Pillow's ";16B" unpackers do. Formats: PNG, JPEG, BMP, GIF, TIFF and WBMP from the JDK,
+ * and any other format an ImageIO plugin on the class path reads (the CLI adds WebP). The size is read from the
+ * header and anything over {@link #MAX_PIXELS} is refused before any pixel is decoded.
  */
 public final class ImageDecoder {
     public static final long MAX_PIXELS = 100_000_000L;
@@ -31,7 +35,7 @@ public final class ImageDecoder {
         try (ImageInputStream in = ImageIO.createImageInputStream(path.toFile())) {
             if (in == null) throw new ClipException("cannot open image " + path);
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-            if (!readers.hasNext()) throw new ClipException("not a readable image (PNG, JPEG, BMP or GIF): " + path);
+            if (!readers.hasNext()) throw new ClipException("not an image this build reads (" + formats() + "): " + path);
             ImageReader reader = readers.next();
             try {
                 reader.setInput(in, true, true);
@@ -41,7 +45,7 @@ public final class ImageDecoder {
                 if (w * h > MAX_PIXELS) {
                     throw new ClipException("image " + path + " is " + w + "x" + h + ", over the " + MAX_PIXELS / 1_000_000 + " megapixel limit");
                 }
-                return fromBuffered(reader.read(0), path);
+                return fromBuffered(reader.read(0), reader.getFormatName(), path);
             } finally {
                 reader.dispose();
             }
@@ -51,7 +55,15 @@ public final class ImageDecoder {
         }
     }
 
-    static RawImage fromBuffered(BufferedImage img, Path path) {
+    /** The image formats ImageIO can read here, by their usual names. */
+    static String formats() {
+        java.util.TreeSet<String> names = new java.util.TreeSet<>();
+        for (String f : ImageIO.getReaderFormatNames()) names.add(f.toUpperCase(java.util.Locale.ROOT));
+        names.retainAll(java.util.Set.of("PNG", "JPEG", "BMP", "GIF", "TIFF", "WBMP", "WEBP"));
+        return String.join(", ", names);
+    }
+
+    static RawImage fromBuffered(BufferedImage img, String format, Path path) {
         int w = img.getWidth(), h = img.getHeight();
         ColorModel cm = img.getColorModel();
         Raster r = img.getRaster();
@@ -76,27 +88,42 @@ public final class ImageDecoder {
         }
         int bands = r.getNumBands();
         boolean alpha = cm.hasAlpha();
+        boolean cmyk = cm.getColorSpace().getType() == ColorSpace.TYPE_CMYK;
         RawImage.Mode mode = switch (bands) {
             case 1 -> RawImage.Mode.L;
             case 2 -> RawImage.Mode.LA;
             case 3 -> RawImage.Mode.RGB;
-            case 4 -> alpha ? RawImage.Mode.RGBA : null;
+            case 4 -> alpha ? RawImage.Mode.RGBA : cmyk ? RawImage.Mode.CMYK : null;
             default -> null;
         };
-        if (mode == null || (mode == RawImage.Mode.L || mode == RawImage.Mode.RGB) == alpha) {
-            throw new ClipException("unsupported colour layout (" + bands + " bands) in " + path);
+        if (mode == null || (mode == RawImage.Mode.L || mode == RawImage.Mode.RGB || mode == RawImage.Mode.CMYK) == alpha) {
+            throw new ClipException("unsupported image layout in " + path + ": " + bands + " channels" + (alpha ? " with" : " without")
+                    + " alpha (readable: grey, grey + alpha, RGB, RGBA, palette, CMYK)");
         }
         if (cm.isAlphaPremultiplied()) throw new ClipException("premultiplied-alpha images are not supported: " + path);
         int type = r.getDataBuffer().getDataType();
-        int shift;
-        if (type == DataBuffer.TYPE_BYTE || type == DataBuffer.TYPE_INT) shift = 0;
-        else if (type == DataBuffer.TYPE_USHORT && mode != RawImage.Mode.L) shift = 8; // Pillow keeps the high byte of 16-bit RGB(A)
-        else throw new ClipException("16-bit greyscale images are not supported: " + path);
-        for (int b = 0; b < bands; b++) {
-            if (r.getSampleModel().getSampleSize(b) > 16 || (shift == 0 && r.getSampleModel().getSampleSize(b) != 8)) {
-                throw new ClipException("unsupported sample depth in " + path);
-            }
+        boolean sixteen = type == DataBuffer.TYPE_USHORT;
+        if (type != DataBuffer.TYPE_BYTE && type != DataBuffer.TYPE_INT && !sixteen) {
+            throw new ClipException("unsupported sample type in " + path + " (8 or 16 bits per channel are read)");
         }
+        for (int b = 0; b < bands; b++) {
+            int bits = r.getSampleModel().getSampleSize(b);
+            if (sixteen ? bits != 16 : bits != 8) throw new ClipException("unsupported sample depth (" + bits + " bits) in " + path);
+        }
+        if (sixteen && mode == RawImage.Mode.L) {
+            // Pillow opens a 16-bit greyscale PNG as mode I; other 16-bit grey formats open differently, so refuse them
+            if (!"png".equalsIgnoreCase(format)) throw new ClipException("16-bit greyscale " + format + " images are not supported: " + path);
+            byte[] v = new byte[w * h * 2];
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    int s = r.getSample(x, y, 0);
+                    v[(y * w + x) * 2] = (byte) (s >> 8);
+                    v[(y * w + x) * 2 + 1] = (byte) s;
+                }
+            }
+            return new RawImage(RawImage.Mode.I, w, h, v, null);
+        }
+        int shift = sixteen ? 8 : 0; // Pillow keeps the high byte of 16-bit RGB(A) and LA
         byte[] data = new byte[w * h * bands];
         int[] px = new int[bands];
         for (int y = 0; y < h; y++) {

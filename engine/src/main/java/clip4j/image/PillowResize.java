@@ -5,7 +5,9 @@ package clip4j.image;
  * separable, horizontal pass first into a uint8 intermediate, then vertical; kernel widened by the scale
  * when downscaling (the antialiasing); weights normalised in double, then 22-bit fixed point with
  * round-half-away-from-zero; int accumulator starting at 2²¹; clamp(acc >> 22, 0, 255). A pass whose
- * size does not change is skipped. Also Pillow's NEAREST for palette images (§8.4).
+ * size does not change is skipped. Also the 32-bit integer path of mode "I" ({@code ImagingResampleHorizontal_32bpc}
+ * and {@code _Vertical_32bpc}: double weights, double sums, rounded half away from zero, no clamping) and Pillow's
+ * NEAREST for palette images (§8.4).
  */
 public final class PillowResize {
     private static final int PRECISION_BITS = 32 - 8 - 2;
@@ -23,8 +25,11 @@ public final class PillowResize {
         return 0.0;
     }
 
-    /** Fixed-point taps for one axis: bounds[2·o] = first source index, bounds[2·o+1] = tap count. */
-    record Coeffs(int ksize, int[] bounds, int[] k) {
+    /**
+     * Taps for one axis: bounds[2·o] = first source index, bounds[2·o+1] = tap count; normalised weights in double
+     * ({@code weights}, the 32-bit path) and in 22-bit fixed point ({@code k}, the 8-bit path).
+     */
+    record Coeffs(int ksize, int[] bounds, int[] k, double[] weights) {
     }
 
     static Coeffs coeffs(int inSize, int outSize) {
@@ -34,6 +39,7 @@ public final class PillowResize {
         int ksize = (int) Math.ceil(support) * 2 + 1;
         int[] bounds = new int[outSize * 2];
         int[] kk = new int[outSize * ksize];
+        double[] dk = new double[outSize * ksize];
         double[] w = new double[ksize];
         double ss = 1.0 / filterscale;
         for (int xx = 0; xx < outSize; xx++) {
@@ -50,12 +56,13 @@ public final class PillowResize {
             }
             for (int x = 0; x < xmax; x++) {
                 double v = ww != 0.0 ? w[x] / ww : w[x];
+                dk[xx * ksize + x] = v;
                 kk[xx * ksize + x] = v < 0 ? (int) (-0.5 + v * (1 << PRECISION_BITS)) : (int) (0.5 + v * (1 << PRECISION_BITS));
             }
             bounds[xx * 2] = xmin;
             bounds[xx * 2 + 1] = xmax;
         }
-        return new Coeffs(ksize, bounds, kk);
+        return new Coeffs(ksize, bounds, kk, dk);
     }
 
     private static int clip8(int acc) {
@@ -99,6 +106,43 @@ public final class PillowResize {
             cur = out;
         }
         return cur == src ? src.clone() : cur;
+    }
+
+    /** Bicubic resize of w×h single-channel 32-bit integer samples (mode "I") to ow×oh. */
+    public static int[] bicubicInt32(int[] src, int w, int h, int ow, int oh) {
+        int[] cur = src;
+        if (ow != w) {
+            Coeffs co = coeffs(w, ow);
+            int[] out = new int[ow * h];
+            for (int y = 0; y < h; y++) {
+                for (int xx = 0; xx < ow; xx++) {
+                    int xmin = co.bounds[2 * xx], n = co.bounds[2 * xx + 1], ko = xx * co.ksize;
+                    double ss = 0.0;
+                    for (int x = 0; x < n; x++) ss += cur[y * w + xmin + x] * co.weights[ko + x];
+                    out[y * ow + xx] = roundUp(ss);
+                }
+            }
+            cur = out;
+        }
+        if (oh != h) {
+            Coeffs co = coeffs(h, oh);
+            int[] out = new int[ow * oh];
+            for (int yy = 0; yy < oh; yy++) {
+                int ymin = co.bounds[2 * yy], n = co.bounds[2 * yy + 1], ko = yy * co.ksize;
+                for (int x = 0; x < ow; x++) {
+                    double ss = 0.0;
+                    for (int y = 0; y < n; y++) ss += cur[(ymin + y) * ow + x] * co.weights[ko + y];
+                    out[yy * ow + x] = roundUp(ss);
+                }
+            }
+            cur = out;
+        }
+        return cur == src ? src.clone() : cur;
+    }
+
+    /** Resample.c's ROUND_UP: half away from zero, the 0.5 a float constant (exact in double). */
+    private static int roundUp(double f) {
+        return (int) (f >= 0.0 ? Math.floor(f + 0.5f) : -Math.floor(Math.abs(f) + 0.5f));
     }
 
     /** Pillow's NEAREST (forced for P and 1 images): source index from an accumulated in/out step. */

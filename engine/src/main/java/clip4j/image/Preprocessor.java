@@ -6,7 +6,8 @@ import java.nio.file.Path;
  * OpenAI's eval transform (clip-spec §8.1): Resize(S, bicubic, shortest side) in the image's own mode →
  * CenterCrop(S) with torchvision's round-half-even offsets (§8.3) → convert("RGB") → ToTensor → Normalize.
  * RGBA and LA are resized premultiplied and the alpha is then dropped, P resizes nearest and expands the
- * palette after the crop (§8.4).
+ * palette after the crop (§8.4), CMYK resizes as four channels and converts with Pillow's {@code cmyk2rgb}, I (16-bit
+ * greyscale PNG) resizes on the 32-bit path and converts with Pillow's {@code i2rgb}, which clamps to 0–255.
  */
 public final class Preprocessor {
     private final int size;
@@ -38,65 +39,78 @@ public final class Preprocessor {
     public byte[] toRgb(RawImage img) {
         int[] ns = resizedSize(img.width(), img.height(), size);
         int ow = ns[0], oh = ns[1];
-        int c = img.mode().channels;
-        byte[] px = img.data();
-        if (ow != img.width() || oh != img.height()) {
-            px = switch (img.mode()) {
-                case P -> PillowResize.nearest(px, img.width(), img.height(), c, ow, oh);
-                case RGBA, LA -> unpremultiply(PillowResize.bicubic(premultiply(px, c), img.width(), img.height(), c, ow, oh), c);
-                case RGB, L -> PillowResize.bicubic(px, img.width(), img.height(), c, ow, oh);
-            };
-        }
+        RawImage resized = ow == img.width() && oh == img.height() ? img : resize(img, ow, oh);
         int top = (int) Math.rint((oh - size) / 2.0);
         int left = (int) Math.rint((ow - size) / 2.0);
-        byte[] rgb = new byte[size * size * 3];
-        for (int y = 0; y < size; y++) {
-            for (int x = 0; x < size; x++) {
-                int s = ((top + y) * ow + left + x) * c;
-                int d = (y * size + x) * 3;
-                switch (img.mode()) {
-                    case RGB, RGBA -> {
-                        rgb[d] = px[s];
-                        rgb[d + 1] = px[s + 1];
-                        rgb[d + 2] = px[s + 2];
-                    }
-                    case L, LA -> {
-                        rgb[d] = px[s];
-                        rgb[d + 1] = px[s];
-                        rgb[d + 2] = px[s];
-                    }
-                    case P -> {
-                        int p = img.palette()[px[s] & 0xff];
-                        rgb[d] = (byte) (p >> 16);
-                        rgb[d + 1] = (byte) (p >> 8);
-                        rgb[d + 2] = (byte) p;
-                    }
-                }
-            }
-        }
-        return rgb;
+        int bytes = img.mode().channels * img.mode().bytesPerSample;
+        byte[] crop = new byte[size * size * bytes];
+        for (int y = 0; y < size; y++) System.arraycopy(resized.data(), ((top + y) * ow + left) * bytes, crop, y * size * bytes, size * bytes);
+        return toRgbMode(new RawImage(img.mode(), size, size, crop, img.palette())).data();
     }
 
-    /** convert("RGB") of the whole image: grey replicated, alpha dropped, palette expanded. */
+    /** Image.resize(BICUBIC) in the image's own mode (NEAREST for P, premultiplied for RGBA and LA). */
+    static RawImage resize(RawImage img, int ow, int oh) {
+        int c = img.mode().channels, w = img.width(), h = img.height();
+        byte[] px = img.data();
+        byte[] out = switch (img.mode()) {
+            case P -> PillowResize.nearest(px, w, h, c, ow, oh);
+            case RGBA, LA -> unpremultiply(PillowResize.bicubic(premultiply(px, c), w, h, c, ow, oh), c);
+            case RGB, L, CMYK -> PillowResize.bicubic(px, w, h, c, ow, oh);
+            case I -> {
+                int[] v = new int[w * h];
+                for (int i = 0; i < v.length; i++) v[i] = (px[2 * i] & 0xff) << 8 | (px[2 * i + 1] & 0xff);
+                int[] r = PillowResize.bicubicInt32(v, w, h, ow, oh);
+                byte[] b = new byte[r.length * 2];
+                // a bicubic overshoot outside 0..65535 only matters as "below 0" or "above 255" to i2rgb: clamp to 16 bits
+                for (int i = 0; i < r.length; i++) {
+                    int x = Math.clamp(r[i], 0, 65535);
+                    b[2 * i] = (byte) (x >> 8);
+                    b[2 * i + 1] = (byte) x;
+                }
+                yield b;
+            }
+        };
+        return new RawImage(img.mode(), ow, oh, out, img.palette());
+    }
+
+    /**
+     * convert("RGB") of the whole image: grey replicated, alpha dropped, palette expanded, CMYK as Pillow's cmyk2rgb
+     * (c' = (255 − k) − MULDIV255(c, 255 − k)), I clamped to 0–255 as Pillow's i2rgb.
+     */
     public static RawImage toRgbMode(RawImage img) {
         if (img.mode() == RawImage.Mode.RGB) return img;
         int n = img.width() * img.height();
         int c = img.mode().channels;
+        byte[] d = img.data();
         byte[] rgb = new byte[n * 3];
         for (int i = 0; i < n; i++) {
             switch (img.mode()) {
-                case RGBA -> System.arraycopy(img.data(), i * c, rgb, i * 3, 3);
-                case L, LA -> rgb[i * 3] = rgb[i * 3 + 1] = rgb[i * 3 + 2] = img.data()[i * c];
+                case RGBA -> System.arraycopy(d, i * c, rgb, i * 3, 3);
+                case L, LA -> rgb[i * 3] = rgb[i * 3 + 1] = rgb[i * 3 + 2] = d[i * c];
                 case P -> {
-                    int p = img.palette()[img.data()[i] & 0xff];
+                    int p = img.palette()[d[i] & 0xff];
                     rgb[i * 3] = (byte) (p >> 16);
                     rgb[i * 3 + 1] = (byte) (p >> 8);
                     rgb[i * 3 + 2] = (byte) p;
+                }
+                case CMYK -> {
+                    int nk = 255 - (d[i * 4 + 3] & 0xff);
+                    for (int ch = 0; ch < 3; ch++) rgb[i * 3 + ch] = (byte) Math.clamp(nk - mulDiv255(d[i * 4 + ch] & 0xff, nk), 0, 255);
+                }
+                case I -> {
+                    int v = (d[2 * i] & 0xff) << 8 | (d[2 * i + 1] & 0xff);
+                    rgb[i * 3] = rgb[i * 3 + 1] = rgb[i * 3 + 2] = (byte) Math.min(v, 255);
                 }
                 case RGB -> throw new IllegalStateException();
             }
         }
         return new RawImage(RawImage.Mode.RGB, img.width(), img.height(), rgb, null);
+    }
+
+    /** Pillow's MULDIV255(a, b): t = a·b + 128, ((t >> 8) + t) >> 8, the rounded a·b/255. */
+    static int mulDiv255(int a, int b) {
+        int t = a * b + 128;
+        return ((t >> 8) + t) >> 8;
     }
 
     /** ToTensor (u8 / 255 in float32) then Normalize ((x − mean) / std in float32), HWC → CHW. */
@@ -117,10 +131,7 @@ public final class Preprocessor {
         byte[] out = px.clone();
         for (int i = 0; i < px.length; i += c) {
             int a = px[i + c - 1] & 0xff;
-            for (int ch = 0; ch < c - 1; ch++) {
-                int t = (px[i + ch] & 0xff) * a + 128;
-                out[i + ch] = (byte) (((t >> 8) + t) >> 8);
-            }
+            for (int ch = 0; ch < c - 1; ch++) out[i + ch] = (byte) mulDiv255(px[i + ch] & 0xff, a);
         }
         return out;
     }
