@@ -12,7 +12,8 @@ import java.util.Map;
 /**
  * Our model file: safetensors (clip-spec §10.4) with 64-byte-aligned tensors named as in {@link WeightSchema},
  * stored as f32, f16 or bf16, and string metadata: {@code clip4j.format} = "1", the {@link ClipConfig} keys,
- * {@code bpe_merges} (the 48,894 merge lines of clip-spec §9.1, newline-separated) and {@code source}.
+ * {@code bpe_merges} (the merge lines of clip-spec §9.1, newline-separated: 48,894 for OpenAI's vocabulary),
+ * {@code source}, and {@code clip4j.random_weights} when the weights are random (made from a seed, not trained).
  * Opening maps the file; tensors stay in the mapping, nothing is copied to the heap.
  */
 public final class ModelFile implements AutoCloseable {
@@ -20,6 +21,7 @@ public final class ModelFile implements AutoCloseable {
     public static final String FORMAT_VERSION = "1";
     public static final String BPE_KEY = "bpe_merges";
     public static final String SOURCE_KEY = "source";
+    public static final String RANDOM_KEY = "clip4j.random_weights";
 
     private final Path path;
     private final Safetensors file;
@@ -79,6 +81,11 @@ public final class ModelFile implements AutoCloseable {
     /** The BPE merges embedded by the converter, or null when the file carries none. */
     public String bpeMerges() {
         return file.metadata().get(BPE_KEY);
+    }
+
+    /** How the weights were made when they are random ("seed 0"), or null for trained weights. */
+    public String randomWeights() {
+        return file.metadata().get(RANDOM_KEY);
     }
 
     public Map<String, String> metadata() {

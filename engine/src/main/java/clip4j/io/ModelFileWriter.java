@@ -17,8 +17,9 @@ public final class ModelFileWriter {
     public record Source(long[] shape, SafetensorsWriter.FloatSource values) {
     }
 
+    /** @param randomWeights how random weights were made ("seed 0"), or null for trained weights */
     public static void write(Path out, ClipConfig config, Map<String, Source> tensors, String bpeMerges,
-                             String source, DType storage) {
+                             String source, String randomWeights, DType storage) {
         Map<String, long[]> schema = WeightSchema.of(config);
         for (String name : tensors.keySet()) {
             if (!schema.containsKey(name)) throw new ClipException("unknown tensor '" + name + "'");
@@ -28,6 +29,7 @@ public final class ModelFileWriter {
         config.toMetadata().forEach(w::metadata);
         if (bpeMerges != null) w.metadata(ModelFile.BPE_KEY, bpeMerges);
         w.metadata(ModelFile.SOURCE_KEY, source);
+        if (randomWeights != null) w.metadata(ModelFile.RANDOM_KEY, randomWeights);
         for (Map.Entry<String, long[]> e : schema.entrySet()) {
             Source s = tensors.get(e.getKey());
             if (s == null) throw new ClipException("missing tensor '" + e.getKey() + "'");

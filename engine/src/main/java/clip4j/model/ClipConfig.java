@@ -20,8 +20,6 @@ public record ClipConfig(
     /** OpenAI's normalisation constants (clip-spec §8.1). */
     public static final float[] OPENAI_MEAN = {0.48145466f, 0.4578275f, 0.40821073f};
     public static final float[] OPENAI_STD = {0.26862954f, 0.26130258f, 0.27577711f};
-    public static final int SOT = 49406;
-    public static final int EOT = 49407;
 
     public ClipConfig {
         check(visionWidth > 0 && visionLayers > 0 && visionHeads > 0 && visionWidth % visionHeads == 0,
@@ -50,6 +48,12 @@ public record ClipConfig(
     public ClipConfig withArchitecture(String name) {
         return new ClipConfig(name, visionWidth, visionLayers, visionHeads, patchSize, imageSize, textWidth, textLayers,
                 textHeads, contextLength, vocabSize, embedDim, activation, imageMean, imageStd, layerNormEps, logitScale);
+    }
+
+    /** The same shape with another text vocabulary (a token embedding of {@code vocab} rows). */
+    public ClipConfig withVocabSize(int vocab) {
+        return new ClipConfig(architecture, visionWidth, visionLayers, visionHeads, patchSize, imageSize, textWidth, textLayers,
+                textHeads, contextLength, vocab, embedDim, activation, imageMean, imageStd, layerNormEps, logitScale);
     }
 
     public Map<String, String> toMetadata() {

@@ -66,7 +66,12 @@ public final class ClipModel implements AutoCloseable {
                 if (tokenizer == null) {
                     String merges = file.bpeMerges();
                     if (merges == null) throw new ClipException(file.path() + " carries no BPE merges; reconvert it with --bpe");
-                    tokenizer = ClipTokenizer.fromMerges(merges);
+                    ClipTokenizer tok = ClipTokenizer.fromMerges(merges);
+                    if (tok.bpe().vocabSize() != config().vocabSize()) {
+                        throw new ClipException(file.path() + ": its BPE vocabulary has " + tok.bpe().vocabSize()
+                                + " tokens but its text encoder " + config().vocabSize());
+                    }
+                    tokenizer = tok;
                 }
                 t = tokenizer;
             }

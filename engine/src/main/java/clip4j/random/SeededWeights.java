@@ -94,7 +94,7 @@ public final class SeededWeights {
      */
     public static Path writeTempModel(ClipConfig c, long seed, String bpeMerges, DType dtype) throws IOException {
         Path f = Files.createTempFile("clip4j-" + c.architecture().replace('/', '-') + "-", ".safetensors");
-        ModelFileWriter.write(f, c, tensors(c, seed), bpeMerges, "seeded " + seed, dtype);
+        ModelFileWriter.write(f, c, tensors(c, seed), bpeMerges, "seeded " + seed, "seed " + seed, dtype);
         return f;
     }
 }

@@ -9,12 +9,16 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The BPE vocabulary and merge loop of clip-spec §9.3 and §9.6. Built from the merge lines (without the header
- * line): ids 0–255 single characters, 256–511 the same with {@code </w>}, then one id per merge, then SOT, EOT.
+ * The BPE vocabulary and merge loop of clip-spec §9.3 and §9.6 (openai/CLIP clip/simple_tokenizer.py,
+ * {@code SimpleTokenizer.__init__} and {@code bpe}). Built from the merge lines (without the header line): ids 0–255
+ * single characters, 256–511 the same with {@code </w>}, then one id per merge, then SOT, EOT. OpenAI's vocabulary
+ * has {@link #OPENAI_MERGES} merges (49,408 ids); a vocabulary with fewer merges keeps the same layout.
  */
 public final class Bpe {
     /** Merges used by CLIP: lines [1, 48895) of the vocab file, i.e. 49152 − 256 − 2 of them. */
-    public static final int MERGES = 49152 - 256 - 2;
+    public static final int OPENAI_MERGES = 49152 - 256 - 2;
+    /** Ids that are not merges: 256 bytes, 256 bytes with {@code </w>}, SOT and EOT. */
+    public static final int BASE_IDS = 512 + 2;
     private static final int CACHE_LIMIT = 1 << 16;
 
     private final Map<String, Integer> ranks = new HashMap<>();
@@ -22,12 +26,9 @@ public final class Bpe {
     private final String[] decoder;
     private final Map<String, int[]> cache = new ConcurrentHashMap<>();
 
-    /** @param merges the merge lines "a b" in rank order (exactly {@link #MERGES} of them) */
+    /** @param merges the merge lines "a b" in rank order */
     public Bpe(List<String> merges) {
-        if (merges.size() != MERGES) {
-            throw new ClipException("BPE needs " + MERGES + " merge lines, got " + merges.size());
-        }
-        List<String> vocab = new ArrayList<>(MERGES + 514);
+        List<String> vocab = new ArrayList<>(merges.size() + BASE_IDS);
         for (char c : ByteUnicode.ORDER) vocab.add(String.valueOf(c));
         for (char c : ByteUnicode.ORDER) vocab.add(c + "</w>");
         for (int r = 0; r < merges.size(); r++) {
@@ -39,7 +40,17 @@ public final class Bpe {
         vocab.add("<|startoftext|>");
         vocab.add("<|endoftext|>");
         decoder = vocab.toArray(new String[0]);
-        for (int i = 0; i < decoder.length; i++) encoder.put(decoder[i], i);
+        for (int i = 0; i < decoder.length; i++) encoder.put(decoder[i], i); // dict(zip(vocab, range)): the last wins
+    }
+
+    /** The id of {@code <|startoftext|>}: the second-to-last. */
+    public int sot() {
+        return decoder.length - 2;
+    }
+
+    /** The id of {@code <|endoftext|>}: the last, so the text encoder's argmax finds it. */
+    public int eot() {
+        return decoder.length - 1;
     }
 
     public int vocabSize() {
@@ -50,14 +61,20 @@ public final class Bpe {
         return decoder[id];
     }
 
-    /** Ids of one pre-token (UTF-8 bytes through the byte table, {@code </w>} on the last symbol). */
-    public int[] encodeWord(String preToken) {
-        int[] hit = cache.get(preToken);
-        if (hit != null) return hit;
+    /** A pre-token before any merge: its UTF-8 bytes through the byte table, {@code </w>} on the last symbol. */
+    public static List<String> symbols(String preToken) {
         byte[] utf8 = preToken.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         List<String> word = new ArrayList<>(utf8.length);
         for (byte b : utf8) word.add(String.valueOf(ByteUnicode.BYTE_TO_CHAR[b & 0xff]));
         word.set(word.size() - 1, word.getLast() + "</w>");
+        return word;
+    }
+
+    /** Ids of one pre-token (UTF-8 bytes through the byte table, {@code </w>} on the last symbol). */
+    public int[] encodeWord(String preToken) {
+        int[] hit = cache.get(preToken);
+        if (hit != null) return hit;
+        List<String> word = symbols(preToken);
         while (word.size() > 1) {
             int bestRank = Integer.MAX_VALUE;
             String bestA = null, bestB = null;

@@ -1,7 +1,6 @@
 package clip4j.text;
 
 import clip4j.ClipException;
-import clip4j.model.ClipConfig;
 import clip4j.util.Log;
 
 import java.io.IOException;
@@ -17,9 +16,9 @@ import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
 
 /**
- * CLIP's tokenizer: {@link TextCleaner}, the pre-token regex of clip-spec §9.5, {@link Bpe}, and
- * {@code clip.tokenize} (§9.7): [SOT] + ids + [EOT], truncated to the context length with the last id forced
- * to EOT (with a warning), zero-padded.
+ * CLIP's tokenizer (openai/CLIP clip/simple_tokenizer.py {@code SimpleTokenizer.encode}, clip/clip.py
+ * {@code tokenize}): {@link TextCleaner}, the pre-token regex of clip-spec §9.5, {@link Bpe}, and [SOT] + ids +
+ * [EOT] (§9.7), truncated to the context length with the last id forced to EOT (with a warning), zero-padded.
  */
 public final class ClipTokenizer {
     private static final Pattern PRE_TOKEN = Pattern.compile(
@@ -37,8 +36,16 @@ public final class ClipTokenizer {
         return new ClipTokenizer(new Bpe(mergesText.lines().toList()));
     }
 
-    /** Reads OpenAI's bpe_simple_vocab_16e6.txt.gz (or the plain text) and returns the merge lines CLIP uses. */
+    /** The merge lines CLIP uses from OpenAI's bpe_simple_vocab_16e6.txt.gz: the first {@link Bpe#OPENAI_MERGES}. */
     public static String readMerges(Path bpeFile) {
+        return readMerges(bpeFile, Bpe.OPENAI_MERGES);
+    }
+
+    /**
+     * The first {@code count} merge lines of a BPE file (gzip or plain text; its first line is a header), as CLIP's
+     * {@code merges[1:count + 1]} takes them.
+     */
+    public static String readMerges(Path bpeFile, int count) {
         if (!Files.isRegularFile(bpeFile)) throw new ClipException("BPE file not found: " + bpeFile);
         try {
             byte[] all = Files.readAllBytes(bpeFile);
@@ -48,8 +55,10 @@ public final class ClipTokenizer {
                 }
             }
             List<String> lines = new String(all, StandardCharsets.UTF_8).lines().toList();
-            if (lines.size() < Bpe.MERGES + 1) throw new ClipException(bpeFile + ": too few BPE merge lines");
-            return String.join("\n", lines.subList(1, Bpe.MERGES + 1));
+            if (lines.size() < count + 1) {
+                throw new ClipException(bpeFile + " has " + Math.max(0, lines.size() - 1) + " BPE merge lines, " + count + " are needed");
+            }
+            return String.join("\n", lines.subList(1, count + 1));
         } catch (IOException e) {
             throw new ClipException("cannot read BPE file " + bpeFile + ": " + e.getMessage(), e);
         }
@@ -59,17 +68,22 @@ public final class ClipTokenizer {
         return bpe;
     }
 
+    /** The pre-tokens of a text after cleaning: the words the BPE sees, in order. */
+    public static List<String> preTokens(String text) {
+        List<String> out = new ArrayList<>();
+        Matcher m = PRE_TOKEN.matcher(TextCleaner.clean(text));
+        while (m.find()) out.add(m.group());
+        return out;
+    }
+
     /** Token ids of a text without SOT/EOT (simple_tokenizer.encode). */
     public int[] encode(String text) {
-        String t = TextCleaner.clean(text);
         List<int[]> parts = new ArrayList<>();
         int total = 0;
-        Matcher m = PRE_TOKEN.matcher(t);
-        while (m.find()) {
-            String tok = m.group();
+        for (String tok : preTokens(text)) {
             int[] ids = switch (tok) {
-                case "<|startoftext|>" -> new int[]{ClipConfig.SOT};
-                case "<|endoftext|>" -> new int[]{ClipConfig.EOT};
+                case "<|startoftext|>" -> new int[]{bpe.sot()};
+                case "<|endoftext|>" -> new int[]{bpe.eot()};
                 default -> bpe.encodeWord(tok);
             };
             parts.add(ids);
@@ -92,16 +106,16 @@ public final class ClipTokenizer {
         if (n > contextLength) {
             Log.warn("prompt of " + n + " tokens truncated to " + contextLength + ": \"" + abbreviate(text) + "\"");
         }
-        ids[0] = ClipConfig.SOT;
+        ids[0] = bpe.sot();
         int keep = Math.min(body.length, contextLength - 1);
         System.arraycopy(body, 0, ids, 1, keep);
-        ids[Math.min(n, contextLength) - 1] = ClipConfig.EOT;
+        ids[Math.min(n, contextLength) - 1] = bpe.eot();
         return ids;
     }
 
     /** The ids up to and including the last EOT: the unpadded form that the JSON output shows. */
-    public static int[] trimPadding(int[] ids) {
-        for (int i = ids.length - 1; i >= 0; i--) if (ids[i] == ClipConfig.EOT) return Arrays.copyOf(ids, i + 1);
+    public int[] trimPadding(int[] ids) {
+        for (int i = ids.length - 1; i >= 0; i--) if (ids[i] == bpe.eot()) return Arrays.copyOf(ids, i + 1);
         return ids;
     }
 

@@ -6,7 +6,6 @@ import clip4j.data.Dataset;
 import clip4j.data.FashionMnist;
 import clip4j.data.FeatureStore;
 import clip4j.data.FewShotSampler;
-import clip4j.io.DType;
 import clip4j.model.ClipModel;
 import clip4j.testing.TestData;
 import jdk.incubator.vector.FloatVector;
@@ -26,11 +25,10 @@ class FashionMnistFewShotTest {
     @Test
     void tipAdapterBeatsZeroShotAt16Shots(@TempDir Path dir) {
         assumeTrue(FashionMnist.available(FashionMnist.DEFAULT_DIR), "dataset-fashion-mnist not installed");
-        assumeTrue(TestData.bpeFile() != null, "BPE file absent");
         Dataset train = FashionMnist.load(FashionMnist.DEFAULT_DIR, "train");
         Dataset test = new Dataset("t", train.classNames(), FewShotSampler.limitPerClass(FashionMnist.load(FashionMnist.DEFAULT_DIR, "test"), 20, 0));
         try (VectorBackend be = VectorBackend.create(FloatVector.SPECIES_PREFERRED, 2);
-             ClipModel m = ClipModel.load(TestData.seededModel("ViT-B-32-quickgelu", 0, DType.F32), be)) {
+             ClipModel m = ClipModel.load(TestData.seededModelWithText("ViT-B-32-quickgelu", 0), be)) {
             FewShotExperiment.Outcome out = FewShotExperiment.run(m, new FeatureStore(dir, m, true), train, test, null,
                     new FewShotExperiment.Config(List.of(Method.ZERO_SHOT, Method.TIP), new int[]{16}, new long[]{1},
                             List.of("a photo of a {}."), 0, Methods.Options.defaults()));

@@ -58,9 +58,6 @@ class VitB32GoldenTest {
                 double d = TestData.maxAbsDiff(TestData.floats(texts.get(t).get("embedding")), te[t]);
                 assertTrue(d <= 2e-5, "text " + t + " max abs diff " + d);
                 worstText = Math.max(worstText, d);
-                if (TestData.bpeFile() != null) {
-                    assertArrayEquals(ids[t], clip4j.text.ClipTokenizer.trimPadding(model.tokenize((String) texts.get(t).get("text"))));
-                }
             }
             System.out.printf("fidelity ViT-B/32 %s on %s: image max abs %.2e, text max abs %.2e%n", act, be.name(), worstImage, worstText);
             List<Object> logits = (List<Object>) g.get("logits");

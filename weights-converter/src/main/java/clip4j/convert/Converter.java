@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Converts a checkpoint into our model file (clip-spec §10): OpenAI TorchScript archives, torch.save zips,
@@ -34,10 +35,19 @@ public final class Converter {
 
     /** What was read: raw tensors, and what the format itself says about the model. */
     private record Input(Map<String, Source> tensors, String kind, Activation activation, int[] heads,
-                         float[] mean, float[] std, String merges) {
+                         float[] mean, float[] std, List<String> merges, String randomWeights) {
     }
 
     public static ClipConfig convert(Path input, Path output, String arch, Path bpe, DType dtype) {
+        return convert(input, output, arch, bpe, () -> null, dtype);
+    }
+
+    /**
+     * @param bpe        a BPE file whose merges replace the checkpoint's own, or null
+     * @param bpeMissing asked for a BPE file only when there is no {@code bpe} and the checkpoint brings no merges
+     *                   (OpenAI, open_clip and safetensors checkpoints); null from it converts without a tokenizer
+     */
+    public static ClipConfig convert(Path input, Path output, String arch, Path bpe, Supplier<Path> bpeMissing, DType dtype) {
         Input in = read(input);
         Naming.Canonical canon = Naming.canonical(in.tensors);
         ClipConfig byArch = arch == null ? null : Architectures.byName(arch);
@@ -62,12 +72,24 @@ public final class Converter {
                 || byArch.patchSize() != inferred.patchSize() || byArch.textWidth() != inferred.textWidth())) {
             throw new ClipException("--arch " + arch + " does not match the weights' shapes (" + inferred + ")");
         }
-        String merges = bpe != null ? ClipTokenizer.readMerges(bpe) : in.merges;
+        String merges = merges(in, bpe != null ? bpe : in.merges == null ? bpeMissing.get() : null, inferred.vocabSize());
         if (merges == null) Log.warn("no BPE merges (--bpe FILE): the converted model will not tokenize text");
         ModelFileWriter.write(output, inferred, canon.tensors(), merges,
-                "converted from " + input.getFileName() + " (" + in.kind + ")", dtype);
+                "converted from " + input.getFileName() + " (" + in.kind + ")", in.randomWeights, dtype);
         Log.info("wrote " + output + ": " + inferred + ", " + dtype.name().toLowerCase());
         return inferred;
+    }
+
+    /** The merges the text encoder's vocabulary needs (vocab − 514, as CLIP's merges[1:49152−256−2+1]), or null. */
+    private static String merges(Input in, Path bpeFile, int vocab) {
+        int needed = vocab - Bpe.BASE_IDS;
+        if (bpeFile == null && in.merges == null) return null;
+        if (needed < 0) throw new ClipException("the text encoder's vocabulary of " + vocab + " tokens is too small for a BPE tokenizer");
+        if (bpeFile != null) return ClipTokenizer.readMerges(bpeFile, needed);
+        if (in.merges.size() < needed) {
+            throw new ClipException(in.kind + ": merges.txt has " + in.merges.size() + " merges; the vocabulary of " + vocab + " needs " + needed);
+        }
+        return String.join("\n", in.merges.subList(0, needed));
     }
 
     private static Input read(Path input) {
@@ -78,7 +100,7 @@ public final class Converter {
             if (TorchCheckpoint.isZip(head)) {
                 TorchCheckpoint.Contents c = TorchCheckpoint.read(input);
                 return new Input(c.tensors(), c.torchScript() ? "OpenAI TorchScript" : "torch.save",
-                        c.torchScript() ? Activation.QUICK_GELU : null, null, null, null, null);
+                        c.torchScript() ? Activation.QUICK_GELU : null, null, null, null, null, null);
             }
             if (TorchCheckpoint.isLegacy(head)) {
                 throw new ClipException(input + " is a legacy (pre-1.6, non-zip) torch file; re-save it with a current torch.save");
@@ -86,7 +108,7 @@ public final class Converter {
             if (head.length >= 4 && head[0] == 'G' && head[1] == 'G' && head[2] == 'U' && head[3] == 'F') {
                 throw new ClipException(input + " is a GGUF (clip.cpp) file, which is not supported; convert the original checkpoint");
             }
-            if (Safetensors.sniff(input)) return new Input(readSafetensors(input), "safetensors", null, null, null, null, null);
+            if (Safetensors.sniff(input)) return new Input(readSafetensors(input), "safetensors", null, null, null, null, null, null);
         } catch (IOException e) {
             throw new ClipException("cannot read " + input + ": " + e.getMessage(), e);
         }
@@ -132,14 +154,14 @@ public final class Converter {
             break;
         }
         if (tensors == null) throw new ClipException(dir + " has neither model.safetensors nor pytorch_model.bin");
-        String merges = null;
+        List<String> merges = null;
         Path mergesFile = dir.resolve("merges.txt");
         if (Files.isRegularFile(mergesFile)) {
             List<String> lines = readString(mergesFile).lines().toList();
-            if (lines.size() < Bpe.MERGES + 1) throw new ClipException(mergesFile + ": too few merge lines");
-            merges = String.join("\n", lines.subList(1, Bpe.MERGES + 1));
+            merges = lines.subList(Math.min(1, lines.size()), lines.size()).stream().filter(l -> !l.isEmpty()).toList();
         }
-        return new Input(tensors, "Hugging Face directory", act, heads, mean, std, merges);
+        String random = cfg.get(RandomModel.CONFIG_KEY) instanceof String r ? r : null;
+        return new Input(tensors, "Hugging Face directory", act, heads, mean, std, merges, random);
     }
 
     private static ClipConfig infer(Map<String, Source> t, int[] heads, Activation act, float[] mean, float[] std,

@@ -20,13 +20,25 @@ import java.util.Map;
 /**
  * {@code init-random}: a seeded model ({@link SeededWeights}) written as a Hugging Face directory (config.json,
  * preprocessor_config.json, model.safetensors, and vocab.json + merges.txt when BPE merges are given), so that
- * converting it exercises the converter's HF path.
+ * converting it exercises the converter's HF path. config.json marks the weights as random under
+ * {@link #CONFIG_KEY}, which the converter carries into the model file.
  */
 public final class RandomModel {
+    /** config.json key saying the weights are random, and from which seed. */
+    public static final String CONFIG_KEY = "clip4j_random_weights";
+
     private RandomModel() {
     }
 
-    public static void writeHfDirectory(ClipConfig c, long seed, Path dir, String merges) {
+    /**
+     * Writes the directory; with merges, the text vocabulary is sized to them (514 + merges tokens), so a vocabulary
+     * smaller than OpenAI's gives a smaller token embedding and nothing else changes.
+     *
+     * @return the configuration written
+     */
+    public static ClipConfig writeHfDirectory(ClipConfig shape, long seed, Path dir, String merges) {
+        Bpe bpe = merges == null ? null : new Bpe(merges.lines().toList());
+        ClipConfig c = bpe == null ? shape : shape.withVocabSize(bpe.vocabSize());
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -44,13 +56,13 @@ public final class RandomModel {
         pre.put("crop_size", c.imageSize());
         pre.put("resample", 3);
         AtomicFiles.writeString(dir.resolve("preprocessor_config.json"), Json.write(pre));
-        if (merges != null) {
-            Bpe bpe = new Bpe(merges.lines().toList());
+        if (bpe != null) {
             Map<String, Object> vocab = new LinkedHashMap<>();
             for (int i = 0; i < bpe.vocabSize(); i++) vocab.put(bpe.token(i), i);
             AtomicFiles.writeString(dir.resolve("vocab.json"), Json.write(vocab));
             AtomicFiles.writeString(dir.resolve("merges.txt"), "#version: 0.2\n" + merges + "\n");
         }
+        return c;
     }
 
     private static Map<String, Object> config(ClipConfig c, long seed) {
@@ -68,7 +80,7 @@ public final class RandomModel {
         m.put("logit_scale_init_value", 2.6592);
         m.put("text_config", text);
         m.put("vision_config", vision);
-        m.put("clip4j_note", "random weights from clip4j init-random, architecture " + c.architecture() + ", seed " + seed);
+        m.put(CONFIG_KEY, "seed " + seed + " (clip4j init-random, " + c.architecture() + ")");
         return m;
     }
 
