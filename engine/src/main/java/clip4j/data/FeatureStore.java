@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntConsumer;
 
 /**
  * Raw (unnormalised) image features on disk, one file per (model, preprocessing, view, image) under a key that hashes
@@ -47,20 +48,23 @@ public final class FeatureStore {
     private final String prefix;
     private final Augmenter augmenter;
     private final boolean strict;
+    private final IntConsumer encoded;
 
     public FeatureStore(Path dir, ClipModel model, boolean strict) {
+        this(dir, model, strict, n -> {
+        });
+    }
+
+    /** @param encoded told the number of images each time a batch has been encoded (progress) */
+    public FeatureStore(Path dir, ClipModel model, boolean strict, IntConsumer encoded) {
         this.dir = dir;
         this.model = model;
         this.strict = strict;
+        this.encoded = encoded;
         ClipConfig c = model.config();
         this.prefix = fileHash(model.file().path()) + "|pillow-bicubic-crop-v1:" + c.imageSize() + ":"
                 + Arrays.toString(c.imageMean()) + Arrays.toString(c.imageStd()) + "|";
         this.augmenter = new Augmenter(model.preprocessor());
-    }
-
-    /** ~/.cache/clip4j/features, unless a directory is given. */
-    public static Path directory(Path given) {
-        return given != null ? given : Path.of(System.getProperty("user.home"), ".cache", "clip4j", "features");
     }
 
     static String fileHash(Path p) {
@@ -80,6 +84,11 @@ public final class FeatureStore {
         return dir.resolve(key.substring(0, 2)).resolve(key + ".f32");
     }
 
+    /** Whether the store holds the features of this item in this view. */
+    public boolean has(ImageItem item, View view) {
+        return read(file(item, view), model.config().embedDim()) != null;
+    }
+
     /** Features of items in one view, encoding (in batches) only what the store lacks. */
     public Result features(List<ImageItem> items, View view, String what) {
         int e = model.config().embedDim();
@@ -90,9 +99,6 @@ public final class FeatureStore {
             if (out[i] == null) missing.add(i);
         }
         int failed = 0;
-        long t0 = System.nanoTime();
-        int done = 0;
-        long lastReport = 0;
         for (int s = 0; s < missing.size(); s += model.imageBatch()) {
             List<Integer> chunk = missing.subList(s, Math.min(missing.size(), s + model.imageBatch()));
             List<float[]> px = new ArrayList<>();
@@ -115,15 +121,8 @@ public final class FeatureStore {
                 out[ok.get(j)] = f[j];
                 write(file(items.get(ok.get(j)), view), f[j]);
             }
-            done += chunk.size();
-            long now = System.nanoTime();
-            if (missing.size() >= 16 && (now - lastReport > 2_000_000_000L || done == missing.size())) {
-                lastReport = now;
-                double sec = (now - t0) / 1e9;
-                Log.progress(String.format("encoding %s: %d/%d images, %.1f img/s", what, done, missing.size(), done / Math.max(sec, 1e-9)));
-            }
+            encoded.accept(chunk.size());
         }
-        if (missing.size() >= 16) Log.progressDone();
         if (failed > 0) Log.warn(failed + " unreadable image(s) skipped in " + what + " (use --strict to stop instead)");
         return new Result(out, failed);
     }

@@ -5,11 +5,15 @@ import java.util.Random;
 /**
  * CLIP-Adapter, visual adapter (adapters-spec §4): A(f) = ReLU(W₂·ReLU(W₁·f)), W₁ [D/4, D], W₂ [D, D/4], no biases;
  * f′ = r·A(f) + (1 − r)·f on the raw image feature; logits = 100·normalise(f′)·W. Weights start as PyTorch's
- * Linear default, U(±1/√fan_in), from a seed.
+ * Linear default, U(±1/√fan_in), from a seed. The matrix-vector products run over transposed copies of W₁ and W₂, so
+ * the inner loops are element-wise (vectorisable) while every dot product still sums its terms in index order.
  */
 public final class ClipAdapter {
     private final float[] w1;
     private final float[] w2;
+    /** W₁ᵀ [D, D/4] and W₂ᵀ [D/4, D], refreshed from the weights (which the optimiser changes) by {@link #sync()}. */
+    private final float[] w1t;
+    private final float[] w2t;
     private final int d;
     private final int h;
     private final double ratio;
@@ -21,6 +25,13 @@ public final class ClipAdapter {
         Random r = new Random(seed);
         w1 = uniform(h * d, 1 / Math.sqrt(d), r);
         w2 = uniform(d * h, 1 / Math.sqrt(h), r);
+        w1t = new float[d * h];
+        w2t = new float[h * d];
+    }
+
+    private void sync() {
+        for (int j = 0; j < h; j++) for (int t = 0; t < d; t++) w1t[t * h + j] = w1[j * d + t];
+        for (int i = 0; i < d; i++) for (int j = 0; j < h; j++) w2t[j * d + i] = w2[i * h + j];
     }
 
     private static float[] uniform(int n, double bound, Random r) {
@@ -35,36 +46,50 @@ public final class ClipAdapter {
 
     /** The L2-normalised adapted feature. */
     public float[] adapt(float[] f) {
+        sync();
         return FMath.normalize(blend(f, new double[h], new double[d]));
     }
 
+    /** u1 = W₁·f, u2 = W₂·ReLU(u1) (each sum in index order), and f′; needs {@link #sync()} after a weight change. */
     private float[] blend(float[] f, double[] u1, double[] u2) {
-        double[] h1 = new double[h];
+        java.util.Arrays.fill(u1, 0);
+        for (int t = 0; t < d; t++) {
+            double ft = f[t];
+            int base = t * h;
+            for (int j = 0; j < h; j++) u1[j] += (double) w1t[base + j] * ft;
+        }
+        java.util.Arrays.fill(u2, 0);
         for (int j = 0; j < h; j++) {
-            double s = 0;
-            for (int t = 0; t < d; t++) s += (double) w1[j * d + t] * f[t];
-            u1[j] = s;
-            h1[j] = Math.max(0, s);
+            double hj = Math.max(0, u1[j]);
+            int base = j * d;
+            for (int i = 0; i < d; i++) u2[i] += (double) w2t[base + i] * hj;
         }
         float[] out = new float[d];
-        for (int i = 0; i < d; i++) {
-            double s = 0;
-            for (int j = 0; j < h; j++) s += (double) w2[i * h + j] * h1[j];
-            u2[i] = s;
-            out[i] = (float) (ratio * Math.max(0, s) + (1 - ratio) * f[i]);
-        }
+        for (int i = 0; i < d; i++) out[i] = (float) (ratio * Math.max(0, u2[i]) + (1 - ratio) * f[i]);
         return out;
     }
 
     public double[] logits(float[] f, float[][] classWeights) {
-        float[] g = adapt(f);
-        double[] z = new double[classWeights.length];
-        for (int c = 0; c < z.length; c++) z[c] = TipAdapter.CLIP_SCALE * FMath.dot(g, classWeights[c]);
-        return z;
+        return logits(new float[][]{f}, classWeights)[0];
+    }
+
+    /** Logits of many features (the weights are read once for all of them). */
+    public double[][] logits(float[][] fs, float[][] classWeights) {
+        sync();
+        double[] u1 = new double[h], u2 = new double[d];
+        double[][] out = new double[fs.length][];
+        for (int b = 0; b < fs.length; b++) {
+            float[] g = FMath.normalize(blend(fs[b], u1, u2));
+            double[] z = new double[classWeights.length];
+            for (int c = 0; c < z.length; c++) z[c] = TipAdapter.CLIP_SCALE * FMath.dot(g, classWeights[c]);
+            out[b] = z;
+        }
+        return out;
     }
 
     /** Mean cross-entropy of a batch and its gradients (same shapes as {@link #parameters()}), added into grads. */
     public double lossAndGrad(float[][] f, int[] y, float[][] classWeights, double[][] grads) {
+        sync();
         int n = classWeights.length;
         double loss = 0;
         double[] u1 = new double[h], u2 = new double[d], dz = new double[n], z = new double[n];
@@ -88,17 +113,24 @@ public final class ClipAdapter {
             for (int i = 0; i < d; i++) gdg += g[i] * dg[i];
             double[] du2 = new double[d];
             for (int i = 0; i < d; i++) du2[i] = u2[i] > 0 ? ratio * (dg[i] - g[i] * gdg) / norm : 0;
+            double[] h1 = new double[h];
+            for (int j = 0; j < h; j++) h1[j] = Math.max(0, u1[j]);
             double[] dh1 = new double[h];
+            double[] g1 = grads[1];
             for (int i = 0; i < d; i++) {
-                if (du2[i] == 0) continue;
-                for (int j = 0; j < h; j++) {
-                    grads[1][i * h + j] += du2[i] * Math.max(0, u1[j]);
-                    dh1[j] += du2[i] * w2[i * h + j];
-                }
+                double k = du2[i];
+                if (k == 0) continue;
+                int base = i * h;
+                for (int j = 0; j < h; j++) g1[base + j] += k * h1[j];
+                for (int j = 0; j < h; j++) dh1[j] += k * w2[base + j];
             }
+            double[] g0 = grads[0];
+            float[] fb = f[b];
             for (int j = 0; j < h; j++) {
-                if (u1[j] <= 0 || dh1[j] == 0) continue;
-                for (int t = 0; t < d; t++) grads[0][j * d + t] += dh1[j] * f[b][t];
+                double k = dh1[j];
+                if (u1[j] <= 0 || k == 0) continue;
+                int base = j * d;
+                for (int t = 0; t < d; t++) g0[base + t] += k * fb[t];
             }
         }
         return loss / f.length;

@@ -28,6 +28,30 @@ public final class FewShotExperiment {
     private FewShotExperiment() {
     }
 
+    /**
+     * How many image encodings {@link #run} will do: the (image, view) pairs it asks the store for that the store
+     * does not hold yet, each counted once (shots are nested across shot counts, and views are shared).
+     */
+    public static int encodingsNeeded(FeatureStore store, Dataset train, Dataset test, Dataset val, Config cfg) {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        int[] n = {0};
+        java.util.function.BiConsumer<List<ImageItem>, FeatureStore.View> need = (items, view) -> {
+            for (ImageItem it : items) if (seen.add(view.key() + "|" + it.contentHash()) && !store.has(it, view)) n[0]++;
+        };
+        need.accept(test.items(), FeatureStore.View.PLAIN);
+        if (val != null) need.accept(val.items(), FeatureStore.View.PLAIN);
+        for (int k : cfg.shots()) {
+            for (long seed : cfg.seeds()) {
+                FewShotSampler.Split split = FewShotSampler.sample(train, k, seed, Math.min(k, 4));
+                for (int p = 0; p < Math.max(1, cfg.augmentEpochs()); p++) {
+                    need.accept(split.shots(), cfg.augmentEpochs() == 0 ? FeatureStore.View.PLAIN : FeatureStore.View.augmented(seed, p));
+                }
+                if (val == null) need.accept(split.val(), FeatureStore.View.PLAIN);
+            }
+        }
+        return n[0];
+    }
+
     public static Outcome run(ClipModel model, FeatureStore store, Dataset train, Dataset test, Dataset val, Config cfg) {
         for (int k : cfg.shots()) if (k < 1) throw new ClipException("shots must be at least 1, not " + k);
         Log.info("class weights from " + cfg.templates().size() + " template(s) x " + train.numClasses() + " classes");
@@ -43,7 +67,7 @@ public final class FewShotExperiment {
                 for (Method m : cfg.methods()) {
                     long t0 = System.nanoTime();
                     RunResult r = Methods.run(model.backend(), m, d, cfg.options(), k, seed);
-                    Log.info(String.format("%s, %d shots, seed %d: test accuracy %.2f%% %s (%.1f s)", m.key, k, seed, 100 * r.accuracy(),
+                    Log.info(String.format("%s, %d-shot, seed %d: test accuracy %.2f%% %s (%.1f s)", m.key, k, seed, 100 * r.accuracy(),
                             r.chosen(), (System.nanoTime() - t0) / 1e9));
                     runs.add(r);
                 }

@@ -44,7 +44,7 @@ public final class Methods {
             }
             case CLIP_ADAPTER -> {
                 ClipAdapter a = trainClipAdapter(d, o, seed, chosen);
-                yield map(d.test(), f -> a.logits(f, d.classWeights()));
+                yield floats(a.logits(d.test(), d.classWeights()));
             }
             case META -> {
                 MetaAdapter meta = o.metaCheckpoint() != null ? o.metaCheckpoint() : MetaTraining.train(d, d.views(), d.keyLabels(),
@@ -67,11 +67,16 @@ public final class Methods {
     }
 
     private static float[][] map(float[][] x, java.util.function.Function<float[], double[]> f) {
-        float[][] o = new float[x.length][];
-        for (int i = 0; i < x.length; i++) {
-            double[] z = f.apply(x[i]);
-            o[i] = new float[z.length];
-            for (int c = 0; c < z.length; c++) o[i][c] = (float) z[c];
+        double[][] z = new double[x.length][];
+        for (int i = 0; i < x.length; i++) z[i] = f.apply(x[i]);
+        return floats(z);
+    }
+
+    private static float[][] floats(double[][] z) {
+        float[][] o = new float[z.length][];
+        for (int i = 0; i < z.length; i++) {
+            o[i] = new float[z[i].length];
+            for (int c = 0; c < z[i].length; c++) o[i][c] = (float) z[i][c];
         }
         return o;
     }
@@ -111,7 +116,7 @@ public final class Methods {
                 a.lossAndGrad(fb, yb, d.classWeights(), g);
                 opt.step(g);
             });
-            double acc = accuracy(d.val(), d.valLabels(), f -> a.logits(f, d.classWeights()));
+            double acc = accuracy(a.logits(d.val(), d.classWeights()), d.valLabels());
             if (acc > best) {
                 best = acc;
                 bestParams = FMath.copy(params);
@@ -122,6 +127,13 @@ public final class Methods {
         chosen.put("best_epoch", bestEpoch);
         chosen.put("ratio", o.clipAdapterRatio());
         return a;
+    }
+
+    static double accuracy(double[][] logits, int[] y) {
+        if (logits.length == 0) return 0;
+        int hit = 0;
+        for (int i = 0; i < logits.length; i++) if (FMath.argmax(logits[i]) == y[i]) hit++;
+        return (double) hit / logits.length;
     }
 
     static double accuracy(float[][] x, int[] y, java.util.function.Function<float[], double[]> logits) {
