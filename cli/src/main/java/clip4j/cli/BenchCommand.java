@@ -15,21 +15,33 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 
 /** Whole-encoder throughput from the command line (JMH in bench/ is the rigorous harness). Last line: the rate. */
-@Command(name = "bench", description = "Encoder throughput: bench image | bench text.", subcommands = {BenchCommand.Image.class, BenchCommand.Text.class})
+@Command(name = "bench", header = "Encoder throughput: bench image | bench text.",
+        description = {"Encoder throughput from the command line: 'bench image' and 'bench text' (the JMH benchmarks in "
+                + "bench/ are the rigorous harness). Each warms up, then times whole calls for --seconds and reports the "
+                + "median; the last stdout line is the rate."},
+        footer = {"", "Examples:", "  clip4j bench image --model m.safetensors --batch 8 --threads 2",
+                "  clip4j bench text --model m.safetensors --text \"a photo of a cat.\""},
+        subcommands = {BenchCommand.Image.class, BenchCommand.Text.class})
 final class BenchCommand {
     private BenchCommand() {
     }
 
-    @Command(name = "image", description = "Image encoder throughput on random preprocessed images; last line: images_per_s X")
+    @Command(name = "image", header = "Image encoder throughput.",
+            description = {"Image encoder throughput on random preprocessed images (decoding not included); "
+                    + "last stdout line: images_per_s X."},
+            footer = {"", "Example:", "  clip4j bench image --model m.safetensors --batch 8 --seconds 20"})
     static final class Image implements Callable<Integer> {
         @Mixin
         ModelOptions opts;
 
-        @Option(names = "--batch", defaultValue = "8")
+        @Option(names = "--batch", defaultValue = "8", description = "images per call")
         int batch;
 
-        @Option(names = "--seconds", defaultValue = "10")
+        @Option(names = "--seconds", defaultValue = "10", description = "how long to measure")
         double seconds;
+
+        @Mixin
+        CommonOptions common;
 
         @Override
         public Integer call() throws Exception {
@@ -50,19 +62,24 @@ final class BenchCommand {
         }
     }
 
-    @Command(name = "text", description = "Text encoder throughput for one prompt; last line: prompts_per_s X")
+    @Command(name = "text", header = "Text encoder throughput.",
+            description = {"Text encoder throughput for one prompt (tokenising not included); last stdout line: prompts_per_s X."},
+            footer = {"", "Example:", "  clip4j bench text --model m.safetensors --batch 64"})
     static final class Text implements Callable<Integer> {
         @Mixin
         ModelOptions opts;
 
-        @Option(names = "--text", defaultValue = "a photo of a cat.")
+        @Option(names = "--text", defaultValue = "a photo of a cat.", description = "the prompt")
         String text;
 
         @Option(names = "--batch", defaultValue = "1", description = "copies of the prompt encoded together")
         int batch;
 
-        @Option(names = "--seconds", defaultValue = "10")
+        @Option(names = "--seconds", defaultValue = "10", description = "how long to measure")
         double seconds;
+
+        @Mixin
+        CommonOptions common;
 
         @Override
         public Integer call() throws Exception {

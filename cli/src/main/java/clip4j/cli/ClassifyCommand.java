@@ -10,46 +10,78 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
-import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-@Command(name = "classify", description = "Zero-shot classification: JSON lines {\"image\", \"label\", \"probs\", \"logits\"}, labels in the given order.")
+@Command(name = "classify", header = "Zero-shot classification of images among given labels (JSON lines).",
+        description = {"Zero-shot classification of images among the given labels: one JSON line per image on stdout, "
+                + "{\"image\": PATH, \"label\": BEST, \"probs\": {LABEL: p, ...}, \"logits\": {LABEL: logit, ...}}, labels in "
+                + "the given order, printed batch by batch. Each label's text embedding is the normalised mean over the "
+                + "templates of the normalised prompt embeddings (CLIP's prompt ensembling); logits are 100 x cosine."},
+        footer = {"", "Exit codes: 0 all classified, 1 error, 2 bad usage, 3 some inputs skipped (--skip-bad).",
+                "", "Examples:", "  clip4j classify --model m.safetensors --labels cat,dog,bird photo.jpg",
+                "  clip4j classify --model m.safetensors --labels-file classes.txt \\",
+                "      --template \"a photo of a {}.\" --template \"a drawing of a {}.\" \\",
+                "      --skip-bad photos/"})
 final class ClassifyCommand implements Callable<Integer> {
     @Mixin
     ModelOptions opts;
 
-    @Option(names = "--labels", required = true, description = "comma-separated class names")
-    String labels;
+    @Option(names = "--labels", split = ",", description = "class names, comma-separated")
+    List<String> labels;
 
-    @Option(names = "--template", defaultValue = "a photo of a {}.", description = "prompt template, {} = label")
-    String template;
+    @Option(names = "--labels-file", paramLabel = "FILE", description = "class names, one per line (instead of --labels)")
+    Path labelsFile;
 
-    @Parameters(arity = "1..*", paramLabel = "IMAGE")
-    List<Path> images;
+    @Option(names = "--template", defaultValue = "a photo of a {}.", description = "prompt template, {} = label; repeat it "
+            + "to ensemble several")
+    List<String> templates;
+
+    @Mixin
+    BatchOptions batch;
+
+    @Mixin
+    CommonOptions common;
+
+    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "image files; a directory means every image file under it "
+            + "(recursively); @FILE reads one path per line from FILE, - from stdin")
+    List<String> inputs;
 
     @Override
     public Integer call() {
-        List<String> names = Arrays.stream(labels.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
-        if (names.isEmpty()) throw new ClipException("--labels is empty");
-        try (Backend be = opts.backend(); ClipModel model = opts.load(be)) {
-            ZeroShotClassifier zs = ZeroShotClassifier.build(model, names, List.of(template));
-            float[][] emb = model.encodeImages(images);
-            for (int i = 0; i < images.size(); i++) {
-                float[] logits = zs.logits(emb[i]);
+        List<String> names = names();
+        for (String t : templates) if (!t.contains("{}")) throw new ClipException("--template '" + t + "' has no {} for the label");
+        List<Path> images = InputArgs.images(inputs);
+        BatchOptions failures = batch;
+        try (failures; Backend be = opts.backend(); ClipModel model = opts.load(be);
+             Progress progress = Progress.start("classifying images", images.size(), common.quiet)) {
+            ZeroShotClassifier zs = ZeroShotClassifier.build(model, names, templates);
+            ImageStream.embed(model, images, failures, progress, (image, embedding) -> {
+                float[] logits = zs.logits(embedding);
                 float[] probs = ZeroShotClassifier.probabilities(logits);
                 int best = 0;
                 for (int c = 1; c < probs.length; c++) if (probs[c] > probs[best]) best = c;
                 Map<String, Object> r = new LinkedHashMap<>();
-                r.put("image", images.get(i).toString());
+                r.put("image", image.toString());
                 r.put("label", names.get(best));
-                r.put("probs", probs);
-                r.put("logits", logits);
+                r.put("probs", Labelled.byName(names, probs));
+                r.put("logits", Labelled.byName(names, logits));
                 Output.jsonLine(r);
-            }
+            });
         }
-        return 0;
+        return batch.exitCode(images.size());
+    }
+
+    private List<String> names() {
+        if ((labels == null) == (labelsFile == null)) throw new ClipException("give the class names with --labels or --labels-file (one of them)");
+        List<String> raw = labels != null ? labels : InputArgs.texts(List.of("@" + labelsFile));
+        List<String> names = raw.stream().map(String::strip).filter(s -> !s.isEmpty()).toList();
+        if (names.isEmpty()) throw new ClipException("no class names given");
+        HashSet<String> seen = new HashSet<>();
+        for (String n : names) if (!seen.add(n)) throw new ClipException("class name '" + n + "' is given twice");
+        return names;
     }
 }

@@ -14,85 +14,174 @@ import clip4j.fewshot.Methods;
 import clip4j.io.DType;
 import clip4j.model.Architectures;
 import clip4j.model.ClipModel;
-import clip4j.text.ClipTokenizer;
 import clip4j.util.Log;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 
-@Command(name = "demo", description = "Offline end-to-end demo on a seeded RANDOM-weight ViT-B/32-shaped model: zero-shot, Tip-Adapter, "
-        + "Tip-Adapter-F, CLIP-Adapter and Meta-Adapter on Fashion-MNIST (generated shapes when it is not installed).")
+@Command(name = "demo", header = "Offline end-to-end few-shot demo on a random-weight ViT-B/32-shaped model.",
+        description = {"Offline end-to-end demo. Makes a seeded RANDOM-weight ViT-B/32-shaped CLIP in the Hugging Face "
+                + "layout, converts it to a clip4j model file, and runs zero-shot, Tip-Adapter, Tip-Adapter-F, CLIP-Adapter "
+                + "and Meta-Adapter on Fashion-MNIST (Debian's dataset-fashion-mnist; generated shapes when it is not "
+                + "installed) over 1-16 shots and 3 seeds. Prints a table and writes report.html. The weights are random, "
+                + "so zero-shot is near chance; the adapters show what the cache model and the training do.",
+                "",
+                "The default is a quick version (plain features in the cache, 20 test images per class: about a minute "
+                        + "and a half on 2 cores); --full runs the papers' protocol (10 augmentation passes, the whole test "
+                        + "set: about 15 minutes on 2 cores). The model and the features are kept in --dir, so a second run "
+                        + "only computes what is new; --clean removes them.",
+                "",
+                "Text needs a BPE vocabulary: OpenAI's bpe_simple_vocab_16e6.txt.gz when found (--bpe, $CLIP4J_BPE, the "
+                        + "user cache, or a download from github.com/openai/CLIP checked against its SHA-256), otherwise a "
+                        + "vocabulary clip4j learns from its own small corpus (fine for random weights, said in the output)."},
+        footer = {"", "Examples:", "  clip4j demo", "  clip4j demo --full",
+                "  clip4j demo --shots 1,16 --seeds 1 --test-per-class 10", "  clip4j demo --clean"})
 final class DemoCommand implements Callable<Integer> {
-    @Option(names = "--dir", defaultValue = "build/demo", description = "working directory (model, feature store, report)")
+    @Option(names = "--dir", description = "working directory: model, feature store, report (default: the user cache's demo folder, "
+            + "$CLIP4J_CACHE or $XDG_CACHE_HOME/clip4j or ~/.cache/clip4j, then /demo)")
     Path dir;
 
-    @Option(names = "--bpe", required = true, description = "bpe_simple_vocab_16e6.txt.gz (the launcher passes ../shared/data's)")
+    @Option(names = "--bpe", description = "OpenAI's bpe_simple_vocab_16e6.txt.gz (see above for where it is looked for otherwise)")
     Path bpe;
 
     @Option(names = "--arch", defaultValue = "ViT-B-32-quickgelu", description = "architecture of the random model")
     String arch;
 
-    @Option(names = "--shots", split = ",", defaultValue = "1,2,4,8,16")
+    @Option(names = "--full", description = "the papers' protocol: shots 1,2,4,8,16, seeds 1,2,3, 10 augmentation passes, all test images "
+            + "(overrides the four options below)")
+    boolean full;
+
+    @Option(names = "--shots", split = ",", defaultValue = "1,2,4,8,16", description = "shots per class, comma-separated")
     int[] shots;
 
-    @Option(names = "--seeds", split = ",", defaultValue = "1,2,3")
+    @Option(names = "--seeds", split = ",", defaultValue = "1,2,3", description = "sampling seeds, comma-separated")
     long[] seeds;
 
-    @Option(names = "--augment-epochs", defaultValue = "5", description = "augmentation passes in the cache (the papers use 10)")
+    @Option(names = "--augment-epochs", defaultValue = "0", description = "augmentation passes averaged into the cache "
+            + "(0 = plain preprocessing; the papers use 10)")
     int augmentEpochs;
 
-    @Option(names = "--test-per-class", defaultValue = "50")
+    @Option(names = "--test-per-class", defaultValue = "20", description = "test images per class (0 = all 1000)")
     int testPerClass;
+
+    @Option(names = "--clean", description = "remove the working directory (model, features, report) and exit")
+    boolean clean;
 
     @Option(names = "--threads", description = "worker threads (default: all cores)")
     Integer threads;
 
-    @Option(names = "--verbose", description = "stack traces on errors")
-    boolean verbose;
+    @Mixin
+    CommonOptions common;
 
     @Override
-    public Integer call() throws Exception {
-        Path model = dir.resolve(arch + "-random-seed0.safetensors");
-        if (!Files.isRegularFile(model)) {
-            Path hf = dir.resolve("hf-" + arch + "-random-seed0");
-            Log.info("making a seeded random " + arch + " (Hugging Face layout) in " + hf);
-            RandomModel.writeHfDirectory(Architectures.byName(arch), 0, hf, ClipTokenizer.readMerges(bpe));
-            Converter.convert(hf, model, null, null, DType.F32);
+    public Integer call() throws IOException {
+        Path work = (dir != null ? dir : UserCache.dir().resolve("demo")).toAbsolutePath();
+        if (clean) return clean(work);
+        if (full) {
+            shots = new int[]{1, 2, 4, 8, 16};
+            seeds = new long[]{1, 2, 3};
+            augmentEpochs = 10;
+            testPerClass = 0;
         }
+        long start = System.nanoTime();
+        BpeVocabulary.ForRandomWeights vocab = BpeVocabulary.fromEnvironment().forRandomWeights(bpe);
+        Log.info("vocabulary: " + vocab.description());
+        Path model = work.resolve(arch + "-random-seed0-" + (vocab.openai() ? "openai" : "clip4j") + "-vocab.safetensors");
+        if (!Files.isRegularFile(model)) makeModel(model, vocab.merges());
+
         boolean fmnist = FashionMnist.available(FashionMnist.DEFAULT_DIR);
         Dataset train = fmnist ? FashionMnist.load(FashionMnist.DEFAULT_DIR, "train") : SyntheticShapes.generate("train", 60, 1);
         Dataset test = DatasetArg.limited(fmnist ? FashionMnist.load(FashionMnist.DEFAULT_DIR, "test") : SyntheticShapes.generate("test", 40, 2), testPerClass);
         List<Method> methods = Arrays.asList(Method.values());
         List<String> templates = List.of("a photo of a {}.");
+        FewShotExperiment.Config cfg = new FewShotExperiment.Config(methods, shots, seeds, templates, augmentEpochs, Methods.Options.defaults());
         try (Backend be = Backends.create("cpu", threads == null ? Backends.defaultThreads() : threads);
              ClipModel m = ClipModel.load(model, be)) {
-            FewShotExperiment.Outcome out = FewShotExperiment.run(m, new FeatureStore(dir.resolve("features"), m, false), train, test, null,
-                    new FewShotExperiment.Config(methods, shots, seeds, templates, augmentEpochs, Methods.Options.defaults()));
+            FeatureStore probe = new FeatureStore(work.resolve("features"), m, false);
+            int needed = FewShotExperiment.encodingsNeeded(probe, train, test, null, cfg);
+            Log.info(String.format(Locale.ROOT, "%d test images, shots %s, seeds %s, %d augmentation pass(es): %d images to encode%s",
+                    test.items().size(), Arrays.toString(shots), Arrays.toString(seeds), augmentEpochs, needed,
+                    needed == 0 ? " (all in the feature store already)" : " (time left is shown as it goes)"));
+            FewShotExperiment.Outcome out;
+            try (Progress progress = Progress.start("encoding images", needed, common.quiet)) {
+                out = FewShotExperiment.run(m, new FeatureStore(work.resolve("features"), m, false, progress), train, test, null, cfg);
+            }
             Map<String, Object> settings = new LinkedHashMap<>();
             settings.put("model", model + " (RANDOM weights, seed 0, " + arch + ")");
-            settings.put("dataset", train.name() + " / " + test.name() + ", " + testPerClass + " test images per class");
+            settings.put("vocabulary", vocab.description());
+            settings.put("dataset", train.name() + " / " + test.name() + ", " + (testPerClass > 0 ? testPerClass + " test images per class" : "all test images"));
             settings.put("shots", Arrays.toString(shots));
             settings.put("seeds", Arrays.toString(seeds));
             settings.put("templates", templates);
             settings.put("augment_epochs", augmentEpochs);
             settings.put("alpha_beta", "searched on min(K,4)-per-class validation, grid 200x20 up to [12, 10]");
-            Reports.write(dir.resolve("report"), out, methods, shots, seeds, settings);
+            Path report = work.resolve("report");
+            Reports.write(report, out, methods, shots, seeds, settings, "seed 0");
             Output.line("clip4j demo: few-shot classification of " + (fmnist ? "Fashion-MNIST" : "generated shapes (Fashion-MNIST is not installed)")
                     + " with a seeded RANDOM-weight " + arch + " model.");
             Output.line("The weights are random, not trained CLIP weights: zero-shot is near chance (10%), and the adapters show what");
-            Output.line("the cache model and the training do with few labelled images. Test accuracy %:");
+            Output.line("the cache model and the training do with few labelled images. Vocabulary: " + vocab.description() + ".");
+            Output.line("Test accuracy %:");
             Output.line(ResultsTable.render(out.runs(), methods, shots, seeds.length));
             Output.line("With real CLIP weights the papers report, on 16-shot ImageNet: zero-shot 60.33, Tip-Adapter 62.03,");
             Output.line("Tip-Adapter-F 65.51, CLIP-Adapter 63.59 (RN50); zero-shot 63.80, Tip-Adapter 65.61, Tip-Adapter-F 68.65 (ViT-B/32).");
-            Output.line("Report: " + dir.resolve("report").resolve("report.html"));
+            Output.line("Report: " + report.resolve("report.html"));
+            Output.line(String.format(Locale.ROOT, "Done in %.0f s. Kept for the next run in %s: %s (model and features; "
+                    + "'clip4j demo --clean' removes them).", (System.nanoTime() - start) / 1e9, work, human(size(work))));
         }
         return 0;
+    }
+
+    /** The random model in the Hugging Face layout, converted; the HF directory is deleted afterwards. */
+    private void makeModel(Path model, String merges) throws IOException {
+        Path hf = model.resolveSibling("hf-" + arch + "-random-seed0.tmp");
+        deleteTree(hf);
+        Log.info("making a seeded random " + arch + " in the Hugging Face layout, then converting it to " + model.getFileName());
+        try {
+            RandomModel.writeHfDirectory(Architectures.byName(arch), 0, hf, merges);
+            Converter.convert(hf, model, null, null, DType.F32);
+        } finally {
+            deleteTree(hf);
+        }
+    }
+
+    private static int clean(Path work) throws IOException {
+        if (!Files.exists(work)) {
+            Log.info(work + " does not exist: nothing to clean");
+            return 0;
+        }
+        long bytes = size(work);
+        deleteTree(work);
+        Log.info("removed " + work + " (" + human(bytes) + ")");
+        return 0;
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) return;
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path f : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(f);
+        }
+    }
+
+    private static long size(Path p) throws IOException {
+        try (Stream<Path> s = Files.walk(p)) {
+            return s.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+        }
+    }
+
+    private static String human(long bytes) {
+        return bytes >= 1L << 30 ? String.format(Locale.ROOT, "%.1f GB", bytes / 1e9) : String.format(Locale.ROOT, "%.0f MB", bytes / 1e6);
     }
 }

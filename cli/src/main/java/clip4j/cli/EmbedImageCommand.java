@@ -12,28 +12,43 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-@Command(name = "embed-image", description = "L2-normalised image embeddings as JSON lines {\"image\", \"embedding\"}.")
+@Command(name = "embed-image", header = "Image embeddings of files, folders or lists (JSON lines).",
+        description = {"Image embeddings: one JSON line {\"image\": PATH, \"embedding\": [E floats]} per image on stdout, "
+                + "L2-normalised, in input order, printed batch by batch as they are computed. Images are preprocessed "
+                + "exactly as CLIP's Python code does with Pillow (resize, centre crop, RGB, normalise). Reads PNG, JPEG "
+                + "(also CMYK), BMP, GIF, TIFF and WebP."},
+        footer = {"", "Exit codes: 0 all embedded, 1 error, 2 bad usage, 3 some inputs skipped (--skip-bad).",
+                "", "Examples:", "  clip4j embed-image --model m.safetensors cat.jpg dog.png",
+                "  clip4j embed-image --model m.safetensors --errors bad.jsonl pics/ >out.jsonl",
+                "  find /data -name '*.jpg' > list.txt",
+                "  clip4j embed-image --model m.safetensors @list.txt"})
 final class EmbedImageCommand implements Callable<Integer> {
     @Mixin
     ModelOptions opts;
 
-    @Parameters(arity = "1..*", paramLabel = "IMAGE")
-    List<Path> images;
+    @Mixin
+    BatchOptions batch;
+
+    @Mixin
+    CommonOptions common;
+
+    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "image files; a directory means every image file under it "
+            + "(recursively); @FILE reads one path per line from FILE, - from stdin")
+    List<String> inputs;
 
     @Override
     public Integer call() {
-        try (Backend be = opts.backend(); ClipModel model = opts.load(be)) {
-            for (int s = 0; s < images.size(); s += model.imageBatch()) {
-                List<Path> chunk = images.subList(s, Math.min(images.size(), s + model.imageBatch()));
-                float[][] emb = model.encodeImages(chunk);
-                for (int i = 0; i < chunk.size(); i++) {
-                    Map<String, Object> r = new LinkedHashMap<>();
-                    r.put("image", chunk.get(i).toString());
-                    r.put("embedding", emb[i]);
-                    Output.jsonLine(r);
-                }
-            }
+        List<Path> images = InputArgs.images(inputs);
+        BatchOptions failures = batch;
+        try (failures; Backend be = opts.backend(); ClipModel model = opts.load(be);
+             Progress progress = Progress.start("embedding images", images.size(), common.quiet)) {
+            ImageStream.embed(model, images, failures, progress, (image, embedding) -> {
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("image", image.toString());
+                r.put("embedding", embedding);
+                Output.jsonLine(r);
+            });
         }
-        return 0;
+        return batch.exitCode(images.size());
     }
 }

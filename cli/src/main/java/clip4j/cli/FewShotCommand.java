@@ -10,6 +10,7 @@ import clip4j.fewshot.Method;
 import clip4j.fewshot.Methods;
 import clip4j.fewshot.TipSearch;
 import clip4j.model.ClipModel;
+import clip4j.util.Log;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -18,18 +19,35 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
-@Command(name = "fewshot", description = "Few-shot evaluation over shots x seeds: zero-shot, Tip-Adapter, Tip-Adapter-F, CLIP-Adapter, Meta-Adapter.")
+@Command(name = "fewshot", header = "Few-shot evaluation: zero-shot, Tip-Adapter(-F), CLIP-Adapter, Meta-Adapter.",
+        description = {"Few-shot evaluation over shots x seeds: zero-shot, Tip-Adapter, Tip-Adapter-F, CLIP-Adapter and "
+                + "Meta-Adapter. For every shot count and seed it draws K training images per class and a disjoint "
+                + "min(K,4)-per-class validation set, makes every choice (alpha, beta, epochs) on validation only, and "
+                + "evaluates the test set once. Prints a table of test accuracy (mean±std over seeds, %%) on stdout; "
+                + "image features are kept in a feature store keyed by model, preprocessing, view and image content, so a "
+                + "re-run never encodes an image twice.",
+                "",
+                "Datasets: 'fashion-mnist' (Debian's dataset-fashion-mnist), 'shapes' (generated), or an ImageFolder "
+                        + "directory (one sub-folder per class, class order = sorted folder names; --classnames gives "
+                        + "readable names in that order)."},
+        footer = {"", "Examples:",
+                "  clip4j fewshot --model m.safetensors --train fashion-mnist \\",
+                "      --test fashion-mnist --method zero-shot,tip,tip-f",
+                "  clip4j fewshot --model m.safetensors --train data/train --test data/test \\",
+                "      --shots 16 --seeds 1 --predictions preds.jsonl --report out/"})
 final class FewShotCommand implements Callable<Integer> {
     @Mixin
     ModelOptions opts;
 
-    @Option(names = "--train", required = true, description = "ImageFolder directory or fashion-mnist")
+    @Option(names = "--train", required = true, description = "fashion-mnist, shapes, or an ImageFolder directory")
     String train;
 
-    @Option(names = "--test", required = true, description = "ImageFolder directory or fashion-mnist")
+    @Option(names = "--test", required = true, description = "fashion-mnist, shapes, or an ImageFolder directory")
     String test;
 
     @Option(names = "--val", description = "validation ImageFolder (default: min(K,4) per class from the train pool, disjoint from the shots)")
@@ -41,10 +59,10 @@ final class FewShotCommand implements Callable<Integer> {
     @Option(names = "--method", split = ",", defaultValue = "zero-shot,tip", description = "zero-shot, tip, tip-f, clip-adapter, meta (comma-separated)")
     List<String> methods;
 
-    @Option(names = "--shots", split = ",", defaultValue = "1,2,4,8,16")
+    @Option(names = "--shots", split = ",", defaultValue = "1,2,4,8,16", description = "shots per class, comma-separated")
     int[] shots;
 
-    @Option(names = "--seeds", split = ",", defaultValue = "1,2,3")
+    @Option(names = "--seeds", split = ",", defaultValue = "1,2,3", description = "sampling seeds, comma-separated")
     long[] seeds;
 
     @Option(names = "--template", description = "a single template, {} = class name")
@@ -56,7 +74,7 @@ final class FewShotCommand implements Callable<Integer> {
     @Option(names = "--alpha", description = "Tip-Adapter alpha (with --beta) instead of the search")
     Double alpha;
 
-    @Option(names = "--beta")
+    @Option(names = "--beta", description = "Tip-Adapter beta (with --alpha)")
     Double beta;
 
     @Option(names = "--search", description = "search alpha/beta on validation (the default when --alpha/--beta are absent)")
@@ -68,16 +86,16 @@ final class FewShotCommand implements Callable<Integer> {
     @Option(names = "--augment-epochs", defaultValue = "10", description = "augmentation passes averaged into the cache (0 = plain preprocessing)")
     int augmentEpochs;
 
-    @Option(names = "--tip-f-epochs", defaultValue = "20")
+    @Option(names = "--tip-f-epochs", defaultValue = "20", description = "Tip-Adapter-F training epochs (best epoch chosen on validation)")
     int tipFEpochs;
 
-    @Option(names = "--clip-adapter-epochs", defaultValue = "200")
+    @Option(names = "--clip-adapter-epochs", defaultValue = "200", description = "CLIP-Adapter training epochs (best epoch chosen on validation)")
     int clipAdapterEpochs;
 
-    @Option(names = "--clip-adapter-ratio", defaultValue = "0.2")
+    @Option(names = "--clip-adapter-ratio", defaultValue = "0.2", description = "CLIP-Adapter residual ratio r")
     double clipAdapterRatio;
 
-    @Option(names = "--meta-epochs", defaultValue = "5")
+    @Option(names = "--meta-epochs", defaultValue = "5", description = "Meta-Adapter training epochs when no --meta-checkpoint is given")
     int metaEpochs;
 
     @Option(names = "--meta-checkpoint", description = "trained Meta-Adapter (torch.save state dict or safetensors); applied online")
@@ -89,17 +107,22 @@ final class FewShotCommand implements Callable<Integer> {
     @Option(names = "--test-per-class", defaultValue = "0", description = "use at most N test images per class (0 = all)")
     int testPerClass;
 
-    @Option(names = "--cache", description = "feature store directory (default ~/.cache/clip4j/features)")
+    @Option(names = "--cache", description = "feature store directory (default: features/ in the user cache, "
+            + "$CLIP4J_CACHE or $XDG_CACHE_HOME/clip4j or ~/.cache/clip4j)")
     Path cache;
 
     @Option(names = "--strict", description = "unreadable images are errors instead of skipped")
     boolean strict;
 
-    @Option(names = "--predictions", description = "write JSON lines {image, label, pred, logits} per test image and run")
+    @Option(names = "--predictions", description = "write JSON lines {image, label, pred, logits: {class: logit, ...}, method, "
+            + "shots, seed} per test image and run")
     Path predictions;
 
     @Option(names = "--report", description = "write results.json and report.html into this directory")
     Path report;
+
+    @Mixin
+    CommonOptions common;
 
     @Override
     public Integer call() throws IOException {
@@ -113,15 +136,22 @@ final class FewShotCommand implements Callable<Integer> {
             Dataset te = DatasetArg.limited(DatasetArg.load(test, "test", classNames), testPerClass).relabel(tr.classNames());
             if (evalClasses != null) te = DatasetArg.onlyClasses(te, evalClasses);
             Dataset va = val == null ? null : DatasetArg.load(val, "train", classNames).relabel(tr.classNames());
-            Path store = FeatureStore.directory(cache);
+            Path store = cache != null ? cache : UserCache.dir().resolve("features");
+            String random = model.file().randomWeights();
+            if (random != null) Log.warn(opts.model + " has RANDOM weights (" + random + "): the accuracies show the methods, not CLIP");
             Methods.Options o = new Methods.Options(alpha, beta, TipSearch.Grid.of(searchScale[0], searchScale[1], 200, 20),
                     tipFEpochs, clipAdapterEpochs, clipAdapterRatio, metaEpochs,
                     metaCheckpoint == null ? null : MetaCheckpoints.load(metaCheckpoint));
-            FewShotExperiment.Outcome out = FewShotExperiment.run(model, new FeatureStore(store, model, strict), tr, te, va,
-                    new FewShotExperiment.Config(ms, shots, seeds, tpl, augmentEpochs, o));
+            FewShotExperiment.Config cfg = new FewShotExperiment.Config(ms, shots, seeds, tpl, augmentEpochs, o);
+            int needed = FewShotExperiment.encodingsNeeded(new FeatureStore(store, model, strict), tr, te, va, cfg);
+            FewShotExperiment.Outcome out;
+            try (Progress progress = Progress.start("encoding images", needed, common.quiet)) {
+                out = FewShotExperiment.run(model, new FeatureStore(store, model, strict, progress), tr, te, va, cfg);
+            }
+            if (random != null) Output.line("# model with RANDOM weights (" + random + "): " + opts.model);
             Output.line(ResultsTable.render(out.runs(), ms, shots, seeds.length));
             if (predictions != null) Reports.writePredictions(predictions, out);
-            if (report != null) Reports.write(report, out, ms, shots, seeds, settings(model, tpl));
+            if (report != null) Reports.write(report, out, ms, shots, seeds, settings(model, tpl, ms), random);
         }
         return 0;
     }
@@ -137,8 +167,9 @@ final class FewShotCommand implements Callable<Integer> {
         return List.of(one != null ? one : "a photo of a {}.");
     }
 
-    private java.util.Map<String, Object> settings(ClipModel model, List<String> tpl) {
-        java.util.Map<String, Object> s = new java.util.LinkedHashMap<>();
+    /** The settings of this run, with each method's own settings only when that method ran. */
+    private Map<String, Object> settings(ClipModel model, List<String> tpl, List<Method> ms) {
+        Map<String, Object> s = new LinkedHashMap<>();
         s.put("model", opts.model.toString());
         s.put("architecture", model.config().architecture());
         s.put("train", train);
@@ -148,12 +179,14 @@ final class FewShotCommand implements Callable<Integer> {
         s.put("shots", Arrays.stream(shots).boxed().toList());
         s.put("seeds", Arrays.stream(seeds).boxed().toList());
         s.put("templates", tpl);
-        s.put("augment_epochs", augmentEpochs);
-        s.put("alpha_beta", alpha == null ? "searched on validation, grid 200x20 up to " + Arrays.toString(searchScale) : alpha + "," + beta);
-        s.put("tip_f_epochs", tipFEpochs);
-        s.put("clip_adapter", "epochs " + clipAdapterEpochs + ", ratio " + clipAdapterRatio);
-        s.put("meta", metaCheckpoint == null ? "trained here, " + metaEpochs + " epochs" : "checkpoint " + metaCheckpoint);
-        s.put("test_per_class", testPerClass);
+        s.put("test_per_class", testPerClass == 0 ? "all" : testPerClass);
+        if (ms.stream().anyMatch(m -> m != Method.ZERO_SHOT)) s.put("augment_epochs", augmentEpochs);
+        if (ms.contains(Method.TIP) || ms.contains(Method.TIP_F)) {
+            s.put("alpha_beta", alpha == null ? "searched on validation, grid 200x20 up to " + Arrays.toString(searchScale) : alpha + "," + beta);
+        }
+        if (ms.contains(Method.TIP_F)) s.put("tip_f_epochs", tipFEpochs);
+        if (ms.contains(Method.CLIP_ADAPTER)) s.put("clip_adapter", "epochs " + clipAdapterEpochs + ", ratio " + clipAdapterRatio);
+        if (ms.contains(Method.META)) s.put("meta", metaCheckpoint == null ? "trained here, " + metaEpochs + " epochs" : "checkpoint " + metaCheckpoint);
         return s;
     }
 }

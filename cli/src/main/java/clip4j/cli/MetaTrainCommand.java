@@ -17,33 +17,45 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-@Command(name = "meta-train", description = "Train a Meta-Adapter on base classes; write a checkpoint in the official layout (.pt) or safetensors.")
+@Command(name = "meta-train", header = "Train a Meta-Adapter on base classes.",
+        description = {"Trains a Meta-Adapter on base classes and writes the checkpoint in the official layout (.pt, "
+                + "loadable by the paper's code) or as safetensors. Prints the novel classes (those not trained on) on "
+                + "stdout, for 'clip4j fewshot --method meta --meta-checkpoint FILE --eval-classes NOVEL'.",
+                "",
+                "--base-classes: a comma-separated list; 'halves' (the first half of the classes); or 'zero-shot' (the "
+                        + "paper's split: the 70%% of classes zero-shot classifies best are the base, the rest novel)."},
+        footer = {"", "Examples:",
+                "  clip4j meta-train --model m.safetensors --train fashion-mnist \\",
+                "      --base-classes zero-shot --output meta.pt",
+                "  clip4j fewshot --model m.safetensors --train fashion-mnist \\",
+                "      --test fashion-mnist --method meta --meta-checkpoint meta.pt \\",
+                "      --eval-classes \"Shirt,Ankle boot\"     # the novel classes it printed"})
 final class MetaTrainCommand implements Callable<Integer> {
     @Mixin
     ModelOptions opts;
 
-    @Option(names = "--train", required = true, description = "ImageFolder directory or fashion-mnist")
+    @Option(names = "--train", required = true, description = "fashion-mnist, shapes, or an ImageFolder directory")
     String train;
 
     @Option(names = "--classnames", description = "class names file for an ImageFolder dataset")
     Path classNames;
 
-    @Option(names = "--base-classes", required = true, description = "comma-separated classes, or halves (first half), or zero-shot (the 70% zero-shot classifies best)")
+    @Option(names = "--base-classes", required = true, description = "comma-separated classes, or halves (first half), or zero-shot (the 70%% zero-shot classifies best)")
     String baseClasses;
 
     @Option(names = "--output", required = true, description = "checkpoint (.pt = torch.save layout, .safetensors)")
     Path output;
 
-    @Option(names = "--shots", defaultValue = "16")
+    @Option(names = "--shots", defaultValue = "16", description = "shots per base class")
     int shots;
 
-    @Option(names = "--seed", defaultValue = "1")
+    @Option(names = "--seed", defaultValue = "1", description = "sampling and initialisation seed")
     long seed;
 
-    @Option(names = "--epochs", defaultValue = "5")
+    @Option(names = "--epochs", defaultValue = "5", description = "training epochs")
     int epochs;
 
-    @Option(names = "--augment-epochs", defaultValue = "10")
+    @Option(names = "--augment-epochs", defaultValue = "10", description = "augmentation passes of the support images")
     int augmentEpochs;
 
     @Option(names = "--template", description = "a single template, {} = class name")
@@ -52,25 +64,32 @@ final class MetaTrainCommand implements Callable<Integer> {
     @Option(names = "--templates", description = "file with one template per line")
     Path templates;
 
-    @Option(names = "--cache", description = "feature store directory (default ~/.cache/clip4j/features)")
+    @Option(names = "--cache", description = "feature store directory (default: features/ in the user cache)")
     Path cache;
 
     @Option(names = "--strict", description = "unreadable images are errors instead of skipped")
     boolean strict;
 
+    @Mixin
+    CommonOptions common;
+
     @Override
     public Integer call() throws Exception {
         try (Backend be = opts.backend(); ClipModel model = opts.load(be)) {
             Dataset tr = DatasetArg.load(train, "train", classNames);
-            Path store = FeatureStore.directory(cache);
-            FeatureStore fs = new FeatureStore(store, model, strict);
+            Path store = cache != null ? cache : UserCache.dir().resolve("features");
+            Progress progress = Progress.start("encoding images", 0, common.quiet);
+            FeatureStore fs = new FeatureStore(store, model, strict, progress);
             List<String> tpl = FewShotCommand.templates(template, templates);
             List<String> base = MetaBaseTraining.baseClasses(baseClasses, model, fs, tr, tpl);
             for (String b : base) if (!tr.classNames().contains(b)) throw new ClipException("base class '" + b + "' is not in " + train
                     + " (classes: " + String.join(", ", tr.classNames()) + ")");
             List<String> novel = tr.classNames().stream().filter(c -> !base.contains(c)).toList();
             Log.info("base classes: " + String.join(", ", base) + "; novel: " + String.join(", ", novel));
-            MetaAdapter m = MetaBaseTraining.train(model, fs, tr, base, tpl, shots, seed, epochs, augmentEpochs);
+            MetaAdapter m;
+            try (progress) {
+                m = MetaBaseTraining.train(model, fs, tr, base, tpl, shots, seed, epochs, augmentEpochs);
+            }
             MetaCheckpoints.save(m, output);
             Log.info("wrote " + output + " (Meta-Adapter, dim " + m.dim() + ")");
             Output.line("novel classes: " + String.join(",", novel));

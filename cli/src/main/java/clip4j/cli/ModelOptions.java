@@ -7,19 +7,17 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 
-/** Options shared by the commands that compute: the model file, device, threads, verbosity. */
+/** Options shared by the commands that compute: the model file, device, threads. */
 final class ModelOptions {
-    @Option(names = "--model", required = true, description = "clip4j model file (from 'clip4j convert')")
+    @Option(names = "--model", required = true, paramLabel = "FILE", description = "clip4j model file (from 'clip4j convert')")
     Path model;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu (Vector API, default), cpu-reference, or cuda")
+    @Option(names = "--device", defaultValue = "cpu", paramLabel = "NAME", description = "cpu (Vector API), cpu-reference (plain Java, slow) or cuda "
+            + "(NVIDIA GPU, driver 580+)")
     String device;
 
-    @Option(names = "--threads", description = "worker threads (default: all cores)")
+    @Option(names = "--threads", paramLabel = "N", description = "worker threads (default: all cores)")
     Integer threads;
-
-    @Option(names = "--verbose", description = "stack traces on errors")
-    boolean verbose;
 
     Backend backend() {
         return Backends.create(device, threads == null ? Backends.defaultThreads() : threads);

@@ -30,7 +30,7 @@ final class Reports {
                         m.put("image", out.test().get(i).id());
                         m.put("label", out.classNames().get(out.testLabels()[i]));
                         m.put("pred", out.classNames().get(r.predictions()[i]));
-                        m.put("logits", r.logits()[i]);
+                        m.put("logits", Labelled.byName(out.classNames(), r.logits()[i]));
                         m.put("method", r.method().key);
                         m.put("shots", r.shots());
                         m.put("seed", r.seed());
@@ -42,8 +42,11 @@ final class Reports {
         });
     }
 
-    static void write(Path dir, FewShotExperiment.Outcome out, List<Method> methods, int[] shots, long[] seeds, Map<String, Object> settings) {
+    /** @param randomWeights how the model's random weights were made, or null for trained weights */
+    static void write(Path dir, FewShotExperiment.Outcome out, List<Method> methods, int[] shots, long[] seeds,
+                      Map<String, Object> settings, String randomWeights) {
         Map<String, Object> results = new LinkedHashMap<>();
+        results.put("random_weights", randomWeights != null);
         results.put("settings", settings);
         results.put("classes", out.classNames());
         results.put("test_images", out.test().size());
@@ -70,7 +73,7 @@ final class Reports {
         }
         results.put("summary_percent", summary);
         AtomicFiles.writeString(dir.resolve("results.json"), Json.write(results));
-        AtomicFiles.writeString(dir.resolve("report.html"), html(out, methods, shots, seeds, settings));
+        AtomicFiles.writeString(dir.resolve("report.html"), html(out, methods, shots, seeds, settings, randomWeights));
     }
 
     private static List<Double> perClass(FewShotExperiment.Outcome out, RunResult r) {
@@ -89,15 +92,25 @@ final class Reports {
         return String.valueOf(o).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 
-    private static String html(FewShotExperiment.Outcome out, List<Method> methods, int[] shots, long[] seeds, Map<String, Object> settings) {
+    static String shots(int k) {
+        return k == 1 ? "1 shot" : k + " shots";
+    }
+
+    private static String html(FewShotExperiment.Outcome out, List<Method> methods, int[] shots, long[] seeds,
+                               Map<String, Object> settings, String randomWeights) {
         StringBuilder h = new StringBuilder();
         h.append("<!doctype html><html><head><meta charset=\"utf-8\"><title>clip4j few-shot report</title><style>")
                 .append("body{font-family:sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse;margin:1em 0}")
                 .append("td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}th{background:#f3f3f3}td.l{text-align:left}")
+                .append(".random{background:#fff3cd;border:2px solid #d39e00;padding:.6em 1em;font-weight:bold}")
                 .append("</style></head><body><h1>clip4j few-shot report</h1>");
+        if (randomWeights != null) {
+            h.append("<p class=random>This model has RANDOM weights (").append(esc(randomWeights))
+                    .append("), not trained CLIP weights: the numbers show what the methods do, not what CLIP can do.</p>");
+        }
         h.append("<h2>Test accuracy vs shots</h2>").append(chart(out.runs(), methods, shots));
         h.append("<table><tr><th>method</th>");
-        for (int k : shots) h.append("<th>").append(k).append(" shots</th>");
+        for (int k : shots) h.append("<th>").append(shots(k)).append("</th>");
         h.append("</tr>");
         for (Method m : methods) {
             h.append("<tr><td class=l>").append(m.key).append("</td>");
@@ -110,7 +123,7 @@ final class Reports {
         h.append("</table><p>Mean ± standard deviation over seeds ").append(esc(java.util.Arrays.toString(seeds)))
                 .append("; every choice (α, β, epochs) made on validation data only; test evaluated once per run.</p>");
         int kMax = shots[shots.length - 1];
-        h.append("<h2>Per-class accuracy at ").append(kMax).append(" shots (mean over seeds, %)</h2><table><tr><th>class</th>");
+        h.append("<h2>Per-class accuracy at ").append(shots(kMax)).append(" (mean over seeds, %)</h2><table><tr><th>class</th>");
         for (Method m : methods) h.append("<th>").append(m.key).append("</th>");
         h.append("</tr>");
         Map<RunResult, List<Double>> perClass = new java.util.IdentityHashMap<>();
@@ -136,7 +149,7 @@ final class Reports {
         for (Method m : methods) {
             RunResult r = out.runs().stream().filter(x -> x.method() == m && x.shots() == kMax).findFirst().orElse(null);
             if (r == null) continue;
-            h.append("<h2>Confusion matrix: ").append(m.key).append(", ").append(kMax).append(" shots, seed ").append(r.seed())
+            h.append("<h2>Confusion matrix: ").append(m.key).append(", ").append(shots(kMax)).append(", seed ").append(r.seed())
                     .append("</h2>").append(confusion(out, r));
         }
         h.append("<h2>Settings</h2><table>");

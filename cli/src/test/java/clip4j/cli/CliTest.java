@@ -56,7 +56,7 @@ class CliTest {
         String err = stderrOf(() -> rc[0] = Main.run("classify", "--model", model.toString(), "--labels", " , ",
                 TestData.resource("/golden/rgb_31x17.png").toString()));
         assertNotEquals(0, rc[0]);
-        assertTrue(err.contains("--labels is empty"), err);
+        assertTrue(err.contains("no class names given"), err);
         err = stderrOf(() -> rc[0] = Main.run("embed-text", "--bogus"));
         assertEquals(2, rc[0]);
     }
@@ -64,10 +64,30 @@ class CliTest {
     @Test
     void initRandomThenConvertThenEmbed(@TempDir Path dir) {
         Path hf = dir.resolve("hf");
-        assertEquals(0, Main.run("init-random", "--arch", "test-tiny-quickgelu", "--seed", "4", "--output", hf.toString()));
+        Cli.Result init = Cli.run(dir, "init-random", "--arch", "test-tiny-quickgelu", "--seed", "4", "--output", hf.toString());
+        assertEquals(0, init.code(), init.toString());
+        assertTrue(init.err().contains("clip4j's own"), "offline, the random model gets clip4j's vocabulary, said plainly: " + init.err());
         Path model = dir.resolve("m.safetensors");
-        assertEquals(0, Main.run("convert", "--input", hf.toString(), "--output", model.toString(), "--dtype", "bf16"));
-        assertEquals(0, Main.run("embed-image", "--model", model.toString(), "--threads", "1",
-                TestData.resource("/golden/rgba_301x200.png").toString()));
+        assertEquals(0, Cli.run(dir, "convert", "--input", hf.toString(), "--output", model.toString(), "--dtype", "bf16").code());
+        Cli.Result text = Cli.run(dir, "embed-text", "--model", model.toString(), "--threads", "1", "a photo of a sneaker");
+        assertEquals(0, text.code(), text.toString());
+        Cli.Result img = Cli.run(dir, "embed-image", "--model", model.toString(), "--threads", "1",
+                TestData.resource("/golden/rgba_301x200.png").toString());
+        assertEquals(0, img.code(), img.toString());
+    }
+
+    @Test
+    void convertWithoutAnyVocabularySaysHowToGetOne(@TempDir Path dir) throws Exception {
+        // a checkpoint without merges (as OpenAI's and open_clip's are); offline with an empty cache there is no vocabulary
+        Path ckpt = dir.resolve("hf");
+        assertEquals(0, Cli.run(dir, "init-random", "--arch", "test-tiny", "--output", ckpt.toString()).code());
+        Files.delete(ckpt.resolve("merges.txt"));
+        Path out = dir.resolve("m.safetensors");
+        Cli.Result r = Cli.run(dir, "convert", "--input", ckpt.toString(), "--output", out.toString());
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.err().contains("--bpe") && r.err().contains("CLIP4J_BPE") && r.err().contains("CLIP4J_OFFLINE=1"), r.err());
+        assertFalse(Files.exists(out));
+        Cli.Result imagesOnly = Cli.run(dir, "convert", "--input", ckpt.toString(), "--no-bpe", "--output", out.toString());
+        assertEquals(0, imagesOnly.code(), imagesOnly.toString());
     }
 }

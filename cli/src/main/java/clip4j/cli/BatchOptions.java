@@ -1,0 +1,74 @@
+package clip4j.cli;
+
+import clip4j.ClipException;
+import clip4j.util.Json;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What a batch command does with an input it cannot use: stop (the default: a one-line error, exit 1), or with
+ * {@code --skip-bad} record it as a JSON line {"input", "error"} on stderr or in {@code --errors FILE}, go on, and
+ * exit with {@link #SOME_FAILED}.
+ */
+final class BatchOptions implements AutoCloseable {
+    /** Exit code of a run that finished but skipped some inputs. */
+    static final int SOME_FAILED = 3;
+
+    @Option(names = "--skip-bad", description = "record unreadable inputs and go on (exit code 3 if any) instead of stopping at the first")
+    boolean skipBad;
+
+    @Option(names = "--errors", paramLabel = "FILE", description = "write the failures as JSON lines {\"input\", \"error\"} to FILE "
+            + "(overwritten; implies --skip-bad) instead of stderr")
+    Path errorsFile;
+
+    private PrintStream errors;
+    private int failed;
+
+    /** Records a failure (or rethrows it without --skip-bad). */
+    synchronized void failed(String input, ClipException e) {
+        if (!skipBad && errorsFile == null) throw e;
+        failed++;
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("input", input);
+        r.put("error", e.getMessage());
+        errors().println(Json.write(r));
+    }
+
+    private PrintStream errors() {
+        if (errors == null) {
+            if (errorsFile == null) {
+                errors = System.err;
+            } else {
+                try {
+                    errors = new PrintStream(Files.newOutputStream(errorsFile), true, StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    throw new ClipException("cannot write " + errorsFile + ": " + e.getMessage(), e);
+                }
+            }
+        }
+        return errors;
+    }
+
+    int failedCount() {
+        return failed;
+    }
+
+    /** 0, or {@link #SOME_FAILED} after a summary line when inputs were skipped. */
+    int exitCode(int total) {
+        if (failed == 0) return 0;
+        clip4j.util.Log.warn(failed + " of " + total + " input(s) failed and were skipped" + (errorsFile != null ? " (see " + errorsFile + ")" : ""));
+        return SOME_FAILED;
+    }
+
+    @Override
+    public void close() {
+        if (errorsFile != null) errors().close(); // an empty file when nothing failed, never a stale one
+    }
+}

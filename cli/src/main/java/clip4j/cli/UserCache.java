@@ -1,0 +1,22 @@
+package clip4j.cli;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/** The user's clip4j cache: $CLIP4J_CACHE, else $XDG_CACHE_HOME/clip4j, else ~/.cache/clip4j. */
+final class UserCache {
+    private UserCache() {
+    }
+
+    static Path dir() {
+        return dir(System.getenv(), Path.of(System.getProperty("user.home")));
+    }
+
+    static Path dir(Map<String, String> env, Path home) {
+        String own = env.get("CLIP4J_CACHE");
+        if (own != null && !own.isBlank()) return Path.of(own);
+        String xdg = env.get("XDG_CACHE_HOME");
+        if (xdg != null && !xdg.isBlank()) return Path.of(xdg, "clip4j");
+        return home.resolve(".cache").resolve("clip4j");
+    }
+}
