@@ -20,6 +20,9 @@ import torch
 import torch.nn as nn
 from PIL import Image
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pillow_pipeline import pil_pipeline  # noqa: E402
+
 torch.set_num_threads(2)
 GOLDEN = "engine/src/test/resources/golden"
 FIXTURES = "weights-converter/src/test/resources/fixtures"
@@ -241,20 +244,6 @@ def synthetic(w, h):
     g = ((x * x + y * y) // 7) % 256
     b = (((x // 8) + (y // 8)) % 2) * 200 + (x % 50)
     return np.stack(np.broadcast_arrays(r, g, b), axis=-1).astype(np.uint8)
-
-
-def pil_pipeline(img, s):
-    w, h = img.size
-    if w <= h:
-        ow, oh = s, int(s * h / w)
-    else:
-        ow, oh = int(s * w / h), s
-    if (ow, oh) != img.size:
-        img = img.resize((ow, oh), Image.BICUBIC)
-    top = int(round((oh - s) / 2.0))
-    left = int(round((ow - s) / 2.0))
-    img = img.crop((left, top, left + s, top + s)).convert("RGB")
-    return np.array(img, dtype=np.uint8)
 
 
 def to_tensor(rgb):

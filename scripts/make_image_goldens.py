@@ -17,22 +17,10 @@ import zlib
 import numpy as np
 from PIL import Image
 
-sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pillow_pipeline import pil_pipeline  # noqa: E402
+
 OUT = "engine/src/test/resources/golden/formats"
-
-
-def pil_pipeline(img, s):
-    """Resize(s, bicubic) on the shortest side, CenterCrop(s), convert("RGB"): as scripts/make_goldens.py."""
-    w, h = img.size
-    if w <= h:
-        ow, oh = s, int(s * h / w)
-    else:
-        ow, oh = int(s * w / h), s
-    if (ow, oh) != img.size:
-        img = img.resize((ow, oh), Image.BICUBIC)
-    top = int(round((oh - s) / 2.0))
-    left = int(round((ow - s) / 2.0))
-    return np.array(img.crop((left, top, left + s, top + s)).convert("RGB"), dtype=np.uint8)
 
 
 def png16(path, a):

@@ -64,7 +64,7 @@ class ReadmeExampleTest {
         String image = TestData.resource("/golden/rgb_31x17.png").toString();
         Run ok = java(tmp, true, model, image);
         assertEquals(0, ok.code(), ok.err());
-        assertTrue(ok.out().matches("cat 0\\.\\d{3}, dog 0\\.\\d{3}\\R"), ok.out());
+        assertTrue(ok.out().matches("cat [01]\\.\\d{3}, dog [01]\\.\\d{3}\\R"), ok.out());
 
         Run missing = java(tmp, false, model, image);
         assertNotEquals(0, missing.code());

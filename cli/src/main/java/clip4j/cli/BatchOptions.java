@@ -3,6 +3,7 @@ package clip4j.cli;
 import clip4j.ClipException;
 import clip4j.util.Json;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -10,12 +11,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * What a batch command does with an input it cannot use: stop (the default: a one-line error, exit 1), or with
- * {@code --skip-bad} record it as a JSON line {"input", "error"} on stderr or in {@code --errors FILE}, go on, and
- * exit with {@link #SOME_FAILED}.
+ * The images a batch command reads ({@link InputArgs}) and what it does with one it cannot use: stop (the default: a
+ * one-line error, exit 1), or with {@code --skip-bad} record it as a JSON line {"input", "error"} on stderr or in
+ * {@code --errors FILE}, go on, and exit with {@link #SOME_FAILED}.
  */
 final class BatchOptions implements AutoCloseable {
     /** Exit code of a run that finished but skipped some inputs. */
@@ -28,7 +30,16 @@ final class BatchOptions implements AutoCloseable {
             + "(overwritten; implies --skip-bad) instead of stderr")
     Path errorsFile;
 
+    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "image files; a directory means every image file under it "
+            + "(recursively); @FILE reads one path per line from FILE, - from stdin")
+    List<String> inputs;
+
     private PrintStream errors;
+
+    /** The image paths the arguments name. */
+    List<Path> images() {
+        return InputArgs.images(inputs);
+    }
     private int failed;
 
     /** Records a failure (or rethrows it without --skip-bad). */

@@ -7,7 +7,6 @@ import clip4j.model.ClipModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -46,15 +45,11 @@ final class ClassifyCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
-    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "image files; a directory means every image file under it "
-            + "(recursively); @FILE reads one path per line from FILE, - from stdin")
-    List<String> inputs;
-
     @Override
     public Integer call() {
         List<String> names = names();
         for (String t : templates) if (!t.contains("{}")) throw new ClipException("--template '" + t + "' has no {} for the label");
-        List<Path> images = InputArgs.images(inputs);
+        List<Path> images = batch.images();
         BatchOptions failures = batch;
         try (failures; Backend be = opts.backend(); ClipModel model = opts.load(be);
              Progress progress = Progress.start("classifying images", images.size(), common.quiet)) {

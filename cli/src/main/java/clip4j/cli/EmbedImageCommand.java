@@ -4,7 +4,6 @@ import clip4j.backend.Backend;
 import clip4j.model.ClipModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -32,13 +31,9 @@ final class EmbedImageCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
-    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "image files; a directory means every image file under it "
-            + "(recursively); @FILE reads one path per line from FILE, - from stdin")
-    List<String> inputs;
-
     @Override
     public Integer call() {
-        List<Path> images = InputArgs.images(inputs);
+        List<Path> images = batch.images();
         BatchOptions failures = batch;
         try (failures; Backend be = opts.backend(); ClipModel model = opts.load(be);
              Progress progress = Progress.start("embedding images", images.size(), common.quiet)) {

@@ -3,13 +3,17 @@ package clip4j.cli;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** The user's clip4j cache: $CLIP4J_CACHE, else $XDG_CACHE_HOME/clip4j, else ~/.cache/clip4j. */
+/**
+ * The user's clip4j cache: $CLIP4J_CACHE, else $XDG_CACHE_HOME/clip4j, else ~/.cache/clip4j with ~ from $HOME (as the
+ * shell has it; Java's user.home comes from the password database and ignores $HOME).
+ */
 final class UserCache {
     private UserCache() {
     }
 
     static Path dir() {
-        return dir(System.getenv(), Path.of(System.getProperty("user.home")));
+        String home = System.getenv("HOME");
+        return dir(System.getenv(), Path.of(home != null && !home.isBlank() ? home : System.getProperty("user.home")));
     }
 
     static Path dir(Map<String, String> env, Path home) {

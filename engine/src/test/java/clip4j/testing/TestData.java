@@ -40,8 +40,9 @@ public final class TestData {
         String env = System.getenv("CLIP4J_BPE");
         String own = System.getenv("CLIP4J_CACHE");
         String xdg = System.getenv("XDG_CACHE_HOME");
+        String home = System.getenv("HOME");
         Path cache = own != null && !own.isBlank() ? Path.of(own) : xdg != null && !xdg.isBlank() ? Path.of(xdg, "clip4j")
-                : Path.of(System.getProperty("user.home"), ".cache", "clip4j");
+                : Path.of(home != null && !home.isBlank() ? home : System.getProperty("user.home"), ".cache", "clip4j");
         Path s = shared();
         for (Path f : new Path[]{s == null ? null : s.resolve("data").resolve(name), env == null || env.isBlank() ? null : Path.of(env),
                 cache.resolve(name)}) {
