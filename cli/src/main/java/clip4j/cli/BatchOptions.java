@@ -36,9 +36,11 @@ final class BatchOptions implements AutoCloseable {
 
     private PrintStream errors;
 
-    /** The image paths the arguments name. */
+    /** The image paths the arguments name; none at all is an error (an empty folder or list is a mistake, not a run). */
     List<Path> images() {
-        return InputArgs.images(inputs);
+        List<Path> images = InputArgs.images(inputs);
+        if (images.isEmpty()) throw new ClipException("no images: " + String.join(" ", inputs) + " name(s) no image file");
+        return images;
     }
     private int failed;
 

@@ -52,7 +52,7 @@ final class ClassifyCommand implements Callable<Integer> {
         List<Path> images = batch.images();
         BatchOptions failures = batch;
         try (failures; Backend be = opts.backend(); ClipModel model = opts.load(be);
-             Progress progress = Progress.start("classifying images", images.size(), common.quiet)) {
+             Progress progress = Progress.start("classifying images", "img", images.size(), common.quiet)) {
             ZeroShotClassifier zs = ZeroShotClassifier.build(model, names, templates);
             ImageStream.embed(model, images, failures, progress, (image, embedding) -> {
                 float[] logits = zs.logits(embedding);

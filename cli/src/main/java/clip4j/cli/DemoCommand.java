@@ -40,7 +40,7 @@ import java.util.stream.Stream;
                 "",
                 "The default is a quick version (plain features in the cache, 20 test images per class: about a minute "
                         + "and a half on 2 cores); --full runs the papers' protocol (10 augmentation passes, the whole test "
-                        + "set: about 15 minutes on 2 cores). The model and the features are kept in --dir, so a second run "
+                        + "set: about 13 minutes on 2 cores). The model and the features are kept in --dir, so a second run "
                         + "only computes what is new; --clean removes them.",
                 "",
                 "Text needs a BPE vocabulary: OpenAI's bpe_simple_vocab_16e6.txt.gz when found (--bpe, $CLIP4J_BPE, the "
@@ -115,7 +115,7 @@ final class DemoCommand implements Callable<Integer> {
                     test.items().size(), Arrays.toString(shots), Arrays.toString(seeds), augmentEpochs, needed,
                     needed == 0 ? " (all in the feature store already)" : " (time left is shown as it goes)"));
             FewShotExperiment.Outcome out;
-            try (Progress progress = Progress.start("encoding images", needed, common.quiet)) {
+            try (Progress progress = Progress.start("encoding images", "img", needed, common.quiet)) {
                 out = FewShotExperiment.run(m, new FeatureStore(work.resolve("features"), m, false, progress), train, test, null, cfg);
             }
             Map<String, Object> settings = new LinkedHashMap<>();
@@ -133,7 +133,6 @@ final class DemoCommand implements Callable<Integer> {
                     + " with a seeded RANDOM-weight " + arch + " model.");
             Output.line("The weights are random, not trained CLIP weights: zero-shot is near chance (10%), and the adapters show what");
             Output.line("the cache model and the training do with few labelled images. Vocabulary: " + vocab.description() + ".");
-            Output.line("Test accuracy %:");
             Output.line(ResultsTable.render(out.runs(), methods, shots, seeds.length));
             Output.line("With real CLIP weights the papers report, on 16-shot ImageNet: zero-shot 60.33, Tip-Adapter 62.03,");
             Output.line("Tip-Adapter-F 65.51, CLIP-Adapter 63.59 (RN50); zero-shot 63.80, Tip-Adapter 65.61, Tip-Adapter-F 68.65 (ViT-B/32).");
@@ -144,10 +143,14 @@ final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The random model in the Hugging Face layout, converted; the HF directory is deleted afterwards. */
+    /**
+     * The random model in the Hugging Face layout, converted; the HF directory is deleted afterwards, and so is a model
+     * of this shape made earlier with the other vocabulary.
+     */
     private void makeModel(Path model, String merges) throws IOException {
         Path hf = model.resolveSibling("hf-" + arch + "-random-seed0.tmp");
         deleteTree(hf);
+        for (String v : new String[]{"openai", "clip4j"}) Files.deleteIfExists(model.resolveSibling(arch + "-random-seed0-" + v + "-vocab.safetensors"));
         Log.info("making a seeded random " + arch + " in the Hugging Face layout, then converting it to " + model.getFileName());
         try {
             RandomModel.writeHfDirectory(Architectures.byName(arch), 0, hf, merges);

@@ -36,7 +36,7 @@ final class EmbedImageCommand implements Callable<Integer> {
         List<Path> images = batch.images();
         BatchOptions failures = batch;
         try (failures; Backend be = opts.backend(); ClipModel model = opts.load(be);
-             Progress progress = Progress.start("embedding images", images.size(), common.quiet)) {
+             Progress progress = Progress.start("embedding images", "img", images.size(), common.quiet)) {
             ImageStream.embed(model, images, failures, progress, (image, embedding) -> {
                 Map<String, Object> r = new LinkedHashMap<>();
                 r.put("image", image.toString());

@@ -46,7 +46,7 @@ final class EmbedTextCommand implements Callable<Integer> {
         if (all.isEmpty()) throw new ClipException("no text given: pass texts, --file FILE, or - to read stdin");
         List<String> texts = InputArgs.texts(all);
         try (Backend be = opts.backend(); ClipModel model = opts.load(be);
-             Progress progress = Progress.start("embedding texts", texts.size(), common.quiet)) {
+             Progress progress = Progress.start("embedding texts", "text", texts.size(), common.quiet)) {
             ClipTokenizer tok = model.tokenizer();
             for (int s = 0; s < texts.size(); s += BATCH) {
                 List<String> chunk = texts.subList(s, Math.min(texts.size(), s + BATCH));

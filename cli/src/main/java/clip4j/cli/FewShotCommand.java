@@ -145,7 +145,7 @@ final class FewShotCommand implements Callable<Integer> {
             FewShotExperiment.Config cfg = new FewShotExperiment.Config(ms, shots, seeds, tpl, augmentEpochs, o);
             int needed = FewShotExperiment.encodingsNeeded(new FeatureStore(store, model, strict), tr, te, va, cfg);
             FewShotExperiment.Outcome out;
-            try (Progress progress = Progress.start("encoding images", needed, common.quiet)) {
+            try (Progress progress = Progress.start("encoding images", "img", needed, common.quiet)) {
                 out = FewShotExperiment.run(model, new FeatureStore(store, model, strict, progress), tr, te, va, cfg);
             }
             if (random != null) Output.line("# model with RANDOM weights (" + random + "): " + opts.model);

@@ -78,7 +78,7 @@ final class MetaTrainCommand implements Callable<Integer> {
         try (Backend be = opts.backend(); ClipModel model = opts.load(be)) {
             Dataset tr = DatasetArg.load(train, "train", classNames);
             Path store = cache != null ? cache : UserCache.dir().resolve("features");
-            Progress progress = Progress.start("encoding images", 0, common.quiet);
+            Progress progress = Progress.start("encoding images", "img", 0, common.quiet);
             FeatureStore fs = new FeatureStore(store, model, strict, progress);
             List<String> tpl = FewShotCommand.templates(template, templates);
             List<String> base = MetaBaseTraining.baseClasses(baseClasses, model, fs, tr, tpl);

@@ -31,13 +31,16 @@ final class Progress implements IntConsumer, AutoCloseable {
         this.bar = bar;
     }
 
-    /** @param total the expected count, or 0 when unknown */
-    static Progress start(String task, long total, boolean quiet) {
+    /**
+     * @param unit  what is counted, as the bar shows it ("img", "text")
+     * @param total the expected count, or 0 when unknown
+     */
+    static Progress start(String task, String unit, long total, boolean quiet) {
         if (quiet) return none();
         if (!stderrIsTerminal()) return new Progress(task, total, null);
         ProgressBarBuilder b = new ProgressBarBuilder().setTaskName(task).setInitialMax(total > 0 ? total : -1)
                 .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(System.err))
-                .setUpdateIntervalMillis(500).showSpeed(new java.text.DecimalFormat("0.0")).setUnit(" img", 1);
+                .setUpdateIntervalMillis(500).showSpeed(new java.text.DecimalFormat("0.0")).setUnit(" " + unit, 1);
         return new Progress(task, total, b.build());
     }
 

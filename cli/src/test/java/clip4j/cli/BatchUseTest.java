@@ -121,6 +121,16 @@ class BatchUseTest {
     }
 
     @Test
+    void anEmptyFolderIsAnError() throws IOException {
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        Files.writeString(empty.resolve("readme.txt"), "no images here");
+        Cli.Result r = Cli.run(cache(), "embed-image", "--model", model.toString(), empty.toString());
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.err().contains("no images"), r.err());
+        assertTrue(r.out().isEmpty());
+    }
+
+    @Test
     void symbolicLinkLoopIsSkipped() throws IOException {
         Path d = tmp.resolve("loop");
         Files.createDirectories(d.resolve("sub"));

@@ -9,7 +9,10 @@ import clip4j.model.ClipModel;
 import clip4j.util.Log;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.function.BiConsumer;
 
 /**
  * The few-shot protocol (adapters-spec §8, §10 ⚑): for every shot count and seed, a seeded K-shot draw with a disjoint
@@ -33,9 +36,9 @@ public final class FewShotExperiment {
      * does not hold yet, each counted once (shots are nested across shot counts, and views are shared).
      */
     public static int encodingsNeeded(FeatureStore store, Dataset train, Dataset test, Dataset val, Config cfg) {
-        java.util.Set<String> seen = new java.util.HashSet<>();
+        Set<String> seen = new HashSet<>();
         int[] n = {0};
-        java.util.function.BiConsumer<List<ImageItem>, FeatureStore.View> need = (items, view) -> {
+        BiConsumer<List<ImageItem>, FeatureStore.View> need = (items, view) -> {
             for (ImageItem it : items) if (seen.add(view.key() + "|" + it.contentHash()) && !store.has(it, view)) n[0]++;
         };
         need.accept(test.items(), FeatureStore.View.PLAIN);

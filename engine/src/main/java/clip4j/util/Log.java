@@ -15,15 +15,6 @@ public final class Log {
         if (!quiet) System.err.println("clip4j: " + msg);
     }
 
-    /** A progress line that rewrites itself on a terminal. */
-    public static void progress(String msg) {
-        if (!quiet) System.err.print("\rclip4j: " + msg + "   ");
-    }
-
-    public static void progressDone() {
-        if (!quiet) System.err.println();
-    }
-
     public static void warn(String msg) {
         System.err.println("clip4j: warning: " + msg);
     }
