@@ -36,10 +36,14 @@ final class BatchOptions implements AutoCloseable {
 
     private PrintStream errors;
 
-    /** The image paths the arguments name; none at all is an error (an empty folder or list is a mistake, not a run). */
+    /**
+     * The image paths the arguments name; none at all is an error (an empty folder or list is a mistake, not a run).
+     * Opens {@code --errors FILE} now, so that an unwritable one stops the run before anything is computed.
+     */
     List<Path> images() {
         List<Path> images = InputArgs.images(inputs);
         if (images.isEmpty()) throw new ClipException("no images: " + String.join(" ", inputs) + " name(s) no image file");
+        if (errorsFile != null) errors();
         return images;
     }
     private int failed;

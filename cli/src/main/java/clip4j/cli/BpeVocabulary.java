@@ -2,24 +2,23 @@ package clip4j.cli;
 
 import clip4j.ClipException;
 import clip4j.convert.BpeTrainer;
+import clip4j.data.Hashing;
 import clip4j.io.AtomicFiles;
 import clip4j.text.ClipTokenizer;
 import clip4j.util.Log;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Finds OpenAI's BPE vocabulary (bpe_simple_vocab_16e6.txt.gz, which the repository does not ship), in this order:
@@ -33,6 +32,8 @@ final class BpeVocabulary {
     static final URI UPSTREAM = URI.create("https://raw.githubusercontent.com/openai/CLIP/main/clip/" + FILE_NAME);
     /** The real file is 1.36 MB; a download is cut off past this. */
     static final long MAX_BYTES = 4L << 20;
+    /** The whole download, connection to last byte. */
+    static final Duration DEADLINE = Duration.ofSeconds(60);
     static final String HOW_TO = "pass --bpe " + FILE_NAME + " or set CLIP4J_BPE to it (from github.com/openai/CLIP, "
             + "folder clip/; SHA-256 " + SHA256.substring(0, 12) + "...)";
 
@@ -77,13 +78,15 @@ final class BpeVocabulary {
             Log.warn(cached + " does not have the expected SHA-256; fetching it again");
         }
         if ("1".equals(env.get("CLIP4J_OFFLINE"))) return new Found(null, null, "not in " + cacheDir + " and CLIP4J_OFFLINE=1");
-        String mirror = env.get("CLIP4J_BPE_URL");
-        URI url = mirror != null && !mirror.isBlank() ? URI.create(mirror) : UPSTREAM;
         try {
+            String mirror = env.get("CLIP4J_BPE_URL");
+            URI url = mirror != null && !mirror.isBlank() ? URI.create(mirror) : UPSTREAM;
             download(url, cached);
             return new Found(cached, "downloaded from " + url, null);
         } catch (ClipException e) {
             return new Found(null, null, e.getMessage());
+        } catch (IllegalArgumentException e) {
+            return new Found(null, null, "CLIP4J_BPE_URL is not a URL: " + e.getMessage());
         }
     }
 
@@ -113,63 +116,40 @@ final class BpeVocabulary {
         return f.file();
     }
 
+    /** Fetches the file into the cache: at most {@link #MAX_BYTES}, within {@link #DEADLINE}, kept only with the pinned hash. */
     private static void download(URI url, Path target) {
         Log.info("downloading CLIP's BPE vocabulary from " + url);
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
                 .followRedirects(HttpClient.Redirect.NORMAL).build();
-        HttpRequest req = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(60)).GET().build();
-        HttpResponse<InputStream> resp;
+        HttpRequest req = HttpRequest.newBuilder(url).timeout(DEADLINE).GET().build();
+        HttpResponse<byte[]> resp;
         try {
-            resp = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
-        } catch (IOException e) {
-            throw new ClipException("offline? cannot download " + url + ": " + describe(e));
+            resp = http.sendAsync(req, HttpResponse.BodyHandlers.limiting(HttpResponse.BodyHandlers.ofByteArray(), MAX_BYTES))
+                    .get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ClipException("download of " + url + " interrupted");
+        } catch (TimeoutException e) {
+            throw new ClipException("download of " + url + " took longer than " + DEADLINE.toSeconds() + " s");
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io && io.getMessage() != null && io.getMessage().contains("exceeds")) {
+                throw new ClipException("download of " + url + " sent more than " + MAX_BYTES + " bytes: not CLIP's vocabulary");
+            }
+            throw new ClipException("offline? cannot download " + url + ": " + c.getClass().getSimpleName()
+                    + (c.getMessage() == null ? "" : ": " + c.getMessage()));
         }
-        try (InputStream in = resp.body()) {
-            if (resp.statusCode() != 200) throw new ClipException("download of " + url + " answered HTTP " + resp.statusCode());
-            AtomicFiles.write(target, tmp -> {
-                MessageDigest md = sha256();
-                long total = 0;
-                byte[] buf = new byte[1 << 16];
-                try (OutputStream out = Files.newOutputStream(tmp)) {
-                    for (int n; (n = in.read(buf)) > 0; ) {
-                        total += n;
-                        if (total > MAX_BYTES) throw new IOException("more than " + MAX_BYTES + " bytes: not CLIP's vocabulary");
-                        md.update(buf, 0, n);
-                        out.write(buf, 0, n);
-                    }
-                }
-                String got = HexFormat.of().formatHex(md.digest());
-                if (!got.equals(SHA256)) throw new IOException("SHA-256 " + got + " is not the pinned " + SHA256);
-            });
-        } catch (IOException e) {
-            throw new ClipException("download of " + url + " failed: " + describe(e));
-        }
-    }
-
-    private static String describe(IOException e) {
-        String m = e.getMessage();
-        return e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+        if (resp.statusCode() != 200) throw new ClipException("download of " + url + " answered HTTP " + resp.statusCode());
+        String got = Hashing.sha256(resp.body());
+        if (!got.equals(SHA256)) throw new ClipException("download of " + url + " has SHA-256 " + got + ", not the pinned " + SHA256);
+        AtomicFiles.write(target, tmp -> Files.write(tmp, resp.body()));
     }
 
     static String sha256(Path file) {
-        MessageDigest md = sha256();
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] buf = new byte[1 << 16];
-            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
+        try {
+            return Hashing.sha256(Files.readAllBytes(file));
         } catch (IOException e) {
             throw new ClipException("cannot read " + file + ": " + e.getMessage(), e);
-        }
-        return HexFormat.of().formatHex(md.digest());
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

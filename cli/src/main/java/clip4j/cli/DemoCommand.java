@@ -6,7 +6,6 @@ import clip4j.convert.Converter;
 import clip4j.convert.RandomModel;
 import clip4j.data.Dataset;
 import clip4j.data.FashionMnist;
-import clip4j.data.FeatureStore;
 import clip4j.data.SyntheticShapes;
 import clip4j.fewshot.FewShotExperiment;
 import clip4j.fewshot.Method;
@@ -79,6 +78,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--clean", description = "remove the working directory (model, features, report) and exit")
     boolean clean;
 
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu (Vector API), cpu-reference (plain Java, slow) or cuda")
+    String device;
+
     @Option(names = "--threads", description = "worker threads (default: all cores)")
     Integer threads;
 
@@ -107,17 +109,9 @@ final class DemoCommand implements Callable<Integer> {
         List<Method> methods = Arrays.asList(Method.values());
         List<String> templates = List.of("a photo of a {}.");
         FewShotExperiment.Config cfg = new FewShotExperiment.Config(methods, shots, seeds, templates, augmentEpochs, Methods.Options.defaults());
-        try (Backend be = Backends.create("cpu", threads == null ? Backends.defaultThreads() : threads);
+        try (Backend be = Backends.create(device, threads == null ? Backends.defaultThreads() : threads);
              ClipModel m = ClipModel.load(model, be)) {
-            FeatureStore probe = new FeatureStore(work.resolve("features"), m, false);
-            int needed = FewShotExperiment.encodingsNeeded(probe, train, test, null, cfg);
-            Log.info(String.format(Locale.ROOT, "%d test images, shots %s, seeds %s, %d augmentation pass(es): %d images to encode%s",
-                    test.items().size(), Arrays.toString(shots), Arrays.toString(seeds), augmentEpochs, needed,
-                    needed == 0 ? " (all in the feature store already)" : " (time left is shown as it goes)"));
-            FewShotExperiment.Outcome out;
-            try (Progress progress = Progress.start("encoding images", "img", needed, common.quiet)) {
-                out = FewShotExperiment.run(m, new FeatureStore(work.resolve("features"), m, false, progress), train, test, null, cfg);
-            }
+            FewShotExperiment.Outcome out = Experiments.run(m, work.resolve("features"), false, train, test, null, cfg, common.quiet);
             Map<String, Object> settings = new LinkedHashMap<>();
             settings.put("model", model + " (RANDOM weights, seed 0, " + arch + ")");
             settings.put("vocabulary", vocab.description());
@@ -160,14 +154,28 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
+    /** Removes what the demo makes in the folder, and the folder when nothing else is left in it. */
     private static int clean(Path work) throws IOException {
-        if (!Files.exists(work)) {
+        if (!Files.isDirectory(work)) {
             Log.info(work + " does not exist: nothing to clean");
             return 0;
         }
-        long bytes = size(work);
-        deleteTree(work);
-        Log.info("removed " + work + " (" + human(bytes) + ")");
+        long bytes = 0;
+        try (Stream<Path> s = Files.list(work)) {
+            for (Path p : s.toList()) {
+                String n = p.getFileName().toString();
+                boolean ours = n.equals("features") || n.equals("report") || n.matches(".+-random-seed0-(openai|clip4j)-vocab\\.safetensors")
+                        || n.matches("hf-.+-random-seed0\\.tmp");
+                if (!ours) continue;
+                bytes += size(p);
+                deleteTree(p);
+            }
+        }
+        try (Stream<Path> s = Files.list(work)) {
+            if (s.findAny().isEmpty()) Files.delete(work);
+            else Log.info(work + " also holds files the demo did not make: they are left alone");
+        }
+        Log.info("removed the demo's files from " + work + " (" + human(bytes) + ")");
         return 0;
     }
 

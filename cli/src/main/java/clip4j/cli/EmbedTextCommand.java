@@ -52,12 +52,12 @@ final class EmbedTextCommand implements Callable<Integer> {
                 List<String> chunk = texts.subList(s, Math.min(texts.size(), s + BATCH));
                 int[][] ids = new int[chunk.size()][];
                 for (int i = 0; i < ids.length; i++) ids[i] = model.tokenize(chunk.get(i));
-                float[][] f = model.textFeatures(ids);
+                float[][] f = model.encodeTokens(ids);
                 for (int i = 0; i < ids.length; i++) {
                     Map<String, Object> r = new LinkedHashMap<>();
                     r.put("text", chunk.get(i));
                     r.put("tokens", tok.trimPadding(ids[i]));
-                    r.put("embedding", ClipModel.normalize(f[i]));
+                    r.put("embedding", f[i]);
                     Output.jsonLine(r);
                 }
                 progress.accept(chunk.size());

@@ -4,7 +4,6 @@ import clip4j.ClipException;
 import clip4j.backend.Backend;
 import clip4j.convert.MetaCheckpoints;
 import clip4j.data.Dataset;
-import clip4j.data.FeatureStore;
 import clip4j.fewshot.FewShotExperiment;
 import clip4j.fewshot.Method;
 import clip4j.fewshot.Methods;
@@ -136,18 +135,14 @@ final class FewShotCommand implements Callable<Integer> {
             Dataset te = DatasetArg.limited(DatasetArg.load(test, "test", classNames), testPerClass).relabel(tr.classNames());
             if (evalClasses != null) te = DatasetArg.onlyClasses(te, evalClasses);
             Dataset va = val == null ? null : DatasetArg.load(val, "train", classNames).relabel(tr.classNames());
-            Path store = cache != null ? cache : UserCache.dir().resolve("features");
+            Path store = UserCache.features(cache);
             String random = model.file().randomWeights();
             if (random != null) Log.warn(opts.model + " has RANDOM weights (" + random + "): the accuracies show the methods, not CLIP");
             Methods.Options o = new Methods.Options(alpha, beta, TipSearch.Grid.of(searchScale[0], searchScale[1], 200, 20),
                     tipFEpochs, clipAdapterEpochs, clipAdapterRatio, metaEpochs,
                     metaCheckpoint == null ? null : MetaCheckpoints.load(metaCheckpoint));
             FewShotExperiment.Config cfg = new FewShotExperiment.Config(ms, shots, seeds, tpl, augmentEpochs, o);
-            int needed = FewShotExperiment.encodingsNeeded(new FeatureStore(store, model, strict), tr, te, va, cfg);
-            FewShotExperiment.Outcome out;
-            try (Progress progress = Progress.start("encoding images", "img", needed, common.quiet)) {
-                out = FewShotExperiment.run(model, new FeatureStore(store, model, strict, progress), tr, te, va, cfg);
-            }
+            FewShotExperiment.Outcome out = Experiments.run(model, store, strict, tr, te, va, cfg, common.quiet);
             if (random != null) Output.line("# model with RANDOM weights (" + random + "): " + opts.model);
             Output.line(ResultsTable.render(out.runs(), ms, shots, seeds.length));
             if (predictions != null) Reports.writePredictions(predictions, out);

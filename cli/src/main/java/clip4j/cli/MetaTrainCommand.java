@@ -77,17 +77,16 @@ final class MetaTrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         try (Backend be = opts.backend(); ClipModel model = opts.load(be)) {
             Dataset tr = DatasetArg.load(train, "train", classNames);
-            Path store = cache != null ? cache : UserCache.dir().resolve("features");
-            Progress progress = Progress.start("encoding images", "img", 0, common.quiet);
-            FeatureStore fs = new FeatureStore(store, model, strict, progress);
-            List<String> tpl = FewShotCommand.templates(template, templates);
-            List<String> base = MetaBaseTraining.baseClasses(baseClasses, model, fs, tr, tpl);
-            for (String b : base) if (!tr.classNames().contains(b)) throw new ClipException("base class '" + b + "' is not in " + train
-                    + " (classes: " + String.join(", ", tr.classNames()) + ")");
-            List<String> novel = tr.classNames().stream().filter(c -> !base.contains(c)).toList();
-            Log.info("base classes: " + String.join(", ", base) + "; novel: " + String.join(", ", novel));
             MetaAdapter m;
-            try (progress) {
+            List<String> novel;
+            try (Progress progress = Progress.start("encoding images", "img", 0, common.quiet)) {
+                FeatureStore fs = new FeatureStore(UserCache.features(cache), model, strict).withProgress(progress);
+                List<String> tpl = FewShotCommand.templates(template, templates);
+                List<String> base = MetaBaseTraining.baseClasses(baseClasses, model, fs, tr, tpl);
+                for (String b : base) if (!tr.classNames().contains(b)) throw new ClipException("base class '" + b + "' is not in " + train
+                        + " (classes: " + String.join(", ", tr.classNames()) + ")");
+                novel = tr.classNames().stream().filter(c -> !base.contains(c)).toList();
+                Log.info("base classes: " + String.join(", ", base) + "; novel: " + String.join(", ", novel));
                 m = MetaBaseTraining.train(model, fs, tr, base, tpl, shots, seed, epochs, augmentEpochs);
             }
             MetaCheckpoints.save(m, output);

@@ -6,6 +6,11 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -21,6 +26,8 @@ final class Progress implements IntConsumer, AutoCloseable {
     private final String task;
     private final long total;
     private final ProgressBar bar;
+    /** stderr before the bar: the bar draws on it, and it is put back when the bar closes. */
+    private final PrintStream stderr = System.err;
     private final long t0 = System.nanoTime();
     private long done;
     private long lastLine = t0;
@@ -29,6 +36,8 @@ final class Progress implements IntConsumer, AutoCloseable {
         this.task = task;
         this.total = total;
         this.bar = bar;
+        // while the bar is drawn, anything else written to stderr first clears the bar's line
+        if (bar != null) System.setErr(new PrintStream(new LineClearing(stderr), true, StandardCharsets.UTF_8));
     }
 
     /**
@@ -76,7 +85,32 @@ final class Progress implements IntConsumer, AutoCloseable {
 
     @Override
     public void close() {
-        if (bar != null) bar.close();
+        if (bar != null) {
+            System.setErr(stderr);
+            bar.close();
+        }
+    }
+
+    /** Writes "carriage return, erase line" before each line it passes on, so a line never starts after the bar. */
+    private static final class LineClearing extends FilterOutputStream {
+        private static final byte[] CLEAR = "\r\u001b[K".getBytes(StandardCharsets.US_ASCII);
+        private boolean lineStart = true;
+
+        LineClearing(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public synchronized void write(int b) throws IOException {
+            if (lineStart) out.write(CLEAR);
+            out.write(b);
+            lineStart = b == '\n';
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) throws IOException {
+            for (int i = off; i < off + len; i++) write(b[i]);
+        }
     }
 
     /**

@@ -16,6 +16,11 @@ final class UserCache {
         return dir(System.getenv(), Path.of(home != null && !home.isBlank() ? home : System.getProperty("user.home")));
     }
 
+    /** The feature store's folder: the one given, else features/ in the user cache. */
+    static Path features(Path given) {
+        return given != null ? given : dir().resolve("features");
+    }
+
     static Path dir(Map<String, String> env, Path home) {
         String own = env.get("CLIP4J_CACHE");
         if (own != null && !own.isBlank()) return Path.of(own);

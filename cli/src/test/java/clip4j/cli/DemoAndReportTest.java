@@ -32,7 +32,8 @@ class DemoAndReportTest {
         assertTrue(first.err().contains("images to encode"), "an estimate up front: " + first.err());
         assertFalse(first.err().contains("Exception"), first.err());
         String html = Files.readString(work.resolve("report/report.html"));
-        assertTrue(html.indexOf("RANDOM weights") < html.indexOf("<h2>"), "random weights said at the top");
+        int banner = html.indexOf("RANDOM weights");
+        assertTrue(banner >= 0 && banner < html.indexOf("<h2>"), "random weights said at the top");
         Map<String, Object> results = Json.parseObject(Files.readString(work.resolve("report/results.json")));
         assertEquals(true, results.get("random_weights"));
         try (var files = Files.list(work)) {
@@ -45,9 +46,15 @@ class DemoAndReportTest {
         assertTrue(again.err().contains("0 images to encode (all in the feature store already)"), again.err());
         assertFalse(again.err().contains("making a seeded random"), "the model is reused");
 
+        Path mine = Files.writeString(work.resolve("my notes.txt"), "the user's own file");
         Cli.Result clean = Cli.run(tmp, "demo", "--clean", "--dir", work.toString());
         assertEquals(0, clean.code(), clean.toString());
-        assertFalse(Files.exists(work));
+        try (var files = Files.list(work)) {
+            assertEquals(List.of(mine), files.toList(), "only what the demo made is removed");
+        }
+        Files.delete(mine);
+        assertEquals(0, Cli.run(tmp, "demo", "--clean", "--dir", work.toString()).code());
+        assertFalse(Files.exists(work), "an emptied folder goes too");
     }
 
     @Test

@@ -40,7 +40,10 @@ class HelpTest {
                     name + " needs a description paragraph");
             for (OptionSpec o : spec.options()) {
                 assertTrue(o.description().length > 0 && !o.description()[0].isBlank(), name + " " + o.longestName() + " has no description");
-                if (o.defaultValue() != null) assertTrue(r.out().contains("Default: "), name + " shows no defaults");
+                if (o.defaultValue() != null) {
+                    assertTrue(r.out().replaceAll("\\s+", " ").contains("Default: " + o.defaultValue()),
+                            name + " " + o.longestName() + " does not show its default " + o.defaultValue());
+                }
             }
         }
     }

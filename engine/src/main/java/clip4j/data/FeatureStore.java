@@ -51,20 +51,29 @@ public final class FeatureStore {
     private final IntConsumer encoded;
 
     public FeatureStore(Path dir, ClipModel model, boolean strict) {
-        this(dir, model, strict, n -> {
-        });
-    }
-
-    /** @param encoded told the number of images each time a batch has been encoded (progress) */
-    public FeatureStore(Path dir, ClipModel model, boolean strict, IntConsumer encoded) {
         this.dir = dir;
         this.model = model;
         this.strict = strict;
-        this.encoded = encoded;
+        this.encoded = n -> {
+        };
         ClipConfig c = model.config();
         this.prefix = fileHash(model.file().path()) + "|pillow-bicubic-crop-v1:" + c.imageSize() + ":"
                 + Arrays.toString(c.imageMean()) + Arrays.toString(c.imageStd()) + "|";
         this.augmenter = new Augmenter(model.preprocessor());
+    }
+
+    private FeatureStore(FeatureStore s, IntConsumer encoded) {
+        this.dir = s.dir;
+        this.model = s.model;
+        this.strict = s.strict;
+        this.prefix = s.prefix;
+        this.augmenter = s.augmenter;
+        this.encoded = encoded;
+    }
+
+    /** The same store, telling {@code encoded} the number of images each time a batch has been encoded (progress). */
+    public FeatureStore withProgress(IntConsumer encoded) {
+        return new FeatureStore(this, encoded);
     }
 
     static String fileHash(Path p) {
@@ -84,9 +93,14 @@ public final class FeatureStore {
         return dir.resolve(key.substring(0, 2)).resolve(key + ".f32");
     }
 
-    /** Whether the store holds the features of this item in this view. */
+    /** Whether the store holds the features of this item in this view (a file of the right size; reading checks more). */
     public boolean has(ImageItem item, View view) {
-        return read(file(item, view), model.config().embedDim()) != null;
+        Path f = file(item, view);
+        try {
+            return Files.isRegularFile(f) && Files.size(f) == 4L * model.config().embedDim();
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** Features of items in one view, encoding (in batches) only what the store lacks. */

@@ -6,7 +6,8 @@ import java.util.Random;
  * CLIP-Adapter, visual adapter (adapters-spec §4): A(f) = ReLU(W₂·ReLU(W₁·f)), W₁ [D/4, D], W₂ [D, D/4], no biases;
  * f′ = r·A(f) + (1 − r)·f on the raw image feature; logits = 100·normalise(f′)·W. Weights start as PyTorch's
  * Linear default, U(±1/√fan_in), from a seed. The matrix-vector products run over transposed copies of W₁ and W₂, so
- * the inner loops are element-wise (vectorisable) while every dot product still sums its terms in index order.
+ * the inner loops are element-wise (vectorisable) while every dot product still sums its terms in index order. Not
+ * thread-safe: each call refreshes those copies from the weights the optimiser has changed.
  */
 public final class ClipAdapter {
     private final float[] w1;
@@ -42,12 +43,6 @@ public final class ClipAdapter {
 
     public float[][] parameters() {
         return new float[][]{w1, w2};
-    }
-
-    /** The L2-normalised adapted feature. */
-    public float[] adapt(float[] f) {
-        sync();
-        return FMath.normalize(blend(f, new double[h], new double[d]));
     }
 
     /** u1 = W₁·f, u2 = W₂·ReLU(u1) (each sum in index order), and f′; needs {@link #sync()} after a weight change. */

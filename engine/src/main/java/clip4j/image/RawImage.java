@@ -23,8 +23,4 @@ public record RawImage(Mode mode, int width, int height, byte[] data, int[] pale
         if ((long) width * height * mode.channels * mode.bytesPerSample != data.length) throw new IllegalArgumentException("pixel buffer size");
         if ((mode == Mode.P) != (palette != null)) throw new IllegalArgumentException("palette only for mode P");
     }
-
-    public int sample(int x, int y, int c) {
-        return data[(y * width + x) * mode.channels + c] & 0xff;
-    }
 }

@@ -139,10 +139,15 @@ public final class ClipModel implements AutoCloseable {
     public float[][] encodeTexts(List<String> texts) {
         int[][] ids = new int[texts.size()][];
         for (int i = 0; i < ids.length; i++) ids[i] = tokenize(texts.get(i));
+        return encodeTokens(ids);
+    }
+
+    /** L2-normalised text embeddings of tokenised prompts ({@link #tokenize}), batched as {@link #encodeTexts}. */
+    public float[][] encodeTokens(int[][] ids) {
         Integer[] order = new Integer[ids.length];
         for (int i = 0; i < order.length; i++) order[i] = i;
         java.util.Arrays.sort(order, java.util.Comparator.comparingInt(i -> TextEncoder.eotIndex(ids[i])));
-        float[][] out = new float[texts.size()][];
+        float[][] out = new float[ids.length][];
         for (int s = 0; s < order.length; s += 64) {
             int b = Math.min(64, order.length - s);
             int[][] batch = new int[b][];
