@@ -77,6 +77,13 @@ def main():
         files[n] = Image.open(os.path.join(OUT, n)).mode
     save("tiff_rgb_173x131.tif", Image.fromarray(p))
 
+    # extreme aspect ratios: the resize's long side is 50-150 thousand pixels, of which the crop keeps 224
+    stripe = photo(2000, 3, 2)
+    save("aspect_2000x3.png", Image.fromarray(stripe))
+    save("aspect_l_2x1500.png", Image.fromarray(np.ascontiguousarray(stripe[:2, :1500, 1].T)))
+    pal = Image.fromarray(stripe).quantize(colors=16)
+    save("aspect_p_2000x3.png", pal)
+
     q = photo(157, 119, 1)
     a = (np.arange(157)[None, :].repeat(119, 0) * 255 // 156).astype(np.uint8)
     save("webp_lossless_157x119.webp", Image.fromarray(q), lossless=True)

@@ -33,17 +33,22 @@ public final class PillowResize {
     }
 
     static Coeffs coeffs(int inSize, int outSize) {
+        return coeffs(inSize, outSize, 0, outSize);
+    }
+
+    /** The taps of outputs [from, from + count) of a resize from inSize to outSize (index 0 = output {@code from}). */
+    static Coeffs coeffs(int inSize, int outSize, int from, int count) {
         double scale = (double) inSize / outSize;
         double filterscale = Math.max(scale, 1.0);
         double support = BICUBIC_SUPPORT * filterscale;
         int ksize = (int) Math.ceil(support) * 2 + 1;
-        int[] bounds = new int[outSize * 2];
-        int[] kk = new int[outSize * ksize];
-        double[] dk = new double[outSize * ksize];
+        int[] bounds = new int[count * 2];
+        int[] kk = new int[Math.multiplyExact(count, ksize)];
+        double[] dk = new double[count * ksize];
         double[] w = new double[ksize];
         double ss = 1.0 / filterscale;
-        for (int xx = 0; xx < outSize; xx++) {
-            double center = (xx + 0.5) * scale;
+        for (int o = 0; o < count; o++) {
+            double center = (from + o + 0.5) * scale;
             int xmin = (int) (center - support + 0.5);
             if (xmin < 0) xmin = 0;
             int xmax = (int) (center + support + 0.5);
@@ -56,11 +61,11 @@ public final class PillowResize {
             }
             for (int x = 0; x < xmax; x++) {
                 double v = ww != 0.0 ? w[x] / ww : w[x];
-                dk[xx * ksize + x] = v;
-                kk[xx * ksize + x] = v < 0 ? (int) (-0.5 + v * (1 << PRECISION_BITS)) : (int) (0.5 + v * (1 << PRECISION_BITS));
+                dk[o * ksize + x] = v;
+                kk[o * ksize + x] = v < 0 ? (int) (-0.5 + v * (1 << PRECISION_BITS)) : (int) (0.5 + v * (1 << PRECISION_BITS));
             }
-            bounds[xx * 2] = xmin;
-            bounds[xx * 2 + 1] = xmax;
+            bounds[o * 2] = xmin;
+            bounds[o * 2 + 1] = xmax;
         }
         return new Coeffs(ksize, bounds, kk, dk);
     }
@@ -72,72 +77,88 @@ public final class PillowResize {
 
     /** Bicubic resize of w×h pixels with c channels to ow×oh. */
     public static byte[] bicubic(byte[] src, int w, int h, int c, int ow, int oh) {
-        byte[] cur = src;
-        int cw = w;
-        if (ow != w) {
-            Coeffs co = coeffs(w, ow);
-            byte[] out = new byte[ow * h * c];
-            for (int y = 0; y < h; y++) {
-                for (int xx = 0; xx < ow; xx++) {
-                    int xmin = co.bounds[2 * xx], n = co.bounds[2 * xx + 1], ko = xx * co.ksize;
-                    for (int ch = 0; ch < c; ch++) {
-                        int acc = 1 << (PRECISION_BITS - 1);
-                        for (int x = 0; x < n; x++) acc += (cur[(y * cw + xmin + x) * c + ch] & 0xff) * co.k[ko + x];
-                        out[(y * ow + xx) * c + ch] = (byte) clip8(acc);
-                    }
-                }
-            }
-            cur = out;
-            cw = ow;
-        }
-        if (oh != h) {
-            Coeffs co = coeffs(h, oh);
-            byte[] out = new byte[cw * oh * c];
-            for (int yy = 0; yy < oh; yy++) {
-                int ymin = co.bounds[2 * yy], n = co.bounds[2 * yy + 1], ko = yy * co.ksize;
-                for (int x = 0; x < cw; x++) {
-                    for (int ch = 0; ch < c; ch++) {
-                        int acc = 1 << (PRECISION_BITS - 1);
-                        for (int y = 0; y < n; y++) acc += (cur[((ymin + y) * cw + x) * c + ch] & 0xff) * co.k[ko + y];
-                        out[(yy * cw + x) * c + ch] = (byte) clip8(acc);
-                    }
-                }
-            }
-            cur = out;
-        }
-        return cur == src ? src.clone() : cur;
+        return bicubic(src, w, h, c, ow, oh, new Window(0, 0, ow, oh));
     }
 
-    /** Bicubic resize of w×h single-channel 32-bit integer samples (mode "I") to ow×oh. */
-    public static int[] bicubicInt32(int[] src, int w, int h, int ow, int oh) {
-        int[] cur = src;
+    /**
+     * A rectangle of a resize's output: columns [x, x + width), rows [y, y + height). Resizing only the window gives
+     * the same pixels as resizing everything and cropping, with work and memory bounded by the window (Pillow's
+     * Resample.c computes the horizontal pass only on the input rows the vertical pass reads, the same way).
+     */
+    public record Window(int x, int y, int width, int height) {
+    }
+
+    /** The window of a bicubic resize of w×h pixels with c channels to ow×oh (8-bit, the fixed-point path). */
+    public static byte[] bicubic(byte[] src, int w, int h, int c, int ow, int oh, Window win) {
+        Coeffs vc = oh != h ? coeffs(h, oh, win.y, win.height) : null;
+        int r0 = vc == null ? win.y : vc.bounds[0], r1 = vc == null ? win.y + win.height : rowsEnd(vc, win.height);
+        int cw = win.width, rows = r1 - r0;
+        byte[] tmp = new byte[Math.multiplyExact(Math.multiplyExact(rows, cw), c)];
         if (ow != w) {
-            Coeffs co = coeffs(w, ow);
-            int[] out = new int[ow * h];
-            for (int y = 0; y < h; y++) {
-                for (int xx = 0; xx < ow; xx++) {
+            Coeffs co = coeffs(w, ow, win.x, cw);
+            for (int y = r0; y < r1; y++) {
+                for (int xx = 0; xx < cw; xx++) {
+                    int xmin = co.bounds[2 * xx], n = co.bounds[2 * xx + 1], ko = xx * co.ksize;
+                    for (int ch = 0; ch < c; ch++) {
+                        int acc = 1 << (PRECISION_BITS - 1);
+                        for (int x = 0; x < n; x++) acc += (src[(y * w + xmin + x) * c + ch] & 0xff) * co.k[ko + x];
+                        tmp[((y - r0) * cw + xx) * c + ch] = (byte) clip8(acc);
+                    }
+                }
+            }
+        } else {
+            for (int y = r0; y < r1; y++) System.arraycopy(src, (y * w + win.x) * c, tmp, (y - r0) * cw * c, cw * c);
+        }
+        if (vc == null) return tmp;
+        byte[] out = new byte[win.height * cw * c];
+        for (int yy = 0; yy < win.height; yy++) {
+            int ymin = vc.bounds[2 * yy] - r0, n = vc.bounds[2 * yy + 1], ko = yy * vc.ksize;
+            for (int x = 0; x < cw * c; x++) {
+                int acc = 1 << (PRECISION_BITS - 1);
+                for (int y = 0; y < n; y++) acc += (tmp[(ymin + y) * cw * c + x] & 0xff) * vc.k[ko + y];
+                out[yy * cw * c + x] = (byte) clip8(acc);
+            }
+        }
+        return out;
+    }
+
+    /** One past the last input row any of the first {@code count} outputs reads. */
+    private static int rowsEnd(Coeffs vc, int count) {
+        int end = 0;
+        for (int o = 0; o < count; o++) end = Math.max(end, vc.bounds[2 * o] + vc.bounds[2 * o + 1]);
+        return end;
+    }
+
+    /** The window of a bicubic resize of w×h single-channel 32-bit integer samples (mode "I") to ow×oh. */
+    public static int[] bicubicInt32(int[] src, int w, int h, int ow, int oh, Window win) {
+        Coeffs vc = oh != h ? coeffs(h, oh, win.y, win.height) : null;
+        int r0 = vc == null ? win.y : vc.bounds[0], r1 = vc == null ? win.y + win.height : rowsEnd(vc, win.height);
+        int cw = win.width, rows = r1 - r0;
+        int[] tmp = new int[Math.multiplyExact(rows, cw)];
+        if (ow != w) {
+            Coeffs co = coeffs(w, ow, win.x, cw);
+            for (int y = r0; y < r1; y++) {
+                for (int xx = 0; xx < cw; xx++) {
                     int xmin = co.bounds[2 * xx], n = co.bounds[2 * xx + 1], ko = xx * co.ksize;
                     double ss = 0.0;
-                    for (int x = 0; x < n; x++) ss += cur[y * w + xmin + x] * co.weights[ko + x];
-                    out[y * ow + xx] = roundUp(ss);
+                    for (int x = 0; x < n; x++) ss += src[y * w + xmin + x] * co.weights[ko + x];
+                    tmp[(y - r0) * cw + xx] = roundUp(ss);
                 }
             }
-            cur = out;
+        } else {
+            for (int y = r0; y < r1; y++) System.arraycopy(src, y * w + win.x, tmp, (y - r0) * cw, cw);
         }
-        if (oh != h) {
-            Coeffs co = coeffs(h, oh);
-            int[] out = new int[ow * oh];
-            for (int yy = 0; yy < oh; yy++) {
-                int ymin = co.bounds[2 * yy], n = co.bounds[2 * yy + 1], ko = yy * co.ksize;
-                for (int x = 0; x < ow; x++) {
-                    double ss = 0.0;
-                    for (int y = 0; y < n; y++) ss += cur[(ymin + y) * ow + x] * co.weights[ko + y];
-                    out[yy * ow + x] = roundUp(ss);
-                }
+        if (vc == null) return tmp;
+        int[] out = new int[win.height * cw];
+        for (int yy = 0; yy < win.height; yy++) {
+            int ymin = vc.bounds[2 * yy] - r0, n = vc.bounds[2 * yy + 1], ko = yy * vc.ksize;
+            for (int x = 0; x < cw; x++) {
+                double ss = 0.0;
+                for (int y = 0; y < n; y++) ss += tmp[(ymin + y) * cw + x] * vc.weights[ko + y];
+                out[yy * cw + x] = roundUp(ss);
             }
-            cur = out;
         }
-        return cur == src ? src.clone() : cur;
+        return out;
     }
 
     /** Resample.c's ROUND_UP: half away from zero, the 0.5 a float constant (exact in double). */
@@ -145,25 +166,26 @@ public final class PillowResize {
         return (int) (f >= 0.0 ? Math.floor(f + 0.5f) : -Math.floor(Math.abs(f) + 0.5f));
     }
 
-    /** Pillow's NEAREST (forced for P and 1 images): source index from an accumulated in/out step. */
-    public static byte[] nearest(byte[] src, int w, int h, int c, int ow, int oh) {
-        int[] xs = nearestIndex(w, ow);
-        int[] ys = nearestIndex(h, oh);
-        byte[] out = new byte[ow * oh * c];
-        for (int y = 0; y < oh; y++) {
-            for (int x = 0; x < ow; x++) {
-                System.arraycopy(src, (ys[y] * w + xs[x]) * c, out, (y * ow + x) * c, c);
+    /** Pillow's NEAREST (forced for P and 1 images): source index from an accumulated in/out step; the window only. */
+    public static byte[] nearest(byte[] src, int w, int h, int c, int ow, int oh, Window win) {
+        int[] xs = nearestIndex(w, ow, win.x, win.width);
+        int[] ys = nearestIndex(h, oh, win.y, win.height);
+        byte[] out = new byte[win.width * win.height * c];
+        for (int y = 0; y < win.height; y++) {
+            for (int x = 0; x < win.width; x++) {
+                System.arraycopy(src, (ys[y] * w + xs[x]) * c, out, (y * win.width + x) * c, c);
             }
         }
         return out;
     }
 
-    static int[] nearestIndex(int in, int out) {
-        int[] idx = new int[out];
+    /** Source indices of outputs [from, from + count): the affine transform's x accumulates step by step from 0. */
+    static int[] nearestIndex(int in, int out, int from, int count) {
+        int[] idx = new int[count];
         double step = (double) in / out;
         double xo = 0.5 * step;
-        for (int i = 0; i < out; i++) {
-            idx[i] = Math.min((int) xo, in - 1);
+        for (int i = 0; i < from + count; i++) {
+            if (i >= from) idx[i - from] = Math.min((int) xo, in - 1);
             xo += step;
         }
         return idx;

@@ -1,5 +1,7 @@
 package clip4j.image;
 
+import clip4j.ClipException;
+
 import java.nio.file.Path;
 
 /**
@@ -31,35 +33,50 @@ public final class Preprocessor {
 
     /** torchvision's output size for Resize(S): shortest side S, long side int(S·long/short). */
     public static int[] resizedSize(int w, int h, int s) {
-        if (w <= h) return new int[]{s, (int) ((double) ((long) s * h) / w)};
-        return new int[]{(int) ((double) ((long) s * w) / h), s};
+        long[] r = resizedSizeLong(w, h, s);
+        return new int[]{Math.toIntExact(r[0]), Math.toIntExact(r[1])};
     }
 
-    /** Resize, crop and convert to RGB: the uint8 HWC [S, S, 3] pixels that ToTensor sees. */
+    static long[] resizedSizeLong(int w, int h, int s) {
+        if (w <= h) return new long[]{s, (long) ((double) ((long) s * h) / w)};
+        return new long[]{(long) ((double) ((long) s * w) / h), s};
+    }
+
+    /**
+     * Resize, crop and convert to RGB: the uint8 HWC [S, S, 3] pixels that ToTensor sees. Only the crop window of the
+     * resize is computed (the same pixels), so a 9500×1 image costs what a 224×224 one does, not a 2,128,000×224 resize.
+     */
     public byte[] toRgb(RawImage img) {
-        int[] ns = resizedSize(img.width(), img.height(), size);
-        int ow = ns[0], oh = ns[1];
-        RawImage resized = ow == img.width() && oh == img.height() ? img : resize(img, ow, oh);
-        int top = (int) Math.rint((oh - size) / 2.0);
-        int left = (int) Math.rint((ow - size) / 2.0);
-        int bytes = img.mode().channels * img.mode().bytesPerSample;
-        byte[] crop = new byte[size * size * bytes];
-        for (int y = 0; y < size; y++) System.arraycopy(resized.data(), ((top + y) * ow + left) * bytes, crop, y * size * bytes, size * bytes);
-        return toRgbMode(new RawImage(img.mode(), size, size, crop, img.palette())).data();
+        long[] ns = resizedSizeLong(img.width(), img.height(), size);
+        if (ns[0] > Integer.MAX_VALUE || ns[1] > Integer.MAX_VALUE) {
+            throw new ClipException("image of " + img.width() + "x" + img.height() + " has an aspect ratio too extreme to resize to "
+                    + size + " on its short side (the long side would exceed " + Integer.MAX_VALUE + " pixels)");
+        }
+        int ow = (int) ns[0], oh = (int) ns[1];
+        PillowResize.Window win = new PillowResize.Window((int) Math.rint((ow - size) / 2.0), (int) Math.rint((oh - size) / 2.0), size, size);
+        return toRgbMode(new RawImage(img.mode(), size, size, resize(img, ow, oh, win), img.palette())).data();
     }
 
-    /** Image.resize(BICUBIC) in the image's own mode (NEAREST for P, premultiplied for RGBA and LA). */
-    static RawImage resize(RawImage img, int ow, int oh) {
+    /** Image.resize(BICUBIC) in the image's own mode (NEAREST for P, premultiplied for RGBA and LA), in the window only. */
+    static byte[] resize(RawImage img, int ow, int oh, PillowResize.Window win) {
         int c = img.mode().channels, w = img.width(), h = img.height();
         byte[] px = img.data();
-        byte[] out = switch (img.mode()) {
-            case P -> PillowResize.nearest(px, w, h, c, ow, oh);
-            case RGBA, LA -> unpremultiply(PillowResize.bicubic(premultiply(px, c), w, h, c, ow, oh), c);
-            case RGB, L, CMYK -> PillowResize.bicubic(px, w, h, c, ow, oh);
+        if (ow == w && oh == h) {
+            int bytes = c * img.mode().bytesPerSample;
+            byte[] crop = new byte[win.width() * win.height() * bytes];
+            for (int y = 0; y < win.height(); y++) {
+                System.arraycopy(px, ((win.y() + y) * w + win.x()) * bytes, crop, y * win.width() * bytes, win.width() * bytes);
+            }
+            return crop;
+        }
+        return switch (img.mode()) {
+            case P -> PillowResize.nearest(px, w, h, c, ow, oh, win);
+            case RGBA, LA -> unpremultiply(PillowResize.bicubic(premultiply(px, c), w, h, c, ow, oh, win), c);
+            case RGB, L, CMYK -> PillowResize.bicubic(px, w, h, c, ow, oh, win);
             case I -> {
                 int[] v = new int[w * h];
                 for (int i = 0; i < v.length; i++) v[i] = (px[2 * i] & 0xff) << 8 | (px[2 * i + 1] & 0xff);
-                int[] r = PillowResize.bicubicInt32(v, w, h, ow, oh);
+                int[] r = PillowResize.bicubicInt32(v, w, h, ow, oh, win);
                 byte[] b = new byte[r.length * 2];
                 // a bicubic overshoot outside 0..65535 only matters as "below 0" or "above 255" to i2rgb: clamp to 16 bits
                 for (int i = 0; i < r.length; i++) {
@@ -70,7 +87,6 @@ public final class Preprocessor {
                 yield b;
             }
         };
-        return new RawImage(img.mode(), ow, oh, out, img.palette());
     }
 
     /**

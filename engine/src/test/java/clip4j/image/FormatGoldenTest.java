@@ -21,7 +21,8 @@ class FormatGoldenTest {
     @ParameterizedTest
     @CsvSource({"jpeg_rgb420_173x131.jpg, RGB", "jpeg_rgb444_173x131.jpg, RGB", "jpeg_progressive_173x131.jpg, RGB",
             "jpeg_l_131x173.jpg, L", "jpeg_cmyk_173x131.jpg, CMYK", "jpeg_ycck_90x70.jpg, CMYK", "png16_i_120x90.png, I",
-            "png16_ilow_120x90.png, I", "png16_rgb_173x131.png, RGB", "png16_rgba_173x131.png, RGBA", "tiff_rgb_173x131.tif, RGB"})
+            "png16_ilow_120x90.png, I", "png16_rgb_173x131.png, RGB", "png16_rgba_173x131.png, RGBA", "tiff_rgb_173x131.tif, RGB",
+            "aspect_2000x3.png, RGB", "aspect_l_2x1500.png, L", "aspect_p_2000x3.png, P"})
     void bitExactAgainstPillow(String file, String mode) {
         RawImage src = ImageDecoder.decode(TestData.resource("/golden/formats/" + file));
         assertEquals(mode, src.mode().name(), "mode " + file + " opens in");
