@@ -25,6 +25,8 @@ public final class Bpe {
     private final Map<String, Integer> encoder = new HashMap<>();
     private final String[] decoder;
     private final Map<String, int[]> cache = new ConcurrentHashMap<>();
+    /** Bytes in the longest token (32 in OpenAI's vocabulary): no id covers more of a word. */
+    private final int longestToken;
 
     /** @param merges the merge lines "a b" in rank order */
     public Bpe(List<String> merges) {
@@ -41,6 +43,9 @@ public final class Bpe {
         vocab.add("<|endoftext|>");
         decoder = vocab.toArray(new String[0]);
         for (int i = 0; i < decoder.length; i++) encoder.put(decoder[i], i); // dict(zip(vocab, range)): the last wins
+        int longest = 1;
+        for (int i = 0; i < decoder.length - 2; i++) longest = Math.max(longest, decoder[i].replace("</w>", "").length());
+        longestToken = longest;
     }
 
     /** The id of {@code <|startoftext|>}: the second-to-last. */
@@ -74,7 +79,32 @@ public final class Bpe {
     public int[] encodeWord(String preToken) {
         int[] hit = cache.get(preToken);
         if (hit != null) return hit;
-        List<String> word = symbols(preToken);
+        int[] ids = merge(symbols(preToken));
+        if (cache.size() < CACHE_LIMIT) cache.put(preToken, ids);
+        return ids;
+    }
+
+    /**
+     * The first {@code maxIds} ids of a pre-token. A word longer than maxIds × the longest token needs more than maxIds
+     * ids whatever the merges, so only its first maxIds × longest bytes go through the (quadratic) merge loop: every
+     * word that fits in maxIds ids gets exactly its ids, and a 10 MB word costs what a 2.4 KB one does.
+     */
+    public int[] encodeWord(String preToken, int maxIds) {
+        long cap = (long) maxIds * longestToken;
+        if (preToken.length() <= cap / 4) return firstIds(encodeWord(preToken), maxIds); // UTF-8 is at most 4 bytes a char
+        byte[] utf8 = preToken.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (utf8.length <= cap) return firstIds(encodeWord(preToken), maxIds);
+        List<String> prefix = new ArrayList<>((int) cap);
+        for (int i = 0; i < cap; i++) prefix.add(String.valueOf(ByteUnicode.BYTE_TO_CHAR[utf8[i] & 0xff]));
+        return firstIds(merge(prefix), maxIds);
+    }
+
+    private static int[] firstIds(int[] ids, int max) {
+        return ids.length <= max ? ids : java.util.Arrays.copyOf(ids, max);
+    }
+
+    /** simple_tokenizer.bpe: merge the lowest-ranked adjacent pair, all its occurrences left to right, until none is left. */
+    private int[] merge(List<String> word) {
         while (word.size() > 1) {
             int bestRank = Integer.MAX_VALUE;
             String bestA = null, bestB = null;
@@ -100,7 +130,6 @@ public final class Bpe {
         }
         int[] ids = new int[word.size()];
         for (int i = 0; i < ids.length; i++) ids[i] = encoder.get(word.get(i));
-        if (cache.size() < CACHE_LIMIT) cache.put(preToken, ids);
         return ids;
     }
 }

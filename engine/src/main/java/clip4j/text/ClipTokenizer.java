@@ -78,13 +78,23 @@ public final class ClipTokenizer {
 
     /** Token ids of a text without SOT/EOT (simple_tokenizer.encode). */
     public int[] encode(String text) {
+        return encode(text, Integer.MAX_VALUE);
+    }
+
+    /**
+     * The first {@code maxIds} ids of {@link #encode(String)}: the text is read only until they are known, so a
+     * megabyte of text costs no more than its first words (the cleaning is linear).
+     */
+    public int[] encode(String text, int maxIds) {
         List<int[]> parts = new ArrayList<>();
         int total = 0;
-        for (String tok : preTokens(text)) {
+        Matcher m = PRE_TOKEN.matcher(TextCleaner.clean(text));
+        while (total < maxIds && m.find()) {
+            String tok = m.group();
             int[] ids = switch (tok) {
                 case "<|startoftext|>" -> new int[]{bpe.sot()};
                 case "<|endoftext|>" -> new int[]{bpe.eot()};
-                default -> bpe.encodeWord(tok);
+                default -> bpe.encodeWord(tok, maxIds - total);
             };
             parts.add(ids);
             total += ids.length;
@@ -98,13 +108,16 @@ public final class ClipTokenizer {
         return out;
     }
 
-    /** clip.tokenize(text, contextLength, truncate=True): SOT + ids + EOT, zero-padded to contextLength. */
+    /**
+     * clip.tokenize(text, contextLength, truncate=True): SOT + ids + EOT, zero-padded to contextLength. Only the first
+     * contextLength − 1 ids of the text are computed: one more than fit tells that it is cut.
+     */
     public int[] tokenize(String text, int contextLength) {
-        int[] body = encode(text);
+        int[] body = encode(text, contextLength - 1);
         int[] ids = new int[contextLength];
         int n = body.length + 2;
         if (n > contextLength) {
-            Log.warn("prompt of " + n + " tokens truncated to " + contextLength + ": \"" + abbreviate(text) + "\"");
+            Log.warn("prompt longer than " + contextLength + " tokens truncated: \"" + abbreviate(text) + "\"");
         }
         ids[0] = bpe.sot();
         int keep = Math.min(body.length, contextLength - 1);

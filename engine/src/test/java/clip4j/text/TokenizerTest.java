@@ -81,6 +81,15 @@ class TokenizerTest {
     }
 
     @Test
+    void aLongWordIsCutAtTheContext() {
+        int[] ids = tok.tokenize("x" + "supercalifragilistic".repeat(6_500), 77); // a 128 KB word
+        assertEquals(49406, ids[0]);
+        assertEquals(49407, ids[76]);
+        assertArrayEquals(java.util.Arrays.copyOf(tok.encode("x" + "supercalifragilistic".repeat(200)), 75),
+                java.util.Arrays.copyOfRange(ids, 1, 76), "the same first ids as the word's beginning");
+    }
+
+    @Test
     void vocabularyLayout() {
         Bpe bpe = tok.bpe();
         assertEquals(49408, bpe.vocabSize());
