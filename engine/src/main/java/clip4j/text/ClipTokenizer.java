@@ -36,6 +36,15 @@ public final class ClipTokenizer {
         return new ClipTokenizer(new Bpe(mergesText.lines().toList()));
     }
 
+    /** A BPE file, compressed or not, may hold this much: OpenAI's is 1.4 MB, 3.2 MB unpacked. */
+    static final int MAX_BPE_BYTES = 64 << 20;
+
+    private static byte[] readAtMost(InputStream in, int max, Path file) throws IOException {
+        byte[] b = in.readNBytes(max);
+        if (in.read() >= 0) throw new ClipException(file + " is larger than a BPE vocabulary can be (" + (max >> 20) + " MB)");
+        return b;
+    }
+
     /** The merge lines CLIP uses from OpenAI's bpe_simple_vocab_16e6.txt.gz: the first {@link Bpe#OPENAI_MERGES}. */
     public static String readMerges(Path bpeFile) {
         return readMerges(bpeFile, Bpe.OPENAI_MERGES);
@@ -48,10 +57,13 @@ public final class ClipTokenizer {
     public static String readMerges(Path bpeFile, int count) {
         if (!Files.isRegularFile(bpeFile)) throw new ClipException("BPE file not found: " + bpeFile);
         try {
-            byte[] all = Files.readAllBytes(bpeFile);
+            byte[] all;
+            try (InputStream raw = Files.newInputStream(bpeFile)) {
+                all = readAtMost(raw, MAX_BPE_BYTES, bpeFile);
+            }
             if (all.length >= 2 && (all[0] & 0xff) == 0x1f && (all[1] & 0xff) == 0x8b) {
                 try (InputStream gz = new GZIPInputStream(new java.io.ByteArrayInputStream(all))) {
-                    all = gz.readAllBytes();
+                    all = readAtMost(gz, MAX_BPE_BYTES, bpeFile);
                 }
             }
             List<String> lines = new String(all, StandardCharsets.UTF_8).lines().toList();

@@ -16,6 +16,7 @@ import java.util.Enumeration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
@@ -24,9 +25,14 @@ import java.util.zip.ZipFile;
  * Tensors of a torch.save zip archive or a TorchScript archive (clip-spec §10.2–§10.3): the pickle in
  * {@code <prefix>/data.pkl} read through the allow-list {@link Unpickler}, storages from {@code <prefix>/data/<key>},
  * strides honoured. A state dict (optionally under "state_dict") gives its names; a TorchScript module tree is
- * walked, joining attribute names with ".".
+ * walked, joining attribute names with ".". Every record is read with a bound the format gives (a storage holds
+ * exactly numel × element size bytes, as its persistent id says; the pickle at most {@link #MAX_PICKLE} bytes), never
+ * trusting the archive's declared sizes, and its CRC-32 is checked.
  */
 public final class TorchCheckpoint {
+    /** data.pkl holds names and tensor records only: a few MB for the largest CLIP. */
+    static final int MAX_PICKLE = 64 << 20;
+
     private TorchCheckpoint() {
     }
 
@@ -55,10 +61,10 @@ public final class TorchCheckpoint {
             }
             if (prefix == null) throw new ClipException(path + ": a zip file without data.pkl is not a torch checkpoint");
             ZipEntry order = zip.getEntry(prefix + "byteorder");
-            if (order != null && !new String(readEntry(zip, order)).trim().equals("little")) {
+            if (order != null && !new String(readEntry(zip, order, 16, false)).trim().equals("little")) {
                 throw new ClipException(path + ": big-endian torch files are not supported");
             }
-            Object root = Unpickler.load(readEntry(zip, zip.getEntry(prefix + "data.pkl")), new Globals());
+            Object root = Unpickler.load(readEntry(zip, zip.getEntry(prefix + "data.pkl"), MAX_PICKLE, false), new Globals());
             Map<String, Globals.TensorRef> refs = new LinkedHashMap<>();
             collect(root, "", refs, 0);
             if (refs.isEmpty()) throw new ClipException(path + ": no tensors found");
@@ -70,7 +76,9 @@ public final class TorchCheckpoint {
                 if (data == null) {
                     ZipEntry se = zip.getEntry(prefix + "data/" + t.storage().key());
                     if (se == null) throw new ClipException(path + ": storage " + t.storage().key() + " is missing (truncated file?)");
-                    data = readEntry(zip, se);
+                    long bytes = Math.multiplyExact(t.storage().numel(), (long) t.storage().dtype().bytes);
+                    if (bytes > Integer.MAX_VALUE - 8) throw new ClipException(path + ": storage " + t.storage().key() + " is too large");
+                    data = readEntry(zip, se, (int) bytes, true);
                     storages.put(t.storage().key(), data);
                 }
                 out.put(e.getKey(), view(e.getKey(), t, data));
@@ -83,11 +91,23 @@ public final class TorchCheckpoint {
         }
     }
 
-    private static byte[] readEntry(ZipFile zip, ZipEntry e) throws IOException {
-        if (e.getSize() > Integer.MAX_VALUE - 8) throw new ClipException("archive record " + e.getName() + " is too large");
+    /**
+     * A record's bytes: at most {@code max} (exactly {@code max} when {@code exact}), whatever sizes the archive
+     * declares (a deflated record can inflate without end), with its CRC-32 checked.
+     */
+    static byte[] readEntry(ZipFile zip, ZipEntry e, int max, boolean exact) throws IOException {
+        byte[] b;
         try (InputStream in = zip.getInputStream(e)) {
-            return in.readAllBytes();
+            b = in.readNBytes(max);
+            if (in.read() >= 0) throw new ClipException("archive record " + e.getName() + " holds more than the " + max + " bytes it may");
         }
+        if (exact && b.length != max) {
+            throw new ClipException("archive record " + e.getName() + " holds " + b.length + " bytes, not " + max + " (truncated or corrupt file)");
+        }
+        CRC32 crc = new CRC32();
+        crc.update(b);
+        if (e.getCrc() != -1 && crc.getValue() != e.getCrc()) throw new ClipException("archive record " + e.getName() + " fails its CRC-32 check");
+        return b;
     }
 
     private static void collect(Object node, String prefix, Map<String, Globals.TensorRef> out, int depth) {
@@ -120,10 +140,16 @@ public final class TorchCheckpoint {
         long[] size = t.size(), stride = t.stride();
         if (size.length != stride.length) throw new ClipException("tensor '" + name + "': size and stride ranks differ");
         long maxIndex = t.offset();
-        for (int d = 0; d < size.length; d++) {
-            if (size[d] < 0 || stride[d] < 0) throw new ClipException("tensor '" + name + "': negative size or stride");
-            if (size[d] == 0) maxIndex = -1;
-            else if (maxIndex >= 0) maxIndex += (size[d] - 1) * stride[d];
+        try {
+            for (int d = 0; d < size.length; d++) {
+                if (size[d] < 0 || stride[d] < 0) throw new ClipException("tensor '" + name + "': negative size or stride");
+                if (size[d] == 0) maxIndex = -1;
+                else if (maxIndex >= 0) maxIndex = Math.addExact(maxIndex, Math.multiplyExact(size[d] - 1, stride[d]));
+            }
+            long numel = 1;
+            for (long sz : size) numel = Math.multiplyExact(numel, sz); // consumers count elements in a long
+        } catch (ArithmeticException e) {
+            throw new ClipException("tensor '" + name + "': size or stride out of range (corrupt file)");
         }
         if (t.offset() < 0 || maxIndex >= elems) {
             throw new ClipException("tensor '" + name + "' reaches outside its storage (truncated or corrupt file)");
