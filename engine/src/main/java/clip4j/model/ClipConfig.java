@@ -21,6 +21,12 @@ public record ClipConfig(
     public static final float[] OPENAI_MEAN = {0.48145466f, 0.4578275f, 0.40821073f};
     public static final float[] OPENAI_STD = {0.26862954f, 0.26130258f, 0.27577711f};
 
+    /**
+     * Upper bounds far above every CLIP shape (the largest, ViT-bigG-14 and RN50x64, stay under a tenth of each), so
+     * that no size in a hostile file can overflow the products computed from them (grid² + 1, width × 4, ...).
+     */
+    static final int MAX_WIDTH = 16384, MAX_LAYERS = 512, MAX_IMAGE = 8192, MAX_CONTEXT = 8192, MAX_VOCAB = 1 << 22;
+
     public ClipConfig {
         check(visionWidth > 0 && visionLayers > 0 && visionHeads > 0 && visionWidth % visionHeads == 0,
                 "vision width must split evenly into heads");
@@ -28,9 +34,15 @@ public record ClipConfig(
         check(textWidth > 0 && textLayers > 0 && textHeads > 0 && textWidth % textHeads == 0,
                 "text width must split evenly into heads");
         check(contextLength > 1 && vocabSize > 1 && embedDim > 0, "bad text context, vocabulary or embed dim");
-        check(imageMean.length == 3 && imageStd.length == 3, "image mean and std need 3 values");
+        check(visionWidth <= MAX_WIDTH && textWidth <= MAX_WIDTH && embedDim <= MAX_WIDTH, "widths above " + MAX_WIDTH);
+        check(visionLayers <= MAX_LAYERS && textLayers <= MAX_LAYERS, "more than " + MAX_LAYERS + " layers");
+        check(imageSize <= MAX_IMAGE, "image size above " + MAX_IMAGE);
+        check(contextLength <= MAX_CONTEXT && vocabSize <= MAX_VOCAB, "context above " + MAX_CONTEXT + " or vocabulary above " + MAX_VOCAB);
+        check(imageMean != null && imageStd != null && imageMean.length == 3 && imageStd.length == 3, "image mean and std need 3 values");
+        for (float m : imageMean) check(Float.isFinite(m), "image mean must be finite");
         for (float s : imageStd) check(s > 0 && Float.isFinite(s), "image std must be positive");
-        check(layerNormEps > 0 && Float.isFinite(logitScale), "bad layer-norm eps or logit scale");
+        check(layerNormEps > 0 && layerNormEps < 1 && Float.isFinite(logitScale) && Math.abs(logitScale) <= 50,
+                "bad layer-norm eps or logit scale");
     }
 
     private static void check(boolean ok, String what) {
