@@ -49,6 +49,11 @@ public final class TorchCheckpoint {
     }
 
     public static Contents read(Path path) {
+        try {
+            ZipLayout.check(path);
+        } catch (IOException e) {
+            throw new ClipException("cannot read " + path + ": " + e.getMessage(), e);
+        }
         try (ZipFile zip = new ZipFile(path.toFile())) {
             String prefix = null;
             boolean script = false;

@@ -110,6 +110,37 @@ class HostileArchiveTest {
         assertTrue(e.getMessage().contains("larger than a BPE vocabulary"), e.getMessage());
     }
 
+    @Test
+    void directoryEntriesThatShareBytesAreRefused() throws IOException {
+        Path two = dir.resolve("two.pt");
+        Map<String, TorchSaveWriter.Entry> t = new java.util.LinkedHashMap<>();
+        t.put("a", new TorchSaveWriter.Entry(new long[]{4}, new float[]{1, 2, 3, 4}));
+        t.put("b", new TorchSaveWriter.Entry(new long[]{4}, new float[]{5, 6, 7, 8}));
+        TorchSaveWriter.write(two, t, DType.F32);
+        assertEquals(8, TorchCheckpoint.read(two).tensors().get("b").values().get(3), 0f);
+        byte[] zip = Files.readAllBytes(two);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(zip).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int cd0 = centralEntry(zip, "archive/data/0"), cd1 = centralEntry(zip, "archive/data/1");
+        b.putInt(cd1 + 16, b.getInt(cd0 + 16)); // data/1's CRC := data/0's
+        b.putInt(cd1 + 42, b.getInt(cd0 + 42)); // data/1's local header := data/0's
+        Path evil = Files.write(dir.resolve("overlap.pt"), zip);
+        ClipException e = assertThrows(ClipException.class, () -> TorchCheckpoint.read(evil));
+        assertTrue(e.getMessage().contains("overlap"), e.getMessage());
+    }
+
+    /** The offset of the central directory entry for a name (PKWARE signature 0x02014b50, name at +46). */
+    private static int centralEntry(byte[] zip, String name) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(zip).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        byte[] n = name.getBytes(StandardCharsets.US_ASCII);
+        for (int i = 0; i + 46 + n.length <= zip.length; i++) {
+            if (b.getInt(i) == 0x02014b50 && (b.getShort(i + 28) & 0xffff) == n.length
+                    && java.util.Arrays.equals(java.util.Arrays.copyOfRange(zip, i + 46, i + 46 + n.length), n)) {
+                return i;
+            }
+        }
+        throw new AssertionError("no directory entry for " + name);
+    }
+
     static int indexOf(byte[] hay, byte[] needle) {
         outer:
         for (int i = 0; i + needle.length <= hay.length; i++) {
