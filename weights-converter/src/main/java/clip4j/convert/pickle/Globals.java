@@ -73,7 +73,7 @@ public final class Globals {
         if (cls instanceof Global g && g.module().startsWith("__torch__")) {
             return new ScriptObject(g.qualified(), new LinkedHashMap<>());
         }
-        throw new ClipException("refusing to construct pickle object of " + cls);
+        throw new ClipException("refusing to construct pickle object of " + (cls instanceof Global g ? g.qualified() : Unpickler.describe(cls)));
     }
 
     @SuppressWarnings("unchecked")
@@ -88,8 +88,9 @@ public final class Globals {
 
     public Object persistentLoad(Object pid) {
         if (pid instanceof Object[] t && t.length >= 5 && "storage".equals(t[0]) && t[1] instanceof Global g
-                && g.module().equals("torch") && STORAGES.containsKey(g.name())) {
-            return new StorageRef(STORAGES.get(g.name()), String.valueOf(t[2]), (Long) t[4]);
+                && g.module().equals("torch") && STORAGES.containsKey(g.name()) && t[2] instanceof String key && t[4] instanceof Long n) {
+            if (n < 0) throw new ClipException("corrupt pickle: negative storage size");
+            return new StorageRef(STORAGES.get(g.name()), key, n);
         }
         throw new ClipException("corrupt pickle: unknown persistent id");
     }

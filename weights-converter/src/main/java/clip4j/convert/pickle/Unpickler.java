@@ -105,19 +105,24 @@ public final class Unpickler {
                 case '}' -> push(new LinkedHashMap<>());
                 case 's' -> {
                     Object v = pop(), k = pop();
-                    map(peek()).put(k, v);
+                    map(peek()).put(hashable(k), v);
                 }
                 case 'u' -> {
                     List<Object> items = popMark();
                     Map<Object, Object> m = map(peek());
-                    for (int i = 0; i + 1 < items.size(); i += 2) m.put(items.get(i), items.get(i + 1));
+                    for (int i = 0; i + 1 < items.size(); i += 2) m.put(hashable(items.get(i)), items.get(i + 1));
                 }
                 case 0x8f -> push(new HashSet<>());
                 case 0x90 -> {
                     List<Object> items = popMark();
-                    ((java.util.Set<Object>) peek()).addAll(items);
+                    if (!(peek() instanceof java.util.Set<?>)) throw new ClipException("corrupt pickle: ADDITEMS to a " + describe(peek()));
+                    for (Object item : items) ((java.util.Set<Object>) peek()).add(hashable(item));
                 }
-                case 0x91 -> push(new HashSet<>(popMark()));
+                case 0x91 -> {
+                    java.util.Set<Object> set = new HashSet<>();
+                    for (Object item : popMark()) set.add(hashable(item));
+                    push(set);
+                }
                 case 'c' -> push(globals.resolve(line(), line()));
                 case 0x93 -> {
                     Object name = pop(), module = pop();
@@ -144,6 +149,17 @@ public final class Unpickler {
                 default -> throw new ClipException(String.format("pickle opcode 0x%02x is not allowed", op));
             }
         }
+    }
+
+    /**
+     * Python refuses lists, dicts and sets as dict keys and set items ("unhashable type"); so does this reader, also
+     * because hashing a list that contains itself would recurse without end (Java's hashCode has no cycle check).
+     */
+    private static Object hashable(Object k) {
+        if (k instanceof List<?> || k instanceof Map<?, ?> || k instanceof java.util.Set<?>) {
+            throw new ClipException("corrupt pickle: unhashable key or set item (a " + describe(k) + ")");
+        }
+        return k;
     }
 
     private int length(long n) {
