@@ -17,13 +17,15 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntConsumer;
+import java.util.zip.CRC32C;
 
 /**
  * Raw (unnormalised) image features on disk, one file per (model, preprocessing, view, image) under a key that hashes
  * all four: the model file's SHA-256, the preprocessing settings, the view (plain, or augmentation seed and pass) and
  * the image's content hash. A re-run never re-encodes, and features of another model, view or image can never be
- * returned (adapters-spec §2.5's stale-cache pitfall). Unreadable images are skipped with a counted warning, or
- * are errors when strict.
+ * returned (adapters-spec §2.5's stale-cache pitfall). Each file ends with the CRC-32C of its floats: a damaged one is
+ * recomputed, and the store says so once. Unreadable images are skipped with a counted warning, or are errors when
+ * strict.
  */
 public final class FeatureStore {
     /** Which view of an image: plain preprocessing, or one augmentation pass. */
@@ -49,6 +51,7 @@ public final class FeatureStore {
     private final Augmenter augmenter;
     private final boolean strict;
     private final IntConsumer encoded;
+    private int damaged;
 
     public FeatureStore(Path dir, ClipModel model, boolean strict) {
         this.dir = dir;
@@ -57,7 +60,7 @@ public final class FeatureStore {
         this.encoded = n -> {
         };
         ClipConfig c = model.config();
-        this.prefix = fileHash(model.file().path()) + "|pillow-bicubic-crop-v1:" + c.imageSize() + ":"
+        this.prefix = fileHash(model.file().path()) + "|pillow-bicubic-crop-v1|crc32c:" + c.imageSize() + ":"
                 + Arrays.toString(c.imageMean()) + Arrays.toString(c.imageStd()) + "|";
         this.augmenter = new Augmenter(model.preprocessor());
     }
@@ -97,7 +100,7 @@ public final class FeatureStore {
     public boolean has(ImageItem item, View view) {
         Path f = file(item, view);
         try {
-            return Files.isRegularFile(f) && Files.size(f) == 4L * model.config().embedDim();
+            return Files.isRegularFile(f) && Files.size(f) == 4L * model.config().embedDim() + 4;
         } catch (IOException e) {
             return false;
         }
@@ -169,13 +172,18 @@ public final class FeatureStore {
         return dir.resolve(key.substring(0, 2)).resolve(key + ".f32");
     }
 
-    private static float[] read(Path f, int e) {
+    /** The features of a file, or null when it is missing or damaged (a damaged one is counted and reported once). */
+    private float[] read(Path f, int e) {
         if (!Files.isRegularFile(f)) return null;
         try {
             byte[] b = Files.readAllBytes(f);
-            if (b.length != 4 * e) return null;
+            ByteBuffer buf = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+            if (b.length != 4 * e + 4 || buf.getInt(4 * e) != crc(b, 4 * e)) {
+                reportDamaged();
+                return null;
+            }
             float[] v = new float[e];
-            ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
+            buf.asFloatBuffer().get(v);
             for (float x : v) if (!Float.isFinite(x)) return null;
             return v;
         } catch (IOException ex) {
@@ -183,9 +191,25 @@ public final class FeatureStore {
         }
     }
 
+    private synchronized void reportDamaged() {
+        if (damaged++ == 0) Log.warn("damaged feature file(s) in " + dir + " failed their checksum: recomputing them");
+    }
+
+    /** How many stored feature files failed their checksum (and were recomputed). */
+    public synchronized int damagedFiles() {
+        return damaged;
+    }
+
+    private static int crc(byte[] b, int n) {
+        CRC32C c = new CRC32C();
+        c.update(b, 0, n);
+        return (int) c.getValue();
+    }
+
     private static void write(Path f, float[] v) {
-        ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
-        b.asFloatBuffer().put(v);
+        ByteBuffer b = ByteBuffer.allocate(4 * v.length + 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (float x : v) b.putFloat(x);
+        b.putInt(crc(b.array(), 4 * v.length));
         AtomicFiles.write(f, tmp -> Files.write(tmp, b.array()));
     }
 }

@@ -101,6 +101,31 @@ class FewShotDataTest {
         }
     }
 
+    /** Issue 11, case 7: flipped bytes in every cached file (the values still finite) once went unnoticed. */
+    @Test
+    void damagedFeatureFilesAreRecomputed(@TempDir Path dir) throws IOException {
+        List<ImageItem> items = SyntheticShapes.generate("train", 1, 5).items().subList(0, 4);
+        Path store = dir.resolve("store");
+        try (VectorBackend be = VectorBackend.create(FloatVector.SPECIES_PREFERRED, 1);
+             ClipModel m = ClipModel.load(TestData.seededModel("test-tiny-quickgelu", 1, DType.F32), be)) {
+            float[][] first = new FeatureStore(store, m, false).features(items, FeatureStore.View.PLAIN, "t").features();
+            try (Stream<Path> s = Files.walk(store)) {
+                for (Path f : s.filter(p -> p.toString().endsWith(".f32")).toList()) {
+                    byte[] b = Files.readAllBytes(f);
+                    b[5] ^= 0x01; // a low mantissa bit: the value stays finite and plausible
+                    Files.write(f, b);
+                }
+            }
+            FeatureStore again = new FeatureStore(store, m, false);
+            float[][] second = again.features(items, FeatureStore.View.PLAIN, "t").features();
+            assertEquals(4, again.damagedFiles(), "each damaged file noticed");
+            for (int i = 0; i < 4; i++) assertArrayEquals(first[i], second[i], 1e-6f, "recomputed, not served damaged");
+            FeatureStore third = new FeatureStore(store, m, false);
+            third.features(items, FeatureStore.View.PLAIN, "t");
+            assertEquals(0, third.damagedFiles(), "rewritten whole");
+        }
+    }
+
     @Test
     void unreadableImagesAreCountedOrStrict(@TempDir Path dir) throws IOException {
         Path bad = dir.resolve("bad.png");
