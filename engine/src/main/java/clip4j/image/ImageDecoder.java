@@ -39,13 +39,22 @@ public final class ImageDecoder {
             ImageReader reader = readers.next();
             try {
                 reader.setInput(in, true, true);
+                // the JDK's JPEG reader reports a file cut short (and pads it with grey) only as a warning; Pillow refuses
+                // it ("image file is truncated"), so do we. Other libjpeg warnings (extraneous bytes) Pillow accepts.
+                String[] warning = new String[1];
+                reader.addIIOReadWarningListener((source, message) -> {
+                    String m = message.toLowerCase(java.util.Locale.ROOT);
+                    if (warning[0] == null && (m.contains("truncated") || m.contains("premature end"))) warning[0] = message;
+                });
                 long w = reader.getWidth(0);
                 long h = reader.getHeight(0);
                 if (w <= 0 || h <= 0) throw new ClipException("image has no pixels: " + path);
                 if (w * h > MAX_PIXELS) {
                     throw new ClipException("image " + path + " is " + w + "x" + h + ", over the " + MAX_PIXELS / 1_000_000 + " megapixel limit");
                 }
-                return fromBuffered(reader.read(0), reader.getFormatName(), path);
+                BufferedImage img = reader.read(0);
+                if (warning[0] != null) throw new ClipException("corrupt or truncated image " + path + ": " + warning[0]);
+                return fromBuffered(img, reader.getFormatName(), path);
             } finally {
                 reader.dispose();
             }

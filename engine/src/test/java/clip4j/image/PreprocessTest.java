@@ -95,6 +95,26 @@ class PreprocessTest {
         assertThrows(ClipException.class, () -> ImageDecoder.decode(dir.resolve("missing.png")));
     }
 
+    /** Issue 11, case 8: a JPEG cut in half decoded with exit 0 (the JDK pads it with grey); Pillow refuses it. */
+    @Test
+    void truncatedJpegIsRefused(@TempDir Path dir) throws IOException {
+        byte[] jpg = Files.readAllBytes(TestData.resource("/golden/formats/jpeg_rgb420_173x131.jpg"));
+        Path cut = dir.resolve("cut.jpg");
+        Files.write(cut, java.util.Arrays.copyOf(jpg, jpg.length / 2));
+        ClipException e = assertThrows(ClipException.class, () -> ImageDecoder.decode(cut));
+        assertTrue(e.getMessage().contains("truncated") && e.getMessage().contains("cut.jpg"), e.getMessage());
+        Path whole = Files.write(dir.resolve("whole.jpg"), jpg);
+        assertEquals(173, ImageDecoder.decode(whole).width());
+        // three stray bytes before the scan: libjpeg warns, Pillow decodes it, and so do we
+        int sos = 0;
+        while (!((jpg[sos] & 0xff) == 0xff && (jpg[sos + 1] & 0xff) == 0xda)) sos++;
+        byte[] stray = new byte[jpg.length + 3];
+        System.arraycopy(jpg, 0, stray, 0, sos);
+        System.arraycopy(jpg, sos, stray, sos + 3, jpg.length - sos);
+        RawImage s = ImageDecoder.decode(Files.write(dir.resolve("stray.jpg"), stray));
+        assertArrayEquals(ImageDecoder.decode(whole).data(), s.data());
+    }
+
     @Test
     void hugeImageRejectedBeforeDecoding(@TempDir Path dir) throws IOException {
         // a valid PNG header claiming 20000 x 6000 pixels, with no pixel data at all
