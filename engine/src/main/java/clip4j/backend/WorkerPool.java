@@ -1,5 +1,7 @@
 package clip4j.backend;
 
+import clip4j.ClipException;
+
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -14,7 +16,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * counter for {@link #SPIN_NANOS} after each loop before they park (the caller unparks them all each loop: a permit
  * left over only costs one extra check), and a loop allocates nothing. Every worker acknowledges every loop, so none
  * can lag a loop behind. Loops from different caller threads run one at a time; a loop started from inside a loop
- * body runs on the calling thread.
+ * body runs on the calling thread. Closing the pool while a loop runs makes that loop's caller fail promptly with a
+ * ClipException once the parts already started are done (a worker that has stopped never runs its part).
  */
 public final class WorkerPool implements AutoCloseable {
     /** Body of a parallel loop over [lo, hi). */
@@ -58,7 +61,7 @@ public final class WorkerPool implements AutoCloseable {
         }
         callers.lock();
         try {
-            if (closed) throw new IllegalStateException("worker pool closed");
+            if (closed) throw new ClipException("the backend is closed");
             this.body = body;
             this.count = count;
             this.parts = parts;
@@ -72,7 +75,13 @@ public final class WorkerPool implements AutoCloseable {
             } catch (Throwable t) {
                 own = t;
             }
-            while (pending.get() != 0) Thread.onSpinWait();
+            while (pending.get() != 0) {
+                if (closed) {
+                    for (Thread w : workers) joinUninterruptibly(w); // parts in progress finish; stopped workers skip theirs
+                    if (pending.get() != 0) throw new ClipException("the backend was closed while it was computing");
+                }
+                Thread.onSpinWait();
+            }
             this.body = null;
             Throwable t = own != null ? own : failure;
             if (t instanceof RuntimeException e) throw e;
@@ -111,6 +120,18 @@ public final class WorkerPool implements AutoCloseable {
             }
             pending.decrementAndGet();
         }
+    }
+
+    private static void joinUninterruptibly(Thread t) {
+        boolean interrupted = false;
+        while (t.isAlive()) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
     }
 
     @Override

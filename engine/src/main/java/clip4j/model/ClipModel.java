@@ -96,9 +96,22 @@ public final class ClipModel implements AutoCloseable {
         int e = config().embedDim();
         int perBatch = imageBatch();
         for (int s = 0; s < pixels.size(); s += perBatch) {
-            int b = Math.min(perBatch, pixels.size() - s);
-            float[] f = vision.forward(backend, pixels.subList(s, s + b));
+            List<float[]> batch = pixels.subList(s, Math.min(pixels.size(), s + perBatch));
+            int b = batch.size();
+            float[] f = mapped(() -> vision.forward(backend, batch));
             for (int i = 0; i < b; i++) System.arraycopy(f, i * e, out[s + i], 0, e);
+        }
+    }
+
+    /**
+     * Runs work that reads the memory-mapped weights. If the file shrinks under the mapping, the next read faults
+     * (SIGBUS), which the JVM raises as an InternalError: that becomes a one-line error about the file.
+     */
+    private <T> T mapped(java.util.function.Supplier<T> work) {
+        try {
+            return work.get();
+        } catch (InternalError e) {
+            throw new ClipException(file.path() + " changed or was truncated while in use (" + e.getMessage() + ")", e);
         }
     }
 
@@ -123,7 +136,7 @@ public final class ClipModel implements AutoCloseable {
     /** Raw text features into out[i][0, E): with reused arrays a steady stream of calls allocates nothing. */
     public void textFeatures(int[][] ids, float[][] out) {
         int e = config().embedDim();
-        float[] f = text.forward(backend, ids);
+        float[] f = mapped(() -> text.forward(backend, ids));
         for (int i = 0; i < ids.length; i++) System.arraycopy(f, i * e, out[i], 0, e);
     }
 

@@ -27,6 +27,32 @@ class WorkerPoolTest {
         }
     }
 
+    /**
+     * Issue 11, case 13: closing the pool while another thread runs loops once left that thread spinning for ever in 3
+     * of 20 trials (a worker that saw the close left without acknowledging the loop). Every trial must now end: the
+     * loop completes or fails with a ClipException, and later loops fail at once.
+     */
+    @Test
+    void closeWhileLoopsRunNeverHangs() throws Exception {
+        for (int trial = 0; trial < 40; trial++) {
+            WorkerPool pool = new WorkerPool(3);
+            java.util.concurrent.atomic.AtomicReference<Throwable> ended = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread t = Thread.ofPlatform().start(() -> {
+                try {
+                    for (int i = 0; i < 1_000_000; i++) pool.parallelFor(64, (lo, hi) -> Thread.onSpinWait());
+                    ended.set(new AssertionError("the loops outlived the close"));
+                } catch (Throwable e) {
+                    ended.set(e);
+                }
+            });
+            Thread.sleep(trial % 5);
+            pool.close();
+            t.join(java.time.Duration.ofSeconds(20));
+            org.junit.jupiter.api.Assertions.assertFalse(t.isAlive(), "trial " + trial + ": the caller still spins after close");
+            org.junit.jupiter.api.Assertions.assertInstanceOf(clip4j.ClipException.class, ended.get(), "trial " + trial);
+        }
+    }
+
     @Test
     void workerFailureReachesTheCaller() {
         try (WorkerPool pool = new WorkerPool(2)) {
