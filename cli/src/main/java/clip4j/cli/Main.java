@@ -42,7 +42,12 @@ public final class Main {
                     + " (see '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
             return 2;
         });
-        return cl.execute(args);
+        int rc = cl.execute(args);
+        if (rc == 0 && (cl.getOut().checkError() || System.out.checkError())) { // help or version text that could not be written
+            System.err.println("clip4j: error: cannot write to standard output");
+            return 1;
+        }
+        return rc;
     }
 
     /** The version, commit and build time, written into build.properties by the build. */

@@ -4,9 +4,7 @@ import clip4j.ClipException;
 import clip4j.util.Json;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -83,37 +81,42 @@ public final class SafetensorsWriter {
         final long total = dataStart + offset;
         final long jsonLen = json.length;
         AtomicFiles.write(target, tmp -> {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE);
-                 Arena arena = Arena.ofConfined()) {
-                MemorySegment out = ch.map(FileChannel.MapMode.READ_WRITE, 0, total, arena);
-                out.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, headerLen);
-                MemorySegment.copy(MemorySegment.ofArray(json), 0, out, 8, jsonLen);
-                out.asSlice(8 + jsonLen, headerLen - jsonLen).fill((byte) ' ');
+            // written with plain writes, not through a mapping: a full disk is then an IOException, not a SIGBUS
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ByteBuffer head = ByteBuffer.allocate((int) dataStart).order(ByteOrder.LITTLE_ENDIAN);
+                head.putLong(headerLen).put(json);
+                while (head.hasRemaining()) head.put((byte) ' ');
+                writeAll(ch, head.flip());
+                ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+                long at = 0;
                 for (int i = 0; i < entries.size(); i++) {
+                    for (; at < starts[i]; at++) {
+                        if (!buf.hasRemaining()) writeAll(ch, buf.flip()).clear();
+                        buf.put((byte) 0);
+                    }
                     Entry e = entries.get(i);
-                    store(e, out.asSlice(dataStart + starts[i], Tensor.numel(e.shape) * e.dtype.bytes));
+                    long n = Tensor.numel(e.shape);
+                    for (long k = 0; k < n; k++) {
+                        if (buf.remaining() < 4) writeAll(ch, buf.flip()).clear();
+                        float v = e.source.get(k);
+                        switch (e.dtype) {
+                            case F32 -> buf.putFloat(v);
+                            case F16 -> buf.putShort(HalfFloats.floatToF16(v));
+                            case BF16 -> buf.putShort(HalfFloats.floatToBf16(v));
+                            default -> throw new IllegalStateException(e.dtype.name());
+                        }
+                    }
+                    at += n * e.dtype.bytes;
                 }
-                out.force();
-            } catch (IOException e) {
-                throw new ClipException("cannot write " + target + ": " + e.getMessage(), e);
+                writeAll(ch, buf.flip());
+                ch.force(true);
             }
         });
     }
 
-    private static void store(Entry e, MemorySegment dst) {
-        long n = Tensor.numel(e.shape);
-        switch (e.dtype) {
-            case F32 -> {
-                for (long i = 0; i < n; i++) dst.setAtIndex(Tensor.F32, i, e.source.get(i));
-            }
-            case F16 -> {
-                for (long i = 0; i < n; i++) dst.setAtIndex(Tensor.I16, i, HalfFloats.floatToF16(e.source.get(i)));
-            }
-            case BF16 -> {
-                for (long i = 0; i < n; i++) dst.setAtIndex(Tensor.I16, i, HalfFloats.floatToBf16(e.source.get(i)));
-            }
-            default -> throw new IllegalStateException(e.dtype.name());
-        }
+    private static ByteBuffer writeAll(FileChannel ch, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) ch.write(b);
+        return b;
     }
 
     private static Map<String, Object> info(String dtype, long[] shape, long begin, long end) {
