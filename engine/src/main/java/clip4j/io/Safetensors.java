@@ -78,7 +78,7 @@ public final class Safetensors implements AutoCloseable {
         Map<String, Object> header;
         try {
             header = Json.parseObject(headerText);
-        } catch (IllegalArgumentException e) {
+        } catch (ClipException e) {
             throw new ClipException(label + ": corrupt safetensors header (" + e.getMessage() + ")");
         }
         long dataStart = 8 + n;

@@ -1,5 +1,7 @@
 package clip4j.util;
 
+import clip4j.ClipException;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,12 +34,12 @@ public final class Json {
     @SuppressWarnings("unchecked")
     public static Map<String, Object> parseObject(String text) {
         Object v = parse(text);
-        if (!(v instanceof Map)) throw new IllegalArgumentException("JSON: expected an object at the top level");
+        if (!(v instanceof Map)) throw new ClipException("JSON: expected an object at the top level");
         return (Map<String, Object>) v;
     }
 
-    private IllegalArgumentException error(String what) {
-        return new IllegalArgumentException("JSON: " + what + " at offset " + pos);
+    private ClipException error(String what) {
+        return new ClipException("JSON: " + what + " at offset " + pos);
     }
 
     private void skipWs() {
@@ -159,16 +161,21 @@ public final class Json {
         }
         String t = s.substring(start, pos);
         if (t.isEmpty() || t.equals("-")) throw error("unexpected character");
-        try {
-            if (!fractional) return Long.parseLong(t);
-            return Double.parseDouble(t);
-        } catch (NumberFormatException ex) {
+        if (!fractional) {
             try {
-                return Double.parseDouble(t);
-            } catch (NumberFormatException ex2) {
-                throw error("bad number '" + t + "'");
+                return Long.parseLong(t);
+            } catch (NumberFormatException ex) {
+                // too large for a long: a double below
             }
         }
+        double d;
+        try {
+            d = Double.parseDouble(t);
+        } catch (NumberFormatException ex) {
+            throw error("bad number '" + t + "'");
+        }
+        if (!Double.isFinite(d)) throw error("number '" + t + "' out of range");
+        return d;
     }
 
     private char peek() {

@@ -123,13 +123,12 @@ public final class Converter {
         return m;
     }
 
-    @SuppressWarnings("unchecked")
     private static Input readHfDirectory(Path dir) {
         Path configFile = dir.resolve("config.json");
         if (!Files.isRegularFile(configFile)) throw new ClipException(dir + " has no config.json (not a Hugging Face model directory)");
-        Map<String, Object> cfg = Json.parseObject(readString(configFile));
-        Map<String, Object> vision = (Map<String, Object>) cfg.getOrDefault("vision_config", Map.of());
-        Map<String, Object> text = (Map<String, Object>) cfg.getOrDefault("text_config", Map.of());
+        Map<String, Object> cfg = json(configFile);
+        Map<String, Object> vision = section(cfg, "vision_config", configFile);
+        Map<String, Object> text = section(cfg, "text_config", configFile);
         String actName = String.valueOf(vision.getOrDefault("hidden_act", "quick_gelu"));
         Activation act = switch (actName) {
             case "quick_gelu" -> Activation.QUICK_GELU;
@@ -140,10 +139,10 @@ public final class Converter {
         float[] mean = null, std = null;
         Path pre = dir.resolve("preprocessor_config.json");
         if (Files.isRegularFile(pre)) {
-            Map<String, Object> p = Json.parseObject(readString(pre));
+            Map<String, Object> p = json(pre);
             if (p.get("image_mean") instanceof List<?> m && p.get("image_std") instanceof List<?> s) {
-                mean = floats(m);
-                std = floats(s);
+                mean = floats(m, pre);
+                std = floats(s, pre);
             }
         }
         Map<String, Source> tensors = null;
@@ -210,15 +209,37 @@ public final class Converter {
         return n;
     }
 
-    private static int num(Map<String, Object> m, String k, int dflt) {
-        Object v = m.get(k);
-        return v instanceof Number n ? n.intValue() : dflt;
+    /** A sub-object of config.json, or an empty one when absent; anything else there is an error. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> section(Map<String, Object> cfg, String key, Path file) {
+        Object v = cfg.get(key);
+        if (v == null) return Map.of();
+        if (v instanceof Map<?, ?> m) return (Map<String, Object>) m;
+        throw new ClipException(file + ": '" + key + "' is not an object");
     }
 
-    private static float[] floats(List<?> l) {
+    private static int num(Map<String, Object> m, String k, int dflt) {
+        Object v = m.get(k);
+        if (v == null) return dflt;
+        if (v instanceof Long n && n > 0 && n <= 4096) return n.intValue();
+        throw new ClipException("config.json: '" + k + "' must be a whole number from 1 to 4096, not " + v);
+    }
+
+    private static float[] floats(List<?> l, Path file) {
         float[] f = new float[l.size()];
-        for (int i = 0; i < f.length; i++) f[i] = ((Number) l.get(i)).floatValue();
+        for (int i = 0; i < f.length; i++) {
+            if (!(l.get(i) instanceof Number n)) throw new ClipException(file + ": image_mean and image_std must hold numbers");
+            f[i] = n.floatValue();
+        }
         return f;
+    }
+
+    private static Map<String, Object> json(Path p) {
+        try {
+            return Json.parseObject(readString(p));
+        } catch (ClipException e) {
+            throw new ClipException(p + ": " + e.getMessage());
+        }
     }
 
     private static String readString(Path p) {

@@ -41,6 +41,11 @@ public final class Unpickler {
             throw new ClipException("corrupt pickle: it ends early or refers outside itself");
         } catch (ClassCastException e) {
             throw new ClipException("corrupt pickle: an opcode found the wrong kind of value");
+        } catch (ClipException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // whatever else a malformed pickle can provoke is still a malformed pickle, said in one line
+            throw new ClipException("corrupt pickle (" + e.getClass().getSimpleName() + ")");
         }
     }
 
@@ -126,7 +131,10 @@ public final class Unpickler {
                 case 'c' -> push(globals.resolve(line(), line()));
                 case 0x93 -> {
                     Object name = pop(), module = pop();
-                    push(globals.resolve((String) module, (String) name));
+                    if (!(module instanceof String m) || !(name instanceof String n)) {
+                        throw new ClipException("corrupt pickle: STACK_GLOBAL needs a module and a name");
+                    }
+                    push(globals.resolve(m, n));
                 }
                 case 'R' -> {
                     Object args = pop(), fn = pop();

@@ -1,0 +1,24 @@
+package clip4j.fuzz;
+
+import clip4j.ClipException;
+import clip4j.io.ModelFile;
+import clip4j.io.Safetensors;
+import clip4j.io.Tensor;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+
+/** The safetensors header and our model file: only ClipException may escape, within the fuzz JVM's 1 GB. */
+class SafetensorsFuzzTest {
+    @FuzzTest(maxDuration = "10m")
+    void header(byte[] data) {
+        try (Safetensors st = Safetensors.open(Scratch.file("st.safetensors", data))) {
+            for (Tensor t : st.tensors().values()) if (t.numel() > 0) t.getFloat(t.numel() - 1);
+        } catch (ClipException expected) {
+            // refused: the one failure allowed
+        }
+        try (ModelFile m = ModelFile.open(Scratch.file("m.safetensors", data))) {
+            m.bpeMerges();
+        } catch (ClipException expected) {
+            // refused
+        }
+    }
+}
