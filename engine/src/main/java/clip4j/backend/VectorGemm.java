@@ -499,10 +499,10 @@ abstract sealed class VectorGemm extends VectorKernels permits VectorAttention {
                 a30 = u.fma(v0, a30);
                 a31 = u.fma(v1, a31);
             }
-            float s00 = a00.reduceLanes(VectorOperators.ADD), s01 = a01.reduceLanes(VectorOperators.ADD);
-            float s10 = a10.reduceLanes(VectorOperators.ADD), s11 = a11.reduceLanes(VectorOperators.ADD);
-            float s20 = a20.reduceLanes(VectorOperators.ADD), s21 = a21.reduceLanes(VectorOperators.ADD);
-            float s30 = a30.reduceLanes(VectorOperators.ADD), s31 = a31.reduceLanes(VectorOperators.ADD);
+            float s00 = sumLanes(a00), s01 = sumLanes(a01);
+            float s10 = sumLanes(a10), s11 = sumLanes(a11);
+            float s20 = sumLanes(a20), s21 = sumLanes(a21);
+            float s30 = sumLanes(a30), s31 = sumLanes(a31);
             for (; t < k; t++) {
                 float w0 = src.get(F32, o0 + 4L * t), w1 = src.get(F32, o1 + 4L * t);
                 s00 += x[x0 + t] * w0;
@@ -534,7 +534,7 @@ abstract sealed class VectorGemm extends VectorKernels permits VectorAttention {
                 a0 = u.fma(FloatVector.fromMemorySegment(species, src, o0 + 4L * t, ByteOrder.LITTLE_ENDIAN), a0);
                 a1 = u.fma(FloatVector.fromMemorySegment(species, src, o1 + 4L * t, ByteOrder.LITTLE_ENDIAN), a1);
             }
-            float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+            float s0 = sumLanes(a0), s1 = sumLanes(a1);
             for (; t < k; t++) {
                 s0 += x[x0 + t] * src.get(F32, o0 + 4L * t);
                 s1 += x[x0 + t] * src.get(F32, o1 + 4L * t);

@@ -1,6 +1,7 @@
 package clip4j.backend;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -16,6 +17,69 @@ abstract sealed class VectorKernels implements Backend permits VectorGemm {
 
     VectorKernels(int threads) {
         this.pool = new WorkerPool(threads);
+    }
+
+    // ---- reproducible building blocks --------------------------------------------------------------------------
+    // reduceLanes(ADD) leaves the order of the sum open and lanewise(EXP) may call a vector math library: interpreted
+    // and compiled code then round differently, so a result would depend on how warm the JVM is. These two are plain
+    // IEEE operations in a fixed order, the same bits in every mode for a given vector width and thread count.
+
+    /** The lanes' sum as a fixed tree: halves added lane by lane down to four lanes, then (l0 + l1) + (l2 + l3). */
+    static float sumLanes(FloatVector v) {
+        if (v.length() == 16) v = halves(v, FloatVector.SPECIES_256);
+        if (v.length() == 8) v = halves(v, FloatVector.SPECIES_128);
+        if (v.length() == 4) return (v.lane(0) + v.lane(1)) + (v.lane(2) + v.lane(3));
+        float s = 0f;
+        for (int i = 0; i < v.length(); i++) s += v.lane(i);
+        return s;
+    }
+
+    private static FloatVector halves(FloatVector v, VectorSpecies<Float> half) {
+        return ((FloatVector) v.reinterpretShape(half, 0)).add((FloatVector) v.reinterpretShape(half, 1));
+    }
+
+    private static final float LOG2E = 1.44269504088896341f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
+    private static final float ROUNDER = 12582912f; // 1.5 · 2^23: x + ROUNDER − ROUNDER rounds x to an integer
+    /** Above ln(FLT_MAX) the result is +∞; below, n ≥ −125 keeps 2^n a normal float (smaller results flush to 0). */
+    private static final float EXP_HI = 88.7228394f, EXP_LO = -86.6f;
+    private static final float P0 = 1.9875691500e-4f, P1 = 1.3981999507e-3f, P2 = 8.3334519073e-3f, P3 = 4.1665795894e-2f,
+            P4 = 1.6666665459e-1f, P5 = 5.0000001201e-1f;
+
+    /**
+     * e^x in float, lane by lane: x = n·ln2 + r with |r| ≤ ln2/2 (Cody–Waite, ln2 in two parts), e^r = 1 + r + r²·P(r)
+     * with Cephes' expf polynomial, times 2^(n−1)·2 built in the exponent bits (n reaches 128 just below the overflow);
+     * within 2 ulp. Above 88.72 it is +∞, below −86.6 it is 0 (no subnormals). {@link #exp(float)} is the same
+     * arithmetic for one value.
+     */
+    static FloatVector exp(FloatVector x) {
+        VectorSpecies<Float> sp = x.species();
+        VectorMask<Float> over = x.compare(VectorOperators.GT, EXP_HI), under = x.compare(VectorOperators.LT, EXP_LO);
+        FloatVector xc = x.max(EXP_LO).min(EXP_HI);
+        FloatVector n = xc.fma(LOG2E, ROUNDER).sub(ROUNDER);
+        FloatVector r = n.fma(FloatVector.broadcast(sp, -LN2_HI), xc);
+        r = n.fma(FloatVector.broadcast(sp, -LN2_LO), r);
+        FloatVector p = r.fma(P0, P1);
+        p = p.fma(r, FloatVector.broadcast(sp, P2));
+        p = p.fma(r, FloatVector.broadcast(sp, P3));
+        p = p.fma(r, FloatVector.broadcast(sp, P4));
+        p = p.fma(r, FloatVector.broadcast(sp, P5));
+        FloatVector e = r.mul(r).fma(p, r).add(1f);
+        IntVector bits = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(126).lanewise(VectorOperators.LSHL, 23);
+        FloatVector y = e.mul(bits.reinterpretAsFloats()).mul(2f);
+        return y.blend(Float.POSITIVE_INFINITY, over).blend(0f, under).blend(x, x.test(VectorOperators.IS_NAN));
+    }
+
+    /** {@link #exp(FloatVector)} for one value. */
+    static float exp(float x) {
+        if (x != x) return x;
+        if (x > EXP_HI) return Float.POSITIVE_INFINITY;
+        if (x < EXP_LO) return 0f;
+        float n = Math.fma(x, LOG2E, ROUNDER) - ROUNDER;
+        float r = Math.fma(n, -LN2_HI, x);
+        r = Math.fma(n, -LN2_LO, r);
+        float p = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(r, P0, P1), r, P2), r, P3), r, P4), r, P5);
+        float e = Math.fma(r * r, p, r) + 1f;
+        return e * Float.intBitsToFloat(((int) n + 126) << 23) * 2f;
     }
 
     /** The species every kernel uses; a constant in each subclass. */
@@ -38,7 +102,7 @@ abstract sealed class VectorKernels implements Backend permits VectorGemm {
             FloatVector acc = FloatVector.zero(species);
             int c = 0;
             for (; c < ub; c += len) acc = acc.add(FloatVector.fromArray(species, x, o + c));
-            double sum = acc.reduceLanes(VectorOperators.ADD);
+            double sum = sumLanes(acc);
             for (; c < cols; c++) sum += x[o + c];
             float mean = (float) (sum / cols);
             FloatVector mv = FloatVector.broadcast(species, mean);
@@ -47,7 +111,7 @@ abstract sealed class VectorKernels implements Backend permits VectorGemm {
                 FloatVector d = FloatVector.fromArray(species, x, o + c).sub(mv);
                 acc = d.fma(d, acc);
             }
-            double var = acc.reduceLanes(VectorOperators.ADD);
+            double var = sumLanes(acc);
             for (; c < cols; c++) {
                 double d = x[o + c] - mean;
                 var += d * d;
@@ -72,10 +136,10 @@ abstract sealed class VectorKernels implements Backend permits VectorGemm {
         int i = 0;
         for (; i < ub; i += len) {
             FloatVector v = FloatVector.fromArray(species, x, i);
-            FloatVector e = v.mul(-1.702f).lanewise(VectorOperators.EXP);
+            FloatVector e = exp(v.mul(-1.702f));
             v.div(e.add(1f)).intoArray(x, i);
         }
-        for (; i < n; i++) x[i] = (float) (x[i] / (1.0 + Math.exp(-1.702 * x[i])));
+        for (; i < n; i++) x[i] = x[i] / (exp(x[i] * -1.702f) + 1f);
     }
 
     /**
@@ -101,7 +165,7 @@ abstract sealed class VectorKernels implements Backend permits VectorGemm {
             poly = poly.mul(t).add(0.37409196f);
             poly = poly.mul(t).add(1.00002368f);
             poly = poly.mul(t).add(-1.26551223f);
-            FloatVector half = t.mul(poly.sub(z.mul(z)).lanewise(VectorOperators.EXP)).mul(0.5f);
+            FloatVector half = t.mul(exp(poly.sub(z.mul(z)))).mul(0.5f);
             VectorMask<Float> neg = v.compare(VectorOperators.LT, 0f);
             FloatVector phi = FloatVector.broadcast(species, 1f).sub(half).blend(half, neg);
             v.mul(phi).intoArray(x, i);
@@ -122,13 +186,13 @@ abstract sealed class VectorKernels implements Backend permits VectorGemm {
         FloatVector mb = FloatVector.broadcast(species, max);
         FloatVector acc = FloatVector.zero(species);
         for (i = 0; i < ub; i += len) {
-            FloatVector e = FloatVector.fromArray(species, x, off + i).sub(mb).lanewise(VectorOperators.EXP);
+            FloatVector e = exp(FloatVector.fromArray(species, x, off + i).sub(mb));
             e.intoArray(x, off + i);
             acc = acc.add(e);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(acc);
         for (; i < n; i++) {
-            x[off + i] = (float) Math.exp(x[off + i] - max);
+            x[off + i] = exp(x[off + i] - max);
             sum += x[off + i];
         }
         float inv = 1f / sum;

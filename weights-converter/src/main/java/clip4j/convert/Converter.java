@@ -18,6 +18,7 @@ import clip4j.util.Log;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,7 +49,15 @@ public final class Converter {
      *                   (OpenAI, open_clip and safetensors checkpoints); null from it converts without a tokenizer
      */
     public static ClipConfig convert(Path input, Path output, String arch, Path bpe, Supplier<Path> bpeMissing, DType dtype) {
-        Input in = read(input);
+        List<Safetensors> mapped = new ArrayList<>();
+        try {
+            return convert(read(input, mapped), input, output, arch, bpe, bpeMissing, dtype);
+        } finally {
+            for (Safetensors st : mapped) st.close(); // unmapped now, not when the JVM exits
+        }
+    }
+
+    private static ClipConfig convert(Input in, Path input, Path output, String arch, Path bpe, Supplier<Path> bpeMissing, DType dtype) {
         Naming.Canonical canon = Naming.canonical(in.tensors);
         ClipConfig byArch = arch == null ? null : Architectures.byName(arch);
         Activation act = in.activation;
@@ -92,8 +101,8 @@ public final class Converter {
         return String.join("\n", in.merges.subList(0, needed));
     }
 
-    private static Input read(Path input) {
-        if (Files.isDirectory(input)) return readHfDirectory(input);
+    private static Input read(Path input, List<Safetensors> mapped) {
+        if (Files.isDirectory(input)) return readHfDirectory(input, mapped);
         if (!Files.isRegularFile(input)) throw new ClipException("input not found: " + input);
         try {
             byte[] head = TorchCheckpoint.head(input);
@@ -108,22 +117,23 @@ public final class Converter {
             if (head.length >= 4 && head[0] == 'G' && head[1] == 'G' && head[2] == 'U' && head[3] == 'F') {
                 throw new ClipException(input + " is a GGUF (clip.cpp) file, which is not supported; convert the original checkpoint");
             }
-            if (Safetensors.sniff(input)) return new Input(readSafetensors(input), "safetensors", null, null, null, null, null, null);
+            if (Safetensors.sniff(input)) return new Input(readSafetensors(input, mapped), "safetensors", null, null, null, null, null, null);
         } catch (IOException e) {
             throw new ClipException("cannot read " + input + ": " + e.getMessage(), e);
         }
         throw new ClipException(input + ": not a recognised checkpoint (torch zip, TorchScript, safetensors or a Hugging Face directory)");
     }
 
-    /** A safetensors file's tensors as float views (the mapping lives until the JVM exits; conversion is one-shot). */
-    private static Map<String, Source> readSafetensors(Path file) {
+    /** A safetensors file's tensors as float views over its mapping, which the caller closes (listed in mapped). */
+    private static Map<String, Source> readSafetensors(Path file, List<Safetensors> mapped) {
         Safetensors st = Safetensors.open(file);
+        mapped.add(st);
         Map<String, Source> m = new LinkedHashMap<>();
         for (Tensor t : st.tensors().values()) m.put(t.name(), new Source(t.shape(), t::getFloat));
         return m;
     }
 
-    private static Input readHfDirectory(Path dir) {
+    private static Input readHfDirectory(Path dir, List<Safetensors> mapped) {
         Path configFile = dir.resolve("config.json");
         if (!Files.isRegularFile(configFile)) throw new ClipException(dir + " has no config.json (not a Hugging Face model directory)");
         Map<String, Object> cfg = json(configFile);
@@ -149,7 +159,7 @@ public final class Converter {
         for (String name : new String[]{"model.safetensors", "pytorch_model.bin"}) {
             Path f = dir.resolve(name);
             if (!Files.isRegularFile(f)) continue;
-            tensors = name.endsWith(".safetensors") ? readSafetensors(f) : TorchCheckpoint.read(f).tensors();
+            tensors = name.endsWith(".safetensors") ? readSafetensors(f, mapped) : TorchCheckpoint.read(f).tensors();
             break;
         }
         if (tensors == null) throw new ClipException(dir + " has neither model.safetensors nor pytorch_model.bin");
