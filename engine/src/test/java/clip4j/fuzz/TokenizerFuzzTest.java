@@ -3,6 +3,7 @@ package clip4j.fuzz;
 import clip4j.text.Bpe;
 import clip4j.text.ClipTokenizer;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import org.junit.jupiter.api.Timeout;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -16,6 +17,7 @@ class TokenizerFuzzTest {
     private static final ClipTokenizer TOK = new ClipTokenizer(BPE);
 
     @FuzzTest(maxDuration = "10m")
+    @Timeout(5) // seconds per input: libFuzzer's -timeout when fuzzing, JUnit's when replaying
     void tokenize(byte[] data) {
         int[] ids = TOK.tokenize(new String(data, StandardCharsets.UTF_8), 77);
         if (ids.length != 77 || ids[0] != BPE.sot()) throw new AssertionError("no SOT first");

@@ -5,6 +5,7 @@ import clip4j.convert.Converter;
 import clip4j.io.DType;
 import clip4j.testing.TestData;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -29,6 +30,7 @@ class HfConfigFuzzTest {
     }
 
     @FuzzTest(maxDuration = "10m")
+    @Timeout(5) // seconds per input: libFuzzer's -timeout when fuzzing, JUnit's when replaying
     void convert(byte[] configJson) {
         try {
             Path d = dir();
