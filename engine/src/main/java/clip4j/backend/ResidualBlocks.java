@@ -17,7 +17,7 @@ final class ResidualBlocks {
     static void run(Backend be, float[] x, int batch, int seq, int w, int heads, boolean causal, boolean quickGelu, float eps,
                     List<BlockWeights> blocks) {
         int m = batch * seq;
-        float[][] s = ThreadRows.rows(SCRATCH, 4, m * 4 * w);
+        float[][] s = ThreadRows.rows(SCRATCH, 4, Math.multiplyExact(Math.multiplyExact(m, 4), w));
         float[] h = s[0], qkv = s[1], attn = s[2], mlp = s[3];
         for (BlockWeights bw : blocks) {
             be.layerNorm(x, m, w, bw.ln1Weight(), bw.ln1Bias(), eps, h);

@@ -29,7 +29,7 @@ public record VisionTower(Tensor patchWeight, float[] classEmbedding, float[] po
     void forwardOps(Backend be, List<float[]> images, float[] out) {
         int batch = images.size(), r = imageSize, p = patchSize, g = grid(), w = width, n = tokens(), k = 3 * p * p;
         // 1. patch embedding as a GEMM: patches [batch·G², 3P²] ordered ch, ky, kx
-        float[] patches = SCRATCH.get(0, batch * g * g * k);
+        float[] patches = SCRATCH.get(0, Math.multiplyExact(Math.multiplyExact(batch, g * g), k));
         for (int b = 0; b < batch; b++) {
             float[] pixels = images.get(b);
             for (int gy = 0; gy < g; gy++) {

@@ -43,8 +43,11 @@ public final class ImageDecoder {
                 // it ("image file is truncated"), so do we. Other libjpeg warnings (extraneous bytes) Pillow accepts.
                 String[] warning = new String[1];
                 reader.addIIOReadWarningListener((source, message) -> {
-                    String m = message.toLowerCase(java.util.Locale.ROOT);
-                    if (warning[0] == null && (m.contains("truncated") || m.contains("premature end"))) warning[0] = message;
+                    // "Truncated File - Missing EOI marker" (the JDK) or libjpeg's "Premature end of JPEG file"; not the
+                    // "premature end of data segment" of a damaged scan in a complete file, which Pillow decodes
+                    if (warning[0] == null && (message.startsWith("Truncated File") || message.startsWith("Premature end of JPEG file"))) {
+                        warning[0] = message;
+                    }
                 });
                 long w = reader.getWidth(0);
                 long h = reader.getHeight(0);

@@ -10,11 +10,16 @@ import java.nio.file.StandardCopyOption;
 
 /**
  * Outputs are written to a temporary sibling and renamed into place, so a failure never leaves half a file. The
- * temporary's name carries the writing process's id ({@code .NAME.PID.RANDOM.tmp}): one left by a process that no longer
- * runs (killed mid-write) is removed by the next write of the same output. An output that exists and is not a regular
- * file (a device, a pipe, a folder) is refused rather than replaced.
+ * temporary's name carries the writing process's id ({@code .NAME.PID.RANDOM.tmp}): the first write into a folder in a
+ * process removes the temporaries there that a process no longer running left (killed mid-write) and that nobody has
+ * touched for {@link #STALE_AFTER} (a process in another PID namespace or on another host may share the folder). An
+ * output that exists and is not a regular file (a device, a pipe, a folder) is refused rather than replaced.
  */
 public final class AtomicFiles {
+    static final java.time.Duration STALE_AFTER = java.time.Duration.ofMinutes(1);
+    private static final java.util.regex.Pattern TEMPORARY = java.util.regex.Pattern.compile("\\..+\\.(\\d+)\\.\\d+\\.tmp");
+    private static final java.util.Set<Path> CLEANED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private AtomicFiles() {
     }
 
@@ -31,7 +36,7 @@ public final class AtomicFiles {
                 throw new ClipException("refusing to write " + target + ": it exists and is not a regular file");
             }
             Files.createDirectories(dir);
-            removeStale(dir, abs.getFileName().toString());
+            if (CLEANED.add(dir)) removeStale(dir);
             tmp = Files.createTempFile(dir, "." + abs.getFileName() + "." + ProcessHandle.current().pid() + ".", ".tmp");
             body.write(tmp);
             setReadable(tmp);
@@ -50,25 +55,23 @@ public final class AtomicFiles {
         }
     }
 
-    /** Deletes temporaries of this output whose writing process is gone, and says so. */
-    private static void removeStale(Path dir, String name) throws IOException {
-        String prefix = "." + name + ".";
-        try (var s = Files.newDirectoryStream(dir, p -> {
-            String n = p.getFileName().toString();
-            return n.startsWith(prefix) && n.endsWith(".tmp");
-        })) {
+    /** Deletes the temporaries in dir whose writing process is gone and which have not changed lately, and says so. */
+    static void removeStale(Path dir) throws IOException {
+        long before = System.currentTimeMillis() - STALE_AFTER.toMillis();
+        try (var s = Files.newDirectoryStream(dir, p -> TEMPORARY.matcher(p.getFileName().toString()).matches())) {
             for (Path p : s) {
-                String rest = p.getFileName().toString().substring(prefix.length());
-                int dot = rest.indexOf('.');
+                java.util.regex.Matcher m = TEMPORARY.matcher(p.getFileName().toString());
+                if (!m.matches()) continue;
                 long pid;
                 try {
-                    pid = Long.parseLong(dot < 0 ? "" : rest.substring(0, dot));
+                    pid = Long.parseLong(m.group(1));
                 } catch (NumberFormatException e) {
-                    continue; // not our naming
+                    continue;
                 }
                 if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) continue;
+                if (Files.getLastModifiedTime(p).toMillis() > before) continue;
                 Files.deleteIfExists(p);
-                Log.info("removed " + p + ", left by an interrupted write of " + name);
+                Log.info("removed " + p + ", left by an interrupted write");
             }
         }
     }

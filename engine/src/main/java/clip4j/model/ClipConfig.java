@@ -23,9 +23,10 @@ public record ClipConfig(
 
     /**
      * Upper bounds far above every CLIP shape (the largest, ViT-bigG-14 and RN50x64, stay under a tenth of each), so
-     * that no size in a hostile file can overflow the products computed from them (grid² + 1, width × 4, ...).
+     * that no single size in a hostile file overflows (grid² + 1 ≤ 4097 tokens); products with a batch are computed
+     * overflow-checked where the scratch space is sized.
      */
-    static final int MAX_WIDTH = 16384, MAX_LAYERS = 512, MAX_IMAGE = 8192, MAX_CONTEXT = 8192, MAX_VOCAB = 1 << 22;
+    static final int MAX_WIDTH = 16384, MAX_LAYERS = 512, MAX_IMAGE = 8192, MAX_GRID = 64, MAX_CONTEXT = 8192, MAX_VOCAB = 1 << 22;
 
     public ClipConfig {
         check(visionWidth > 0 && visionLayers > 0 && visionHeads > 0 && visionWidth % visionHeads == 0,
@@ -36,7 +37,8 @@ public record ClipConfig(
         check(contextLength > 1 && vocabSize > 1 && embedDim > 0, "bad text context, vocabulary or embed dim");
         check(visionWidth <= MAX_WIDTH && textWidth <= MAX_WIDTH && embedDim <= MAX_WIDTH, "widths above " + MAX_WIDTH);
         check(visionLayers <= MAX_LAYERS && textLayers <= MAX_LAYERS, "more than " + MAX_LAYERS + " layers");
-        check(imageSize <= MAX_IMAGE, "image size above " + MAX_IMAGE);
+        check(imageSize <= MAX_IMAGE && imageSize / patchSize <= MAX_GRID, "image size above " + MAX_IMAGE + " or more than "
+                + MAX_GRID + "x" + MAX_GRID + " patches");
         check(contextLength <= MAX_CONTEXT && vocabSize <= MAX_VOCAB, "context above " + MAX_CONTEXT + " or vocabulary above " + MAX_VOCAB);
         check(imageMean != null && imageStd != null && imageMean.length == 3 && imageStd.length == 3, "image mean and std need 3 values");
         for (float m : imageMean) check(Float.isFinite(m), "image mean must be finite");

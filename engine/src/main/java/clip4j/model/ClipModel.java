@@ -112,6 +112,8 @@ public final class ClipModel implements AutoCloseable {
             return work.get();
         } catch (InternalError e) {
             throw new ClipException(file.path() + " changed or was truncated while in use (" + e.getMessage() + ")", e);
+        } catch (ArithmeticException e) {
+            throw new ClipException(file.path() + ": the model's sizes are too large for this batch (" + e.getMessage() + ")", e);
         }
     }
 

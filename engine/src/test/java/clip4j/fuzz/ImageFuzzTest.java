@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Decoding (PNG, JPEG, BMP, GIF, TIFF) and CLIP's preprocessing with its pixel and aspect guards: only ClipException
- * may escape, within the fuzz JVM's 1 GB (the 100-megapixel cap's own cost fits in it).
+ * may escape, within the fuzz JVM's 1 GB (an image at the 100-megapixel cap costs about 0.8 GB).
  */
 class ImageFuzzTest {
     private static final Preprocessor PRE = new Preprocessor(224, ClipConfig.OPENAI_MEAN, ClipConfig.OPENAI_STD);

@@ -35,13 +35,16 @@ class WriteFaultsTest {
     void temporariesOfDeadWritersAreRemovedLiveOnesKept() throws IOException {
         Path out = dir.resolve("m.safetensors");
         long dead = ProcessHandle.allProcesses().mapToLong(ProcessHandle::pid).max().orElse(1) + 100_000;
-        Path stale = Files.writeString(dir.resolve(".m.safetensors." + dead + ".123.tmp"), "half a model");
-        Path live = Files.writeString(dir.resolve(".m.safetensors." + ProcessHandle.current().pid() + ".456.tmp"), "being written");
-        Path other = Files.writeString(dir.resolve(".other.safetensors." + dead + ".1.tmp"), "another output's");
+        java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 3_600_000);
+        Path stale = Files.setLastModifiedTime(Files.writeString(dir.resolve(".m.safetensors." + dead + ".123.tmp"), "half a model"), old);
+        Path live = Files.setLastModifiedTime(Files.writeString(dir.resolve(".m.safetensors." + ProcessHandle.current().pid() + ".456.tmp"), "being written"), old);
+        Path fresh = Files.writeString(dir.resolve(".x.json." + dead + ".7.tmp"), "written a moment ago, maybe from another host");
+        Path notOurs = Files.setLastModifiedTime(Files.writeString(dir.resolve(".m.safetensors.notapid.tmp"), "someone else's"), old);
         AtomicFiles.writeString(out, "done");
-        assertFalse(Files.exists(stale), "left by a process that is gone: removed");
+        assertFalse(Files.exists(stale), "left by a process that is gone, untouched for an hour: removed");
         assertTrue(Files.exists(live), "a live writer's temporary stays");
-        assertTrue(Files.exists(other), "another output's temporary is not this write's business");
+        assertTrue(Files.exists(fresh), "a recent one stays (its writer may run where this process cannot see it)");
+        assertTrue(Files.exists(notOurs), "not our naming");
         assertEquals("done", Files.readString(out));
     }
 }

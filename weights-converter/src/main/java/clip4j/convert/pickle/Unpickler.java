@@ -22,6 +22,8 @@ import java.util.Map;
 public final class Unpickler {
     private static final Object MARK = new Object();
     private static final int MAX_STACK = 1 << 20;
+    /** Memo entries and open marks a pickle may make: a torch data.pkl uses thousands; each costs ~50 bytes of heap. */
+    private static final int MAX_MEMO = 1 << 20, MAX_MARKS = 1 << 16;
 
     private final ByteBuffer in;
     private final Globals globals;
@@ -43,6 +45,8 @@ public final class Unpickler {
             throw new ClipException("corrupt pickle: an opcode found the wrong kind of value");
         } catch (ClipException e) {
             throw e;
+        } catch (StackOverflowError e) {
+            throw new ClipException("corrupt pickle: its values nest or refer to themselves too deeply");
         } catch (RuntimeException e) {
             // whatever else a malformed pickle can provoke is still a malformed pickle, said in one line
             throw new ClipException("corrupt pickle (" + e.getClass().getSimpleName() + ")");
@@ -61,13 +65,16 @@ public final class Unpickler {
                 case '.' -> { // STOP
                     return pop();
                 }
-                case '(' -> marks.add(stack.size());
+                case '(' -> {
+                    if (marks.size() >= MAX_MARKS) throw new ClipException("corrupt pickle: too many open marks");
+                    marks.add(stack.size());
+                }
                 case '0' -> pop();
                 case '1' -> popMark();
                 case '2' -> push(peek());
-                case 'q' -> memo.put(in.get() & 0xff, peek());
-                case 'r' -> memo.put(in.getInt(), peek());
-                case 0x94 -> memo.put(memo.size(), peek());
+                case 'q' -> memoPut(in.get() & 0xff, peek());
+                case 'r' -> memoPut(in.getInt(), peek());
+                case 0x94 -> memoPut(memo.size(), peek());
                 case 'h' -> push(memoGet(in.get() & 0xff));
                 case 'j' -> push(memoGet(in.getInt()));
                 case 'N' -> push(null);
@@ -164,7 +171,7 @@ public final class Unpickler {
      * because hashing a list that contains itself would recurse without end (Java's hashCode has no cycle check).
      */
     private static Object hashable(Object k) {
-        if (k instanceof List<?> || k instanceof Map<?, ?> || k instanceof java.util.Set<?>) {
+        if (k instanceof List<?> || k instanceof Map<?, ?> || k instanceof java.util.Set<?> || k instanceof Globals.ScriptObject) {
             throw new ClipException("corrupt pickle: unhashable key or set item (a " + describe(k) + ")");
         }
         return k;
@@ -173,6 +180,11 @@ public final class Unpickler {
     private int length(long n) {
         if (n < 0 || n > in.remaining()) throw new ClipException("corrupt pickle: a length runs past the end");
         return (int) n;
+    }
+
+    private void memoPut(int k, Object v) {
+        if (memo.size() >= MAX_MEMO && !memo.containsKey(k)) throw new ClipException("corrupt pickle: more than " + MAX_MEMO + " memo entries");
+        memo.put(k, v);
     }
 
     private Object memoGet(int k) {

@@ -71,7 +71,7 @@ public final class TorchCheckpoint {
             }
             Object root = Unpickler.load(readEntry(zip, zip.getEntry(prefix + "data.pkl"), MAX_PICKLE, false), new Globals());
             Map<String, Globals.TensorRef> refs = new LinkedHashMap<>();
-            collect(root, "", refs, 0);
+            collect(root, "", refs, 0, new int[]{0});
             if (refs.isEmpty()) throw new ClipException(path + ": no tensors found");
             Map<String, byte[]> storages = new HashMap<>();
             Map<String, Source> out = new LinkedHashMap<>();
@@ -81,8 +81,10 @@ public final class TorchCheckpoint {
                 if (data == null) {
                     ZipEntry se = zip.getEntry(prefix + "data/" + t.storage().key());
                     if (se == null) throw new ClipException(path + ": storage " + t.storage().key() + " is missing (truncated file?)");
-                    long bytes = Math.multiplyExact(t.storage().numel(), (long) t.storage().dtype().bytes);
-                    if (bytes > Integer.MAX_VALUE - 8) throw new ClipException(path + ": storage " + t.storage().key() + " is too large");
+                    if (t.storage().numel() > (Integer.MAX_VALUE - 8) / t.storage().dtype().bytes) {
+                        throw new ClipException(path + ": storage " + t.storage().key() + " is too large");
+                    }
+                    long bytes = t.storage().numel() * t.storage().dtype().bytes;
                     data = readEntry(zip, se, (int) bytes, true);
                     storages.put(t.storage().key(), data);
                 }
@@ -115,17 +117,26 @@ public final class TorchCheckpoint {
         return b;
     }
 
-    private static void collect(Object node, String prefix, Map<String, Globals.TensorRef> out, int depth) {
+    /** Nodes a module tree may have: far above any CLIP (a TorchScript ViT-L/14 has a few thousand). */
+    static final int MAX_NODES = 1 << 20, MAX_NAME = 1024;
+
+    /**
+     * Tensor names by walking the tree. A pickle can share one node under many keys (a diamond per level doubles the
+     * paths), so the walk counts every node it visits and stops at {@link #MAX_NODES}.
+     */
+    private static void collect(Object node, String prefix, Map<String, Globals.TensorRef> out, int depth, int[] visited) {
         if (depth > 64) throw new ClipException("module tree too deep");
+        if (++visited[0] > MAX_NODES) throw new ClipException("module tree too large (over " + MAX_NODES + " nodes)");
+        if (prefix.length() > MAX_NAME) throw new ClipException("tensor name longer than " + MAX_NAME + " characters");
         switch (node) {
             case Globals.TensorRef t -> out.put(prefix, t);
-            case Globals.ScriptObject o -> o.attributes().forEach((k, v) -> collect(v, join(prefix, k), out, depth + 1));
+            case Globals.ScriptObject o -> o.attributes().forEach((k, v) -> collect(v, join(prefix, k), out, depth + 1, visited));
             case Map<?, ?> m -> {
                 Object sd = m.get("state_dict");
                 if (depth == 0 && sd instanceof Map<?, ?>) {
-                    collect(sd, prefix, out, depth + 1);
+                    collect(sd, prefix, out, depth + 1, visited);
                 } else {
-                    m.forEach((k, v) -> collect(v, join(prefix, k), out, depth + 1));
+                    m.forEach((k, v) -> collect(v, join(prefix, k), out, depth + 1, visited));
                 }
             }
             case null, default -> {
@@ -135,7 +146,8 @@ public final class TorchCheckpoint {
     }
 
     private static String join(String prefix, Object key) {
-        return prefix.isEmpty() ? String.valueOf(key) : prefix + "." + key;
+        String k = key instanceof String str ? str : key instanceof Long || key instanceof Boolean ? key.toString() : "?";
+        return prefix.isEmpty() ? k : prefix + "." + k;
     }
 
     /** A float view of a strided tensor over its storage bytes, bounds-checked once here. */

@@ -21,6 +21,8 @@ final class ZipLayout {
     private static final int EOCD = 0x06054b50, EOCD64 = 0x06064b50, EOCD64_LOCATOR = 0x07064b50, CENTRAL = 0x02014b50,
             LOCAL = 0x04034b50;
     private static final long MAX32 = 0xffffffffL;
+    /** A torch archive's directory lists a few thousand records: 64 MB is hundreds of thousands. */
+    static final long MAX_DIRECTORY = 64L << 20;
 
     private ZipLayout() {
     }
@@ -35,22 +37,35 @@ final class ZipLayout {
             long eocd = findEocd(ch, size);
             ByteBuffer e = read(ch, eocd, 22);
             long entries = e.getShort(10) & 0xffff, cdSize = e.getInt(12) & MAX32, cdOffset = e.getInt(16) & MAX32;
-            if (entries == 0xffff || cdSize == MAX32 || cdOffset == MAX32) {
-                ByteBuffer loc = read(ch, eocd - 20, 20);
-                if (loc.getInt(0) != EOCD64_LOCATOR) throw bad(path, "ZIP64 sizes without a ZIP64 record");
-                ByteBuffer z = read(ch, loc.getLong(8), 56);
+            if (eocd + 22 + (e.getShort(20) & 0xffff) != size) throw bad(path, "bytes after its end record");
+            long cdEnd = eocd; // the directory ends where the end record, or the ZIP64 end record when present, starts
+            ByteBuffer loc = eocd >= 20 ? read(ch, eocd - 20, 20) : null;
+            if (loc != null && loc.getInt(0) == EOCD64_LOCATOR) {
+                // PyTorch's writer always adds ZIP64 records; their counts and offsets rule when the classic ones are full
+                long z64 = loc.getLong(8);
+                if (z64 < 0 || z64 + 56 > eocd - 20) throw bad(path, "ZIP64 end record missing");
+                ByteBuffer z = read(ch, z64, 56);
                 if (z.getInt(0) != EOCD64) throw bad(path, "ZIP64 end record missing");
-                entries = z.getLong(32);
-                cdSize = z.getLong(40);
-                cdOffset = z.getLong(48);
+                cdEnd = z64;
+                if (entries == 0xffff || cdSize == MAX32 || cdOffset == MAX32) {
+                    entries = z.getLong(32);
+                    cdSize = z.getLong(40);
+                    cdOffset = z.getLong(48);
+                }
+            } else if (entries == 0xffff || cdSize == MAX32 || cdOffset == MAX32) {
+                throw bad(path, "ZIP64 sizes without a ZIP64 record");
             }
-            if (cdOffset < 0 || cdSize < 0 || cdOffset + cdSize > size || entries < 0 || entries > cdSize / 46) {
-                throw bad(path, "its central directory lies outside the file");
+            // java.util.zip reads the directory backwards from the end record and every header in it, whatever the count
+            // says: so must this check, or a decoy directory or an undercounted one could hide overlapping records
+            if (cdOffset < 0 || cdSize < 0 || cdOffset + cdSize != cdEnd || entries < 0 || entries > cdSize / 46) {
+                throw bad(path, "its central directory is not where its end record says");
             }
+            if (cdSize > MAX_DIRECTORY) throw bad(path, "a central directory over " + (MAX_DIRECTORY >> 20) + " MB");
             ByteBuffer cd = read(ch, cdOffset, (int) cdSize);
             List<Extent> out = new ArrayList<>();
             int p = 0;
-            for (long i = 0; i < entries; i++) {
+            long walked = 0;
+            for (; p < cd.limit(); walked++) {
                 if (p + 46 > cd.limit() || cd.getInt(p) != CENTRAL) throw bad(path, "a broken central directory");
                 long csize = cd.getInt(p + 20) & MAX32, usize = cd.getInt(p + 24) & MAX32, local = cd.getInt(p + 42) & MAX32;
                 int nameLen = cd.getShort(p + 28) & 0xffff, extraLen = cd.getShort(p + 30) & 0xffff, commentLen = cd.getShort(p + 32) & 0xffff;
@@ -81,6 +96,7 @@ final class ZipLayout {
                 out.add(new Extent(name, local, end));
                 p += 46 + nameLen + extraLen + commentLen;
             }
+            if (walked != entries) throw bad(path, "its end record counts " + entries + " records, its directory holds " + walked);
             List<Extent> sorted = new ArrayList<>(out);
             sorted.sort(Comparator.comparingLong(Extent::start));
             for (int i = 1; i < sorted.size(); i++) {

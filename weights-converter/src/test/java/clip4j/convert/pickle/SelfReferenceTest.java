@@ -26,7 +26,8 @@ class SelfReferenceTest {
             "\u008f(" + "]q\u0000h\u0000a" + "\u0090.",        // set.add(self) (ADDITEMS)
             "(" + "]q\u0000h\u0000a" + "\u0091.",              // frozenset([self])
             "]q\u0000h\u0000a" + ")\u0081.",                   // NEWOBJ with self as the class
-            "(X\u0007\u0000\u0000\u0000storagectorch\nFloatStorage\n]q\u0000h\u0000aX\u0003\u0000\u0000\u0000cpuK\u0004tQ."}) // persistent id, self as key
+            "(X\u0007\u0000\u0000\u0000storagectorch\nFloatStorage\n]q\u0000h\u0000aX\u0003\u0000\u0000\u0000cpuK\u0004tQ.", // persistent id, self as key
+            "c__torch__\nM\n)\u0081q\u0000}X\u0001\u0000\u0000\u0000ah\u0000sbh\u0000\u0085}h\u0000Ns."}) // a module holding itself, as a key
     void aListThatHoldsItselfIsAOneLineError(String body) {
         byte[] pkl = ("\u0080\u0002" + body).getBytes(StandardCharsets.ISO_8859_1);
         ClipException e = assertThrows(ClipException.class, () -> Unpickler.load(pkl, new Globals()));

@@ -126,6 +126,33 @@ class HostileArchiveTest {
         Path evil = Files.write(dir.resolve("overlap.pt"), zip);
         ClipException e = assertThrows(ClipException.class, () -> TorchCheckpoint.read(evil));
         assertTrue(e.getMessage().contains("overlap"), e.getMessage());
+        // the same, with the end record undercounting its directory so that a check stopping at the count misses it
+        int eocd = zip.length - 22;
+        assertEquals(0x06054b50, b.getInt(eocd));
+        b.putShort(eocd + 8, (short) 1).putShort(eocd + 10, (short) 1);
+        Path under = Files.write(dir.resolve("undercount.pt"), zip);
+        assertTrue(assertThrows(ClipException.class, () -> TorchCheckpoint.read(under)).getMessage().contains("counts 1 records"));
+    }
+
+    @Test
+    void aModuleTreeOfSharedNodesIsBounded() throws IOException {
+        // d_i = {"a": d_(i-1), "b": d_(i-1)} for 40 levels: 2^40 paths through 40 dicts
+        java.io.ByteArrayOutputStream p = new java.io.ByteArrayOutputStream();
+        p.writeBytes(new byte[]{(byte) 0x80, 2, '}', 'q', 0});
+        for (int i = 1; i <= 40; i++) {
+            p.writeBytes(new byte[]{'}', '(', 'X', 1, 0, 0, 0, 'a', 'h', (byte) (i - 1), 'X', 1, 0, 0, 0, 'b', 'h', (byte) (i - 1), 'u', 'q', (byte) i});
+        }
+        p.write('.');
+        Path zip = dir.resolve("diamonds.pt");
+        try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(zip))) {
+            z.putNextEntry(new ZipEntry("archive/data.pkl"));
+            z.write(p.toByteArray());
+            z.closeEntry();
+        }
+        long before = allocated();
+        ClipException e = assertThrows(ClipException.class, () -> TorchCheckpoint.read(zip));
+        assertTrue(e.getMessage().contains("too large"), e.getMessage());
+        assertTrue(allocated() - before < 512L << 20, "bounded");
     }
 
     /** The offset of the central directory entry for a name (PKWARE signature 0x02014b50, name at +46). */
