@@ -14,7 +14,7 @@ fi
 mkdir -p "$OUT"
 for cu in "$HERE"/src/main/cuda/*.cu; do
   name="$(basename "$cu" .cu)"
-  "$NVCC" -ptx -arch=compute_90 -O3 -o "$OUT/$name.ptx.tmp" "$cu"
+  "$NVCC" -ptx -arch=compute_90 -O3 -I "$HERE/src/main/resources/clip4j/cuda" -o "$OUT/$name.ptx.tmp" "$cu"
   mv "$OUT/$name.ptx.tmp" "$OUT/$name.ptx"
 done
 echo "build-ptx: $(ls "$OUT"/*.ptx | wc -l) PTX files in $OUT ($("$NVCC" --version | tail -1))"

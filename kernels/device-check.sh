@@ -45,7 +45,7 @@ case "${1:-}" in
     "${J[@]}" -jar "$DEV"/lib/junit-platform-console-standalone-*.jar execute --class-path "$DEV/test-classes:$(ls "$DEV"/lib/*.jar | tr '\n' ':')" \
       --select-package clip4j.cuda --details=tree 2>&1 | tail -40 || true
     status=0
-    "${J[@]}" -cp "$(ls "$DEV"/lib/*.jar | tr '\n' ':')" clip4j.cuda.DeviceCheck "$SECS" $DRY 2>&1 | tee "$RESULTS/clip4j-device.txt" || status=1
+    "${J[@]}" -cp "$DEV/test-classes:$(ls "$DEV"/lib/*.jar | tr '\n' ':')" clip4j.cuda.DeviceCheck "$SECS" $DRY 2>&1 | tee "$RESULTS/clip4j-device.txt" || status=1
     PY=python3  # the first Python that has PyTorch (a pyenv shim may hide Debian's python3-torch)
     for p in python3 /usr/bin/python3; do "$p" -c 'import torch' 2>/dev/null && { PY="$p"; break; }; done
     PYTHONUNBUFFERED=1 "$PY" "$ROOT/kernels/torch_bench.py" "$SECS" $DRY 2>&1 | tee "$RESULTS/torch-eager.txt" || status=1

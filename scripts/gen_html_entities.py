@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the HTML5 character-reference table that Python's html.unescape uses (clip-spec §9.4 step 2),
+"""Writes the HTML5 character-reference table that Python's html.unescape uses (docs/tokenizer.md#cleaning),
 so the Java tokenizer unescapes exactly as CLIP's basic_clean does. Run from the repository root:
     python3 scripts/gen_html_entities.py
 Output format, one entry per line, tab-separated:

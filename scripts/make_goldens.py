@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""Golden outputs and small fixtures for clip4j's tests, from a PyTorch fp32 reference (clip-spec §13).
+"""Golden outputs and small fixtures for clip4j's tests, from a PyTorch fp32 reference (docs/forward-pass.md#numerics).
 
 Run from the repository root with Debian's python3-torch, python3-pil and python3-numpy:
     /usr/bin/python3 scripts/make_goldens.py
 It writes engine/src/test/resources/golden/ (preprocessing and ViT-B/32 goldens) and
 weights-converter/src/test/resources/fixtures/ (a TorchScript archive with fp16 storage, an open_clip GELU
 state dict, a Hugging Face directory, each with its goldens). Full-size weights are never stored: both sides
-generate them from a seed with the rule of engine/.../random/SeededWeights.java, mirrored in `seeded` below.
+generate them from a seed with the rule of engine/.../model/SeededWeights.java, mirrored in `seeded` below.
 """
 import json
 import math
@@ -234,10 +234,10 @@ def build(arch, seed, quick):
     m.load_state_dict(seeded_state(arch, seed))
     return m.eval()
 
-# --- preprocessing (clip-spec §8, torchvision's order with PIL) ------------------------------------------------------
+# --- preprocessing (clip/clip.py _transform, torchvision's order with PIL; docs/preprocessing.md) --------------------
 
 def synthetic(w, h):
-    """clip-spec §14 test image."""
+    """The synthetic test image of docs/preprocessing.md#test-image."""
     x = np.arange(w)[None, :]
     y = np.arange(h)[:, None]
     r = (7 * x + 3 * y) % 256
@@ -296,7 +296,7 @@ def write_safetensors(path, tensors, metadata=None):
 
 
 def hf_state(sd, arch):
-    """OpenAI names → HF CLIPModel names (clip-spec §7.1)."""
+    """OpenAI names → HF CLIPModel names (transformers' convert_clip_original_pytorch_to_hf.py; docs/checkpoints.md#name-mapping)."""
     w, vl, p, r, d, tl, e, vocab = ARCHS[arch]
     out = OrderedDict()
 

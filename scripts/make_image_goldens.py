@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Goldens for the image formats beyond plain 8-bit PNG (clip-spec §8.4-§8.5): JPEG (RGB 4:2:0 and 4:4:4, progressive,
-greyscale, CMYK as Pillow writes it, YCCK as libjpeg writes it), 16-bit PNG (greyscale, which Pillow opens as mode I;
-RGB; RGBA), TIFF, and WebP (lossless and lossy, with and without alpha).
+"""Goldens for the image formats beyond plain 8-bit PNG (docs/preprocessing.md#image-modes, #decoding): JPEG (RGB 4:2:0
+and 4:4:4, progressive, greyscale, CMYK as Pillow writes it, YCCK as libjpeg writes it), 16-bit PNG (greyscale, which
+Pillow opens as mode I; RGB; RGBA), TIFF, and WebP (lossless and lossy, with and without alpha).
 
 For each image it writes NAME.EXT and NAME.expected224.png / NAME.expected32.png: the uint8 RGB pixels of CLIP's
 preprocessing (Resize bicubic, CenterCrop, convert("RGB")) computed by Pillow. Run from the repository root with

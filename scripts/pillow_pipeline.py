@@ -1,6 +1,6 @@
-"""CLIP's eval preprocessing up to the uint8 pixels, with Pillow (clip-spec §8.1): Resize(s, bicubic) on the shortest
-side with torchvision's int() sizes, CenterCrop(s) with its round-half-even offsets, convert("RGB"). Shared by
-make_goldens.py and make_image_goldens.py."""
+"""CLIP's eval preprocessing up to the uint8 pixels, with Pillow (upstream clip/clip.py _transform; docs/preprocessing.md):
+Resize(s, bicubic) on the shortest side with torchvision's int() sizes, CenterCrop(s) with its round-half-even offsets,
+convert("RGB"). Shared by make_goldens.py and make_image_goldens.py."""
 import numpy as np
 from PIL import Image
 

@@ -15,5 +15,5 @@ mkdir -p build/compare
 gcc -O2 bench/compare/sgemm_openblas.c -o build/compare/sgemm_openblas -l:libopenblas.so.0
 JMH=("$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -cp "bench/target/clip4j-bench.jar:bench/target/lib/*" org.openjdk.jmh.Main)
 "${JMH[@]}" FmaPeakBench -t "$THREADS" -wi 2 -w 1 -i 5 -r 1 2>&1 | grep -E "^(Benchmark|FmaPeakBench)"
-"${JMH[@]}" LinearBench -p backend=cpu -jvmArgsAppend "-Dclip4j.threads=$THREADS" -wi 3 -w 1 -i 5 -r 1 2>&1 | grep -E "^(Benchmark|LinearBench)"
+"${JMH[@]}" LinearBench -p backend=cpu -p threads=$THREADS -wi 3 -w 1 -i 5 -r 1 2>&1 | grep -E "^(Benchmark|LinearBench)"
 OPENBLAS_NUM_THREADS="$THREADS" build/compare/sgemm_openblas 2

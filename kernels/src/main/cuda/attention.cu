@@ -1,4 +1,5 @@
-// Multi-head self-attention core (clip-spec §2, Backend.attention): qkv is [batch·seq, 3·width] (Q | K | V), out is
+// Multi-head self-attention core (upstream torch nn.MultiheadAttention as clip/model.py uses it, Backend.attention;
+// docs/forward-pass.md#building-blocks): qkv is [batch·seq, 3·width] (Q | K | V), out is
 // [batch·seq, width]; head h owns columns h·HD .. h·HD+HD; scores scaled by 1/sqrt(HD); causal masks keys after the
 // query. attention_hd<HD> (fp32) is flash-style: one block per (sequence·head, tile of 64 queries), one thread per query holding its q and
 // output row in registers (HD a compile-time constant, so the arrays stay in registers), keys and values streamed
@@ -6,8 +7,9 @@
 // width: 64 (every OpenAI CLIP), 80 (ViT-H/14), 128.
 #include <mma.h>
 #include "types.cuh"
+#include "launch.h"
 
-#define QT 64
+#define QT ATTENTION_QUERIES
 #define KT 32
 
 template <int HD>

@@ -1,5 +1,6 @@
-// Element-wise and row-wise kernels of clip-spec §2 (activations, softmax) and the encoders' inputs (clip-spec §3
-// steps 1-3: patch unfold, class token, positional embedding; §4 step 1: token and positional embedding). Grid-stride loops: any launch size covers any count.
+// Element-wise and row-wise kernels (docs/forward-pass.md#activations, softmax) and the encoders' inputs
+// (docs/forward-pass.md#image-tower steps 1-3: patch unfold, class token, positional embedding; #text-tower step 1:
+// token and positional embedding). Grid-stride loops: any launch size covers any count.
 #include "epilogue.cuh"
 
 // x <- x * sigmoid(1.702 x)
@@ -55,7 +56,7 @@ extern "C" __global__ void vision_tokens(const float *__restrict__ emb, const fl
     }
 }
 
-// x[r, :] = token_embedding[tokens[r], :] + positional_embedding[r % seq, :] for the batch·seq rows (clip-spec §4 step 1)
+// x[r, :] = token_embedding[tokens[r], :] + positional_embedding[r % seq, :] for the batch·seq rows (docs/forward-pass.md#text-tower)
 extern "C" __global__ void text_tokens(const int *__restrict__ tokens, const float *__restrict__ table,
                                        const float *__restrict__ pos, int rows, int seq, int width, float *__restrict__ x) {
     long total = (long) rows * width;

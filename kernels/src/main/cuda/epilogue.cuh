@@ -1,13 +1,9 @@
-// The GEMM epilogue shared by linear.cu's kernels (clip-spec §2: Linear, then the MLP's activation, then the residual
+// The GEMM epilogue shared by linear.cu's kernels (docs/forward-pass.md#residual-block: Linear, then the MLP's activation, then the residual
 // add): v = acc + bias[c]; v = act(v); y = (ACCUMULATE ? y : 0) + v. Flags: bits 0-1 the activation, bit 2 accumulate.
 // y is fp32, or fp16 / bf16 for the activations the tensor-core path keeps in 16 bits (rounded to nearest even).
 #pragma once
 #include "types.cuh"
-
-#define EPI_QUICK_GELU 1
-#define EPI_GELU 2
-#define EPI_ACT_MASK 3
-#define EPI_ACCUMULATE 4
+#include "launch.h"
 
 // x * sigmoid(1.702 x), OpenAI CLIP's QuickGELU
 __device__ __forceinline__ float quick_gelu_of(float v) { return v / (1.0f + expf(-1.702f * v)); }

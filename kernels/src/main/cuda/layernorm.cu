@@ -1,11 +1,13 @@
-// LayerNorm over rows of length cols (clip-spec §2): biased variance, eps inside the sqrt. Output row r normalises
-// input row index[r] (index null: row r), so the encoders' pooled rows (the class token, each prompt's EOT, clip-spec
-// §3 step 6 and §4 step 3) are gathered and normalised in one pass; out may alias x when index is null.
+// LayerNorm over rows of length cols (upstream clip/model.py LayerNorm; docs/forward-pass.md#building-blocks): biased
+// variance, eps inside the sqrt. Output row r normalises input row index[r] (index null: row r), so the encoders'
+// pooled rows (the class token, each prompt's EOT: docs/forward-pass.md#image-tower and #text-tower) are gathered and
+// normalised in one pass; out may alias x when index is null.
 // One warp per output row, ROW_WARPS rows per block: the row is read from memory once and again from L1 (mean, then
 // centred variance), both sums by warp shuffles, no block barriers.
 #include "types.cuh"
+#include "launch.h"
 
-#define ROW_WARPS 8
+#define ROW_WARPS (ROW_THREADS / 32)
 
 __device__ __forceinline__ float warp_sum(float v) {
     for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffff, v, o);

@@ -1,4 +1,4 @@
-// y[m, n] = epilogue(x[m, k] · w[n, k]^T) (PyTorch Linear layout, clip-spec §2), row-major, fp32 accumulate; the
+// y[m, n] = epilogue(x[m, k] · w[n, k]^T) (PyTorch Linear layout, docs/forward-pass.md#building-blocks), row-major, fp32 accumulate; the
 // epilogue (epilogue.cuh) adds the bias, applies QuickGELU/GELU and adds into y for the residual connections.
 // linear_f32: SIMT, 128x128 output tile per 256-thread block, each thread 8x8, K in steps of 8, double-buffered.
 // linear_<t>[_x16[_y16]], t = f16 or bf16: tensor cores (wmma 16x16x16, fp32 accumulate): 128x128 output tile per
@@ -14,7 +14,7 @@
 #include <cuda_pipeline.h>
 #include "epilogue.cuh"
 
-#define F32_TILE 128
+#define F32_TILE LINEAR_F32_TILE
 #define F32_BK 8
 #define F32_LD (F32_TILE + 4)
 
@@ -40,7 +40,7 @@ __device__ __forceinline__ void store_f32(float (*s)[F32_LD], float4 v) {
 // linear_f32: SIMT, 128x128 output tile per 256-thread block, each thread 8x8 (rows ty·4 and 64 + ty·4, columns
 // tx·4 and 64 + tx·4, so a warp's shared-memory reads are broadcasts or consecutive); K in steps of 8,
 // double-buffered with the next step loaded into registers during the current one.
-extern "C" __global__ void __launch_bounds__(256) linear_f32(const float *__restrict__ x, const float *__restrict__ w,
+extern "C" __global__ void __launch_bounds__(LINEAR_F32_THREADS) linear_f32(const float *__restrict__ x, const float *__restrict__ w,
                                                              const float *__restrict__ bias, float *__restrict__ y,
                                                              int m, int k, int n, int flags) {
     __shared__ __align__(16) float xs[2][F32_BK][F32_LD];
@@ -91,14 +91,15 @@ extern "C" __global__ void __launch_bounds__(256) linear_f32(const float *__rest
     }
 }
 
-#define TC_BM 128
-#define TC_BN 128
-#define TC_BK 32
+#define TC_BM LINEAR_TC_TILE
+#define TC_BN LINEAR_TC_TILE
+#define TC_BK LINEAR_TC_BK
 #define TC_LD (TC_BK + 8)
-#define TC_THREADS 256
+#define TC_THREADS LINEAR_TC_THREADS
 #define TC_STAGE_LD 20
-#define TC_STAGES 3
+#define TC_STAGES LINEAR_TC_STAGES
 #define TC_STAGE_BYTES ((TC_BM + TC_BN) * TC_LD * 2)
+static_assert(TC_STAGES * TC_STAGE_BYTES == LINEAR_TC16_SHARED, "launch.h: LINEAR_TC16_SHARED is the _x16 kernels' ring");
 
 // extern shared memory (the emulation, which cannot declare it, hands out a per-block buffer)
 #ifdef CLIP4J_EMULATION

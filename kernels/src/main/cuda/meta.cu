@@ -1,10 +1,9 @@
-// Meta-Adapter's refinement of the class embeddings (adapters-spec §5.2), one block per class. With w the class's
+// Meta-Adapter's refinement of the class embeddings (upstream Meta-Adapter MetaAdapter.forward; docs/adapters.md#meta-adapter), one block per class. With w the class's
 // text embedding, its support features S_c = support rows offsets[c] .. offsets[c+1], KV = [w; S_c] and
 // qk = W_k^T · W_q · w (two GEMMs by linear.cu beforehand): a = softmax(qk · KV_j / sqrt(d)); F = sum_j a_j KV_j;
 // g = sigmoid(alpha_w · w + alpha_b); out = normalise(w + g F). At most META_MAX_SLOTS - 1 supports per class.
 #include "block_sum.cuh"
-
-#define META_MAX_SLOTS 1024
+#include "launch.h"
 
 extern "C" __global__ void meta_refine(const float *__restrict__ w, const float *__restrict__ support,
                                        const int *__restrict__ offsets, const float *__restrict__ qk, int classes, int d,

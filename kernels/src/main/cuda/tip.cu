@@ -1,4 +1,4 @@
-// Tip-Adapter's cache model (adapters-spec, Tip-Adapter): with the affinity A = Q · keys^T from linear.cu,
+// Tip-Adapter's cache model (upstream Tip-Adapter main.py run_tip_adapter; docs/adapters.md#tip-adapter): with the affinity A = Q · keys^T from linear.cu,
 // logits = scale · zero_shot + alpha · exp(-beta (1 - A)) · L, L the one-hot labels of the keys.
 // The labels come as a class index (CSR): class c owns keys order[offsets[c] .. offsets[c+1]), so one thread per
 // (query, class) sums its own keys in a fixed order: no atomics, the same result on every run. Keys stored class by

@@ -13,7 +13,7 @@ if ! command -v g++ >/dev/null 2>&1; then
   exit 0
 fi
 mkdir -p "$OUT/obj" "$OUT/checked" "$OUT/driver"
-CXX=(g++ -std=c++20 -O2 -fPIC -include "$HERE/emu/cuda_emu.h" -I"$HERE/emu" -I"$HERE")
+CXX=(g++ -std=c++20 -O2 -fPIC -include "$HERE/emu/cuda_emu.h" -I"$HERE/emu" -I"$HERE" -I"$HERE/../../main/resources/clip4j/cuda")
 # kernel_emulation also traps misaligned vector accesses (a GPU faults on them; x86 would not notice)
 CHECKED=(-fsanitize=alignment -fno-sanitize-recover=alignment)
 pids=()

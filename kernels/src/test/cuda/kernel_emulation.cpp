@@ -3,6 +3,7 @@
 // "PASS|FAIL <entry> <case> max err <e> (limit <l>)"; exit status 1 when any case fails. build.sh builds it and
 // KernelEmulationTest runs it.
 #include "kernels.h"
+#include "launch.h"
 
 #include <random>
 #include <string>
@@ -69,7 +70,7 @@ static double maxAbs(const std::vector<double> &v) {
 template <class TW, class TX, class TY>
 static void linearCase(const char *entry, void (*kernel)(const TX *, const TW *, const float *, TY *, int, int, int, int), int tile,
                        int m, int k, int n, int flags, bool withBias) {
-    size_t shared = std::is_same<TX, float>::value ? 0 : 61440;  // the _x16 kernels' dynamic shared memory (Launches.java)
+    size_t shared = std::is_same<TX, float>::value ? 0 : LINEAR_TC16_SHARED;  // the _x16 kernels' dynamic shared memory
     auto xf = randoms((size_t) m * k), wf = randoms((size_t) n * k, 1.0f / std::sqrt((float) k)), b = randoms(n), y0f = randoms((size_t) m * n);
     std::vector<TX> x(xf.size());
     std::vector<TW> w(wf.size());
@@ -86,7 +87,8 @@ static void linearCase(const char *entry, void (*kernel)(const TX *, const TW *,
             want[(size_t) r * n + c] = epilogue(s, withBias ? b.data() : nullptr, c, flags, roundTo<TY>(y0f[(size_t) r * n + c]));
         }
     const float *bp = withBias ? b.data() : nullptr;
-    emu::launch(grid(ceilDiv(n, tile), ceilDiv(m, tile)), grid(256), [&] { kernel(x.data(), w.data(), bp, y.data(), m, k, n, flags); }, shared);
+    int threads = std::is_same<TW, float>::value ? LINEAR_F32_THREADS : LINEAR_TC_THREADS;  // linear_f32 is the fp32-weight kernel
+    emu::launch(grid(ceilDiv(n, tile), ceilDiv(m, tile)), grid(threads), [&] { kernel(x.data(), w.data(), bp, y.data(), m, k, n, flags); }, shared);
     std::vector<float> got(y.size());
     for (size_t i = 0; i < y.size(); i++) got[i] = emuToFloat(y[i]);
     char name[96];
@@ -116,7 +118,7 @@ static void layerNormCase(const char *entry, void (*kernel)(const float *, int, 
     bool inPlace = !gather && std::is_same<TY, float>::value;
     if (inPlace) std::memcpy(out.data(), x.data(), x.size() * sizeof(float));
     const float *src = inPlace ? reinterpret_cast<const float *>(out.data()) : x.data();
-    emu::launch(grid(ceilDiv(outRows, 8)), grid(256), [&] { kernel(src, outRows, cols, g.data(), b.data(), 1e-5f, out.data(), gather ? index.data() : nullptr); });
+    emu::launch(grid(ceilDiv(outRows, ROW_THREADS / 32)), grid(ROW_THREADS), [&] { kernel(src, outRows, cols, g.data(), b.data(), 1e-5f, out.data(), gather ? index.data() : nullptr); });
     std::vector<float> got(out.size());
     for (size_t i = 0; i < out.size(); i++) got[i] = emuToFloat(out[i]);
     report(entry, std::to_string(rows) + "x" + std::to_string(cols) + (gather ? " gathered rows" : inPlace ? " in place" : ""), got, want,
@@ -167,9 +169,9 @@ static void elementwiseCases() {
     std::vector<double> wq(n), wg(n);
     for (long i = 0; i < n; i++) { wq[i] = quickGelu(x[i]); wg[i] = geluExact(x[i]); }
     std::vector<float> a = x, b = x;
-    emu::launch(grid(3), grid(256), [&] { quick_gelu(a.data(), n); });  // 3 blocks: the grid-stride loop wraps
+    emu::launch(grid(3), grid(ELEMENT_THREADS), [&] { quick_gelu(a.data(), n); });  // 3 blocks: the grid-stride loop wraps
     report("quick_gelu", "n 1000, 3 blocks", a, wq, 1e-5);
-    emu::launch(grid(3), grid(256), [&] { gelu(b.data(), n); });
+    emu::launch(grid(3), grid(ELEMENT_THREADS), [&] { gelu(b.data(), n); });
     report("gelu", "n 1000, 3 blocks", b, wg, 1e-5);
 
     int rows = 11, len = 77;
@@ -181,7 +183,7 @@ static void elementwiseCases() {
         for (int i = 0; i < len; i++) sum += std::exp(s[r * len + i] - mx);
         for (int i = 0; i < len; i++) ws[r * len + i] = std::exp(s[r * len + i] - mx) / sum;
     }
-    emu::launch(grid(ceilDiv(rows, 8)), grid(256), [&] { softmax_rows(s.data(), rows, len); });
+    emu::launch(grid(ceilDiv(rows, ROW_THREADS / 32)), grid(ROW_THREADS), [&] { softmax_rows(s.data(), rows, len); });
     report("softmax_rows", "11 rows of 77", s, ws, 1e-6);
 
     int batch = 2, r = 12, p = 4, g = r / p, k = 3 * p * p;
@@ -195,7 +197,7 @@ static void elementwiseCases() {
                         for (int kx = 0; kx < p; kx++)
                             wp[(((size_t) bb * g + gy) * g + gx) * k + (ch * p + ky) * p + kx] = px[(((size_t) bb * 3 + ch) * r + gy * p + ky) * r + gx * p + kx];
     std::vector<float> patches(wp.size());
-    emu::launch(grid(2), grid(256), [&] { unfold_patches(px.data(), batch, r, p, patches.data()); });
+    emu::launch(grid(2), grid(ELEMENT_THREADS), [&] { unfold_patches(px.data(), batch, r, p, patches.data()); });
     report("unfold_patches", "2 images 12x12, patch 4", patches, wp, 0);
 
     int tokens = g * g + 1, width = 40;
@@ -206,7 +208,7 @@ static void elementwiseCases() {
             for (int i = 0; i < width; i++)
                 wt[((size_t) bb * tokens + t) * width + i] = (double) (t == 0 ? cls[i] : emb[((size_t) bb * g * g + t - 1) * width + i]) + pos[(size_t) t * width + i];
     std::vector<float> xt(wt.size());
-    emu::launch(grid(2), grid(256), [&] { vision_tokens(emb.data(), cls.data(), pos.data(), batch, tokens, width, xt.data()); });
+    emu::launch(grid(2), grid(ELEMENT_THREADS), [&] { vision_tokens(emb.data(), cls.data(), pos.data(), batch, tokens, width, xt.data()); });
     report("vision_tokens", "2 images of 10 tokens, width 40", xt, wt, 1e-6);
 
     int prompts = 3, seq = 7, vocab = 50;
@@ -217,7 +219,7 @@ static void elementwiseCases() {
     for (int r = 0; r < prompts * seq; r++)
         for (int i = 0; i < width; i++) wx[(size_t) r * width + i] = (double) table[(size_t) ids[r] * width + i] + tpos[(size_t) (r % seq) * width + i];
     std::vector<float> xs(wx.size());
-    emu::launch(grid(2), grid(256), [&] { text_tokens(ids.data(), table.data(), tpos.data(), prompts * seq, seq, width, xs.data()); });
+    emu::launch(grid(2), grid(ELEMENT_THREADS), [&] { text_tokens(ids.data(), table.data(), tpos.data(), prompts * seq, seq, width, xs.data()); });
     report("text_tokens", "3 prompts of 7 tokens, width 40", xs, wx, 1e-6);
 }
 
@@ -239,7 +241,7 @@ static void tipCase(int queries, int classes, int shots, bool shuffled, bool ide
         for (int k = 0; k < classes; k++) want[(size_t) q * classes + k] = scale * zs[(size_t) q * classes + k] + alpha * c[k];
     }
     std::vector<float> out(want.size());
-    emu::launch(grid(queries, ceilDiv(classes, 256)), grid(256), [&] {
+    emu::launch(grid(queries, ceilDiv(classes, ROW_THREADS)), grid(ROW_THREADS), [&] {
         tip_cache_logits(aff.data(), identityAsNull ? nullptr : order.data(), offsets.data(), zs.data(), queries, keys, classes, scale, alpha, beta, out.data());
     });
     char name[80];
@@ -276,28 +278,28 @@ static void metaCase(int classes, int d, int shots) {
         for (int t = 0; t < d; t++) want[(size_t) c * d + t] /= std::sqrt(nn);
     }
     std::vector<float> out(want.size());
-    emu::launch(grid(classes), grid(256), [&] { meta_refine(w.data(), support.data(), offsets.data(), qk.data(), classes, d, aw.data(), ab, out.data()); });
+    emu::launch(grid(classes), grid(ROW_THREADS), [&] { meta_refine(w.data(), support.data(), offsets.data(), qk.data(), classes, d, aw.data(), ab, out.data()); });
     report("meta_refine", std::to_string(classes) + " classes, d " + std::to_string(d) + ", " + std::to_string(shots) + " shots", out, want, 1e-6);
 }
 
 int main() {
-    for (int flags : {0, 1, 2, 5, 6}) linearCase("linear_f32", linear_f32, 128, 31, 17, 23, flags, flags != 1);
-    linearCase("linear_f32", linear_f32, 128, 70, 96, 130, 4, true);
-    linearCase("linear_f32", linear_f32, 128, 1, 1, 1, 0, true);
-    linearCase("linear_f32", linear_f32, 128, 150, 64, 140, 6, true);  // two tiles each way, vector loads
-    for (int flags : {0, 1, 6}) linearCase("linear_f16", linear_f16, 128, 31, 17, 23, flags, true);
-    linearCase("linear_f16", linear_f16, 128, 31, 20, 23, 0, false);   // k % 4 == 0 but not % 8: vector x loads, scalar w loads
-    linearCase("linear_f16", linear_f16, 128, 130, 72, 200, 5, true);  // several tiles each way, vector loads, odd edges
-    linearCase("linear_f16", linear_f16, 128, 50, 768, 160, 4, true);  // one ViT-B/32 image's rows at width 768
-    linearCase("linear_f16_x16", linear_f16_x16, 128, 31, 17, 23, 6, true);
-    linearCase("linear_f16_x16", linear_f16_x16, 128, 130, 72, 200, 4, true);
-    linearCase("linear_f16_x16", linear_f16_x16, 128, 70, 768, 150, 4, true);  // 24 K steps through the 3-stage ring
-    linearCase("linear_f16_x16_y16", linear_f16_x16_y16, 128, 31, 17, 23, 1, true);
-    linearCase("linear_f16_x16_y16", linear_f16_x16_y16, 128, 130, 72, 200, 2, true);
-    linearCase("linear_bf16", linear_bf16, 128, 31, 17, 23, 2, true);
-    linearCase("linear_bf16", linear_bf16, 128, 130, 72, 200, 5, true);
-    linearCase("linear_bf16_x16", linear_bf16_x16, 128, 130, 72, 200, 4, true);
-    linearCase("linear_bf16_x16_y16", linear_bf16_x16_y16, 128, 31, 24, 140, 0, false);
+    for (int flags : {0, 1, 2, 5, 6}) linearCase("linear_f32", linear_f32, LINEAR_F32_TILE, 31, 17, 23, flags, flags != 1);
+    linearCase("linear_f32", linear_f32, LINEAR_F32_TILE, 70, 96, 130, 4, true);
+    linearCase("linear_f32", linear_f32, LINEAR_F32_TILE, 1, 1, 1, 0, true);
+    linearCase("linear_f32", linear_f32, LINEAR_F32_TILE, 150, 64, 140, 6, true);  // two tiles each way, vector loads
+    for (int flags : {0, 1, 6}) linearCase("linear_f16", linear_f16, LINEAR_TC_TILE, 31, 17, 23, flags, true);
+    linearCase("linear_f16", linear_f16, LINEAR_TC_TILE, 31, 20, 23, 0, false);   // k % 4 == 0 but not % 8: vector x loads, scalar w loads
+    linearCase("linear_f16", linear_f16, LINEAR_TC_TILE, 130, 72, 200, 5, true);  // several tiles each way, vector loads, odd edges
+    linearCase("linear_f16", linear_f16, LINEAR_TC_TILE, 50, 768, 160, 4, true);  // one ViT-B/32 image's rows at width 768
+    linearCase("linear_f16_x16", linear_f16_x16, LINEAR_TC_TILE, 31, 17, 23, 6, true);
+    linearCase("linear_f16_x16", linear_f16_x16, LINEAR_TC_TILE, 130, 72, 200, 4, true);
+    linearCase("linear_f16_x16", linear_f16_x16, LINEAR_TC_TILE, 70, 768, 150, 4, true);  // 24 K steps through the 3-stage ring
+    linearCase("linear_f16_x16_y16", linear_f16_x16_y16, LINEAR_TC_TILE, 31, 17, 23, 1, true);
+    linearCase("linear_f16_x16_y16", linear_f16_x16_y16, LINEAR_TC_TILE, 130, 72, 200, 2, true);
+    linearCase("linear_bf16", linear_bf16, LINEAR_TC_TILE, 31, 17, 23, 2, true);
+    linearCase("linear_bf16", linear_bf16, LINEAR_TC_TILE, 130, 72, 200, 5, true);
+    linearCase("linear_bf16_x16", linear_bf16_x16, LINEAR_TC_TILE, 130, 72, 200, 4, true);
+    linearCase("linear_bf16_x16_y16", linear_bf16_x16_y16, LINEAR_TC_TILE, 31, 24, 140, 0, false);
     layerNormCase("layer_norm", layer_norm, 5, 31, false);
     layerNormCase("layer_norm", layer_norm, 7, 768, false);
     layerNormCase("layer_norm", layer_norm, 9, 512, true);

@@ -2,12 +2,14 @@ package clip4j.bench;
 
 import clip4j.backend.Backend;
 import clip4j.backend.Backends;
+import clip4j.backend.EngineOptions;
 import clip4j.fewshot.FMath;
 import clip4j.fewshot.MetaAdapter;
 import clip4j.fewshot.MetaTraining;
 import clip4j.fewshot.TipAdapter;
 import clip4j.fewshot.TipAdapterF;
 import clip4j.fewshot.TipSearch;
+import clip4j.model.Embeddings;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -51,13 +53,13 @@ public class AdapterBench {
     static float[][] unit(int n, Random r) {
         float[][] a = new float[n][D];
         for (float[] row : a) for (int i = 0; i < D; i++) row[i] = (float) r.nextGaussian();
-        return FMath.normalizeRows(a);
+        return Embeddings.normalizeRows(a);
     }
 
     @Setup(Level.Trial)
     public void setup() {
         Random r = new Random(1);
-        be = Backends.create("cpu", Backends.defaultThreads());
+        be = Backends.create(EngineOptions.defaults());
         float[][] w = unit(CLASSES, r);
         float[][] keys = unit(CLASSES * SHOTS, r);
         int[] kl = new int[keys.length];

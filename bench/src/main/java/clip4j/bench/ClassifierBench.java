@@ -1,14 +1,12 @@
 package clip4j.bench;
 
-import clip4j.backend.Backend;
-import clip4j.backend.Backends;
-import clip4j.fewshot.ZeroShotClassifier;
+import clip4j.backend.EngineOptions;
 import clip4j.io.DType;
 import clip4j.model.Architectures;
 import clip4j.model.ClipConfig;
 import clip4j.model.ClipModel;
-import clip4j.random.SeededWeights;
 import clip4j.text.ClipTokenizer;
+import clip4j.zeroshot.ZeroShotClassifier;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -39,8 +37,7 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 3)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx4g"})
 public class ClassifierBench {
-    Path file;
-    Backend be;
+    SeededModel seeded;
     ClipModel model;
     List<String> classes, templates;
 
@@ -51,16 +48,13 @@ public class ClassifierBench {
         templates = Files.readAllLines(data.resolve("tip_adapter_imagenet_templates.txt")).stream().map(String::strip).filter(s -> !s.isEmpty()).toList();
         String merges = ClipTokenizer.readMerges(data.resolve("bpe_simple_vocab_16e6.txt.gz"));
         ClipConfig c = Architectures.byName("ViT-B-32-quickgelu");
-        file = SeededWeights.writeTempModel(c, 0, merges, DType.F32);
-        be = Backends.create("cpu", Backends.defaultThreads());
-        model = ClipModel.load(file, be);
+        seeded = SeededModel.open(c, merges, DType.F32, EngineOptions.defaults());
+        model = seeded.model();
     }
 
     @TearDown(Level.Trial)
     public void tearDown() throws Exception {
-        model.close();
-        be.close();
-        Files.deleteIfExists(file);
+        seeded.close();
     }
 
     @Benchmark

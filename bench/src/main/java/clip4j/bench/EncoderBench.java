@@ -1,12 +1,10 @@
 package clip4j.bench;
 
-import clip4j.backend.Backend;
-import clip4j.backend.Backends;
+import clip4j.backend.EngineOptions;
 import clip4j.io.DType;
 import clip4j.model.Architectures;
 import clip4j.model.ClipConfig;
 import clip4j.model.ClipModel;
-import clip4j.random.SeededWeights;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -21,8 +19,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -48,8 +44,7 @@ public class EncoderBench {
     @Param({"F32"})
     String dtype;
 
-    Path file;
-    Backend be;
+    SeededModel seeded;
     ClipModel model;
     List<float[]> pixels;
     int[][] prompt = {{49406, 320, 1125, 539, 320, 2368, 269, 49407}};
@@ -58,9 +53,8 @@ public class EncoderBench {
     @Setup(Level.Trial)
     public void setup() throws Exception {
         ClipConfig c = Architectures.byName(arch);
-        file = SeededWeights.writeTempModel(c, 0, null, DType.valueOf(dtype));
-        be = Backends.create("cpu", Backends.defaultThreads());
-        model = ClipModel.load(file, be);
+        seeded = SeededModel.open(c, null, DType.valueOf(dtype), EngineOptions.defaults());
+        model = seeded.model();
         imageOut = new float[batch][c.embedDim()];
         textOut = new float[1][c.embedDim()];
         Random r = new Random(1);
@@ -74,9 +68,7 @@ public class EncoderBench {
 
     @TearDown(Level.Trial)
     public void tearDown() throws Exception {
-        model.close();
-        be.close();
-        Files.deleteIfExists(file);
+        seeded.close();
     }
 
     /** Image features of {@code batch} images into reused rows (time per call; divide by batch for per image). */

@@ -47,6 +47,14 @@ public class LinearBench {
     @Param({"F32"})
     String dtype;
 
+    /** Vector API width: 128, 256, 512, or 0 for the CPU's preferred one. */
+    @Param({"0"})
+    int vectorBits;
+
+    /** Worker threads, 0 for all cores. */
+    @Param({"0"})
+    int threads;
+
     private Arena arena;
     private Backend be;
     private float[] x;
@@ -71,8 +79,8 @@ public class LinearBench {
         MemorySegment s = arena.allocate((long) n * k * 4, 64);
         for (long i = 0; i < (long) n * k; i++) s.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i, (float) r.nextGaussian());
         w = new Tensor("w", DType.valueOf(dtype), new long[]{n, k}, s);
-        be = backend.equals("cpu") ? VectorBackend.create(VectorBackend.speciesForBits(Integer.getInteger("clip4j.vectorBits", 0)),
-                Integer.getInteger("clip4j.threads", Runtime.getRuntime().availableProcessors())) : new ScalarBackend();
+        be = backend.equals("cpu") ? VectorBackend.create(VectorBackend.speciesForBits(vectorBits), threads == 0 ? Runtime.getRuntime().availableProcessors() : threads)
+                : new ScalarBackend();
     }
 
     @TearDown(Level.Trial)

@@ -2,6 +2,7 @@ package clip4j.bench;
 
 import clip4j.backend.Backend;
 import clip4j.backend.Backends;
+import clip4j.backend.EngineOptions;
 import clip4j.model.ClipModel;
 import clip4j.util.Timing;
 
@@ -21,9 +22,9 @@ public final class LoadProbe {
     public static void main(String[] args) throws Exception {
         Path model = Path.of(args[0]);
         Path image = Path.of(args[1]);
-        int threads = args.length > 2 ? Integer.parseInt(args[2]) : Backends.defaultThreads();
+        int threads = args.length > 2 ? Integer.parseInt(args[2]) : EngineOptions.defaults().threads();
         long t0 = System.nanoTime();
-        try (Backend be = Backends.create("cpu", threads); ClipModel m = ClipModel.load(model, be)) {
+        try (Backend be = Backends.create(EngineOptions.defaults().withThreads(threads)); ClipModel m = ClipModel.load(model, be)) {
             double loadMs = (System.nanoTime() - t0) / 1e6;
             System.gc();
             long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();

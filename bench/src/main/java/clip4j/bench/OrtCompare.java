@@ -5,7 +5,9 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import clip4j.backend.Backend;
 import clip4j.backend.Backends;
+import clip4j.backend.EngineOptions;
 import clip4j.model.ClipModel;
+import clip4j.model.Embeddings;
 import clip4j.util.Timing;
 
 import java.nio.FloatBuffer;
@@ -24,14 +26,6 @@ import java.util.Random;
  * Usage: OrtCompare ONNX_DIR CLIP4J_MODEL [threads] [rounds] [seconds-per-measure]
  */
 public final class OrtCompare {
-    static float[] normalize(float[] v) {
-        double s = 0;
-        for (float x : v) s += (double) x * x;
-        float[] o = new float[v.length];
-        for (int i = 0; i < v.length; i++) o[i] = (float) (v[i] / Math.sqrt(s));
-        return o;
-    }
-
     static double maxAbs(float[] a, float[] b) {
         double m = 0;
         for (int i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
@@ -56,7 +50,7 @@ public final class OrtCompare {
         OrtSession text = env.createSession(onnx.resolve("text.onnx").toString(), so);
         double textSession = (System.nanoTime() - t0) / 1e9;
         t0 = System.nanoTime();
-        try (Backend be = Backends.create("cpu", threads); ClipModel m = ClipModel.load(model, be)) {
+        try (Backend be = Backends.create(EngineOptions.defaults().withThreads(threads)); ClipModel m = ClipModel.load(model, be)) {
             double clipLoad = (System.nanoTime() - t0) / 1e9;
             int r = m.config().imageSize();
             Random rnd = new Random(1);
@@ -89,8 +83,8 @@ public final class OrtCompare {
             try (OrtSession.Result res = text.run(Map.of("ids", txt1))) {
                 ortTxt = ((float[][]) res.get(0).getValue())[0];
             }
-            double dImg = maxAbs(normalize(ortImg), normalize(m.imageFeatures(one)[0]));
-            double dTxt = maxAbs(normalize(ortTxt), normalize(m.textFeatures(c1)[0]));
+            double dImg = maxAbs(Embeddings.normalize(ortImg), Embeddings.normalize(m.imageFeatures(one)[0]));
+            double dTxt = maxAbs(Embeddings.normalize(ortTxt), Embeddings.normalize(m.textFeatures(c1)[0]));
             System.out.printf(Locale.ROOT, "fidelity (max abs, L2-normalised, clip4j vs ONNX Runtime): image %.2e, text %.2e%n", dImg, dTxt);
             System.out.printf(Locale.ROOT, "start-up: ONNX Runtime sessions %.2f s (image) + %.2f s (text); clip4j model load %.2f s%n",
                     imageSession, textSession, clipLoad);

@@ -80,7 +80,7 @@ final class BatchOptions implements AutoCloseable {
     /** 0, or {@link #SOME_FAILED} after a summary line when inputs were skipped. */
     int exitCode(int total) {
         if (failed == 0) return 0;
-        clip4j.util.Log.warn(failed + " of " + total + " input(s) failed and were skipped" + (errorsFile != null ? " (see " + errorsFile + ")" : ""));
+        Log.warn(failed + " of " + total + " input(s) failed and were skipped" + (errorsFile != null ? " (see " + errorsFile + ")" : ""));
         return SOME_FAILED;
     }
 

@@ -2,7 +2,6 @@ package clip4j.cli;
 
 import clip4j.backend.Backend;
 import clip4j.model.ClipModel;
-import clip4j.util.Log;
 import clip4j.util.Timing;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -2,10 +2,9 @@ package clip4j.cli;
 
 import clip4j.ClipException;
 import clip4j.convert.BpeTrainer;
-import clip4j.data.Hashing;
 import clip4j.io.AtomicFiles;
+import clip4j.io.Hashing;
 import clip4j.text.ClipTokenizer;
-import clip4j.util.Log;
 
 import java.io.IOException;
 import java.net.URI;

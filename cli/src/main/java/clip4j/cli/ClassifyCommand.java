@@ -2,8 +2,8 @@ package clip4j.cli;
 
 import clip4j.ClipException;
 import clip4j.backend.Backend;
-import clip4j.fewshot.ZeroShotClassifier;
 import clip4j.model.ClipModel;
+import clip4j.zeroshot.ZeroShotClassifier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -1,6 +1,5 @@
 package clip4j.cli;
 
-import clip4j.util.Log;
 import picocli.CommandLine.Option;
 
 /** Options every command takes: how much it says on stderr. */

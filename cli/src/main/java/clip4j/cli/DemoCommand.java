@@ -1,11 +1,11 @@
 package clip4j.cli;
 
 import clip4j.backend.Backend;
-import clip4j.backend.Backends;
 import clip4j.convert.Converter;
 import clip4j.convert.RandomModel;
 import clip4j.data.Dataset;
 import clip4j.data.FashionMnist;
+import clip4j.data.FeatureStore;
 import clip4j.data.SyntheticShapes;
 import clip4j.fewshot.FewShotExperiment;
 import clip4j.fewshot.Method;
@@ -13,7 +13,6 @@ import clip4j.fewshot.Methods;
 import clip4j.io.DType;
 import clip4j.model.Architectures;
 import clip4j.model.ClipModel;
-import clip4j.util.Log;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -62,12 +61,6 @@ final class DemoCommand implements Callable<Integer> {
             + "(overrides the four options below)")
     boolean full;
 
-    @Option(names = "--shots", split = ",", defaultValue = "1,2,4,8,16", description = "shots per class, comma-separated")
-    int[] shots;
-
-    @Option(names = "--seeds", split = ",", defaultValue = "1,2,3", description = "sampling seeds, comma-separated")
-    long[] seeds;
-
     @Option(names = "--augment-epochs", defaultValue = "0", description = "augmentation passes averaged into the cache "
             + "(0 = plain preprocessing; the papers use 10)")
     int augmentEpochs;
@@ -78,11 +71,11 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--clean", description = "remove the working directory (model, features, report) and exit")
     boolean clean;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu (Vector API), cpu-reference (plain Java, slow) or cuda")
-    String device;
+    @Mixin
+    SamplingOptions sampling;
 
-    @Option(names = "--threads", description = "worker threads (default: all cores)")
-    Integer threads;
+    @Mixin
+    EngineMixin engine;
 
     @Mixin
     CommonOptions common;
@@ -92,8 +85,8 @@ final class DemoCommand implements Callable<Integer> {
         Path work = (dir != null ? dir : UserCache.dir().resolve("demo")).toAbsolutePath();
         if (clean) return clean(work);
         if (full) {
-            shots = new int[]{1, 2, 4, 8, 16};
-            seeds = new long[]{1, 2, 3};
+            sampling.shots = new int[]{1, 2, 4, 8, 16};
+            sampling.seeds = new long[]{1, 2, 3};
             augmentEpochs = 10;
             testPerClass = 0;
         }
@@ -108,26 +101,26 @@ final class DemoCommand implements Callable<Integer> {
         Dataset test = DatasetArg.limited(fmnist ? FashionMnist.load(FashionMnist.DEFAULT_DIR, "test") : SyntheticShapes.generate("test", 40, 2), testPerClass);
         List<Method> methods = Arrays.asList(Method.values());
         List<String> templates = List.of("a photo of a {}.");
-        FewShotExperiment.Config cfg = new FewShotExperiment.Config(methods, shots, seeds, templates, augmentEpochs, Methods.Options.defaults());
-        try (Backend be = Backends.create(device, threads == null ? Backends.defaultThreads() : threads);
+        FewShotExperiment.Config cfg = new FewShotExperiment.Config(methods, sampling.shots, sampling.seeds, templates, augmentEpochs, Methods.Options.defaults());
+        try (Backend be = engine.backend();
              ClipModel m = ClipModel.load(model, be)) {
-            FewShotExperiment.Outcome out = Experiments.run(m, work.resolve("features"), false, train, test, null, cfg, common.quiet);
+            FewShotExperiment.Outcome out = Experiments.run(new FeatureStore(work.resolve("features"), m, false), train, test, null, cfg, common.quiet);
             Map<String, Object> settings = new LinkedHashMap<>();
             settings.put("model", model + " (RANDOM weights, seed 0, " + arch + ")");
             settings.put("vocabulary", vocab.description());
             settings.put("dataset", train.name() + " / " + test.name() + ", " + (testPerClass > 0 ? testPerClass + " test images per class" : "all test images"));
-            settings.put("shots", Arrays.toString(shots));
-            settings.put("seeds", Arrays.toString(seeds));
+            settings.put("shots", Arrays.toString(sampling.shots));
+            settings.put("seeds", Arrays.toString(sampling.seeds));
             settings.put("templates", templates);
             settings.put("augment_epochs", augmentEpochs);
             settings.put("alpha_beta", "searched on min(K,4)-per-class validation, grid 200x20 up to [12, 10]");
             Path report = work.resolve("report");
-            Reports.write(report, out, methods, shots, seeds, settings, "seed 0");
+            Reports.write(report, out, methods, sampling.shots, sampling.seeds, settings, "seed 0");
             Output.line("clip4j demo: few-shot classification of " + (fmnist ? "Fashion-MNIST" : "generated shapes (Fashion-MNIST is not installed)")
                     + " with a seeded RANDOM-weight " + arch + " model.");
             Output.line("The weights are random, not trained CLIP weights: zero-shot is near chance (10%), and the adapters show what");
             Output.line("the cache model and the training do with few labelled images. Vocabulary: " + vocab.description() + ".");
-            Output.line(ResultsTable.render(out.runs(), methods, shots, seeds.length));
+            Output.line(ResultsTable.render(out.runs(), methods, sampling.shots, sampling.seeds.length));
             Output.line("With real CLIP weights the papers report, on 16-shot ImageNet: zero-shot 60.33, Tip-Adapter 62.03,");
             Output.line("Tip-Adapter-F 65.51, CLIP-Adapter 63.59 (RN50); zero-shot 63.80, Tip-Adapter 65.61, Tip-Adapter-F 68.65 (ViT-B/32).");
             Output.line("Report: " + report.resolve("report.html"));

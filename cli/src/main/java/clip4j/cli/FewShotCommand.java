@@ -9,13 +9,11 @@ import clip4j.fewshot.Method;
 import clip4j.fewshot.Methods;
 import clip4j.fewshot.TipSearch;
 import clip4j.model.ClipModel;
-import clip4j.util.Log;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -58,18 +56,6 @@ final class FewShotCommand implements Callable<Integer> {
     @Option(names = "--method", split = ",", defaultValue = "zero-shot,tip", description = "zero-shot, tip, tip-f, clip-adapter, meta (comma-separated)")
     List<String> methods;
 
-    @Option(names = "--shots", split = ",", defaultValue = "1,2,4,8,16", description = "shots per class, comma-separated")
-    int[] shots;
-
-    @Option(names = "--seeds", split = ",", defaultValue = "1,2,3", description = "sampling seeds, comma-separated")
-    long[] seeds;
-
-    @Option(names = "--template", description = "a single template, {} = class name")
-    String template;
-
-    @Option(names = "--templates", description = "file with one template per line")
-    Path templates;
-
     @Option(names = "--alpha", description = "Tip-Adapter alpha (with --beta) instead of the search")
     Double alpha;
 
@@ -106,19 +92,21 @@ final class FewShotCommand implements Callable<Integer> {
     @Option(names = "--test-per-class", defaultValue = "0", description = "use at most N test images per class (0 = all)")
     int testPerClass;
 
-    @Option(names = "--cache", description = "feature store directory (default: features/ in the user cache, "
-            + "$CLIP4J_CACHE or $XDG_CACHE_HOME/clip4j or ~/.cache/clip4j)")
-    Path cache;
-
-    @Option(names = "--strict", description = "unreadable images are errors instead of skipped")
-    boolean strict;
-
     @Option(names = "--predictions", description = "write JSON lines {image, label, pred, logits: {class: logit, ...}, method, "
             + "shots, seed} per test image and run")
     Path predictions;
 
     @Option(names = "--report", description = "write results.json and report.html into this directory")
     Path report;
+
+    @Mixin
+    SamplingOptions sampling;
+
+    @Mixin
+    TemplateOptions templates;
+
+    @Mixin
+    FeatureStoreOptions store;
 
     @Mixin
     CommonOptions common;
@@ -129,37 +117,25 @@ final class FewShotCommand implements Callable<Integer> {
         if (alpha != null && search) throw new ClipException("--alpha/--beta and --search exclude each other");
         if (augmentEpochs < 0) throw new ClipException("--augment-epochs must be 0 or more");
         List<Method> ms = methods.stream().map(Method::parse).toList();
-        List<String> tpl = templates(template, templates);
+        List<String> tpl = templates.templates();
         try (Backend be = opts.backend(); ClipModel model = opts.load(be)) {
             Dataset tr = DatasetArg.load(train, "train", classNames);
             Dataset te = DatasetArg.limited(DatasetArg.load(test, "test", classNames), testPerClass).relabel(tr.classNames());
             if (evalClasses != null) te = DatasetArg.onlyClasses(te, evalClasses);
             Dataset va = val == null ? null : DatasetArg.load(val, "train", classNames).relabel(tr.classNames());
-            Path store = UserCache.features(cache);
             String random = model.file().randomWeights();
             if (random != null) Log.warn(opts.model + " has RANDOM weights (" + random + "): the accuracies show the methods, not CLIP");
             Methods.Options o = new Methods.Options(alpha, beta, TipSearch.Grid.of(searchScale[0], searchScale[1], 200, 20),
                     tipFEpochs, clipAdapterEpochs, clipAdapterRatio, metaEpochs,
                     metaCheckpoint == null ? null : MetaCheckpoints.load(metaCheckpoint));
-            FewShotExperiment.Config cfg = new FewShotExperiment.Config(ms, shots, seeds, tpl, augmentEpochs, o);
-            FewShotExperiment.Outcome out = Experiments.run(model, store, strict, tr, te, va, cfg, common.quiet);
+            FewShotExperiment.Config cfg = new FewShotExperiment.Config(ms, sampling.shots, sampling.seeds, tpl, augmentEpochs, o);
+            FewShotExperiment.Outcome out = Experiments.run(store.open(model), tr, te, va, cfg, common.quiet);
             if (random != null) Output.line("# model with RANDOM weights (" + random + "): " + opts.model);
-            Output.line(ResultsTable.render(out.runs(), ms, shots, seeds.length));
+            Output.line(ResultsTable.render(out.runs(), ms, sampling.shots, sampling.seeds.length));
             if (predictions != null) Reports.writePredictions(predictions, out);
-            if (report != null) Reports.write(report, out, ms, shots, seeds, settings(model, tpl, ms), random);
+            if (report != null) Reports.write(report, out, ms, sampling.shots, sampling.seeds, settings(model, tpl, ms), random);
         }
         return 0;
-    }
-
-    static List<String> templates(String one, Path file) throws IOException {
-        if (one != null && file != null) throw new ClipException("--template and --templates exclude each other");
-        if (file != null) {
-            if (!Files.isRegularFile(file)) throw new ClipException("templates file not found: " + file);
-            List<String> t = Files.readAllLines(file).stream().map(String::strip).filter(l -> !l.isEmpty()).toList();
-            if (t.isEmpty()) throw new ClipException(file + " has no templates");
-            return t;
-        }
-        return List.of(one != null ? one : "a photo of a {}.");
     }
 
     /** The settings of this run, with each method's own settings only when that method ran. */
@@ -171,8 +147,8 @@ final class FewShotCommand implements Callable<Integer> {
         s.put("test", test);
         s.put("val", val == null ? "min(K,4) per class from the train pool" : val);
         s.put("methods", methods);
-        s.put("shots", Arrays.stream(shots).boxed().toList());
-        s.put("seeds", Arrays.stream(seeds).boxed().toList());
+        s.put("shots", Arrays.stream(sampling.shots).boxed().toList());
+        s.put("seeds", Arrays.stream(sampling.seeds).boxed().toList());
         s.put("templates", tpl);
         s.put("test_per_class", testPerClass == 0 ? "all" : testPerClass);
         if (ms.stream().anyMatch(m -> m != Method.ZERO_SHOT)) s.put("augment_epochs", augmentEpochs);

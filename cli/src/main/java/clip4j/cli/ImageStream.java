@@ -2,6 +2,7 @@ package clip4j.cli;
 
 import clip4j.ClipException;
 import clip4j.model.ClipModel;
+import clip4j.model.Embeddings;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,7 +37,7 @@ final class ImageStream {
             }
             if (!pixels.isEmpty()) {
                 float[][] f = model.imageFeatures(pixels);
-                for (int i = 0; i < ok.size(); i++) sink.accept(ok.get(i), ClipModel.normalize(f[i]));
+                for (int i = 0; i < ok.size(); i++) sink.accept(ok.get(i), Embeddings.normalize(f[i]));
             }
             progress.accept(chunk.size());
         }

@@ -3,7 +3,6 @@ package clip4j.cli;
 import clip4j.convert.RandomModel;
 import clip4j.model.Architectures;
 import clip4j.model.ClipConfig;
-import clip4j.util.Log;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

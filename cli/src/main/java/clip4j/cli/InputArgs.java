@@ -1,7 +1,6 @@
 package clip4j.cli;
 
 import clip4j.ClipException;
-import clip4j.util.Log;
 
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -8,7 +8,6 @@ import clip4j.data.FeatureStore;
 import clip4j.fewshot.MetaAdapter;
 import clip4j.fewshot.MetaBaseTraining;
 import clip4j.model.ClipModel;
-import clip4j.util.Log;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -58,17 +57,11 @@ final class MetaTrainCommand implements Callable<Integer> {
     @Option(names = "--augment-epochs", defaultValue = "10", description = "augmentation passes of the support images")
     int augmentEpochs;
 
-    @Option(names = "--template", description = "a single template, {} = class name")
-    String template;
+    @Mixin
+    TemplateOptions templates;
 
-    @Option(names = "--templates", description = "file with one template per line")
-    Path templates;
-
-    @Option(names = "--cache", description = "feature store directory (default: features/ in the user cache)")
-    Path cache;
-
-    @Option(names = "--strict", description = "unreadable images are errors instead of skipped")
-    boolean strict;
+    @Mixin
+    FeatureStoreOptions store;
 
     @Mixin
     CommonOptions common;
@@ -80,8 +73,8 @@ final class MetaTrainCommand implements Callable<Integer> {
             MetaAdapter m;
             List<String> novel;
             try (Progress progress = Progress.start("encoding images", "img", 0, common.quiet)) {
-                FeatureStore fs = new FeatureStore(UserCache.features(cache), model, strict).withProgress(progress);
-                List<String> tpl = FewShotCommand.templates(template, templates);
+                FeatureStore fs = store.open(model).withProgress(progress);
+                List<String> tpl = templates.templates();
                 List<String> base = MetaBaseTraining.baseClasses(baseClasses, model, fs, tr, tpl);
                 for (String b : base) if (!tr.classNames().contains(b)) throw new ClipException("base class '" + b + "' is not in " + train
                         + " (classes: " + String.join(", ", tr.classNames()) + ")");

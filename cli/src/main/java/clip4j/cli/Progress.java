@@ -1,6 +1,5 @@
 package clip4j.cli;
 
-import clip4j.util.Log;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;

@@ -5,5 +5,5 @@ public interface BackendProvider {
     /** The {@code --device} name it serves, e.g. "cuda". */
     String device();
 
-    Backend create(int threads);
+    Backend create(EngineOptions options);
 }

@@ -1,33 +1,30 @@
 package clip4j.backend;
 
 import clip4j.ClipException;
-import clip4j.util.Log;
 
 import java.util.ServiceLoader;
 
 /**
  * Explicit backend selection by device name; the choice is logged, and an unavailable device is an error,
- * never a silent fallback. {@code -Dclip4j.vectorBits=128|256|512} pins the Vector API species.
+ * never a silent fallback.
  */
 public final class Backends {
+    private static final System.Logger LOG = System.getLogger("clip4j");
+
     private Backends() {
     }
 
-    public static int defaultThreads() {
-        return Runtime.getRuntime().availableProcessors();
-    }
-
-    public static Backend create(String device, int threads) {
-        if (threads < 1) throw new ClipException("--threads must be at least 1");
-        Backend b = switch (device) {
+    /** The backend the options name. */
+    public static Backend create(EngineOptions o) {
+        Backend b = switch (o.device()) {
             case "cpu" -> {
                 requireVectorApi();
-                yield VectorBackend.create(VectorBackend.speciesForBits(Integer.getInteger("clip4j.vectorBits", 0)), threads);
+                yield VectorBackend.create(VectorBackend.speciesForBits(o.vectorBits()), o.threads(), o.packWeights());
             }
             case "cpu-reference" -> new ScalarBackend();
-            default -> fromProvider(device, threads);
+            default -> fromProvider(o);
         };
-        Log.info("backend " + b.name());
+        LOG.log(System.Logger.Level.INFO, "backend " + b.name());
         return b;
     }
 
@@ -42,10 +39,10 @@ public final class Backends {
         }
     }
 
-    private static Backend fromProvider(String device, int threads) {
+    private static Backend fromProvider(EngineOptions o) {
         for (BackendProvider p : ServiceLoader.load(BackendProvider.class)) {
-            if (p.device().equals(device)) return p.create(threads);
+            if (p.device().equals(o.device())) return p.create(o);
         }
-        throw new ClipException("no backend for --device " + device + " (available: cpu, cpu-reference)");
+        throw new ClipException("no backend for --device " + o.device() + " (available: cpu, cpu-reference)");
     }
 }

@@ -1,7 +1,8 @@
 package clip4j.backend;
 
 /**
- * erf in double, accurate to about 1e-15 (the JDK has none; clip-spec §2 asks for at least 1e-7):
+ * erf in double, accurate to about 1e-15 (the JDK has none), for the exact GELU of PyTorch's {@code nn.GELU}
+ * (docs/forward-pass.md#activations):
  * the Maclaurin series below |x| = 2, the continued fraction of erfc above.
  */
 public final class Erf {

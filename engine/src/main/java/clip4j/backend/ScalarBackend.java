@@ -4,7 +4,8 @@ import clip4j.io.Tensor;
 
 /**
  * The reference backend: plain loops, one thread, every dot product, mean, variance and softmax sum
- * accumulated in double, exp/sigmoid/erf in double (clip-spec §13). The twin every optimised kernel is tested against.
+ * accumulated in double, exp/sigmoid/erf in double (docs/forward-pass.md#numerics). The twin every optimised kernel is
+ * tested against.
  */
 public final class ScalarBackend implements Backend {
     @Override
@@ -13,7 +14,7 @@ public final class ScalarBackend implements Backend {
     }
 
     @Override
-    public void linear(float[] x, int m, int k, Tensor w, float[] bias, float[] out) {
+    public void linear(float[] x, int m, int k, Tensor w, float[] bias, float[] out, Epilogue epilogue) {
         int n = Math.toIntExact(w.shape()[0]);
         checkLinear(x, m, k, w, bias, out);
         float[] row = new float[k];
@@ -23,7 +24,13 @@ public final class ScalarBackend implements Backend {
                 double acc = bias == null ? 0.0 : bias[j];
                 int xo = i * k;
                 for (int t = 0; t < k; t++) acc += (double) x[xo + t] * row[t];
-                out[i * n + j] = (float) acc;
+                float y = (float) acc;
+                out[i * n + j] = switch (epilogue) {
+                    case NONE -> y;
+                    case QUICK_GELU -> quickGelu(y);
+                    case GELU -> gelu(y);
+                    case RESIDUAL -> out[i * n + j] + y;
+                };
             }
         }
     }
@@ -95,12 +102,20 @@ public final class ScalarBackend implements Backend {
 
     @Override
     public void quickGelu(float[] x, int n) {
-        for (int i = 0; i < n; i++) x[i] = (float) (x[i] / (1.0 + Math.exp(-1.702 * x[i])));
+        for (int i = 0; i < n; i++) x[i] = quickGelu(x[i]);
+    }
+
+    private static float quickGelu(float x) {
+        return (float) (x / (1.0 + Math.exp(-1.702 * x)));
     }
 
     @Override
     public void gelu(float[] x, int n) {
-        for (int i = 0; i < n; i++) x[i] = (float) (0.5 * x[i] * (1.0 + Erf.erf(x[i] / Math.sqrt(2.0))));
+        for (int i = 0; i < n; i++) x[i] = gelu(x[i]);
+    }
+
+    private static float gelu(float x) {
+        return (float) (0.5 * x * (1.0 + Erf.erf(x / Math.sqrt(2.0))));
     }
 
     @Override

@@ -5,10 +5,12 @@ import jdk.incubator.vector.VectorSpecies;
 
 /** Multi-head self-attention on the Vector API: one task per (sequence, head), each two small register-tiled GEMMs. */
 abstract sealed class VectorAttention extends VectorGemm permits VectorBackend {
-    private final ThreadLocal<float[][]> attentionScratch = new ThreadLocal<>();
+    /** The head's padded Q, Kᵀ, V, scores and output, per worker. */
+    private static final Workspace.Buffer Q = Workspace.buffer("attention.q"), KT = Workspace.buffer("attention.kt"),
+            V = Workspace.buffer("attention.v"), SCORES = Workspace.buffer("attention.scores"), OUT = Workspace.buffer("attention.out");
 
-    VectorAttention(int threads) {
-        super(threads);
+    VectorAttention(int threads, boolean packOnce) {
+        super(threads, packOnce);
     }
 
     /**
@@ -19,7 +21,8 @@ abstract sealed class VectorAttention extends VectorGemm permits VectorBackend {
      */
     @Override
     public void attention(float[] qkv, int batch, int seq, int width, int heads, boolean causal, float[] out) {
-        AttentionCall c = attentionCalls.get();
+        calls.lock();
+        AttentionCall c = attentionCall;
         c.qkv = qkv;
         c.out = out;
         c.seq = seq;
@@ -30,21 +33,22 @@ abstract sealed class VectorAttention extends VectorGemm permits VectorBackend {
             pool.parallelFor(batch * heads, c.body);
         } finally {
             c.qkv = c.out = null;
+            calls.unlock();
         }
     }
 
-    /** One attention call's arguments and loop body, kept per calling thread (see {@link LinearCall}). */
+    /** The running attention call's arguments and loop body (one call at a time, see {@link LinearCall}). */
     private final class AttentionCall {
         float[] qkv, out;
         int seq, width, heads;
         boolean causal;
-        final WorkerPool.RangeBody body = (lo, hi) -> attentionPart(this, lo, hi);
+        final WorkerPool.RangeBody body = (lo, hi, ws) -> attentionPart(this, lo, hi, ws);
     }
 
-    private final ThreadLocal<AttentionCall> attentionCalls = ThreadLocal.withInitial(AttentionCall::new);
+    private final AttentionCall attentionCall = new AttentionCall();
 
     /** The (sequence, head) tasks [lo, hi). */
-    private void attentionPart(AttentionCall c, int lo, int hi) {
+    private void attentionPart(AttentionCall c, int lo, int hi, Workspace ws) {
         int len = species().length();
         int seq = c.seq, width = c.width, heads = c.heads;
         float[] qkv = c.qkv, out = c.out;
@@ -52,8 +56,8 @@ abstract sealed class VectorAttention extends VectorGemm permits VectorBackend {
         float scale = (float) (1.0 / Math.sqrt(hd));
         int stride = 3 * width;
         int rowsPad = (seq + 7) & ~7, colsPad = (seq + len - 1) / len * len, hdPad = (hd + len - 1) / len * len;
-        float[][] r = ThreadRows.rows(attentionScratch, 5, Math.max(rowsPad * Math.max(hdPad, colsPad), hdPad * colsPad));
-        float[] q = r[0], kt = r[1], v = r[2], sc = r[3], o = r[4];
+        int size = Math.max(rowsPad * Math.max(hdPad, colsPad), hdPad * colsPad);
+        float[] q = ws.floats(Q, size), kt = ws.floats(KT, size), v = ws.floats(V, size), sc = ws.floats(SCORES, size), o = ws.floats(OUT, size);
         java.util.Arrays.fill(q, 0f);
         java.util.Arrays.fill(kt, 0f);
         java.util.Arrays.fill(v, 0f);

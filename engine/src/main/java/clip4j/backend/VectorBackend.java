@@ -15,8 +15,8 @@ import jdk.incubator.vector.VectorSpecies;
  * plain SIMD. Create instances with {@link #create}.
  */
 public abstract sealed class VectorBackend extends VectorAttention permits VectorBackend.W128, VectorBackend.W256, VectorBackend.W512 {
-    private VectorBackend(int threads) {
-        super(threads);
+    private VectorBackend(int threads, boolean packOnce) {
+        super(threads, packOnce);
     }
 
     static final class W128 extends VectorBackend {
@@ -24,8 +24,8 @@ public abstract sealed class VectorBackend extends VectorAttention permits Vecto
         private static final VectorSpecies<Short> H = ShortVector.SPECIES_64;
         private static final VectorSpecies<Integer> I = IntVector.SPECIES_128;
 
-        W128(int threads) {
-            super(threads);
+        W128(int threads, boolean packOnce) {
+            super(threads, packOnce);
         }
 
         @Override
@@ -49,8 +49,8 @@ public abstract sealed class VectorBackend extends VectorAttention permits Vecto
         private static final VectorSpecies<Short> H = ShortVector.SPECIES_128;
         private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
 
-        W256(int threads) {
-            super(threads);
+        W256(int threads, boolean packOnce) {
+            super(threads, packOnce);
         }
 
         @Override
@@ -74,8 +74,8 @@ public abstract sealed class VectorBackend extends VectorAttention permits Vecto
         private static final VectorSpecies<Short> H = ShortVector.SPECIES_256;
         private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
 
-        W512(int threads) {
-            super(threads);
+        W512(int threads, boolean packOnce) {
+            super(threads, packOnce);
         }
 
         @Override
@@ -94,12 +94,20 @@ public abstract sealed class VectorBackend extends VectorAttention permits Vecto
         }
     }
 
-    /** A backend at a species' width (128, 256 or 512 bits). */
+    /** A backend at a species' width (128, 256 or 512 bits), the mapped weights packed once. */
     public static VectorBackend create(VectorSpecies<Float> species, int threads) {
+        return create(species, threads, true);
+    }
+
+    /**
+     * A backend at a species' width (128, 256 or 512 bits); packOnce keeps the mapped weights packed on the heap
+     * (faster), otherwise they are packed per call.
+     */
+    public static VectorBackend create(VectorSpecies<Float> species, int threads, boolean packOnce) {
         return switch (species.vectorBitSize()) {
-            case 128 -> new W128(threads);
-            case 256 -> new W256(threads);
-            case 512 -> new W512(threads);
+            case 128 -> new W128(threads, packOnce);
+            case 256 -> new W256(threads, packOnce);
+            case 512 -> new W512(threads, packOnce);
             default -> throw new IllegalArgumentException("unsupported vector width " + species.vectorBitSize());
         };
     }

@@ -21,13 +21,14 @@ abstract sealed class VectorGemm extends VectorKernels permits VectorAttention {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    /** Per-thread buffers, one per use so none grows to another's shape. */
-    private final ThreadLocal<float[][]> dotScratch = new ThreadLocal<>();
-    private final ThreadLocal<float[][]> packScratch = new ThreadLocal<>();
-    private final ThreadLocal<float[][]> inputScratch = new ThreadLocal<>();
+    /** Buffers, one per use so none grows to another's shape: the workers' own, and the call's (the packed input). */
+    private static final Workspace.Buffer PAIR = Workspace.buffer("linear.pair"), PANEL = Workspace.buffer("linear.panel"),
+            ROW = Workspace.buffer("linear.row"), TILE = Workspace.buffer("linear.tile"), PACKED_INPUT = Workspace.buffer("linear.input"),
+            PRODUCT = Workspace.buffer("linear.product");
 
-    VectorGemm(int threads) {
+    VectorGemm(int threads, boolean packOnce) {
         super(threads);
+        this.packOnce = packOnce;
     }
 
     /** From this many input rows on, packing the weights per call pays for itself (ViT-B/32 at batch 1 vs 8). */
@@ -35,9 +36,9 @@ abstract sealed class VectorGemm extends VectorKernels permits VectorAttention {
 
     /**
      * Weight matrices of the mapped model file packed once into panels and kept on the heap (the size of the weights
-     * as stored: f16/bf16 stay 16-bit); {@code -Dclip4j.packWeights=false} packs per call instead.
+     * as stored: f16/bf16 stay 16-bit), unless the options say to pack per call.
      */
-    private final boolean packOnce = !"false".equals(System.getProperty("clip4j.packWeights"));
+    private final boolean packOnce;
     private final java.util.concurrent.ConcurrentHashMap<SegmentKey, Panels> packed = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
@@ -63,11 +64,33 @@ abstract sealed class VectorGemm extends VectorKernels permits VectorAttention {
      * reductions (ViT-B/32 prompt at 2 threads: 5.1 ms dot-product, 4.2 ms packed).
      */
     @Override
-    public void linear(float[] x, int m, int k, Tensor w, float[] bias, float[] out) {
+    public void linear(float[] x, int m, int k, Tensor w, float[] bias, float[] out, Epilogue epilogue) {
         ScalarBackend.checkLinear(x, m, k, w, bias, out);
         boolean keep = packOnce && w.data().isNative();
-        if (keep || m >= PACKED_MIN_ROWS) linearPacked(x, m, k, w, bias, out, keep ? packedOnce(w) : null);
-        else linearDot(x, m, k, w, bias, out);
+        calls.lock();
+        try {
+            if (keep || m >= PACKED_MIN_ROWS) {
+                linearPacked(x, m, k, w, bias, out, epilogue, keep ? packedOnce(w) : null);
+            } else {
+                int n = Math.toIntExact(w.shape()[0]);
+                float[] product = epilogue == Epilogue.RESIDUAL ? callWorkspace.floats(PRODUCT, m * n) : out;
+                linearDot(x, m, k, w, bias, product);
+                for (int i = 0; i < m; i++) applyEpilogue(epilogue, product, out, i * n, n);
+            }
+        } finally {
+            calls.unlock();
+        }
+    }
+
+    /** The epilogue on out[off, off+len): the activation in place, or out += product for a residual. */
+    private void applyEpilogue(Epilogue e, float[] product, float[] out, int off, int len) {
+        switch (e) {
+            case NONE -> {
+            }
+            case QUICK_GELU -> quickGelu(out, off, len);
+            case GELU -> gelu(out, off, len);
+            case RESIDUAL -> add(out, product, off, len);
+        }
     }
 
     /**
@@ -90,7 +113,7 @@ abstract sealed class VectorGemm extends VectorKernels permits VectorAttention {
             DType dt = w.dtype();
             float[] f32 = dt == DType.F32 ? new float[panels * k * nr] : null;
             short[] half = dt == DType.F32 ? null : new short[panels * k * nr];
-            pool.parallelFor(panels, (lo, hi) -> {
+            pool.parallelFor(panels, (lo, hi, ws) -> {
                 float[] row = new float[k];
                 for (int p = lo; p < hi; p++) {
                     if (f32 != null) packPanel(w, k, n, p * nr, nr, 0, k, row, f32, p * k * nr);
@@ -135,7 +158,7 @@ abstract sealed class VectorGemm extends VectorKernels permits VectorAttention {
      * widened into a per-thread scratch first. Each pair sweeps all input rows while it sits in L1.
      */
     private void linearDot(float[] x, int m, int k, Tensor w, float[] bias, float[] out) {
-        LinearCall c = linearCalls.get().set(x, m, k, w, bias, out);
+        LinearCall c = linearCall.set(x, m, k, w, bias, out);
         try {
             pool.parallelFor((c.n + 1) / 2, c.dot);
         } finally {
@@ -143,10 +166,10 @@ abstract sealed class VectorGemm extends VectorKernels permits VectorAttention {
         }
     }
 
-    private void dotPart(LinearCall c, int lo, int hi) {
+    private void dotPart(LinearCall c, int lo, int hi, Workspace ws) {
         int k = c.k, n = c.n;
         boolean direct = c.w.dtype() == DType.F32;
-        float[] pair = direct ? null : ThreadRows.rows(dotScratch, 1, 2 * k)[0];
+        float[] pair = direct ? null : ws.floats(PAIR, 2 * k);
         MemorySegment src = direct ? c.w.data() : MemorySegment.ofArray(pair);
         for (int p = lo; p < hi; p++) {
             int j = 2 * p;
@@ -163,17 +186,18 @@ abstract sealed class VectorGemm extends VectorKernels permits VectorAttention {
     }
 
     /**
-     * One linear call's arguments and loop bodies, kept per calling thread: a lambda capturing the arguments would be
-     * allocated on every call, and steady-state inference allocates nothing.
+     * The running linear call's arguments and loop bodies (one call at a time, under {@link #calls}): a lambda
+     * capturing the arguments would be allocated on every call, and steady-state inference allocates nothing.
      */
     private final class LinearCall {
-        float[] x, bias, out, packedA;
+        float[] x, bias, out, packedA, product;
         Panels prepacked;
         Tensor w;
+        Epilogue epilogue = Epilogue.NONE;
         int m, k, n, mPad;
-        final WorkerPool.RangeBody dot = (lo, hi) -> dotPart(this, lo, hi);
-        final WorkerPool.RangeBody packInput = (lo, hi) -> packInputPart(this, lo, hi);
-        final WorkerPool.RangeBody gemm = (lo, hi) -> gemmPart(this, lo, hi);
+        final WorkerPool.RangeBody dot = (lo, hi, ws) -> dotPart(this, lo, hi, ws);
+        final WorkerPool.RangeBody packInput = (lo, hi, ws) -> packInputPart(this, lo, hi);
+        final WorkerPool.RangeBody gemm = (lo, hi, ws) -> gemmPart(this, lo, hi, ws);
 
         LinearCall set(float[] x, int m, int k, Tensor w, float[] bias, float[] out) {
             this.x = x;
@@ -188,13 +212,14 @@ abstract sealed class VectorGemm extends VectorKernels permits VectorAttention {
 
         /** Drops the references, so that a finished call keeps no model or activation alive. */
         void clear() {
-            x = bias = out = packedA = null;
+            x = bias = out = packedA = product = null;
+            epilogue = Epilogue.NONE;
             prepacked = null;
             w = null;
         }
     }
 
-    private final ThreadLocal<LinearCall> linearCalls = ThreadLocal.withInitial(LinearCall::new);
+    private final LinearCall linearCall = new LinearCall();
 
     // ---- linear: y = x·Wᵀ + b, BLIS-style packed GEMM ------------------------------------------------------------
 
@@ -218,15 +243,18 @@ abstract sealed class VectorGemm extends VectorKernels permits VectorAttention {
      * K block, plus bias) or adds it to the output (later K blocks). No horizontal reductions; each output is summed in
      * k order by one thread, so results do not depend on the thread count.
      */
-    private void linearPacked(float[] x, int m, int k, Tensor w, float[] bias, float[] out, Panels prepacked) {
-        LinearCall c = linearCalls.get().set(x, m, k, w, bias, out);
+    private void linearPacked(float[] x, int m, int k, Tensor w, float[] bias, float[] out, Epilogue epilogue, Panels prepacked) {
+        LinearCall c = linearCall.set(x, m, k, w, bias, out);
+        c.epilogue = epilogue;
+        // a residual's product goes to a buffer first, added to out column group by column group as each is finished
+        c.product = epilogue == Epilogue.RESIDUAL ? callWorkspace.floats(PRODUCT, m * c.n) : out;
         int nr = 2 * species().length();
         int panels = (c.n + nr - 1) / nr;
         c.bias = bias != null ? bias : zeros(panels * nr);
         c.prepacked = prepacked;
         // the input packed once for all tasks: K block pc at pc·mPad, its MR-row group from row r at r·kc
         c.mPad = (m + MR - 1) / MR * MR;
-        c.packedA = ThreadRows.rows(inputScratch, 1, c.mPad * k)[0];
+        c.packedA = callWorkspace.floats(PACKED_INPUT, c.mPad * k);
         try {
             pool.parallelFor(c.mPad / MR, c.packInput);
             pool.parallelFor(panels, c.gemm);
@@ -246,14 +274,13 @@ abstract sealed class VectorGemm extends VectorKernels permits VectorAttention {
     }
 
     /** Output panels [lo, hi) of a packed GEMM. */
-    private void gemmPart(LinearCall c, int lo, int hi) {
+    private void gemmPart(LinearCall c, int lo, int hi, Workspace ws) {
         int nr = 2 * species().length();
         int m = c.m, k = c.k, n = c.n, mPad = c.mPad;
         Panels prepacked = c.prepacked;
-        float[] packedA = c.packedA, out = c.out, b0 = c.bias;
+        float[] packedA = c.packedA, out = c.product, b0 = c.bias;
         boolean direct = prepacked != null && prepacked.f32() != null;
-        float[][] r = ThreadRows.rows(packScratch, 3, Math.max(PANELS * KC * nr, k));
-        float[] packedB = r[0], row = r[1], tile = r[2];
+        float[] packedB = ws.floats(PANEL, PANELS * KC * nr), row = ws.floats(ROW, k), tile = ws.floats(TILE, MR * nr);
         for (int p0 = lo; p0 < hi; p0 += PANELS) {
             int p1 = Math.min(hi, p0 + PANELS);
             for (int pc = 0; pc < k; pc += KC) {
@@ -286,6 +313,11 @@ abstract sealed class VectorGemm extends VectorKernels permits VectorAttention {
                         }
                     }
                 }
+            }
+            // the epilogue on this group's finished columns, while they are still in cache
+            if (c.epilogue != Epilogue.NONE) {
+                int j0 = p0 * nr, cols = Math.min(p1 * nr, n) - j0;
+                for (int i = 0; i < m; i++) applyEpilogue(c.epilogue, out, c.out, i * n + j0, cols);
             }
         }
     }

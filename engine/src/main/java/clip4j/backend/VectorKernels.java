@@ -14,6 +14,12 @@ import jdk.incubator.vector.VectorSpecies;
  */
 abstract sealed class VectorKernels implements Backend permits VectorGemm {
     final WorkerPool pool;
+    /**
+     * Held for the whole of a multi-threaded operation: one runs at a time (they use every worker anyway), so its
+     * arguments and its buffers ({@link #callWorkspace}) can be plain fields.
+     */
+    final java.util.concurrent.locks.ReentrantLock calls = new java.util.concurrent.locks.ReentrantLock();
+    final Workspace callWorkspace = new Workspace();
 
     VectorKernels(int threads) {
         this.pool = new WorkerPool(threads);
@@ -130,16 +136,31 @@ abstract sealed class VectorKernels implements Backend permits VectorGemm {
 
     @Override
     public void quickGelu(float[] x, int n) {
+        quickGelu(x, 0, n);
+    }
+
+    /** QuickGELU on x[off, off+n). */
+    void quickGelu(float[] x, int off, int n) {
         final VectorSpecies<Float> species = species();
         int len = species.length();
-        int ub = species.loopBound(n);
-        int i = 0;
+        int ub = off + species.loopBound(n), end = off + n;
+        int i = off;
         for (; i < ub; i += len) {
             FloatVector v = FloatVector.fromArray(species, x, i);
             FloatVector e = exp(v.mul(-1.702f));
             v.div(e.add(1f)).intoArray(x, i);
         }
-        for (; i < n; i++) x[i] = x[i] / (exp(x[i] * -1.702f) + 1f);
+        for (; i < end; i++) x[i] = x[i] / (exp(x[i] * -1.702f) + 1f);
+    }
+
+    /** x[off, off+n) += y[off, off+n). */
+    void add(float[] x, float[] y, int off, int n) {
+        final VectorSpecies<Float> species = species();
+        int len = species.length();
+        int ub = off + species.loopBound(n), end = off + n;
+        int i = off;
+        for (; i < ub; i += len) FloatVector.fromArray(species, x, i).add(FloatVector.fromArray(species, y, i)).intoArray(x, i);
+        for (; i < end; i++) x[i] += y[i];
     }
 
     /**
@@ -148,10 +169,15 @@ abstract sealed class VectorKernels implements Backend permits VectorGemm {
      */
     @Override
     public void gelu(float[] x, int n) {
+        gelu(x, 0, n);
+    }
+
+    /** GELU on x[off, off+n). */
+    void gelu(float[] x, int off, int n) {
         final VectorSpecies<Float> species = species();
         int len = species.length();
-        int ub = species.loopBound(n);
-        int i = 0;
+        int ub = off + species.loopBound(n), end = off + n;
+        int i = off;
         for (; i < ub; i += len) {
             FloatVector v = FloatVector.fromArray(species, x, i);
             FloatVector z = v.abs().mul((float) (1.0 / Math.sqrt(2.0)));
@@ -170,7 +196,7 @@ abstract sealed class VectorKernels implements Backend permits VectorGemm {
             FloatVector phi = FloatVector.broadcast(species, 1f).sub(half).blend(half, neg);
             v.mul(phi).intoArray(x, i);
         }
-        for (; i < n; i++) x[i] = (float) (0.5 * x[i] * (1.0 + Erf.erf(x[i] / Math.sqrt(2.0))));
+        for (; i < end; i++) x[i] = (float) (0.5 * x[i] * (1.0 + Erf.erf(x[i] / Math.sqrt(2.0))));
     }
 
     @Override

@@ -18,11 +18,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * can lag a loop behind. Loops from different caller threads run one at a time; a loop started from inside a loop
  * body runs on the calling thread. Closing the pool while a loop runs makes that loop's caller fail promptly with a
  * ClipException once the parts already started are done (a worker that has stopped never runs its part).
+ * <p>
+ * Each part has its own {@link Workspace}, used by one thread at a time (loops run one at a time, part p always on
+ * the same thread), so kernels keep their per-thread buffers there. A nested loop runs inline with a fresh one.
  */
 public final class WorkerPool implements AutoCloseable {
-    /** Body of a parallel loop over [lo, hi). */
+    /** Body of a parallel loop over [lo, hi), with the workspace of the thread that runs the part. */
     public interface RangeBody {
-        void run(int lo, int hi);
+        void run(int lo, int hi, Workspace ws);
     }
 
     /** How long an idle worker spins before it parks: longer than the gaps between the loops of one forward pass. */
@@ -30,6 +33,7 @@ public final class WorkerPool implements AutoCloseable {
 
     private final int threads;
     private final Thread[] workers;
+    private final Workspace[] workspaces;
     private final ReentrantLock callers = new ReentrantLock();
     private final AtomicInteger pending = new AtomicInteger();
     /** Incremented to publish a loop (body, count, parts are written before it); workers wait for it to move. */
@@ -43,6 +47,8 @@ public final class WorkerPool implements AutoCloseable {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1");
         this.threads = threads;
         this.workers = new Thread[threads - 1];
+        this.workspaces = new Workspace[threads];
+        for (int p = 0; p < threads; p++) workspaces[p] = new Workspace();
         for (int w = 1; w < threads; w++) {
             int part = w;
             workers[w - 1] = Thread.ofPlatform().daemon().name("clip4j-worker-" + w).start(() -> work(part));
@@ -55,13 +61,17 @@ public final class WorkerPool implements AutoCloseable {
 
     public void parallelFor(int count, RangeBody body) {
         int parts = Math.min(threads, count);
-        if (parts <= 1 || isWorker() || callers.isHeldByCurrentThread()) {
-            if (count > 0) body.run(0, count);
+        if (isWorker() || callers.isHeldByCurrentThread()) {
+            if (count > 0) body.run(0, count, new Workspace());
             return;
         }
         callers.lock();
         try {
             if (closed) throw new ClipException("the backend is closed");
+            if (parts <= 1) {
+                if (count > 0) body.run(0, count, workspaces[0]);
+                return;
+            }
             this.body = body;
             this.count = count;
             this.parts = parts;
@@ -71,7 +81,7 @@ public final class WorkerPool implements AutoCloseable {
             for (Thread w : workers) LockSupport.unpark(w);
             Throwable own = null;
             try {
-                body.run(0, bound(1));
+                body.run(0, bound(1), workspaces[0]);
             } catch (Throwable t) {
                 own = t;
             }
@@ -114,7 +124,7 @@ public final class WorkerPool implements AutoCloseable {
             if (closed) return;
             seen = loop;
             try {
-                if (part < parts) body.run(bound(part), bound(part + 1));
+                if (part < parts) body.run(bound(part), bound(part + 1), workspaces[part]);
             } catch (Throwable t) {
                 failure = t;
             }

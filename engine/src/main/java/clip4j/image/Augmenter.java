@@ -3,7 +3,8 @@ package clip4j.image;
 import java.util.Random;
 
 /**
- * The cache/training augmentation of Tip-Adapter (adapters-spec §1, §2.1): torchvision's
+ * The cache/training augmentation of Tip-Adapter (the train transform of upstream Tip-Adapter main.py;
+ * docs/preprocessing.md#augmentation): torchvision's
  * RandomResizedCrop(S, scale 0.5–1, ratio 3/4–4/3, bicubic) then RandomHorizontalFlip(0.5), on the RGB image
  * (Dassl reads images as RGB first), with Pillow-exact bicubic resizing of the crop. Deterministic per seed.
  */

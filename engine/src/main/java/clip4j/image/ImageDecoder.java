@@ -2,9 +2,6 @@ package clip4j.image;
 
 import clip4j.ClipException;
 
-import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
@@ -15,9 +12,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /**
- * Decodes images with ImageIO into the Pillow mode the file would open as (clip-spec §8.4–§8.5): RGB, L, RGBA, LA,
+ * Decodes images with ImageIO into the Pillow mode the file would open as (docs/preprocessing.md#image-modes,
+ * #decoding): RGB, L, RGBA, LA,
  * P (palette; also 1-bit images, which Pillow resizes the same nearest way), CMYK (CMYK and YCCK JPEGs; the JDK's
  * reader returns the same ink values as Pillow's "CMYK;I" unpacking), or I (16-bit greyscale PNG). 16-bit RGB(A) and
  * LA keep their high byte, as Pillow's ";16B" unpackers do. Formats: PNG, JPEG, BMP, GIF, TIFF and WBMP from the JDK,

@@ -1,13 +1,14 @@
 package clip4j.image;
 
 /**
- * Pillow's BICUBIC resize on 8-bit interleaved pixels, exactly as Resample.c does it (clip-spec §8.2):
+ * Pillow's BICUBIC resize on 8-bit interleaved pixels, exactly as Pillow src/libImaging/Resample.c
+ * ({@code ImagingResampleHorizontal_8bpc}, {@code ImagingResampleVertical_8bpc}) does it (docs/preprocessing.md#resize):
  * separable, horizontal pass first into a uint8 intermediate, then vertical; kernel widened by the scale
  * when downscaling (the antialiasing); weights normalised in double, then 22-bit fixed point with
  * round-half-away-from-zero; int accumulator starting at 2²¹; clamp(acc >> 22, 0, 255). A pass whose
  * size does not change is skipped. Also the 32-bit integer path of mode "I" ({@code ImagingResampleHorizontal_32bpc}
  * and {@code _Vertical_32bpc}: double weights, double sums, rounded half away from zero, no clamping) and Pillow's
- * NEAREST for palette images (§8.4).
+ * NEAREST for palette images (docs/preprocessing.md#image-modes).
  */
 public final class PillowResize {
     private static final int PRECISION_BITS = 32 - 8 - 2;

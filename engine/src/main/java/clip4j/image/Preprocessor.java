@@ -5,11 +5,13 @@ import clip4j.ClipException;
 import java.nio.file.Path;
 
 /**
- * OpenAI's eval transform (clip-spec §8.1): Resize(S, bicubic, shortest side) in the image's own mode →
- * CenterCrop(S) with torchvision's round-half-even offsets (§8.3) → convert("RGB") → ToTensor → Normalize.
- * RGBA and LA are resized premultiplied and the alpha is then dropped, P resizes nearest and expands the
- * palette after the crop (§8.4), CMYK resizes as four channels and converts with Pillow's {@code cmyk2rgb}, I (16-bit
- * greyscale PNG) resizes on the 32-bit path and converts with Pillow's {@code i2rgb}, which clamps to 0–255.
+ * OpenAI's eval transform (upstream clip/clip.py {@code _transform}; docs/preprocessing.md): Resize(S, bicubic,
+ * shortest side) in the image's own mode → CenterCrop(S) with torchvision's round-half-even offsets
+ * (docs/preprocessing.md#center-crop) → convert("RGB") → ToTensor → Normalize.
+ * RGBA and LA are resized premultiplied and the alpha is then dropped, P resizes nearest and expands the palette after
+ * the crop (docs/preprocessing.md#image-modes), CMYK resizes as four channels and converts with Pillow's
+ * {@code cmyk2rgb}, I (16-bit greyscale PNG) resizes on the 32-bit path and converts with Pillow's {@code i2rgb}, which
+ * clamps to 0–255.
  */
 public final class Preprocessor {
     private final int size;

@@ -1,7 +1,8 @@
 package clip4j.image;
 
 /**
- * Decoded pixels in a Pillow mode (clip-spec §8.4), interleaved row-major, 8 bits a sample except {@link Mode#I}. For
+ * Decoded pixels in a Pillow mode (docs/preprocessing.md#image-modes), interleaved row-major, 8 bits a sample except
+ * {@link Mode#I}. For
  * {@link Mode#P} the samples are palette indices and {@code palette} holds 0xRRGGBB entries. {@link Mode#CMYK} holds
  * ink amounts as Pillow does (0 = no ink). {@link Mode#I} is Pillow's 32-bit integer mode, in which it opens 16-bit
  * greyscale PNGs: here each sample is 16 bits, big-endian, two bytes.

@@ -1,7 +1,6 @@
 package clip4j.io;
 
 import clip4j.ClipException;
-import clip4j.util.Log;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,6 +15,8 @@ import java.nio.file.StandardCopyOption;
  * output that exists and is not a regular file (a device, a pipe, a folder) is refused rather than replaced.
  */
 public final class AtomicFiles {
+    private static final System.Logger LOG = System.getLogger("clip4j");
+
     static final java.time.Duration STALE_AFTER = java.time.Duration.ofMinutes(1);
     private static final java.util.regex.Pattern TEMPORARY = java.util.regex.Pattern.compile("\\..+\\.(\\d+)\\.\\d+\\.tmp");
     private static final java.util.Set<Path> CLEANED = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -71,7 +72,7 @@ public final class AtomicFiles {
                 if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) continue;
                 if (Files.getLastModifiedTime(p).toMillis() > before) continue;
                 Files.deleteIfExists(p);
-                Log.info("removed " + p + ", left by an interrupted write");
+                LOG.log(System.Logger.Level.INFO, "removed " + p + ", left by an interrupted write");
             }
         }
     }

@@ -21,7 +21,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A read-only, memory-mapped safetensors file (clip-spec §10.4): u64 LE header length N, N bytes of JSON
+ * A read-only, memory-mapped safetensors file (the huggingface/safetensors format; docs/model-file.md#layout): u64 LE
+ * header length N, N bytes of JSON
  * {name: {dtype, shape, data_offsets: [begin, end)}, "__metadata__": {str: str}}, then the data buffer.
  * Every field is validated before use; tensors are zero-copy slices of the mapping.
  */

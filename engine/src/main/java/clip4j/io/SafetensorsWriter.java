@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Writes a safetensors file (clip-spec §10.4) whose every tensor starts on a 64-byte boundary of the file:
+ * Writes a safetensors file (docs/model-file.md#layout) whose every tensor starts on a 64-byte boundary of the file:
  * the header is padded with spaces so the data buffer starts aligned, and where a tensor's size would
  * misalign the next one a U8 filler tensor named {@code __pad__.<k>} closes the gap, so the buffer has no
  * holes and stays valid for any safetensors reader. Written to a temporary file, then renamed.

@@ -5,7 +5,8 @@ import clip4j.ClipException;
 import java.util.List;
 
 /**
- * Known ViT CLIP shapes (clip-spec §1) by open_clip name. As in open_clip, a bare name means exact GELU
+ * Known ViT CLIP shapes (open_clip src/open_clip/model_configs/*.json; docs/forward-pass.md#configurations) by
+ * open_clip name. As in open_clip, a bare name means exact GELU
  * (the LAION checkpoints) and a {@code -quickgelu} suffix QuickGELU; OpenAI spellings ("ViT-B/32") mean
  * QuickGELU, as OpenAI's own models. {@code test-tiny} is a small shape for tests.
  */

@@ -7,8 +7,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Hyper-parameters of a ViT CLIP (clip-spec §1) plus what the weights cannot tell: activation, image mean/std
- * and logit scale. Stored as string metadata in our model file under the keys of {@link #toMetadata()}.
+ * Hyper-parameters of a ViT CLIP (upstream clip/model.py {@code build_model}; docs/forward-pass.md#configurations)
+ * plus what the weights cannot tell: activation, image mean/std and logit scale. Stored as string metadata in our
+ * model file under the keys of {@link #toMetadata()} (docs/model-file.md#metadata).
  */
 public record ClipConfig(
         String architecture,
@@ -17,7 +18,7 @@ public record ClipConfig(
         int embedDim, Activation activation, float[] imageMean, float[] imageStd,
         float layerNormEps, float logitScale) {
 
-    /** OpenAI's normalisation constants (clip-spec §8.1). */
+    /** OpenAI's normalisation constants (upstream clip/clip.py {@code _transform}; docs/preprocessing.md#tensor-conversion). */
     public static final float[] OPENAI_MEAN = {0.48145466f, 0.4578275f, 0.40821073f};
     public static final float[] OPENAI_STD = {0.26862954f, 0.26130258f, 0.27577711f};
 

@@ -2,33 +2,38 @@ package clip4j.model;
 
 import clip4j.ClipException;
 import clip4j.backend.Backend;
-import clip4j.backend.VisionTower;
+import clip4j.backend.Workspace;
 import clip4j.image.Preprocessor;
-import clip4j.io.ModelFile;
 import clip4j.text.ClipTokenizer;
 
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.List;
 
 /**
- * A loaded CLIP: the memory-mapped model file, both encoders, the tokenizer from the file's BPE merges and the
- * preprocessor with the model's mean/std. {@code encode*} return L2-normalised embeddings, {@code *Features}
- * the raw projections. The backend is the caller's; closing the model unmaps the weights.
+ * A loaded CLIP (upstream clip/model.py {@code CLIP}: {@code encode_image}, {@code encode_text}): the memory-mapped
+ * model file, both encoders, the tokenizer from the file's BPE merges and the preprocessor with the model's mean/std.
+ * {@code encode*} return L2-normalised embeddings, {@code *Features} the raw projections. The backend is the caller's;
+ * closing the model unmaps the weights. Safe for concurrent callers: each call runs in a {@link Workspace} of its own,
+ * the caller's or one borrowed from the model's idle ones (so a steady stream of calls allocates no activations).
  */
 public final class ClipModel implements AutoCloseable {
     private final ModelFile file;
     private final Backend backend;
-    private final VisionEncoder vision;
-    private final TextEncoder text;
+    private final VisionTransformer visual;
+    private final TextTransformer text;
     private volatile ClipTokenizer tokenizer;
     private final Preprocessor preprocessor;
+    private static final Workspace.Buffer FEATURES = Workspace.buffer("model.features");
+    /** Workspaces not in use (a lock-guarded stack: taking and returning one allocates nothing). */
+    private final ArrayDeque<Workspace> idle = new ArrayDeque<>();
 
     private ClipModel(ModelFile file, Backend backend) {
         this.file = file;
         this.backend = backend;
         ClipConfig c = file.config();
-        this.vision = new VisionEncoder(file);
-        this.text = new TextEncoder(file);
+        this.visual = VisionTransformer.load(file);
+        this.text = TextTransformer.load(file);
         this.preprocessor = new Preprocessor(c.imageSize(), c.imageMean(), c.imageStd());
     }
 
@@ -93,39 +98,69 @@ public final class ClipModel implements AutoCloseable {
 
     /** Raw image features into out[i][0, E): with reused arrays a steady stream of calls allocates nothing. */
     public void imageFeatures(List<float[]> pixels, float[][] out) {
+        Workspace ws = borrow();
+        try {
+            imageFeatures(pixels, out, ws);
+        } finally {
+            giveBack(ws);
+        }
+    }
+
+    /** Raw image features into out[i][0, E), computed in the caller's workspace. */
+    public void imageFeatures(List<float[]> pixels, float[][] out, Workspace ws) {
         int e = config().embedDim();
         int perBatch = imageBatch();
         for (int s = 0; s < pixels.size(); s += perBatch) {
             List<float[]> batch = pixels.subList(s, Math.min(pixels.size(), s + perBatch));
             int b = batch.size();
-            float[] f = mapped(() -> vision.forward(backend, batch));
+            float[] f = ws.floats(FEATURES, b * e);
+            try {
+                visual.forward(backend, ws, batch, f);
+            } catch (InternalError | ArithmeticException x) {
+                throw mappingFailure(x);
+            }
             for (int i = 0; i < b; i++) System.arraycopy(f, i * e, out[s + i], 0, e);
         }
     }
 
     /**
-     * Runs work that reads the memory-mapped weights. If the file shrinks under the mapping, the next read faults
-     * (SIGBUS), which the JVM raises as an InternalError: that becomes a one-line error about the file.
+     * What a failure while reading the memory-mapped weights means: if the file shrinks under the mapping, the next
+     * read faults (SIGBUS), which the JVM raises as an InternalError; sizes of a hostile file can overflow.
      */
-    private <T> T mapped(java.util.function.Supplier<T> work) {
-        try {
-            return work.get();
-        } catch (InternalError e) {
-            throw new ClipException(file.path() + " changed or was truncated while in use (" + e.getMessage() + ")", e);
-        } catch (ArithmeticException e) {
-            throw new ClipException(file.path() + ": the model's sizes are too large for this batch (" + e.getMessage() + ")", e);
+    private ClipException mappingFailure(Throwable e) {
+        if (e instanceof InternalError) {
+            return new ClipException(file.path() + " changed or was truncated while in use (" + e.getMessage() + ")", e);
+        }
+        return new ClipException(file.path() + ": the model's sizes are too large for this batch (" + e.getMessage() + ")", e);
+    }
+
+    private Workspace borrow() {
+        synchronized (idle) {
+            Workspace ws = idle.pollFirst();
+            return ws != null ? ws : new Workspace();
         }
     }
 
-    /** The image encoder's weights, for callers that drive a backend directly (the CUDA device check). */
-    public VisionTower visionTower() {
-        return vision.tower();
+    private void giveBack(Workspace ws) {
+        synchronized (idle) {
+            idle.addFirst(ws);
+        }
+    }
+
+    /** The image encoder, for callers that drive a backend directly (the CUDA device check). */
+    public VisionTransformer visual() {
+        return visual;
+    }
+
+    /** The text encoder. */
+    public TextTransformer text() {
+        return text;
     }
 
     /** L2-normalised image embeddings of image files. */
     public float[][] encodeImages(List<Path> images) {
         List<float[]> px = images.stream().map(preprocessor::preprocess).toList();
-        return normalizeRows(imageFeatures(px));
+        return Embeddings.normalizeRows(imageFeatures(px));
     }
 
     /** Raw text features [n][E] of token-id rows. */
@@ -137,8 +172,23 @@ public final class ClipModel implements AutoCloseable {
 
     /** Raw text features into out[i][0, E): with reused arrays a steady stream of calls allocates nothing. */
     public void textFeatures(int[][] ids, float[][] out) {
+        Workspace ws = borrow();
+        try {
+            textFeatures(ids, out, ws);
+        } finally {
+            giveBack(ws);
+        }
+    }
+
+    /** Raw text features into out[i][0, E), computed in the caller's workspace. */
+    public void textFeatures(int[][] ids, float[][] out, Workspace ws) {
         int e = config().embedDim();
-        float[] f = mapped(() -> text.forward(backend, ids));
+        float[] f = ws.floats(FEATURES, ids.length * e);
+        try {
+            text.forward(backend, ws, ids, f);
+        } catch (InternalError | ArithmeticException x) {
+            throw mappingFailure(x);
+        }
         for (int i = 0; i < ids.length; i++) System.arraycopy(f, i * e, out[i], 0, e);
     }
 
@@ -161,7 +211,7 @@ public final class ClipModel implements AutoCloseable {
     public float[][] encodeTokens(int[][] ids) {
         Integer[] order = new Integer[ids.length];
         for (int i = 0; i < order.length; i++) order[i] = i;
-        java.util.Arrays.sort(order, java.util.Comparator.comparingInt(i -> TextEncoder.eotIndex(ids[i])));
+        java.util.Arrays.sort(order, java.util.Comparator.comparingInt(i -> TextTransformer.eotIndex(ids[i])));
         float[][] out = new float[ids.length][];
         for (int s = 0; s < order.length; s += 64) {
             int b = Math.min(64, order.length - s);
@@ -170,23 +220,7 @@ public final class ClipModel implements AutoCloseable {
             float[][] f = textFeatures(batch);
             for (int i = 0; i < b; i++) out[order[s + i]] = f[i];
         }
-        return normalizeRows(out);
-    }
-
-    /** Plain L2 normalisation (clip-spec §4: no eps), computed in double. */
-    public static float[] normalize(float[] v) {
-        double s = 0;
-        for (float x : v) s += (double) x * x;
-        double inv = 1.0 / Math.sqrt(s);
-        float[] out = new float[v.length];
-        for (int i = 0; i < v.length; i++) out[i] = (float) (v[i] * inv);
-        return out;
-    }
-
-    public static float[][] normalizeRows(float[][] rows) {
-        float[][] out = new float[rows.length][];
-        for (int i = 0; i < rows.length; i++) out[i] = normalize(rows[i]);
-        return out;
+        return Embeddings.normalizeRows(out);
     }
 
     /** exp(logit_scale), the factor on cosine similarities. */

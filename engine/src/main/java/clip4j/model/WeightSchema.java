@@ -4,8 +4,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The tensors of our model file and their shapes, derived from a config. Names are OpenAI's (clip-spec §3, §4),
- * except the two projections, which we store in Linear layout [out, in] as {@code visual.proj.weight} [E, W]
+ * The tensors of our model file and their shapes (docs/model-file.md#tensors), derived from a config. Names are
+ * OpenAI's (the state dict of upstream clip/model.py {@code CLIP}), except the two projections, which we store in
+ * Linear layout [out, in] as {@code visual.proj.weight} [E, W]
  * and {@code text_projection.weight} [E, D] (OpenAI's {@code visual.proj} and {@code text_projection}
  * transposed), so every matrix product in the engine is y = x·Wᵀ.
  */

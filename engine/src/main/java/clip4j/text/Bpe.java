@@ -9,8 +9,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The BPE vocabulary and merge loop of clip-spec §9.3 and §9.6 (openai/CLIP clip/simple_tokenizer.py,
- * {@code SimpleTokenizer.__init__} and {@code bpe}). Built from the merge lines (without the header line): ids 0–255
+ * The BPE vocabulary and merge loop of openai/CLIP clip/simple_tokenizer.py ({@code SimpleTokenizer.__init__} and
+ * {@code bpe}; docs/tokenizer.md#vocabulary, #bpe-merges). Built from the merge lines (without the header line): ids 0–255
  * single characters, 256–511 the same with {@code </w>}, then one id per merge, then SOT, EOT. OpenAI's vocabulary
  * has {@link #OPENAI_MERGES} merges (49,408 ids); a vocabulary with fewer merges keeps the same layout.
  */

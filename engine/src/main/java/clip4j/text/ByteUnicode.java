@@ -1,7 +1,8 @@
 package clip4j.text;
 
 /**
- * CLIP's byte↔unicode table (clip-spec §9.2): bytes 33–126, 161–172 and 174–255 map to themselves; the other
+ * CLIP's byte↔unicode table (upstream clip/simple_tokenizer.py {@code bytes_to_unicode}; docs/tokenizer.md#byte-table):
+ * bytes 33–126, 161–172 and 174–255 map to themselves; the other
  * 68 bytes, in increasing order, map to U+0100…U+0143. {@link #ORDER} is the list order that defines ids 0–255.
  */
 final class ByteUnicode {

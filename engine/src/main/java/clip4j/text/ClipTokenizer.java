@@ -1,7 +1,6 @@
 package clip4j.text;
 
 import clip4j.ClipException;
-import clip4j.util.Log;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,10 +16,13 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * CLIP's tokenizer (openai/CLIP clip/simple_tokenizer.py {@code SimpleTokenizer.encode}, clip/clip.py
- * {@code tokenize}): {@link TextCleaner}, the pre-token regex of clip-spec §9.5, {@link Bpe}, and [SOT] + ids +
- * [EOT] (§9.7), truncated to the context length with the last id forced to EOT (with a warning), zero-padded.
+ * {@code tokenize}; docs/tokenizer.md): {@link TextCleaner}, the pre-token regex (docs/tokenizer.md#pre-tokens),
+ * {@link Bpe}, and [SOT] + ids + [EOT], truncated to the context length with the last id forced to EOT (with a
+ * warning), zero-padded (docs/tokenizer.md#context-and-truncation).
  */
 public final class ClipTokenizer {
+    private static final System.Logger LOG = System.getLogger("clip4j");
+
     private static final Pattern PRE_TOKEN = Pattern.compile(
             "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|\\p{L}+|\\p{N}|[^\\s\\p{L}\\p{N}]+",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE | Pattern.UNICODE_CHARACTER_CLASS);
@@ -66,14 +68,21 @@ public final class ClipTokenizer {
                     all = readAtMost(gz, MAX_BPE_BYTES, bpeFile);
                 }
             }
-            List<String> lines = new String(all, StandardCharsets.UTF_8).lines().toList();
-            if (lines.size() < count + 1) {
-                throw new ClipException(bpeFile + " has " + Math.max(0, lines.size() - 1) + " BPE merge lines, " + count + " are needed");
-            }
-            return String.join("\n", lines.subList(1, count + 1));
+            return merges(new String(all, StandardCharsets.UTF_8).lines().toList(), count, bpeFile.toString());
         } catch (IOException e) {
             throw new ClipException("cannot read BPE file " + bpeFile + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The first {@code count} merges of a merges file's lines: its first line is a header (CLIP's
+     * {@code bpe_simple_vocab_16e6.txt} and Hugging Face's {@code merges.txt} alike), so these are CLIP's
+     * {@code merges[1:count + 1]}; empty lines (a trailing newline) are not merges.
+     */
+    public static String merges(List<String> lines, int count, String source) {
+        List<String> merges = lines.subList(Math.min(1, lines.size()), lines.size()).stream().filter(l -> !l.isEmpty()).toList();
+        if (merges.size() < count) throw new ClipException(source + " has " + merges.size() + " BPE merge lines, " + count + " are needed");
+        return String.join("\n", merges.subList(0, count));
     }
 
     public Bpe bpe() {
@@ -129,7 +138,7 @@ public final class ClipTokenizer {
         int[] ids = new int[contextLength];
         int n = body.length + 2;
         if (n > contextLength) {
-            Log.warn("prompt longer than " + contextLength + " tokens truncated: \"" + abbreviate(text) + "\"");
+            LOG.log(System.Logger.Level.WARNING, "prompt longer than " + contextLength + " tokens truncated: \"" + abbreviate(text) + "\"");
         }
         ids[0] = bpe.sot();
         int keep = Math.min(body.length, contextLength - 1);

@@ -6,7 +6,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * CLIP's text normalisation before pre-tokenising (clip-spec §9.4): the deterministic parts of
+ * CLIP's text normalisation before pre-tokenising (upstream clip/simple_tokenizer.py {@code basic_clean},
+ * {@code whitespace_clean}; docs/tokenizer.md#cleaning): the deterministic parts of
  * {@code ftfy.fix_text} with ftfy 6 defaults, then {@code html.unescape} twice and strip, whitespace_clean,
  * lowercase. Not done: ftfy's mojibake repair (fix_encoding and friends), which is the identity on
  * well-formed text.

@@ -17,6 +17,7 @@ import java.nio.ByteOrder;
 import java.util.Random;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every Vector API kernel against its scalar twin, on odd shapes and CLIP shapes, at 128/256/512 bits. */
@@ -81,16 +82,51 @@ class KernelTwinTest {
         float[] x = random(m * k, 1, 1f);
         Tensor w = weight(random(n * k, 2, (float) (1 / Math.sqrt(k))), n, k, dt);
         float[] bias = random(n, 3, 0.1f);
-        float[] ref = new float[m * n];
-        float[] got = new float[m * n];
-        REF.linear(x, m, k, w, bias, ref);
         Tensor heap = new Tensor("w", dt, w.shape(), MemorySegment.ofArray(w.data().toArray(ValueLayout.JAVA_BYTE)));
-        for (Tensor t : new Tensor[]{w, heap}) {
-            try (VectorBackend vb = VectorBackend.create(s, 2)) {
-                vb.linear(x, m, k, t, bias, got);
+        // every epilogue on f32 weights; the 16-bit storages with the plain product (the epilogue does not see them)
+        for (Epilogue e : dt == DType.F32 ? Epilogue.values() : new Epilogue[]{Epilogue.NONE}) {
+            float[] ref = random(m * n, 4, 1f);
+            float[] start = ref.clone();
+            REF.linear(x, m, k, w, bias, ref, e);
+            for (Tensor t : new Tensor[]{w, heap}) {
+                float[] got = start.clone();
+                try (VectorBackend vb = VectorBackend.create(s, 2)) {
+                    vb.linear(x, m, k, t, bias, got, e);
+                }
+                String where = t.data().isNative() ? "mapped" : "heap";
+                assertClose(ref, got, 2e-6 * Math.sqrt(k), "linear " + m + "x" + k + "x" + n + " " + e + " " + dt + " " + s + " " + where);
             }
-            String where = t.data().isNative() ? "mapped" : "heap";
-            assertClose(ref, got, 2e-6 * Math.sqrt(k), "linear " + m + "x" + k + "x" + n + " " + dt + " " + s + " " + where);
+        }
+    }
+
+    /**
+     * A fused epilogue gives the same bits as the product followed by the separate operation (the activation over the
+     * whole output, or the residual add), on the CLIP shapes: fusing it changed no number.
+     */
+    @ParameterizedTest
+    @MethodSource("species")
+    void fusedEpiloguesEqualTheSeparateOperations(VectorSpecies<Float> s) {
+        int[][] shapes = {{50, 768, 3072}, {8, 512, 2048}, {400, 768, 2304}, {9, 64, 256}};
+        for (int[] sh : shapes) {
+            int m = sh[0], k = sh[1], n = sh[2];
+            float[] x = random(m * k, 11, 1f), bias = random(n, 12, 0.1f), residual = random(m * n, 13, 1f);
+            Tensor w = weight(random(n * k, 14, (float) (1 / Math.sqrt(k))), n, k, DType.F32);
+            try (VectorBackend vb = VectorBackend.create(s, 2)) {
+                float[] product = new float[m * n];
+                vb.linear(x, m, k, w, bias, product);
+                float[] quick = product.clone(), gelu = product.clone(), added = residual.clone();
+                vb.quickGelu(quick, m * n);
+                vb.gelu(gelu, m * n);
+                for (int i = 0; i < added.length; i++) added[i] += product[i];
+                float[] fused = new float[m * n];
+                vb.linear(x, m, k, w, bias, fused, Epilogue.QUICK_GELU);
+                assertArrayEquals(quick, fused, "QuickGELU " + java.util.Arrays.toString(sh) + " " + s);
+                vb.linear(x, m, k, w, bias, fused, Epilogue.GELU);
+                assertArrayEquals(gelu, fused, "GELU " + java.util.Arrays.toString(sh) + " " + s);
+                fused = residual.clone();
+                vb.linear(x, m, k, w, bias, fused, Epilogue.RESIDUAL);
+                assertArrayEquals(added, fused, "residual " + java.util.Arrays.toString(sh) + " " + s);
+            }
         }
     }
 

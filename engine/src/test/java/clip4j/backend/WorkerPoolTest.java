@@ -18,7 +18,7 @@ class WorkerPoolTest {
             for (int count : new int[]{0, 1, 2, 3, 4, 11, 1000}) {
                 for (int rep = 0; rep < 200; rep++) {
                     AtomicIntegerArray hits = new AtomicIntegerArray(count);
-                    pool.parallelFor(count, (lo, hi) -> {
+                    pool.parallelFor(count, (lo, hi, ws) -> {
                         for (int i = lo; i < hi; i++) hits.incrementAndGet(i);
                     });
                     for (int i = 0; i < count; i++) assertEquals(1, hits.get(i), "count " + count + " index " + i);
@@ -39,7 +39,7 @@ class WorkerPoolTest {
             java.util.concurrent.atomic.AtomicReference<Throwable> ended = new java.util.concurrent.atomic.AtomicReference<>();
             Thread t = Thread.ofPlatform().start(() -> {
                 try {
-                    for (int i = 0; i < 1_000_000; i++) pool.parallelFor(64, (lo, hi) -> Thread.onSpinWait());
+                    for (int i = 0; i < 1_000_000; i++) pool.parallelFor(64, (lo, hi, ws) -> Thread.onSpinWait());
                     ended.set(new AssertionError("the loops outlived the close"));
                 } catch (Throwable e) {
                     ended.set(e);
@@ -56,12 +56,12 @@ class WorkerPoolTest {
     @Test
     void workerFailureReachesTheCaller() {
         try (WorkerPool pool = new WorkerPool(2)) {
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> pool.parallelFor(10, (lo, hi) -> {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> pool.parallelFor(10, (lo, hi, ws) -> {
                 if (lo > 0) throw new IllegalStateException("part " + lo);
             }));
             assertEquals("part 5", e.getMessage());
             AtomicIntegerArray hits = new AtomicIntegerArray(4);
-            pool.parallelFor(4, (lo, hi) -> {
+            pool.parallelFor(4, (lo, hi, ws) -> {
                 for (int i = lo; i < hi; i++) hits.incrementAndGet(i);
             });
             for (int i = 0; i < 4; i++) assertEquals(1, hits.get(i), "the pool still works after a failure");
@@ -76,10 +76,10 @@ class WorkerPoolTest {
                 f[c] = callers.submit(() -> {
                     for (int rep = 0; rep < 300; rep++) {
                         AtomicIntegerArray hits = new AtomicIntegerArray(64);
-                        pool.parallelFor(8, (lo, hi) -> {
+                        pool.parallelFor(8, (lo, hi, ws) -> {
                             for (int o = lo; o < hi; o++) {
                                 int outer = o;
-                                pool.parallelFor(8, (l2, h2) -> {
+                                pool.parallelFor(8, (l2, h2, ws2) -> {
                                     for (int i = l2; i < h2; i++) hits.incrementAndGet(outer * 8 + i);
                                 });
                             }

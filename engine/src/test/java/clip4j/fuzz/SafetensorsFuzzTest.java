@@ -1,9 +1,9 @@
 package clip4j.fuzz;
 
 import clip4j.ClipException;
-import clip4j.io.ModelFile;
 import clip4j.io.Safetensors;
 import clip4j.io.Tensor;
+import clip4j.model.ModelFile;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import org.junit.jupiter.api.Timeout;
 

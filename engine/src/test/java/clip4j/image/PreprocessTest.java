@@ -19,7 +19,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Preprocessing against Pillow 9.4 + torchvision (clip-spec §8, §14): bit-exact uint8, float tensors to fp32. */
+/**
+ * Preprocessing against Pillow 9.4 + torchvision (docs/preprocessing.md; the synthetic image of its #test-image): bit-exact
+ * uint8, float tensors to fp32.
+ */
 class PreprocessTest {
     static RawImage synthetic(int w, int h) {
         byte[] d = new byte[w * h * 3];

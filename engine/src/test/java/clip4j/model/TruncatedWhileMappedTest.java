@@ -3,7 +3,6 @@ package clip4j.model;
 import clip4j.ClipException;
 import clip4j.backend.VectorBackend;
 import clip4j.io.DType;
-import clip4j.random.SeededWeights;
 import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 

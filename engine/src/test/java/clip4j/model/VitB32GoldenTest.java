@@ -53,7 +53,7 @@ class VitB32GoldenTest {
                 double d = TestData.maxAbsDiff(model.textFeatures(new int[][]{ids[t]})[0], batched[t]);
                 assertTrue(d <= 1e-5, "prompt " + t + " depends on its batch: max abs diff " + d);
             }
-            float[][] te = ClipModel.normalizeRows(batched);
+            float[][] te = Embeddings.normalizeRows(batched);
             for (int t = 0; t < te.length; t++) {
                 double d = TestData.maxAbsDiff(TestData.floats(texts.get(t).get("embedding")), te[t]);
                 assertTrue(d <= 2e-5, "text " + t + " max abs diff " + d);

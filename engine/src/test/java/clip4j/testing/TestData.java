@@ -2,7 +2,7 @@ package clip4j.testing;
 
 import clip4j.io.DType;
 import clip4j.model.Architectures;
-import clip4j.random.SeededWeights;
+import clip4j.model.SeededWeights;
 import clip4j.util.Json;
 import org.junit.jupiter.api.Assumptions;
 

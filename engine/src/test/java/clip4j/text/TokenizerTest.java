@@ -12,8 +12,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * Token ids exactly as OpenAI's simple_tokenizer (clip-spec §9.8) with OpenAI's vocabulary, which the repository does
- * not ship: skipped loudly without it ({@link TestData#requireBpe}), never skipped in CI.
+ * Token ids exactly as upstream clip/simple_tokenizer.py ({@code SimpleTokenizer.encode}; docs/tokenizer.md) gives them
+ * with OpenAI's vocabulary, which the repository does not ship: skipped loudly without it
+ * ({@link TestData#requireBpe}), never skipped in CI.
  */
 class TokenizerTest {
     static ClipTokenizer tok;

@@ -1,12 +1,19 @@
 package clip4j.cuda;
 
 import clip4j.backend.Backend;
-import clip4j.backend.BlockWeights;
-import clip4j.backend.PooledHead;
+import clip4j.backend.EngineOptions.Precision;
+import clip4j.backend.Epilogue;
 import clip4j.backend.ScalarBackend;
-import clip4j.backend.TextTower;
-import clip4j.backend.VisionTower;
+import clip4j.fewshot.AdapterKernels;
+import clip4j.fewshot.HostAdapterKernels;
+import clip4j.io.HalfFloats;
 import clip4j.io.Tensor;
+import clip4j.model.PooledHead;
+import clip4j.model.ResidualAttentionBlock;
+import clip4j.model.TextTransformer;
+import clip4j.model.TowerRunner;
+import clip4j.model.Transformer;
+import clip4j.model.VisionTransformer;
 import clip4j.util.Timing;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
@@ -31,8 +38,7 @@ import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
  * the token ids), with bias, activation and residual add fused into the GEMMs. The single operations of the
  * interface cross to the device and back one at a time. Calls are serialised (one context, one stream).
  */
-public final class CudaBackend implements Backend {
-    public enum Precision { FP32, FP16, BF16 }
+public final class CudaBackend implements Backend, TowerRunner, AdapterKernels {
 
     private static final CUdeviceptr NULL = new CUdeviceptr();
 
@@ -76,12 +82,13 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public synchronized void linear(float[] x, int m, int k, Tensor w, float[] bias, float[] y) {
+    public synchronized void linear(float[] x, int m, int k, Tensor w, float[] bias, float[] y, Epilogue epilogue) {
         ScalarBackend.checkLinear(x, m, k, w, bias, y);
         cuda.makeCurrent();
         int n = Math.toIntExact(w.shape()[0]);
-        CUdeviceptr dy = buf("y", 4L * m * n);
-        linearOn("", upload("x", x, (long) m * k), m, k, n, device(w, "w"), bias == null ? NULL : upload("bias", bias, n), dy, Launches.EPI_NONE);
+        CUdeviceptr dy = epilogue == Epilogue.RESIDUAL ? upload("y", y, (long) m * n) : buf("y", 4L * m * n);
+        linearOn("", upload("x", x, (long) m * k), m, k, n, device(w, "w"), bias == null ? NULL : upload("bias", bias, n), dy,
+                Launches.epilogue(epilogue));
         cuMemcpyDtoH(Pointer.to(y), dy, 4L * m * n);
     }
 
@@ -130,33 +137,38 @@ public final class CudaBackend implements Backend {
 
     /** The whole block stack with x on the device: one upload, every operation on device buffers, one download. */
     @Override
-    public synchronized void residualBlocks(float[] x, int batch, int seq, int w, int heads, boolean causal, boolean quickGelu,
-                                            float eps, List<BlockWeights> blocks) {
+    public synchronized void transformer(Transformer t, float[] x, int batch, int seq) {
         cuda.makeCurrent();
-        long count = (long) batch * seq * w;
+        long count = (long) batch * seq * t.width();
         CUdeviceptr dx = upload("tokens", x, count);
-        blocksOn(dx, batch, seq, w, heads, causal, quickGelu, eps, blocks);
+        blocksOn(dx, batch, seq, t);
         cuMemcpyDtoH(Pointer.to(x), dx, 4 * count);
     }
 
-    /** clip-spec §3 on the device: the pixels go up (each image straight to its place), the features come down. */
+    /**
+     * The image tower (upstream clip/model.py {@code VisionTransformer.forward}; docs/forward-pass.md#image-tower) on the
+     * device: the pixels go up (each image straight to its place), the features come down.
+     */
     @Override
-    public synchronized void visionTower(VisionTower t, List<float[]> images, float[] out) {
+    public synchronized void vision(VisionTransformer t, List<float[]> images, float[] out) {
         cuda.makeCurrent();
         CUdeviceptr features = visionOn(t, uploadImages(t, images), images.size());
         cuMemcpyDtoH(Pointer.to(out), features, 4L * images.size() * t.head().embedDim());
     }
 
-    /** clip-spec §4 on the device: the token ids go up, the features come down. */
+    /**
+     * The text tower (upstream clip/model.py {@code CLIP.encode_text}; docs/forward-pass.md#text-tower) on the device:
+     * the token ids go up, the features come down.
+     */
     @Override
-    public synchronized void textTower(TextTower t, int[] tokens, int batch, int seq, int[] pool, float[] out) {
+    public synchronized void text(TextTransformer t, int[] tokens, int batch, int seq, int[] pool, float[] out) {
         cuda.makeCurrent();
         int rows = Math.multiplyExact(batch, seq);
         CUdeviceptr dx = buf("tokens", 4L * rows * t.width());
         cuda.launch("text_tokens", Launches.elementBlocks((long) rows * t.width()), 1, Launches.ELEMENT_THREADS,
                 CudaContext.args(uploadInts("ids", tokens), table(t.tokenEmbedding()), vector(t.positionalEmbedding()), rows, seq, t.width(), dx));
-        blocksOn(dx, batch, seq, t.width(), t.heads(), true, t.quickGelu(), t.eps(), t.blocks());
-        CUdeviceptr features = headOn(t.head(), dx, t.width(), pool, t.eps());
+        blocksOn(dx, batch, seq, t.transformer());
+        CUdeviceptr features = headOn(t.head(), dx, t.width(), pool);
         cuMemcpyDtoH(Pointer.to(out), features, 4L * batch * t.head().embedDim());
     }
 
@@ -164,7 +176,7 @@ public final class CudaBackend implements Backend {
      * Seconds per batch of {@link #visionTower}'s device part alone (pixels already on the device, features left there):
      * the time PyTorch reports for a model whose input is a CUDA tensor. For the device check.
      */
-    synchronized double visionTowerDeviceSeconds(VisionTower t, List<float[]> images, double seconds) throws Exception {
+    synchronized double visionDeviceSeconds(VisionTransformer t, List<float[]> images, double seconds) throws Exception {
         cuda.makeCurrent();
         CUdeviceptr px = uploadImages(t, images);
         return Timing.measure(() -> {
@@ -200,7 +212,7 @@ public final class CudaBackend implements Backend {
                                                float[] alphaWeight, float alphaBias, float[] out) {
         for (int c = 0; c < classes; c++) {
             if (offsets[c + 1] - offsets[c] > Launches.META_MAX_SUPPORTS) {
-                Backend.super.metaAdapterRefine(w, classes, d, support, offsets, qProj, kProjT, alphaWeight, alphaBias, out);
+                new HostAdapterKernels(this).metaAdapterRefine(w, classes, d, support, offsets, qProj, kProjT, alphaWeight, alphaBias, out);
                 return;
             }
         }
@@ -217,8 +229,11 @@ public final class CudaBackend implements Backend {
 
     // ---- the encoders on device buffers -------------------------------------------------------------------------
 
-    /** clip-spec §3 steps 1-7 on pixels already on the device; the features [batch, E] stay on the device. */
-    private CUdeviceptr visionOn(VisionTower t, CUdeviceptr pixels, int batch) {
+    /**
+     * The image tower (docs/forward-pass.md#image-tower, steps 1-7) on pixels already on the device; the features
+     * [batch, E] stay on the device.
+     */
+    private CUdeviceptr visionOn(VisionTransformer t, CUdeviceptr pixels, int batch) {
         int g = t.grid(), w = t.width(), n = t.tokens(), k = 3 * t.patchSize() * t.patchSize(), patchRows = batch * g * g;
         CUdeviceptr patches = buf("patches", 4L * patchRows * k);
         cuda.launch("unfold_patches", Launches.elementBlocks((long) patchRows * k), 1, Launches.ELEMENT_THREADS,
@@ -228,37 +243,43 @@ public final class CudaBackend implements Backend {
         CUdeviceptr x = buf("tokens", 4L * batch * n * w);
         cuda.launch("vision_tokens", Launches.elementBlocks((long) batch * n * w), 1, Launches.ELEMENT_THREADS,
                 CudaContext.args(emb, vector(t.classEmbedding()), vector(t.positionalEmbedding()), batch, n, w, x));
-        layerNormOn("layer_norm", x, batch * n, w, vector(t.lnPreWeight()), vector(t.lnPreBias()), t.eps(), x, NULL);
-        blocksOn(x, batch, n, w, t.heads(), false, t.quickGelu(), t.eps(), t.blocks());
-        return headOn(t.head(), x, w, t.classRows(batch), t.eps());
+        layerNormOn("layer_norm", x, batch * n, w, vector(t.lnPreWeight()), vector(t.lnPreBias()), t.transformer().eps(), x, NULL);
+        blocksOn(x, batch, n, t.transformer());
+        int[] classRows = new int[batch];
+        for (int b = 0; b < batch; b++) classRows[b] = b * n;
+        return headOn(t.head(), x, w, classRows);
     }
 
     /**
-     * The residual blocks of clip-spec §2 on x [batch·seq, w] (fp32, in place): five kernels a block, the biases, the
+     * The residual blocks (upstream clip/model.py {@code ResidualAttentionBlock}; docs/forward-pass.md#residual-block) on
+     * x [batch·seq, w] (fp32, in place): five kernels a block, the biases, the
      * MLP's activation and both residual adds in the GEMM epilogues. On tensor cores the LayerNorm outputs, qkv, the
      * attention output and the MLP's hidden layer are 16-bit, so every GEMM reads and the attention reads and writes
      * half the bytes; the residual stream x stays fp32.
      */
-    private void blocksOn(CUdeviceptr x, int batch, int seq, int w, int heads, boolean causal, boolean quickGelu, float eps,
-                          List<BlockWeights> blocks) {
+    private void blocksOn(CUdeviceptr x, int batch, int seq, Transformer t) {
+        int w = t.width(), heads = t.heads();
+        boolean causal = t.causal();
+        float eps = t.eps();
         int rows = Math.multiplyExact(batch, seq);
         boolean tc = !type.isEmpty();
         String ln = tc ? "layer_norm_" + type : "layer_norm", toActs = tc ? "_x16_y16" : "", toStream = tc ? "_x16" : "";
         long bytes = (tc ? 2L : 4L) * rows * w;
         CUdeviceptr h = buf("h", bytes), qkv = buf("qkv", 3 * bytes), attn = buf("attn", bytes), mlp = buf("mlp", 4 * bytes);
-        for (BlockWeights b : blocks) {
+        for (ResidualAttentionBlock b : t.resblocks()) {
             layerNormOn(ln, x, rows, w, vector(b.ln1Weight()), vector(b.ln1Bias()), eps, h, NULL);
             linearOn(toActs, h, rows, w, 3 * w, weight(b.inProj()), vector(b.inProjBias()), qkv, Launches.EPI_NONE);
             attentionOn(type, qkv, batch, seq, w, heads, causal, attn);
             linearOn(toStream, attn, rows, w, w, weight(b.outProj()), vector(b.outProjBias()), x, Launches.EPI_ACCUMULATE);
             layerNormOn(ln, x, rows, w, vector(b.ln2Weight()), vector(b.ln2Bias()), eps, h, NULL);
-            linearOn(toActs, h, rows, w, 4 * w, weight(b.cFc()), vector(b.cFcBias()), mlp, Launches.activation(quickGelu));
+            linearOn(toActs, h, rows, w, 4 * w, weight(b.cFc()), vector(b.cFcBias()), mlp, Launches.epilogue(t.activation().epilogue()));
             linearOn(toStream, mlp, rows, 4 * w, w, weight(b.cProj()), vector(b.cProjBias()), x, Launches.EPI_ACCUMULATE);
         }
     }
 
     /** LayerNorm of the rows pool[b] of x, then the projection: features [pool.length, E] on the device. */
-    private CUdeviceptr headOn(PooledHead head, CUdeviceptr x, int width, int[] pool, float eps) {
+    private CUdeviceptr headOn(PooledHead head, CUdeviceptr x, int width, int[] pool) {
+        float eps = head.eps();
         int n = pool.length, e = head.embedDim();
         CUdeviceptr pooled = buf("pooled", 4L * n * width), features = buf("features", 4L * n * e);
         layerNormOn("layer_norm", x, n, width, vector(head.lnWeight()), vector(head.lnBias()), eps, pooled, uploadInts("pool", pool));
@@ -306,7 +327,7 @@ public final class CudaBackend implements Backend {
     }
 
     /** The images one after another in the pixel buffer, [batch, 3, R, R], without packing them on the host first. */
-    private CUdeviceptr uploadImages(VisionTower t, List<float[]> images) {
+    private CUdeviceptr uploadImages(VisionTransformer t, List<float[]> images) {
         t.checkImages(images);
         long per = 4L * 3 * t.imageSize() * t.imageSize();
         CUdeviceptr d = buf("pixels", per * images.size());
@@ -337,15 +358,8 @@ public final class CudaBackend implements Backend {
         float[] f = w.toFloatArray();
         if (precision == Precision.FP32) return new HostMatrix(Pointer.to(f), 4L * f.length);
         short[] h = new short[f.length];
-        for (int i = 0; i < f.length; i++) h[i] = precision == Precision.FP16 ? Float.floatToFloat16(f[i]) : bfloat16(f[i]);
+        for (int i = 0; i < f.length; i++) h[i] = precision == Precision.FP16 ? HalfFloats.floatToF16(f[i]) : HalfFloats.floatToBf16(f[i]);
         return new HostMatrix(Pointer.to(h), 2L * h.length);
-    }
-
-    /** f rounded to bfloat16 (nearest, ties to even; NaN stays NaN), like __float2bfloat16_rn. */
-    static short bfloat16(float f) {
-        int bits = Float.floatToRawIntBits(f);
-        if (Float.isNaN(f)) return (short) ((bits >>> 16) | 0x40);
-        return (short) ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16);
     }
 
     /** A model table (the token embedding) on the device in fp32 whatever the precision, uploaded on first use. */

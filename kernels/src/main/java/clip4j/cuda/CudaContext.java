@@ -31,7 +31,8 @@ import static jcuda.driver.JCudaDriver.cuModuleLoadData;
 import static jcuda.driver.JCudaDriver.cuModuleUnload;
 
 /**
- * One CUDA context on one device through JCuda's driver API (java-engine-notes §4): exceptions enabled, the driver
+ * One CUDA context on one device through JCuda's driver API (the flow of jcuda-samples JCudaVectorAdd: cuInit,
+ * cuCtxCreate, cuModuleLoadData, cuLaunchKernel): exceptions enabled, the driver
  * version checked before any PTX is loaded, our PTX modules loaded from the classpath, the context made current on
  * whichever thread calls (contexts are per thread), modules unloaded and the context destroyed on close.
  */

@@ -2,28 +2,52 @@ package clip4j.cuda;
 
 import clip4j.ClipException;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+
 /**
  * Launch geometry and argument rules of the kernels in src/main/cuda, kept apart from the driver calls so that they
- * are tested on machines without a GPU. Each constant mirrors a #define of the kernel source it names; the emulation
- * test (src/test/cuda/kernel_emulation.cpp) launches with the same geometry.
+ * are tested on machines without a GPU. The numbers come from launch.h, the one file the kernels, this class and the
+ * emulation tests (src/test/cuda) all read: it ships in the jar next to the PTX.
  */
 final class Launches {
-    /** linear.cu: linear_f32's F32_TILE × F32_TILE outputs per 256-thread block. */
-    static final int LINEAR_F32_TILE = 128, LINEAR_F32_THREADS = 256;
-    /** linear.cu: the tensor-core kernels' TC_BM × TC_BN outputs per TC_THREADS-thread block. */
-    static final int LINEAR_TC_TILE = 128, LINEAR_TC_THREADS = 256;
-    /** linear.cu: the dynamic shared memory of the _x16 kernels, TC_STAGES × TC_STAGE_BYTES. */
-    static final int LINEAR_TC16_SHARED = 3 * (128 + 128) * (32 + 8) * 2;
-    /** epilogue.cuh: the activation in bits 0-1, accumulate into y in bit 2. */
-    static final int EPI_NONE = 0, EPI_QUICK_GELU = 1, EPI_GELU = 2, EPI_ACCUMULATE = 4;
-    /** attention.cu: QT queries per block, one thread each (fp32); the tensor-core kernels take 16 queries a warp. */
-    static final int ATTENTION_QUERIES = 64;
-    /** meta.cu: META_MAX_SLOTS attention weights per class in shared memory: the class embedding and its supports. */
-    static final int META_MAX_SUPPORTS = 1023;
+    private static final Map<String, Integer> H = readHeader();
+    /** linear_f32's LINEAR_F32_TILE × LINEAR_F32_TILE outputs per block. */
+    static final int LINEAR_F32_TILE = H.get("LINEAR_F32_TILE"), LINEAR_F32_THREADS = H.get("LINEAR_F32_THREADS");
+    /** The tensor-core kernels' LINEAR_TC_TILE × LINEAR_TC_TILE outputs per block. */
+    static final int LINEAR_TC_TILE = H.get("LINEAR_TC_TILE"), LINEAR_TC_THREADS = H.get("LINEAR_TC_THREADS");
+    /** The dynamic shared memory of the _x16 kernels (their cp.async ring). */
+    static final int LINEAR_TC16_SHARED = H.get("LINEAR_TC16_SHARED");
+    /** The GEMM epilogue: the activation in bits 0-1, accumulate into y in bit 2. */
+    static final int EPI_NONE = H.get("EPI_NONE"), EPI_QUICK_GELU = H.get("EPI_QUICK_GELU"), EPI_GELU = H.get("EPI_GELU"),
+            EPI_ACCUMULATE = H.get("EPI_ACCUMULATE");
+    /** attention.cu: queries per fp32 block, one thread each (the tensor-core kernels take 16 queries a warp). */
+    static final int ATTENTION_QUERIES = H.get("ATTENTION_QUERIES");
+    /** meta.cu: the class embedding and at most this many supports per class fit its shared memory. */
+    static final int META_MAX_SUPPORTS = H.get("META_MAX_SLOTS") - 1;
     /** Threads of the grid-stride element-wise kernels, and the most blocks they are given. */
-    static final int ELEMENT_THREADS = 256, ELEMENT_MAX_BLOCKS = 65535;
+    static final int ELEMENT_THREADS = H.get("ELEMENT_THREADS"), ELEMENT_MAX_BLOCKS = H.get("ELEMENT_MAX_BLOCKS");
     /** meta.cu: one block per class; layernorm.cu and softmax_rows: one warp per row; tip.cu: one thread per class. */
-    static final int ROW_THREADS = 256;
+    static final int ROW_THREADS = H.get("ROW_THREADS");
+
+    /** launch.h's "#define NAME integer" lines. */
+    private static Map<String, Integer> readHeader() {
+        try (InputStream in = Launches.class.getResourceAsStream("launch.h")) {
+            if (in == null) throw new IllegalStateException("launch.h is missing from the kernels jar");
+            Map<String, Integer> m = new HashMap<>();
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                String[] f = line.strip().split("\\s+");
+                if (f.length == 3 && f[0].equals("#define")) m.put(f[1], Integer.parseInt(f[2]));
+            }
+            return m;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
     private Launches() {
     }
@@ -44,9 +68,14 @@ final class Launches {
         return kernel.contains("_x16") ? LINEAR_TC16_SHARED : 0;
     }
 
-    /** The epilogue flags of a GEMM followed by the MLP's activation (quickGelu or exact GELU). */
-    static int activation(boolean quickGelu) {
-        return quickGelu ? EPI_QUICK_GELU : EPI_GELU;
+    /** The epilogue flags of a GEMM: the MLP's activation, or accumulation into y (a residual add). */
+    static int epilogue(clip4j.backend.Epilogue e) {
+        return switch (e) {
+            case NONE -> EPI_NONE;
+            case QUICK_GELU -> EPI_QUICK_GELU;
+            case GELU -> EPI_GELU;
+            case RESIDUAL -> EPI_ACCUMULATE;
+        };
     }
 
     /** Blocks of a grid-stride kernel over count elements. */

@@ -1,13 +1,20 @@
 package clip4j.cuda;
 
 import clip4j.ClipException;
-import clip4j.backend.BlockWeights;
+import clip4j.backend.EngineOptions.Precision;
+import clip4j.backend.EngineOptions;
+import clip4j.backend.Epilogue;
 import clip4j.backend.ScalarBackend;
+import clip4j.backend.Workspace;
+import clip4j.fewshot.HostAdapterKernels;
 import clip4j.io.DType;
 import clip4j.io.Tensor;
+import clip4j.model.Activation;
 import clip4j.model.Architectures;
 import clip4j.model.ClipModel;
-import clip4j.random.SeededWeights;
+import clip4j.model.ResidualAttentionBlock;
+import clip4j.model.SeededWeights;
+import clip4j.model.Transformer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,7 +33,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -37,14 +43,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class CudaBackendTest {
     private static final ScalarBackend REF = new ScalarBackend();
-    private static final Map<CudaBackend.Precision, CudaBackend> GPU = new EnumMap<>(CudaBackend.Precision.class);
+    private static final Map<Precision, CudaBackend> GPU = new EnumMap<>(Precision.class);
     private static String unavailable;
 
     @BeforeAll
     static void open() {
         try {
-            for (CudaBackend.Precision p : CudaBackend.Precision.values()) GPU.put(p, new CudaBackend(p));
-            System.out.println("CUDA tests on " + GPU.get(CudaBackend.Precision.FP32).name());
+            for (Precision p : Precision.values()) GPU.put(p, new CudaBackend(p));
+            System.out.println("CUDA tests on " + GPU.get(Precision.FP32).name());
         } catch (ClipException e) {
             unavailable = e.getMessage();
             System.out.println("CUDA tests skipped: " + unavailable);
@@ -56,7 +62,7 @@ class CudaBackendTest {
         GPU.values().forEach(CudaBackend::close);
     }
 
-    private static CudaBackend gpu(CudaBackend.Precision p) {
+    private static CudaBackend gpu(Precision p) {
         Assumptions.assumeTrue(unavailable == null, () -> "no GPU: " + unavailable);
         return GPU.get(p);
     }
@@ -75,7 +81,7 @@ class CudaBackendTest {
     }
 
     /** The tolerance for a precision: fp32 noise, or the rounding of the 16-bit GEMM inputs (bf16 keeps 8 bits). */
-    static double tol(CudaBackend.Precision p, double fp32, double fp16) {
+    static double tol(Precision p, double fp32, double fp16) {
         return switch (p) {
             case FP32 -> fp32;
             case FP16 -> fp16;
@@ -87,54 +93,45 @@ class CudaBackendTest {
         return DeviceCheck.nativeMatrix(arena, v, n, k);
     }
 
-    /** --device cuda: the precision property picks the kernels, and a wrong value is a one-line error. */
+    /** --device cuda: the options' precision picks the kernels. */
     @Test
-    void providerReadsThePrecisionProperty() {
-        gpu(CudaBackend.Precision.FP32);
-        String old = System.getProperty("clip4j.cuda.precision");
-        try {
-            System.setProperty("clip4j.cuda.precision", "BF16");
-            try (var be = new CudaBackendProvider().create(1)) {
-                assertTrue(be.name().contains("bf16 tensor cores"), be.name());
-            }
-            System.setProperty("clip4j.cuda.precision", "fp8");
-            ClipException e = assertThrows(ClipException.class, () -> new CudaBackendProvider().create(1));
-            assertTrue(e.getMessage().contains("fp32, fp16 or bf16"), e.getMessage());
-        } finally {
-            if (old == null) System.clearProperty("clip4j.cuda.precision");
-            else System.setProperty("clip4j.cuda.precision", old);
+    void providerTakesThePrecisionOption() {
+        gpu(Precision.FP32);
+        try (var be = new CudaBackendProvider().create(EngineOptions.defaults().withDevice("cuda").withPrecision(Precision.BF16))) {
+            assertTrue(be.name().contains("bf16 tensor cores"), be.name());
         }
     }
 
     /** The device-resident block stack against the reference's operation-by-operation stack. */
     @ParameterizedTest
-    @EnumSource(CudaBackend.Precision.class)
-    void residualBlocks(CudaBackend.Precision p) {
+    @EnumSource(Precision.class)
+    void transformer(Precision p) {
         CudaBackend be = gpu(p);
         int w = 128, heads = 2, batch = 2, seq = 9;
         try (Arena arena = Arena.ofConfined()) {
-            List<BlockWeights> blocks = new ArrayList<>();
+            List<ResidualAttentionBlock> blocks = new ArrayList<>();
             for (int l = 0; l < 3; l++) {
                 long s0 = 100L * l;
                 float sd = (float) (1 / Math.sqrt(w));
-                blocks.add(new BlockWeights(random(w, s0, 0.2f), random(w, s0 + 1, 0.1f), matrix(arena, random(3 * w * w, s0 + 2, sd), 3 * w, w),
+                blocks.add(new ResidualAttentionBlock(random(w, s0, 0.2f), random(w, s0 + 1, 0.1f), matrix(arena, random(3 * w * w, s0 + 2, sd), 3 * w, w),
                         random(3 * w, s0 + 3, 0.1f), matrix(arena, random(w * w, s0 + 4, sd), w, w), random(w, s0 + 5, 0.1f),
                         random(w, s0 + 6, 0.2f), random(w, s0 + 7, 0.1f), matrix(arena, random(4 * w * w, s0 + 8, sd), 4 * w, w),
                         random(4 * w, s0 + 9, 0.1f), matrix(arena, random(4 * w * w, s0 + 10, sd / 2), w, 4 * w), random(w, s0 + 11, 0.1f)));
             }
             for (boolean causal : new boolean[]{false, true}) {
+                Transformer t = new Transformer(w, heads, causal, Activation.QUICK_GELU, 1e-5f, blocks);
                 float[] ref = random(batch * seq * w, 9, 1f), got = ref.clone();
-                REF.residualBlocks(ref, batch, seq, w, heads, causal, true, 1e-5f, blocks);
-                be.residualBlocks(got, batch, seq, w, heads, causal, true, 1e-5f, blocks);
-                assertClose(ref, got, tol(p, 2e-5, 3e-2), "residualBlocks causal=" + causal + " " + p);
+                t.forward(REF, new Workspace(), ref, batch, seq);
+                t.forward(be, new Workspace(), got, batch, seq);
+                assertClose(ref, got, tol(p, 2e-5, 3e-2), "transformer causal=" + causal + " " + p);
             }
         }
     }
 
     /** The fused cache model against the host default (exponentials and per-class sums in double). */
     @ParameterizedTest
-    @EnumSource(CudaBackend.Precision.class)
-    void tipAdapterLogits(CudaBackend.Precision p) {
+    @EnumSource(Precision.class)
+    void tipAdapterLogits(Precision p) {
         CudaBackend be = gpu(p);
         int q = 37, d = 64, classes = 11, keys = 11 * 16;
         float[] x = random(q * d, 20, 0.125f);
@@ -144,15 +141,15 @@ class CudaBackendTest {
             int[] labels = new int[keys];
             for (int i = 0; i < keys; i++) labels[i] = interleaved ? i % classes : i / 16;
             float[] ref = new float[q * classes], got = new float[q * classes];
-            REF.tipAdapterLogits(x, q, d, w, k, labels, 100, 2.0, 5.5, ref);
+            new HostAdapterKernels(REF).tipAdapterLogits(x, q, d, w, k, labels, 100, 2.0, 5.5, ref);
             be.tipAdapterLogits(x, q, d, w, k, labels, 100, 2.0, 5.5, got);
             assertClose(ref, got, tol(p, 1e-4, 5e-2), "tipAdapterLogits " + p + (interleaved ? " interleaved" : " class by class"));
         }
     }
 
     @ParameterizedTest
-    @EnumSource(CudaBackend.Precision.class)
-    void linear(CudaBackend.Precision p) {
+    @EnumSource(Precision.class)
+    void linear(Precision p) {
         CudaBackend be = gpu(p);
         int[][] shapes = {{31, 17, 23}, {1, 1, 1}, {50, 768, 2304}, {50, 3072, 768}, {400, 768, 768}, {8, 512, 1536}, {65, 130, 67}};
         try (Arena arena = Arena.ofConfined()) {
@@ -160,18 +157,20 @@ class CudaBackendTest {
                 int m = s[0], k = s[1], n = s[2];
                 float[] x = random(m * k, 1, 1f), wv = random(n * k, 2, (float) (1 / Math.sqrt(k))), bias = random(n, 3, 0.1f);
                 Tensor w = matrix(arena, wv, n, k);
-                float[] ref = new float[m * n], got = new float[m * n];
-                REF.linear(x, m, k, w, bias, ref);
-                be.linear(x, m, k, w, bias, got);
-                assertClose(ref, got, tol(p, 2e-6, 2e-3) * Math.sqrt(k), "linear " + m + "x" + k + "x" + n + " " + p);
+                for (Epilogue e : Epilogue.values()) {
+                    float[] ref = random(m * n, 4, 1f), got = ref.clone();
+                    REF.linear(x, m, k, w, bias, ref, e);
+                    be.linear(x, m, k, w, bias, got, e);
+                    assertClose(ref, got, tol(p, 2e-6, 2e-3) * Math.sqrt(k), "linear " + m + "x" + k + "x" + n + " " + e + " " + p);
+                }
             }
         }
     }
 
     /** Both encoders whole on the device (visionTower, textTower) against the reference, on the seeded test-tiny model. */
     @ParameterizedTest
-    @EnumSource(CudaBackend.Precision.class)
-    void encoders(CudaBackend.Precision p) throws Exception {
+    @EnumSource(Precision.class)
+    void encoders(Precision p) throws Exception {
         CudaBackend be = gpu(p);
         Path file = SeededWeights.writeTempModel(Architectures.byName("test-tiny"), 5, null, DType.F32);
         try (ClipModel ref = ClipModel.load(file, REF); ClipModel dev = ClipModel.load(file, be)) {
@@ -190,8 +189,8 @@ class CudaBackendTest {
 
     /** Meta-Adapter's refinement (two GEMMs and meta_refine) against the reference's host default. */
     @ParameterizedTest
-    @EnumSource(CudaBackend.Precision.class)
-    void metaAdapterRefine(CudaBackend.Precision p) {
+    @EnumSource(Precision.class)
+    void metaAdapterRefine(Precision p) {
         CudaBackend be = gpu(p);
         int classes = 7, d = 64;
         int[] offsets = {0, 16, 32, 47, 63, 79, 95, 96};
@@ -200,14 +199,14 @@ class CudaBackendTest {
         Tensor qt = new Tensor("q", DType.F32, new long[]{d, d}, MemorySegment.ofArray(q));
         Tensor kT = new Tensor("k", DType.F32, new long[]{d, d}, MemorySegment.ofArray(kt));
         float[] ref = new float[classes * d], got = new float[classes * d];
-        REF.metaAdapterRefine(w, classes, d, support, offsets, qt, kT, aw, 1f, ref);
+        new HostAdapterKernels(REF).metaAdapterRefine(w, classes, d, support, offsets, qt, kT, aw, 1f, ref);
         be.metaAdapterRefine(w, classes, d, support, offsets, qt, kT, aw, 1f, got);
         assertClose(ref, got, tol(p, 1e-5, 2e-3), "metaAdapterRefine " + p);
     }
 
     @ParameterizedTest
-    @EnumSource(value = CudaBackend.Precision.class, names = "FP32")
-    void rowAndElementKernels(CudaBackend.Precision p) {
+    @EnumSource(value = Precision.class, names = "FP32")
+    void rowAndElementKernels(Precision p) {
         CudaBackend be = gpu(p);
         for (int[] c : new int[][]{{50, 768}, {3, 17}, {77, 512}}) {
             int rows = c[0], cols = c[1];
@@ -231,8 +230,8 @@ class CudaBackendTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = CudaBackend.Precision.class, names = "FP32")
-    void attention(CudaBackend.Precision p) {
+    @EnumSource(value = Precision.class, names = "FP32")
+    void attention(Precision p) {
         CudaBackend be = gpu(p);
         for (int[] c : new int[][]{{2, 50, 768, 12}, {1, 77, 512, 8}, {3, 9, 64, 1}, {1, 257, 1280, 16}, {2, 130, 256, 2}}) {
             int batch = c[0], seq = c[1], width = c[2], heads = c[3];

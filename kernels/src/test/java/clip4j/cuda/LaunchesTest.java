@@ -24,8 +24,10 @@ class LaunchesTest {
         assertThrows(IllegalArgumentException.class, () -> Launches.linearGrid(0, 5, true));
         assertEquals(61440, Launches.linearShared("linear_f16_x16_y16"));
         assertEquals(0, Launches.linearShared("linear_bf16"));
-        assertEquals(Launches.EPI_QUICK_GELU, Launches.activation(true));
-        assertEquals(Launches.EPI_GELU, Launches.activation(false));
+        assertEquals(Launches.EPI_QUICK_GELU, Launches.epilogue(clip4j.backend.Epilogue.QUICK_GELU));
+        assertEquals(Launches.EPI_GELU, Launches.epilogue(clip4j.backend.Epilogue.GELU));
+        assertEquals(Launches.EPI_ACCUMULATE, Launches.epilogue(clip4j.backend.Epilogue.RESIDUAL));
+        assertEquals(Launches.EPI_NONE, Launches.epilogue(clip4j.backend.Epilogue.NONE));
     }
 
     @Test
@@ -68,11 +70,11 @@ class LaunchesTest {
 
     @Test
     void bfloat16RoundsToNearestEven() {
-        assertEquals((short) 0x3f80, CudaBackend.bfloat16(1.0f));
-        assertEquals((short) 0x3f80, CudaBackend.bfloat16(Float.intBitsToFloat(0x3f808000))); // tie, even stays
-        assertEquals((short) 0x3f82, CudaBackend.bfloat16(Float.intBitsToFloat(0x3f818000))); // tie, odd rounds up
-        assertEquals((short) 0x3f81, CudaBackend.bfloat16(Float.intBitsToFloat(0x3f808001)));
-        assertTrue(Float.isNaN(Float.intBitsToFloat(CudaBackend.bfloat16(Float.NaN) << 16)));
+        assertEquals((short) 0x3f80, clip4j.io.HalfFloats.floatToBf16(1.0f));
+        assertEquals((short) 0x3f80, clip4j.io.HalfFloats.floatToBf16(Float.intBitsToFloat(0x3f808000))); // tie, even stays
+        assertEquals((short) 0x3f82, clip4j.io.HalfFloats.floatToBf16(Float.intBitsToFloat(0x3f818000))); // tie, odd rounds up
+        assertEquals((short) 0x3f81, clip4j.io.HalfFloats.floatToBf16(Float.intBitsToFloat(0x3f808001)));
+        assertTrue(Float.isNaN(Float.intBitsToFloat(clip4j.io.HalfFloats.floatToBf16(Float.NaN) << 16)));
     }
 
     @Test

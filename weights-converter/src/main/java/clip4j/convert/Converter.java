@@ -3,17 +3,16 @@ package clip4j.convert;
 import clip4j.ClipException;
 import clip4j.convert.torch.TorchCheckpoint;
 import clip4j.io.DType;
-import clip4j.io.ModelFileWriter;
-import clip4j.io.ModelFileWriter.Source;
 import clip4j.io.Safetensors;
 import clip4j.io.Tensor;
 import clip4j.model.Activation;
 import clip4j.model.Architectures;
 import clip4j.model.ClipConfig;
+import clip4j.model.ModelFileWriter.Source;
+import clip4j.model.ModelFileWriter;
 import clip4j.text.Bpe;
 import clip4j.text.ClipTokenizer;
 import clip4j.util.Json;
-import clip4j.util.Log;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,12 +24,15 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * Converts a checkpoint into our model file (clip-spec §10): OpenAI TorchScript archives, torch.save zips,
- * safetensors (HF or OpenAI/open_clip names) and Hugging Face directories. Shapes come from the weights (§1);
+ * Converts a checkpoint into our model file (docs/checkpoints.md): OpenAI TorchScript archives, torch.save zips,
+ * safetensors (HF or OpenAI/open_clip names) and Hugging Face directories. Shapes come from the weights, as upstream
+ * clip/model.py {@code build_model} infers them (docs/checkpoints.md#inferring-the-config);
  * activation and mean/std from config.json, from --arch, or from the format (OpenAI archives are QuickGELU);
  * when none can tell, the conversion stops and names the flag to pass.
  */
 public final class Converter {
+    private static final System.Logger LOG = System.getLogger("clip4j");
+
     private Converter() {
     }
 
@@ -74,7 +76,7 @@ public final class Converter {
         float logitScale = canon.logitScale();
         if (Float.isNaN(logitScale)) {
             logitScale = (float) Math.log(100.0);
-            Log.warn(input.getFileName() + " has no logit_scale; using ln(100)");
+            LOG.log(System.Logger.Level.WARNING, input.getFileName() + " has no logit_scale; using ln(100)");
         }
         ClipConfig inferred = infer(canon.tensors(), in.heads, act, in.mean, in.std, logitScale, arch);
         if (byArch != null && (byArch.visionWidth() != inferred.visionWidth()
@@ -82,10 +84,10 @@ public final class Converter {
             throw new ClipException("--arch " + arch + " does not match the weights' shapes (" + inferred + ")");
         }
         String merges = merges(in, bpe != null ? bpe : in.merges == null ? bpeMissing.get() : null, inferred.vocabSize());
-        if (merges == null) Log.warn("no BPE merges (--bpe FILE): the converted model will not tokenize text");
+        if (merges == null) LOG.log(System.Logger.Level.WARNING, "no BPE merges (--bpe FILE): the converted model will not tokenize text");
         ModelFileWriter.write(output, inferred, canon.tensors(), merges,
                 "converted from " + input.getFileName() + " (" + in.kind + ")", in.randomWeights, dtype);
-        Log.info("wrote " + output + ": " + inferred + ", " + dtype.name().toLowerCase());
+        LOG.log(System.Logger.Level.INFO, "wrote " + output + ": " + inferred + ", " + dtype.name().toLowerCase());
         return inferred;
     }
 
@@ -95,10 +97,7 @@ public final class Converter {
         if (bpeFile == null && in.merges == null) return null;
         if (needed < 0) throw new ClipException("the text encoder's vocabulary of " + vocab + " tokens is too small for a BPE tokenizer");
         if (bpeFile != null) return ClipTokenizer.readMerges(bpeFile, needed);
-        if (in.merges.size() < needed) {
-            throw new ClipException(in.kind + ": merges.txt has " + in.merges.size() + " merges; the vocabulary of " + vocab + " needs " + needed);
-        }
-        return String.join("\n", in.merges.subList(0, needed));
+        return ClipTokenizer.merges(in.merges, needed, in.kind + ": merges.txt (for a vocabulary of " + vocab + ")");
     }
 
     private static Input read(Path input, List<Safetensors> mapped) {
@@ -166,8 +165,7 @@ public final class Converter {
         List<String> merges = null;
         Path mergesFile = dir.resolve("merges.txt");
         if (Files.isRegularFile(mergesFile)) {
-            List<String> lines = readString(mergesFile).lines().toList();
-            merges = lines.subList(Math.min(1, lines.size()), lines.size()).stream().filter(l -> !l.isEmpty()).toList();
+            merges = readString(mergesFile).lines().toList();
         }
         String random = cfg.get(RandomModel.CONFIG_KEY) instanceof String r ? r : null;
         return new Input(tensors, "Hugging Face directory", act, heads, mean, std, merges, random);

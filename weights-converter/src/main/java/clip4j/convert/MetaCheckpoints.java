@@ -5,10 +5,10 @@ import clip4j.convert.torch.TorchCheckpoint;
 import clip4j.convert.torch.TorchSaveWriter;
 import clip4j.fewshot.MetaAdapter;
 import clip4j.io.DType;
-import clip4j.io.ModelFileWriter.Source;
 import clip4j.io.Safetensors;
 import clip4j.io.SafetensorsWriter;
 import clip4j.io.Tensor;
+import clip4j.model.ModelFileWriter.Source;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -16,7 +16,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Meta-Adapter checkpoints in the official layout (adapters-spec §5.2): q_proj.weight [D, D], k_proj.weight [D, D],
+ * Meta-Adapter checkpoints in the official layout (upstream Meta-Adapter main.py {@code MetaAdapter};
+ * docs/checkpoints.md#meta-adapter-checkpoints): q_proj.weight [D, D], k_proj.weight [D, D],
  * alpha_proj.weight [1, D], alpha_proj.bias [1], as a torch.save state dict (.pt/.pth, f16 or f32, as the official
  * code writes) or as safetensors (.safetensors). Non-finite weights are rejected.
  */

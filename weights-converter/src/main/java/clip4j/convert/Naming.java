@@ -1,8 +1,8 @@
 package clip4j.convert;
 
 import clip4j.ClipException;
-import clip4j.io.ModelFileWriter.Source;
 import clip4j.model.ClipConfig;
+import clip4j.model.ModelFileWriter.Source;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -11,7 +11,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Parameter names: OpenAI/open_clip (clip-spec §3–§4) and Hugging Face (§7.1) to our canonical names
+ * Parameter names (docs/checkpoints.md#name-mapping): OpenAI/open_clip and Hugging Face (the mapping of transformers'
+ * models/clip/convert_clip_original_pytorch_to_hf.py) to our canonical names
  * ({@link clip4j.model.WeightSchema}) and back. Projections are transposed into Linear layout, HF's separate
  * q/k/v projections are stacked into in_proj, and known non-weights are dropped; any other name is an error.
  */

@@ -2,10 +2,10 @@ package clip4j.convert;
 
 import clip4j.io.AtomicFiles;
 import clip4j.io.DType;
-import clip4j.io.ModelFileWriter.Source;
 import clip4j.io.SafetensorsWriter;
 import clip4j.model.ClipConfig;
-import clip4j.random.SeededWeights;
+import clip4j.model.ModelFileWriter.Source;
+import clip4j.model.SeededWeights;
 import clip4j.text.Bpe;
 import clip4j.util.Json;
 

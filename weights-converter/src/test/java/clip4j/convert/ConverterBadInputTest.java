@@ -5,7 +5,7 @@ import clip4j.io.DType;
 import clip4j.io.SafetensorsWriter;
 import clip4j.model.Architectures;
 import clip4j.model.ClipConfig;
-import clip4j.random.SeededWeights;
+import clip4j.model.SeededWeights;
 import clip4j.testing.TestData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -125,7 +125,7 @@ class ConverterBadInputTest {
         ClipConfig got = Converter.convert(hf, out, null, null, DType.F32);
         assertEquals(c.visionWidth(), got.visionWidth());
         assertEquals(c.textHeads(), got.textHeads());
-        try (clip4j.io.ModelFile f = clip4j.io.ModelFile.open(out)) {
+        try (clip4j.model.ModelFile f = clip4j.model.ModelFile.open(out)) {
             SeededWeights.tensors(c, 5).forEach((name, s) -> {
                 clip4j.io.Tensor t = f.tensor(name);
                 for (long i = 0; i < t.numel(); i += 7) assertEquals(s.values().get(i), t.getFloat(i), name);

@@ -3,8 +3,9 @@ package clip4j.convert;
 import clip4j.backend.VectorBackend;
 import clip4j.image.ImageDecoder;
 import clip4j.io.DType;
-import clip4j.io.ModelFile;
 import clip4j.model.ClipModel;
+import clip4j.model.Embeddings;
+import clip4j.model.ModelFile;
 import clip4j.testing.TestData;
 import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,7 +42,7 @@ class ConverterGoldenTest {
             double worst = 0;
             for (Map<String, Object> im : images) {
                 byte[] rgb = m.preprocessor().toRgb(ImageDecoder.decode(TestData.resource("/golden/" + im.get("file"))));
-                float[] e = ClipModel.normalize(m.imageFeatures(List.of(m.preprocessor().normalize(rgb)))[0]);
+                float[] e = Embeddings.normalize(m.imageFeatures(List.of(m.preprocessor().normalize(rgb)))[0]);
                 double d = TestData.maxAbsDiff(TestData.floats(im.get("embedding")), e);
                 assertTrue(d <= tol, fixture + " image " + im.get("file") + " diff " + d);
                 worst = Math.max(worst, d);
@@ -49,7 +50,7 @@ class ConverterGoldenTest {
             List<Map<String, Object>> texts = (List<Map<String, Object>>) g.get("texts");
             int[][] ids = new int[texts.size()][];
             for (int t = 0; t < ids.length; t++) ids[t] = TestData.ints(texts.get(t).get("ids"));
-            float[][] te = ClipModel.normalizeRows(m.textFeatures(ids));
+            float[][] te = Embeddings.normalizeRows(m.textFeatures(ids));
             for (int t = 0; t < ids.length; t++) {
                 double d = TestData.maxAbsDiff(TestData.floats(texts.get(t).get("embedding")), te[t]);
                 assertTrue(d <= tol, fixture + " text " + t + " diff " + d);

@@ -8,8 +8,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The allow-list of pickle globals for torch checkpoints and TorchScript module trees (clip-spec §10.2–§10.3),
- * and what REDUCE, NEWOBJ, BUILD and persistent ids make of them. Nothing is ever looked up by reflection.
+ * The allow-list of pickle globals for torch checkpoints and TorchScript module trees (docs/checkpoints.md#pickles),
+ * and what REDUCE, NEWOBJ, BUILD and persistent ids make of them, as PyTorch's torch/_utils.py
+ * ({@code _rebuild_tensor_v2}) and torch/serialization.py ({@code persistent_load}) define them. Nothing is ever looked
+ * up by reflection.
  */
 public final class Globals {
     /** A resolved, allowed global. */

@@ -14,7 +14,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A pickle reader (protocols 2–5) that never executes anything (clip-spec §10.2). It knows the opcodes that
+ * A pickle reader (protocols 2–5, the opcodes of CPython Lib/pickle.py) that never executes anything
+ * (docs/checkpoints.md#pickles). It knows the opcodes that
  * torch.save and TorchScript write; every GLOBAL goes through {@link Globals}, an allow-list, and anything
  * else (os.system, builtins.eval, …) stops the read with an error. REDUCE and NEWOBJ only ever build
  * plain Java data: maps, lists, tuples ({@code Object[]}), and the records of {@link Globals}.

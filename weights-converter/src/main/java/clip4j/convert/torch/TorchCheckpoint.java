@@ -4,8 +4,8 @@ import clip4j.ClipException;
 import clip4j.convert.pickle.Globals;
 import clip4j.convert.pickle.Unpickler;
 import clip4j.io.DType;
-import clip4j.io.ModelFileWriter.Source;
 import clip4j.io.Tensor;
+import clip4j.model.ModelFileWriter.Source;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,7 +22,8 @@ import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 
 /**
- * Tensors of a torch.save zip archive or a TorchScript archive (clip-spec §10.2–§10.3): the pickle in
+ * Tensors of a torch.save zip archive or a TorchScript archive (what PyTorch torch/serialization.py {@code _load} and
+ * torch.jit.load read; docs/checkpoints.md#torchsave-archives): the pickle in
  * {@code <prefix>/data.pkl} read through the allow-list {@link Unpickler}, storages from {@code <prefix>/data/<key>},
  * strides honoured. A state dict (optionally under "state_dict") gives its names; a TorchScript module tree is
  * walked, joining attribute names with ".". Every record is read with a bound the format gives (a storage holds

@@ -17,7 +17,8 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 /**
- * Writes a state dict the way torch.save does (clip-spec §10.2): a zip of stored records under {@code archive/}
+ * Writes a state dict the way torch.save does (PyTorch torch/serialization.py {@code _save};
+ * docs/checkpoints.md#torchsave-archives): a zip of stored records under {@code archive/}
  * with data.pkl (protocol 2: an OrderedDict of name → _rebuild_tensor_v2(persistent storage, 0, size, stride,
  * False, OrderedDict())), byteorder, data/&lt;key&gt; and version. torch.load reads it.
  */

@@ -1,0 +1,47 @@
+package clip4j.cli;
+
+import java.text.MessageFormat;
+import java.util.ResourceBundle;
+
+/**
+ * Renders {@link System.Logger} records as the CLI's stderr lines ({@link Log}): the library logs through
+ * System.Logger and prints nothing itself. Registered as the JDK's logger finder (META-INF/services), so it applies
+ * whenever the CLI jar is on the class path. The engine's records (logger "clip4j") become "clip4j: ..." lines,
+ * warnings "clip4j: warning: ..."; other loggers' (the JDK's own) are shown only from warnings up.
+ */
+public final class CliLoggerFinder extends System.LoggerFinder {
+    @Override
+    public System.Logger getLogger(String name, Module module) {
+        return new CliLogger(name);
+    }
+
+    private record CliLogger(String name) implements System.Logger {
+        @Override
+        public String getName() {
+            return name;
+        }
+
+        private boolean ours() {
+            return name.equals("clip4j") || name.startsWith("clip4j.");
+        }
+
+        @Override
+        public boolean isLoggable(Level level) {
+            return level.getSeverity() >= (ours() ? Level.INFO : Level.WARNING).getSeverity() && level != Level.OFF;
+        }
+
+        @Override
+        public void log(Level level, ResourceBundle bundle, String msg, Throwable thrown) {
+            if (!isLoggable(level)) return;
+            String text = thrown == null ? msg : msg + ": " + thrown.getMessage();
+            if (!ours()) text = name + ": " + text;
+            if (level.getSeverity() >= Level.WARNING.getSeverity()) Log.warn(text);
+            else Log.info(text);
+        }
+
+        @Override
+        public void log(Level level, ResourceBundle bundle, String format, Object... params) {
+            if (isLoggable(level)) log(level, bundle, params == null || params.length == 0 ? format : MessageFormat.format(format, params), (Throwable) null);
+        }
+    }
+}
