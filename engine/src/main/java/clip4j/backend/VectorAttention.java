@@ -7,7 +7,8 @@ import jdk.incubator.vector.VectorSpecies;
 abstract sealed class VectorAttention extends VectorGemm permits VectorBackend {
     /** The head's padded Q, Kᵀ, V, scores and output, per worker. */
     private static final Workspace.Buffer Q = Workspace.buffer("attention.q"), KT = Workspace.buffer("attention.kt"),
-            V = Workspace.buffer("attention.v"), SCORES = Workspace.buffer("attention.scores"), OUT = Workspace.buffer("attention.out");
+            V = Workspace.buffer("attention.v"), SCORES = Workspace.buffer("attention.scores"), OUT = Workspace.buffer("attention.out"),
+            LANES = Workspace.buffer("attention.lanes");
 
     VectorAttention(int threads, boolean packOnce) {
         super(threads, packOnce);
@@ -57,7 +58,8 @@ abstract sealed class VectorAttention extends VectorGemm permits VectorBackend {
         int stride = 3 * width;
         int rowsPad = (seq + 7) & ~7, colsPad = (seq + len - 1) / len * len, hdPad = (hd + len - 1) / len * len;
         int size = Math.max(rowsPad * Math.max(hdPad, colsPad), hdPad * colsPad);
-        float[] q = ws.floats(Q, size), kt = ws.floats(KT, size), v = ws.floats(V, size), sc = ws.floats(SCORES, size), o = ws.floats(OUT, size);
+        float[] q = ws.floats(Q, size), kt = ws.floats(KT, size), v = ws.floats(V, size), sc = ws.floats(SCORES, size), o = ws.floats(OUT, size),
+                lanes = ws.floats(LANES, len);
         java.util.Arrays.fill(q, 0f);
         java.util.Arrays.fill(kt, 0f);
         java.util.Arrays.fill(v, 0f);
@@ -77,7 +79,7 @@ abstract sealed class VectorAttention extends VectorGemm permits VectorBackend {
             for (int i = 0; i < seq; i++) {
                 int keys = c.causal ? i + 1 : seq, so = i * colsPad;
                 scale(sc, so, keys, scale);
-                softmax(sc, so, keys);
+                softmax(sc, so, keys, lanes);
                 java.util.Arrays.fill(sc, so + keys, so + seq, 0f);
             }
             for (int i0 = 0; i0 < rowsPad; i0 += 8) {

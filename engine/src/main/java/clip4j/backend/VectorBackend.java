@@ -3,6 +3,7 @@ package clip4j.backend;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -42,6 +43,24 @@ public abstract sealed class VectorBackend extends VectorAttention permits Vecto
         VectorSpecies<Integer> intSpecies() {
             return I;
         }
+
+        private static final VectorShuffle<Float> D8 = null, D4 = null,
+                D1 = VectorShuffle.fromOp(S, i -> (i + 1) % 4);
+
+        @Override
+        VectorShuffle<Float> down8() {
+            return D8;
+        }
+
+        @Override
+        VectorShuffle<Float> down4() {
+            return D4;
+        }
+
+        @Override
+        VectorShuffle<Float> down1() {
+            return D1;
+        }
     }
 
     static final class W256 extends VectorBackend {
@@ -67,6 +86,24 @@ public abstract sealed class VectorBackend extends VectorAttention permits Vecto
         VectorSpecies<Integer> intSpecies() {
             return I;
         }
+
+        private static final VectorShuffle<Float> D8 = null, D4 = VectorShuffle.fromOp(S, i -> (i + 4) % 8),
+                D1 = VectorShuffle.fromOp(S, i -> (i + 1) % 8);
+
+        @Override
+        VectorShuffle<Float> down8() {
+            return D8;
+        }
+
+        @Override
+        VectorShuffle<Float> down4() {
+            return D4;
+        }
+
+        @Override
+        VectorShuffle<Float> down1() {
+            return D1;
+        }
     }
 
     static final class W512 extends VectorBackend {
@@ -91,6 +128,24 @@ public abstract sealed class VectorBackend extends VectorAttention permits Vecto
         @Override
         VectorSpecies<Integer> intSpecies() {
             return I;
+        }
+
+        private static final VectorShuffle<Float> D8 = VectorShuffle.fromOp(S, i -> (i + 8) % 16), D4 = VectorShuffle.fromOp(S, i -> (i + 4) % 16),
+                D1 = VectorShuffle.fromOp(S, i -> (i + 1) % 16);
+
+        @Override
+        VectorShuffle<Float> down8() {
+            return D8;
+        }
+
+        @Override
+        VectorShuffle<Float> down4() {
+            return D4;
+        }
+
+        @Override
+        VectorShuffle<Float> down1() {
+            return D1;
         }
     }
 

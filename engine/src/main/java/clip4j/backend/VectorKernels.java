@@ -4,6 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -30,19 +31,40 @@ abstract sealed class VectorKernels implements Backend permits VectorGemm {
     // and compiled code then round differently, so a result would depend on how warm the JVM is. These two are plain
     // IEEE operations in a fixed order, the same bits in every mode for a given vector width and thread count.
 
-    /** The lanes' sum as a fixed tree: halves added lane by lane down to four lanes, then (l0 + l1) + (l2 + l3). */
-    static float sumLanes(FloatVector v) {
-        if (v.length() == 16) v = halves(v, FloatVector.SPECIES_256);
-        if (v.length() == 8) v = halves(v, FloatVector.SPECIES_128);
-        if (v.length() == 4) return (v.lane(0) + v.lane(1)) + (v.lane(2) + v.lane(3));
-        float s = 0f;
-        for (int i = 0; i < v.length(); i++) s += v.lane(i);
-        return s;
+    /**
+     * The lanes' sum as a fixed tree: halves added lane by lane down to four lanes, then (l0 + l1) + (l2 + l3). The
+     * halves meet through constant shuffles (each width's final class holds them), so the vector never leaves its
+     * register: reinterpretShape, the obvious way to split a vector, is not intrinsified for the upper half and
+     * allocated on every call, and so did a lane-by-lane version too large to be inlined.
+     */
+    final float sumLanes(FloatVector v) {
+        int len = v.length();
+        if (len == 16) v = v.add(v.rearrange(down8()));
+        if (len >= 8) v = v.add(v.rearrange(down4()));
+        v = v.add(v.rearrange(down1()));
+        return v.lane(0) + v.lane(2);
     }
 
-    private static FloatVector halves(FloatVector v, VectorSpecies<Float> half) {
-        return ((FloatVector) v.reinterpretShape(half, 0)).add((FloatVector) v.reinterpretShape(half, 1));
+    /** {@link #sumLanes(FloatVector)} of a vector stored in l[0, len): the same additions in the same order. */
+    static float sumLanes(float[] l, int len) {
+        return switch (len) {
+            case 16 -> quad((l[0] + l[8]) + (l[4] + l[12]), (l[1] + l[9]) + (l[5] + l[13]), (l[2] + l[10]) + (l[6] + l[14]),
+                    (l[3] + l[11]) + (l[7] + l[15]));
+            case 8 -> quad(l[0] + l[4], l[1] + l[5], l[2] + l[6], l[3] + l[7]);
+            default -> quad(l[0], l[1], l[2], l[3]);
+        };
     }
+
+    private static float quad(float a, float b, float c, float d) {
+        return (a + b) + (c + d);
+    }
+
+    /** Shuffles that bring lane i + 8, i + 4, i + 1 (modulo the length) to lane i; down8 only at 16 lanes, down4 from 8. */
+    abstract VectorShuffle<Float> down8();
+
+    abstract VectorShuffle<Float> down4();
+
+    abstract VectorShuffle<Float> down1();
 
     private static final float LOG2E = 1.44269504088896341f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
     private static final float ROUNDER = 12582912f; // 1.5 · 2^23: x + ROUNDER − ROUNDER rounds x to an integer
@@ -201,6 +223,15 @@ abstract sealed class VectorKernels implements Backend permits VectorGemm {
 
     @Override
     public void softmax(float[] x, int off, int n) {
+        softmax(x, off, n, new float[species().length()]);
+    }
+
+    /**
+     * Softmax with the sum's lanes passed through {@code lanes} (one per lane, the caller's buffer) and added in the
+     * fixed tree of {@link #sumLanes(FloatVector)}: inside the attention kernel the compiler has no inlining budget
+     * left, and a vector passed to a call that is not inlined is allocated on the heap.
+     */
+    void softmax(float[] x, int off, int n, float[] lanes) {
         final VectorSpecies<Float> species = species();
         int len = species.length();
         int ub = species.loopBound(n);
@@ -216,7 +247,8 @@ abstract sealed class VectorKernels implements Backend permits VectorGemm {
             e.intoArray(x, off + i);
             acc = acc.add(e);
         }
-        float sum = sumLanes(acc);
+        acc.intoArray(lanes, 0);
+        float sum = sumLanes(lanes, len);
         for (; i < n; i++) {
             x[off + i] = exp(x[off + i] - max);
             sum += x[off + i];

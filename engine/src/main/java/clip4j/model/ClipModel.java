@@ -111,7 +111,7 @@ public final class ClipModel implements AutoCloseable {
         int e = config().embedDim();
         int perBatch = imageBatch();
         for (int s = 0; s < pixels.size(); s += perBatch) {
-            List<float[]> batch = pixels.subList(s, Math.min(pixels.size(), s + perBatch));
+            List<float[]> batch = pixels.size() <= perBatch ? pixels : pixels.subList(s, Math.min(pixels.size(), s + perBatch));
             int b = batch.size();
             float[] f = ws.floats(FEATURES, b * e);
             try {
