@@ -14,6 +14,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -28,7 +29,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Building the ImageNet zero-shot classifier: 1000 class names × Tip-Adapter's 7 templates = 7000 prompts encoded in
  * batches of 64 (tokenizer included), averaged per class. Reads the class names, templates and BPE merges from
- * -Dclip4j.data (default ../shared/data; third-party files, never committed). Divide the time by 7000 for per prompt.
+ * the folder given as {@code -p data=DIR} (third-party files, never committed). Divide the time by 7000 for per prompt.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
@@ -37,13 +38,18 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 3)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx4g"})
 public class ClassifierBench {
+    /** The folder with imagenet_classes.txt, tip_adapter_imagenet_templates.txt and bpe_simple_vocab_16e6.txt.gz. */
+    @Param("")
+    String data;
+
     SeededModel seeded;
     ClipModel model;
     List<String> classes, templates;
 
     @Setup(Level.Trial)
     public void setup() throws Exception {
-        Path data = Path.of(System.getProperty("clip4j.data", "../shared/data"));
+        if (data.isEmpty()) throw new IllegalArgumentException("ClassifierBench needs -p data=DIR: ImageNet's class names, the templates, CLIP's BPE file");
+        Path data = Path.of(this.data);
         classes = Files.readAllLines(data.resolve("imagenet_classes.txt")).stream().map(String::strip).filter(s -> !s.isEmpty()).toList();
         templates = Files.readAllLines(data.resolve("tip_adapter_imagenet_templates.txt")).stream().map(String::strip).filter(s -> !s.isEmpty()).toList();
         String merges = ClipTokenizer.readMerges(data.resolve("bpe_simple_vocab_16e6.txt.gz"));

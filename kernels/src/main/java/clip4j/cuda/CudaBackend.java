@@ -32,10 +32,11 @@ import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 
 /**
  * The engine's {@link Backend} on an NVIDIA GPU with the kernels of src/main/cuda. Model matrices are uploaded once per
- * tensor and kept until close: fp32 for the SIMT GEMM, or fp16 / bf16 copies for the tensor-core GEMM
- * ({@code -Dclip4j.cuda.precision=fp16|bf16}); activations stay fp32. Both encoders run whole on the device
- * ({@link #visionTower}: one upload of the pixels and one download of the features; {@link #textTower}: one upload of
- * the token ids), with bias, activation and residual add fused into the GEMMs. The single operations of the
+ * tensor and kept until close: fp32 for the SIMT GEMM, or fp16 / bf16 copies for the tensor-core GEMM (the options'
+ * precision); activations stay fp32. As a {@link TowerRunner} it runs both encoders whole on the device
+ * ({@link #vision}: one upload of the pixels and one download of the features; {@link #text}: one upload of the token
+ * ids), with bias, activation and residual add fused into the GEMMs; as {@link AdapterKernels}, Tip-Adapter's cache
+ * logits and Meta-Adapter's refinement. The single operations of the
  * interface cross to the device and back one at a time. Calls are serialised (one context, one stream).
  */
 public final class CudaBackend implements Backend, TowerRunner, AdapterKernels {
@@ -173,7 +174,7 @@ public final class CudaBackend implements Backend, TowerRunner, AdapterKernels {
     }
 
     /**
-     * Seconds per batch of {@link #visionTower}'s device part alone (pixels already on the device, features left there):
+     * Seconds per batch of {@link #vision}'s device part alone (pixels already on the device, features left there):
      * the time PyTorch reports for a model whose input is a CUDA tensor. For the device check.
      */
     synchronized double visionDeviceSeconds(VisionTransformer t, List<float[]> images, double seconds) throws Exception {

@@ -167,7 +167,7 @@ class CudaBackendTest {
         }
     }
 
-    /** Both encoders whole on the device (visionTower, textTower) against the reference, on the seeded test-tiny model. */
+    /** Both encoders whole on the device (the TowerRunner capability) against the reference, on the seeded test-tiny model. */
     @ParameterizedTest
     @EnumSource(Precision.class)
     void encoders(Precision p) throws Exception {
