@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Seed corpora for the fuzz tests (issue 11): every hostile input found by hand, plus small valid files, written
+"""Seed corpora for the fuzz tests (hostile input): every hostile input found by hand, plus small valid files, written
 where Jazzer's @FuzzTest runs them as regression tests (src/test/resources/<package>/<Class>Inputs/<method>/).
 Run from the repository root with Debian's python3-pil: /usr/bin/python3 scripts/make_fuzz_seeds.py
 """

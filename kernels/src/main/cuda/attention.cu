@@ -80,7 +80,7 @@ extern "C" __global__ void attention_hd128(const float *qkv, int seq, int width,
 // score and softmax sum, the second forms the final probabilities P and accumulates P·V in the warp's wmma
 // accumulators, which then never need rescaling (wmma does not expose which row a fragment element belongs to).
 // The scores S = Q·K^T are computed twice: 1.5x the flops of one pass, cheap next to the memory it saves.
-#define TQ 16
+#define TQ ATTENTION_TC_WARP_QUERIES
 #define TK 32
 
 template <class T, int HD, int WARPS>
@@ -193,15 +193,15 @@ __device__ void attention_tc(const T *__restrict__ qkv, int seq, int width, int 
     }
 }
 
-// Entry points: 4 warps (64 queries) a block, 2 for head width 128 (shared memory under 48 KB).
+// Entry points: ATTENTION_TC_WARPS warps a block, ATTENTION_TC_WARPS_HD128 at head width 128 (launch.h).
 #define ATTENTION_TC(name, T, HD, WARPS)                                                                               \
     extern "C" __global__ void __launch_bounds__(WARPS * 32)                                                           \
         name(const T *qkv, int seq, int width, int heads, int causal, T *out) {                                       \
         attention_tc<T, HD, WARPS>(qkv, seq, width, heads, causal, out);                                               \
     }
-ATTENTION_TC(attention_f16_hd64, __half, 64, 4)
-ATTENTION_TC(attention_f16_hd80, __half, 80, 4)
-ATTENTION_TC(attention_f16_hd128, __half, 128, 2)
-ATTENTION_TC(attention_bf16_hd64, __nv_bfloat16, 64, 4)
-ATTENTION_TC(attention_bf16_hd80, __nv_bfloat16, 80, 4)
-ATTENTION_TC(attention_bf16_hd128, __nv_bfloat16, 128, 2)
+ATTENTION_TC(attention_f16_hd64, __half, 64, ATTENTION_TC_WARPS)
+ATTENTION_TC(attention_f16_hd80, __half, 80, ATTENTION_TC_WARPS)
+ATTENTION_TC(attention_f16_hd128, __half, 128, ATTENTION_TC_WARPS_HD128)
+ATTENTION_TC(attention_bf16_hd64, __nv_bfloat16, 64, ATTENTION_TC_WARPS)
+ATTENTION_TC(attention_bf16_hd80, __nv_bfloat16, 80, ATTENTION_TC_WARPS)
+ATTENTION_TC(attention_bf16_hd128, __nv_bfloat16, 128, ATTENTION_TC_WARPS_HD128)

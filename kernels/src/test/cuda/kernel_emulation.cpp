@@ -153,7 +153,7 @@ static void attentionCase(const char *entry, void (*kernel)(const T *, int, int,
             }
     std::vector<T> in(qkv.size()), out(want.size());
     for (size_t i = 0; i < qkv.size(); i++) in[i] = store<T>(qkv[i]);
-    unsigned threads = std::is_same<T, float>::value ? queriesPerBlock : queriesPerBlock / 16 * 32;  // fp32: a thread per query; else a warp per 16
+    unsigned threads = std::is_same<T, float>::value ? queriesPerBlock : queriesPerBlock / ATTENTION_TC_WARP_QUERIES * 32;  // fp32: a thread per query; else a warp per 16
     emu::launch(grid(batch * heads, ceilDiv(seq, queriesPerBlock)), grid(threads), [&] { kernel(in.data(), seq, width, heads, causal ? 1 : 0, out.data()); });
     std::vector<float> got(out.size());
     for (size_t i = 0; i < out.size(); i++) got[i] = emuToFloat(out[i]);
@@ -283,11 +283,11 @@ static void metaCase(int classes, int d, int shots) {
 }
 
 int main() {
-    for (int flags : {0, 1, 2, 5, 6}) linearCase("linear_f32", linear_f32, LINEAR_F32_TILE, 31, 17, 23, flags, flags != 1);
+    for (int flags : {EPI_NONE, EPI_QUICK_GELU, EPI_GELU, EPI_QUICK_GELU | EPI_ACCUMULATE, EPI_GELU | EPI_ACCUMULATE}) linearCase("linear_f32", linear_f32, LINEAR_F32_TILE, 31, 17, 23, flags, flags != 1);
     linearCase("linear_f32", linear_f32, LINEAR_F32_TILE, 70, 96, 130, 4, true);
     linearCase("linear_f32", linear_f32, LINEAR_F32_TILE, 1, 1, 1, 0, true);
     linearCase("linear_f32", linear_f32, LINEAR_F32_TILE, 150, 64, 140, 6, true);  // two tiles each way, vector loads
-    for (int flags : {0, 1, 6}) linearCase("linear_f16", linear_f16, LINEAR_TC_TILE, 31, 17, 23, flags, true);
+    for (int flags : {EPI_NONE, EPI_QUICK_GELU, EPI_GELU | EPI_ACCUMULATE}) linearCase("linear_f16", linear_f16, LINEAR_TC_TILE, 31, 17, 23, flags, true);
     linearCase("linear_f16", linear_f16, LINEAR_TC_TILE, 31, 20, 23, 0, false);   // k % 4 == 0 but not % 8: vector x loads, scalar w loads
     linearCase("linear_f16", linear_f16, LINEAR_TC_TILE, 130, 72, 200, 5, true);  // several tiles each way, vector loads, odd edges
     linearCase("linear_f16", linear_f16, LINEAR_TC_TILE, 50, 768, 160, 4, true);  // one ViT-B/32 image's rows at width 768
@@ -306,19 +306,19 @@ int main() {
     layerNormCase("layer_norm", layer_norm, 17, 1280, false);  // three blocks, the last with one row
     layerNormCase("layer_norm_f16", layer_norm_f16, 7, 768, false);
     layerNormCase("layer_norm_bf16", layer_norm_bf16, 9, 512, true);
-    attentionCase("attention_hd64", attention_hd64, 64, 64, 2, 50, 2, false);
-    attentionCase("attention_hd64", attention_hd64, 64, 64, 1, 77, 2, true);
-    attentionCase("attention_hd64", attention_hd64, 64, 64, 1, 130, 1, true);  // several query tiles and key steps
-    attentionCase("attention_hd80", attention_hd80, 64, 80, 1, 37, 2, false);
-    attentionCase("attention_hd128", attention_hd128, 64, 128, 1, 33, 1, true);
-    attentionCase("attention_f16_hd64", attention_f16_hd64, 64, 64, 2, 50, 2, false);
-    attentionCase("attention_f16_hd64", attention_f16_hd64, 64, 64, 1, 77, 2, true);
-    attentionCase("attention_f16_hd64", attention_f16_hd64, 64, 64, 1, 130, 1, true);
-    attentionCase("attention_f16_hd80", attention_f16_hd80, 64, 80, 1, 37, 2, false);
-    attentionCase("attention_f16_hd128", attention_f16_hd128, 32, 128, 1, 45, 1, true);
-    attentionCase("attention_bf16_hd64", attention_bf16_hd64, 64, 64, 1, 77, 2, true);
-    attentionCase("attention_bf16_hd80", attention_bf16_hd80, 64, 80, 2, 20, 1, false);
-    attentionCase("attention_bf16_hd128", attention_bf16_hd128, 32, 128, 1, 50, 1, false);
+    attentionCase("attention_hd64", attention_hd64, ATTENTION_QUERIES, 64, 2, 50, 2, false);
+    attentionCase("attention_hd64", attention_hd64, ATTENTION_QUERIES, 64, 1, 77, 2, true);
+    attentionCase("attention_hd64", attention_hd64, ATTENTION_QUERIES, 64, 1, 130, 1, true);  // several query tiles and key steps
+    attentionCase("attention_hd80", attention_hd80, ATTENTION_QUERIES, 80, 1, 37, 2, false);
+    attentionCase("attention_hd128", attention_hd128, ATTENTION_QUERIES, 128, 1, 33, 1, true);
+    attentionCase("attention_f16_hd64", attention_f16_hd64, ATTENTION_TC_WARPS * ATTENTION_TC_WARP_QUERIES, 64, 2, 50, 2, false);
+    attentionCase("attention_f16_hd64", attention_f16_hd64, ATTENTION_TC_WARPS * ATTENTION_TC_WARP_QUERIES, 64, 1, 77, 2, true);
+    attentionCase("attention_f16_hd64", attention_f16_hd64, ATTENTION_TC_WARPS * ATTENTION_TC_WARP_QUERIES, 64, 1, 130, 1, true);
+    attentionCase("attention_f16_hd80", attention_f16_hd80, ATTENTION_TC_WARPS * ATTENTION_TC_WARP_QUERIES, 80, 1, 37, 2, false);
+    attentionCase("attention_f16_hd128", attention_f16_hd128, ATTENTION_TC_WARPS_HD128 * ATTENTION_TC_WARP_QUERIES, 128, 1, 45, 1, true);
+    attentionCase("attention_bf16_hd64", attention_bf16_hd64, ATTENTION_TC_WARPS * ATTENTION_TC_WARP_QUERIES, 64, 1, 77, 2, true);
+    attentionCase("attention_bf16_hd80", attention_bf16_hd80, ATTENTION_TC_WARPS * ATTENTION_TC_WARP_QUERIES, 80, 2, 20, 1, false);
+    attentionCase("attention_bf16_hd128", attention_bf16_hd128, ATTENTION_TC_WARPS_HD128 * ATTENTION_TC_WARP_QUERIES, 128, 1, 50, 1, false);
     elementwiseCases();
     tipCase(3, 10, 16, false);
     tipCase(3, 10, 16, false, true);

@@ -1,6 +1,7 @@
 package clip4j.bench;
 
 import clip4j.backend.Backend;
+import clip4j.backend.EngineOptions;
 import clip4j.backend.ScalarBackend;
 import clip4j.backend.VectorBackend;
 import clip4j.io.DType;
@@ -79,7 +80,7 @@ public class LinearBench {
         MemorySegment s = arena.allocate((long) n * k * 4, 64);
         for (long i = 0; i < (long) n * k; i++) s.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i, (float) r.nextGaussian());
         w = new Tensor("w", DType.valueOf(dtype), new long[]{n, k}, s);
-        be = backend.equals("cpu") ? VectorBackend.create(VectorBackend.speciesForBits(vectorBits), threads == 0 ? Runtime.getRuntime().availableProcessors() : threads)
+        be = backend.equals("cpu") ? VectorBackend.create(VectorBackend.speciesForBits(vectorBits), threads == 0 ? EngineOptions.defaults().threads() : threads)
                 : new ScalarBackend();
     }
 

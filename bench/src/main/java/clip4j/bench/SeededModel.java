@@ -19,8 +19,15 @@ import java.nio.file.Path;
 record SeededModel(Path file, Backend backend, ClipModel model) implements AutoCloseable {
     static SeededModel open(ClipConfig c, String bpeMerges, DType dtype, EngineOptions options) throws IOException {
         Path file = SeededWeights.writeTempModel(c, 0, bpeMerges, dtype);
-        Backend be = Backends.create(options);
-        return new SeededModel(file, be, ClipModel.load(file, be));
+        Backend be = null;
+        try {
+            be = Backends.create(options);
+            return new SeededModel(file, be, ClipModel.load(file, be));
+        } catch (RuntimeException e) {
+            if (be != null) be.close();
+            Files.deleteIfExists(file);
+            throw e;
+        }
     }
 
     @Override

@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -35,9 +36,8 @@ final class ClassifyCommand implements Callable<Integer> {
     @Option(names = "--labels-file", paramLabel = "FILE", description = "class names, one per line (instead of --labels)")
     Path labelsFile;
 
-    @Option(names = "--template", defaultValue = "a photo of a {}.", description = "prompt template, {} = label; repeat it "
-            + "to ensemble several")
-    List<String> templates;
+    @Mixin
+    TemplateOptions templates;
 
     @Mixin
     BatchOptions batch;
@@ -46,14 +46,14 @@ final class ClassifyCommand implements Callable<Integer> {
     CommonOptions common;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         List<String> names = names();
-        for (String t : templates) if (!t.contains("{}")) throw new ClipException("--template '" + t + "' has no {} for the label");
+        List<String> tpl = templates.templates();
         List<Path> images = batch.images();
         BatchOptions failures = batch;
         try (failures; Backend be = opts.backend(); ClipModel model = opts.load(be);
              Progress progress = Progress.start("classifying images", "img", images.size(), common.quiet)) {
-            ZeroShotClassifier zs = ZeroShotClassifier.build(model, names, templates);
+            ZeroShotClassifier zs = ZeroShotClassifier.build(model, names, tpl);
             ImageStream.embed(model, images, failures, progress, (image, embedding) -> {
                 float[] logits = zs.logits(embedding);
                 float[] probs = ZeroShotClassifier.probabilities(logits);

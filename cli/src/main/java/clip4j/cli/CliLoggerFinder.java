@@ -25,9 +25,11 @@ public final class CliLoggerFinder extends System.LoggerFinder {
             return name.equals("clip4j") || name.startsWith("clip4j.");
         }
 
+        /** Ours from DEBUG up (the library's routine messages), others from WARNING up; only warnings when quiet. */
         @Override
         public boolean isLoggable(Level level) {
-            return level.getSeverity() >= (ours() ? Level.INFO : Level.WARNING).getSeverity() && level != Level.OFF;
+            Level least = ours() && !Log.quiet() ? Level.DEBUG : Level.WARNING;
+            return level.getSeverity() >= least.getSeverity() && level != Level.OFF;
         }
 
         @Override

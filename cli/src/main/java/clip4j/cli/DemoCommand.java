@@ -58,7 +58,7 @@ final class DemoCommand implements Callable<Integer> {
     String arch;
 
     @Option(names = "--full", description = "the papers' protocol: shots 1,2,4,8,16, seeds 1,2,3, 10 augmentation passes, all test images "
-            + "(overrides the four options below)")
+            + "(replaces --shots, --seeds, --augment-epochs and --test-per-class)")
     boolean full;
 
     @Option(names = "--augment-epochs", defaultValue = "0", description = "augmentation passes averaged into the cache "
@@ -70,6 +70,9 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--clean", description = "remove the working directory (model, features, report) and exit")
     boolean clean;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec command;
 
     @Mixin
     SamplingOptions sampling;
@@ -85,6 +88,11 @@ final class DemoCommand implements Callable<Integer> {
         Path work = (dir != null ? dir : UserCache.dir().resolve("demo")).toAbsolutePath();
         if (clean) return clean(work);
         if (full) {
+            for (String o : new String[]{"--shots", "--seeds", "--augment-epochs", "--test-per-class"}) {
+                if (command.commandLine().getParseResult().hasMatchedOption(o)) {
+                    throw new picocli.CommandLine.ParameterException(command.commandLine(), "--full sets " + o + " itself: give --full or " + o + ", not both");
+                }
+            }
             sampling.shots = new int[]{1, 2, 4, 8, 16};
             sampling.seeds = new long[]{1, 2, 3};
             augmentEpochs = 10;

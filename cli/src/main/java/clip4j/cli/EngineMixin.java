@@ -3,40 +3,62 @@ package clip4j.cli;
 import clip4j.backend.Backend;
 import clip4j.backend.Backends;
 import clip4j.backend.EngineOptions;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 import java.util.Locale;
 
-/** How to run the engine: the options every computing command takes, turned into the library's {@link EngineOptions}. */
+/**
+ * How to run the engine: the options every computing command takes, checked as they are parsed (a bad value is bad
+ * usage, exit 2) and turned into the library's {@link EngineOptions}.
+ */
 final class EngineMixin {
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
     @Option(names = "--device", defaultValue = "cpu", paramLabel = "NAME", description = "cpu (Vector API), cpu-reference (plain Java, slow) or cuda "
             + "(NVIDIA GPU, driver 580+)")
     String device;
 
-    @Option(names = "--threads", paramLabel = "N", description = "worker threads (default: all cores)")
-    Integer threads;
+    private int threads = EngineOptions.defaults().threads();
+    private int vectorBits;
+    private EngineOptions.Precision precision = EngineOptions.Precision.FP32;
 
-    @Option(names = "--vector-bits", paramLabel = "BITS", defaultValue = "0", description = "Vector API width of the cpu backend: 128, 256 or 512 "
+    @Option(names = "--threads", paramLabel = "N", description = "worker threads of the cpu backend (default: all cores)")
+    void threads(int t) {
+        if (t < 1) throw bad("--threads must be at least 1, not " + t);
+        threads = t;
+    }
+
+    @Option(names = "--vector-bits", paramLabel = "BITS", description = "Vector API width of the cpu backend: 128, 256 or 512 "
             + "(default: the CPU's preferred width)")
-    int vectorBits;
+    void vectorBits(int bits) {
+        if (bits != 128 && bits != 256 && bits != 512) throw bad("--vector-bits must be 128, 256 or 512, not " + bits);
+        vectorBits = bits;
+    }
 
-    @Option(names = "--precision", paramLabel = "P", defaultValue = "fp32", description = "matrix precision of the cuda backend: fp32, fp16 or bf16 "
+    @Option(names = "--precision", paramLabel = "P", description = "matrix precision of the cuda backend: fp32 (default), fp16 or bf16 "
             + "(tensor cores, 16-bit activations in the encoder blocks)")
-    String precision;
+    void precision(String p) {
+        precision = switch (p.toLowerCase(Locale.ROOT)) {
+            case "fp32" -> EngineOptions.Precision.FP32;
+            case "fp16" -> EngineOptions.Precision.FP16;
+            case "bf16" -> EngineOptions.Precision.BF16;
+            default -> throw bad("--precision must be fp32, fp16 or bf16, not " + p);
+        };
+    }
 
     @Option(names = "--pack-per-call", description = "pack the weight matrices per call instead of once (less memory, slower)")
     boolean packPerCall;
 
+    private ParameterException bad(String message) {
+        return new ParameterException(command.commandLine(), message);
+    }
+
     EngineOptions options() {
-        EngineOptions.Precision p = switch (precision.toLowerCase(Locale.ROOT)) {
-            case "fp32" -> EngineOptions.Precision.FP32;
-            case "fp16" -> EngineOptions.Precision.FP16;
-            case "bf16" -> EngineOptions.Precision.BF16;
-            default -> throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-                    "--precision must be fp32, fp16 or bf16, not " + precision);
-        };
-        EngineOptions d = EngineOptions.defaults();
-        return new EngineOptions(device, threads == null ? d.threads() : threads, vectorBits, p, !packPerCall);
+        return new EngineOptions(device, threads, vectorBits, precision, !packPerCall);
     }
 
     Backend backend() {

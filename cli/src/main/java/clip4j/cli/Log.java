@@ -14,6 +14,10 @@ final class Log {
         quiet = q;
     }
 
+    static boolean quiet() {
+        return quiet;
+    }
+
     static void info(String msg) {
         if (!quiet) System.err.println("clip4j: " + msg);
     }

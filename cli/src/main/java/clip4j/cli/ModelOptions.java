@@ -15,7 +15,9 @@ final class ModelOptions {
     @Mixin
     EngineMixin engine;
 
+    /** The backend, once the model file is known to exist (a wrong path is said before anything is set up). */
     Backend backend() {
+        if (!java.nio.file.Files.isRegularFile(model)) throw new clip4j.ClipException("model file not found: " + model);
         return engine.backend();
     }
 

@@ -8,23 +8,27 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-/** The prompt templates of the few-shot commands: one on the command line, or a file of them. */
+/** The prompt templates of the commands that build class weights: repeated on the command line, or a file of them. */
 final class TemplateOptions {
-    @Option(names = "--template", description = "a single template, {} = class name")
-    String template;
+    @Option(names = "--template", paramLabel = "T", description = "a prompt template, {} = the class name; repeat it to ensemble "
+            + "several (default: \"a photo of a {}.\")")
+    List<String> template;
 
-    @Option(names = "--templates", description = "file with one template per line")
+    @Option(names = "--templates", paramLabel = "FILE", description = "file with one template per line (instead of --template)")
     Path templates;
 
-    /** The templates asked for, "a photo of a {}." by default. */
+    /** The templates asked for, "a photo of a {}." by default; each must hold {}. */
     List<String> templates() throws IOException {
         if (template != null && templates != null) throw new ClipException("--template and --templates exclude each other");
+        List<String> t;
         if (templates != null) {
             if (!Files.isRegularFile(templates)) throw new ClipException("templates file not found: " + templates);
-            List<String> t = Files.readAllLines(templates).stream().map(String::strip).filter(l -> !l.isEmpty()).toList();
+            t = Files.readAllLines(templates).stream().map(String::strip).filter(l -> !l.isEmpty()).toList();
             if (t.isEmpty()) throw new ClipException(templates + " has no templates");
-            return t;
+        } else {
+            t = template != null ? template : List.of("a photo of a {}.");
         }
-        return List.of(template != null ? template : "a photo of a {}.");
+        for (String one : t) if (!one.contains("{}")) throw new ClipException("template '" + one + "' has no {} for the class name");
+        return t;
     }
 }

@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Issue 11, case 10: a full disk and an unwritable stdout are one-line errors with a non-zero exit, never exit 0. */
+/** Hostile input: a full disk and an unwritable stdout are one-line errors with a non-zero exit, never exit 0. */
 class WriteFaultsCliTest {
     private static Cli.Result run(Path dir, String shellPrefix, File stdout, String... args) throws Exception {
         List<String> java = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),

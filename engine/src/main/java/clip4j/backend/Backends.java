@@ -14,8 +14,16 @@ public final class Backends {
     private Backends() {
     }
 
-    /** The backend the options name. */
+    /** The backend the options name; a setting the chosen backend has no use for is an error, not ignored. */
     public static Backend create(EngineOptions o) {
+        boolean cpu = o.device().equals("cpu") || o.device().equals("cpu-reference");
+        if (cpu && o.precision() != EngineOptions.Precision.FP32) {
+            throw new ClipException("precision " + o.precision().name().toLowerCase(java.util.Locale.ROOT) + " is for device backends; "
+                    + o.device() + " computes in fp32");
+        }
+        if (!o.device().equals("cpu") && (o.vectorBits() != 0 || !o.packWeights())) {
+            throw new ClipException("the vector width and weight packing are settings of the cpu backend, not of " + o.device());
+        }
         Backend b = switch (o.device()) {
             case "cpu" -> {
                 requireVectorApi();
@@ -24,7 +32,7 @@ public final class Backends {
             case "cpu-reference" -> new ScalarBackend();
             default -> fromProvider(o);
         };
-        LOG.log(System.Logger.Level.INFO, "backend " + b.name());
+        LOG.log(System.Logger.Level.DEBUG, "backend " + b.name());
         return b;
     }
 
@@ -43,6 +51,6 @@ public final class Backends {
         for (BackendProvider p : ServiceLoader.load(BackendProvider.class)) {
             if (p.device().equals(o.device())) return p.create(o);
         }
-        throw new ClipException("no backend for --device " + o.device() + " (available: cpu, cpu-reference)");
+        throw new ClipException("no backend for device '" + o.device() + "' (available: cpu, cpu-reference, and cuda with the kernels module)");
     }
 }

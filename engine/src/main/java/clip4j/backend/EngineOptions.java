@@ -17,7 +17,7 @@ public record EngineOptions(String device, int threads, int vectorBits, Precisio
     public enum Precision { FP32, FP16, BF16 }
 
     public EngineOptions {
-        if (threads < 1) throw new ClipException("--threads must be at least 1");
+        if (threads < 1) throw new ClipException("the thread count must be at least 1, not " + threads);
         if (vectorBits != 0 && vectorBits != 128 && vectorBits != 256 && vectorBits != 512) {
             throw new ClipException("the vector width must be 128, 256 or 512 bits, not " + vectorBits);
         }

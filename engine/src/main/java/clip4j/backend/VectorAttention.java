@@ -22,7 +22,7 @@ abstract sealed class VectorAttention extends VectorGemm permits VectorBackend {
      */
     @Override
     public void attention(float[] qkv, int batch, int seq, int width, int heads, boolean causal, float[] out) {
-        calls.lock();
+        beginCall();
         AttentionCall c = attentionCall;
         c.qkv = qkv;
         c.out = out;

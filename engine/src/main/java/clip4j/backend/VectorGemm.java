@@ -67,7 +67,7 @@ abstract sealed class VectorGemm extends VectorKernels permits VectorAttention {
     public void linear(float[] x, int m, int k, Tensor w, float[] bias, float[] out, Epilogue epilogue) {
         ScalarBackend.checkLinear(x, m, k, w, bias, out);
         boolean keep = packOnce && w.data().isNative();
-        calls.lock();
+        beginCall();
         try {
             if (keep || m >= PACKED_MIN_ROWS) {
                 linearPacked(x, m, k, w, bias, out, epilogue, keep ? packedOnce(w) : null);

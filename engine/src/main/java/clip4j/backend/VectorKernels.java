@@ -22,6 +22,17 @@ abstract sealed class VectorKernels implements Backend permits VectorGemm {
     final java.util.concurrent.locks.ReentrantLock calls = new java.util.concurrent.locks.ReentrantLock();
     final Workspace callWorkspace = new Workspace();
 
+    /**
+     * Takes {@link #calls} for a multi-threaded operation. One started inside another would overwrite the running one's
+     * call state (on its caller's thread) or wait for ever (on a worker), so both are refused.
+     */
+    final void beginCall() {
+        if (calls.isHeldByCurrentThread() || pool.isWorker()) {
+            throw new IllegalStateException("a backend operation cannot start inside another one");
+        }
+        calls.lock();
+    }
+
     VectorKernels(int threads) {
         this.pool = new WorkerPool(threads);
     }
@@ -218,7 +229,24 @@ abstract sealed class VectorKernels implements Backend permits VectorGemm {
             FloatVector phi = FloatVector.broadcast(species, 1f).sub(half).blend(half, neg);
             v.mul(phi).intoArray(x, i);
         }
-        for (; i < end; i++) x[i] = (float) (0.5 * x[i] * (1.0 + Erf.erf(x[i] / Math.sqrt(2.0))));
+        for (; i < end; i++) x[i] = gelu(x[i]);
+    }
+
+    /** The vector lanes' GELU for one value: the same float operations in the same order, so a tail rounds as a lane. */
+    static float gelu(float v) {
+        float z = Math.abs(v) * (float) (1.0 / Math.sqrt(2.0));
+        float t = 1f / (z * 0.5f + 1f);
+        float poly = t * 0.17087277f + -0.82215223f;
+        poly = poly * t + 1.48851587f;
+        poly = poly * t + -1.13520398f;
+        poly = poly * t + 0.27886807f;
+        poly = poly * t + -0.18628806f;
+        poly = poly * t + 0.09678418f;
+        poly = poly * t + 0.37409196f;
+        poly = poly * t + 1.00002368f;
+        poly = poly * t + -1.26551223f;
+        float half = t * exp(poly - z * z) * 0.5f;
+        return v * (v < 0f ? half : 1f - half);
     }
 
     @Override

@@ -105,7 +105,8 @@ public final class WorkerPool implements AutoCloseable {
         return (int) ((long) count * p / parts);
     }
 
-    private boolean isWorker() {
+    /** Whether the current thread is one of this pool's workers. */
+    boolean isWorker() {
         for (Thread w : workers) if (w == Thread.currentThread()) return true;
         return false;
     }

@@ -42,10 +42,10 @@ public final class Workspace {
         return a;
     }
 
-    /** The buffer's int array of exactly n values (reallocated when the size changes; contents unspecified). */
+    /** The buffer's int array with room for at least n values (contents unspecified). */
     public int[] ints(Buffer b, int n) {
         Object s = slot(b);
-        if (s instanceof int[] a && a.length == n) return a;
+        if (s instanceof int[] a && a.length >= n) return a;
         int[] a = new int[n];
         slots[b.index] = a;
         return a;

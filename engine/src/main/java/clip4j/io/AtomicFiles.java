@@ -72,7 +72,7 @@ public final class AtomicFiles {
                 if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) continue;
                 if (Files.getLastModifiedTime(p).toMillis() > before) continue;
                 Files.deleteIfExists(p);
-                LOG.log(System.Logger.Level.INFO, "removed " + p + ", left by an interrupted write");
+                LOG.log(System.Logger.Level.DEBUG, "removed " + p + ", left by an interrupted write");
             }
         }
     }

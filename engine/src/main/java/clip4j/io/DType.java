@@ -30,7 +30,7 @@ public enum DType {
             case "f32" -> F32;
             case "f16" -> F16;
             case "bf16" -> BF16;
-            default -> throw new ClipException("--dtype must be f32, f16 or bf16, not '" + flag + "'");
+            default -> throw new ClipException("the storage type must be f32, f16 or bf16, not '" + flag + "'");
         };
     }
 }

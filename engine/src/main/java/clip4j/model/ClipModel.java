@@ -70,7 +70,7 @@ public final class ClipModel implements AutoCloseable {
             synchronized (this) {
                 if (tokenizer == null) {
                     String merges = file.bpeMerges();
-                    if (merges == null) throw new ClipException(file.path() + " carries no BPE merges; reconvert it with --bpe");
+                    if (merges == null) throw new ClipException(file.path() + " carries no BPE merges; convert it again with a BPE vocabulary");
                     ClipTokenizer tok = ClipTokenizer.fromMerges(merges);
                     if (tok.bpe().vocabSize() != config().vocabSize()) {
                         throw new ClipException(file.path() + ": its BPE vocabulary has " + tok.bpe().vocabSize()

@@ -16,9 +16,8 @@ public record PooledHead(float[] lnWeight, float[] lnBias, Tensor proj, float ep
         return Math.toIntExact(proj.shape()[0]);
     }
 
-    /** out [rows.length, E] from the rows of x [*, width] at the given row indices. */
-    void forward(Backend be, Workspace ws, float[] x, int width, int[] rows, float[] out) {
-        int n = rows.length;
+    /** out [n, E] from the rows of x [*, width] at the row indices rows[0, n). */
+    void forward(Backend be, Workspace ws, float[] x, int width, int[] rows, int n, float[] out) {
         float[] pooled = ws.floats(POOLED, Math.multiplyExact(n, width));
         for (int b = 0; b < n; b++) System.arraycopy(x, rows[b] * width, pooled, b * width, width);
         be.layerNorm(pooled, n, width, lnWeight, lnBias, eps, pooled);

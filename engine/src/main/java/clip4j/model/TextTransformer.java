@@ -54,15 +54,12 @@ public record TextTransformer(Tensor tokenEmbedding, float[] positionalEmbedding
         // positions [0, seq): shorter prompts padded with 0 (rows after a prompt's EOT cannot reach it under the causal
         // mask); pooled at each prompt's EOT row
         int[] tokens = ws.ints(TOKENS, batch * seq), pool = ws.ints(POOL, batch);
-        Arrays.fill(tokens, 0);
+        Arrays.fill(tokens, 0, batch * seq, 0);
         for (int b = 0; b < batch; b++) {
             System.arraycopy(ids[b], 0, tokens, b * seq, Math.min(seq, ids[b].length));
             pool[b] = b * seq + eotIndex(ids[b]);
         }
-        if (be instanceof TowerRunner runner) {
-            runner.text(this, tokens, batch, seq, pool, out);
-            return;
-        }
+        if (be instanceof TowerRunner runner && runner.text(this, tokens, batch, seq, pool, out)) return;
         // x = self.token_embedding(text) + self.positional_embedding
         int w = width();
         float[] x = ws.floats(X, Math.multiplyExact(batch * seq, w));
@@ -73,6 +70,6 @@ public record TextTransformer(Tensor tokenEmbedding, float[] positionalEmbedding
         }
         // x = self.transformer(x); x = self.ln_final(x); x[eot] @ self.text_projection
         transformer.forward(be, ws, x, batch, seq);
-        head.forward(be, ws, x, w, pool, out);
+        head.forward(be, ws, x, w, pool, batch, out);
     }
 }

@@ -21,12 +21,8 @@ public record Transformer(int width, int heads, boolean causal, Activation activ
         return new Transformer(width, heads, causal, c.activation(), c.layerNormEps(), List.copyOf(b));
     }
 
-    /** x [batch·seq, width] through every block, in place (on the device whole when the backend can). */
+    /** x [batch·seq, width] through every block, in place. */
     public void forward(Backend be, Workspace ws, float[] x, int batch, int seq) {
-        if (be instanceof TowerRunner runner) {
-            runner.transformer(this, x, batch, seq);
-            return;
-        }
         for (ResidualAttentionBlock block : resblocks) block.forward(be, ws, this, x, batch, seq);
     }
 }

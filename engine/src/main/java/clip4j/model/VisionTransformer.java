@@ -45,10 +45,7 @@ public record VisionTransformer(Tensor patchWeight, float[] classEmbedding, floa
     /** Raw (unnormalised) image features [images.size(), E] of preprocessed [3, R, R] images into out. */
     public void forward(Backend be, Workspace ws, List<float[]> images, float[] out) {
         checkImages(images);
-        if (be instanceof TowerRunner runner) {
-            runner.vision(this, images, out);
-            return;
-        }
+        if (be instanceof TowerRunner runner && runner.vision(this, images, out)) return;
         int batch = images.size(), r = imageSize, p = patchSize, g = grid(), w = width(), n = tokens(), k = 3 * p * p;
         // x = self.conv1(x), as a GEMM over patches [batch·G², 3P²] ordered ch, ky, kx
         float[] patches = ws.floats(PATCHES, Math.multiplyExact(Math.multiplyExact(batch, g * g), k));
@@ -84,7 +81,7 @@ public record VisionTransformer(Tensor patchWeight, float[] classEmbedding, floa
         transformer.forward(be, ws, x, batch, n);
         int[] classRows = ws.ints(CLASS_ROWS, batch);
         for (int b = 0; b < batch; b++) classRows[b] = b * n;
-        head.forward(be, ws, x, w, classRows, out);
+        head.forward(be, ws, x, w, classRows, batch, out);
     }
 
     /** Checks that every image is a [3, R, R] array. */

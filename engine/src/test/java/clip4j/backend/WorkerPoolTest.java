@@ -28,7 +28,7 @@ class WorkerPoolTest {
     }
 
     /**
-     * Issue 11, case 13: closing the pool while another thread runs loops once left that thread spinning for ever in 3
+     * Hostile input: closing the pool while another thread runs loops once left that thread spinning for ever in 3
      * of 20 trials (a worker that saw the close left without acknowledging the loop). Every trial must now end: the
      * loop completes or fails with a ClipException, and later loops fail at once.
      */

@@ -5,18 +5,18 @@ import clip4j.model.ClipConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import javax.imageio.ImageIO;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Issue 11, case 1: a tiny PNG of extreme aspect ratio once made the shortest-side resize build its whole output
+ * Hostile input: a tiny PNG of extreme aspect ratio once made the shortest-side resize build its whole output
  * (9500×1 → 2,128,000×224: 2.95 GB, 14 s; 20000×1: NegativeArraySizeException). Only the crop window is resized now
  * (FormatGoldenTest's aspect_* goldens show the pixels are Pillow's), so the cost is that of a normal image.
  */

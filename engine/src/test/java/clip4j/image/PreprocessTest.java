@@ -98,7 +98,7 @@ class PreprocessTest {
         assertThrows(ClipException.class, () -> ImageDecoder.decode(dir.resolve("missing.png")));
     }
 
-    /** Issue 11, case 8: a JPEG cut in half decoded with exit 0 (the JDK pads it with grey); Pillow refuses it. */
+    /** Hostile input: a JPEG cut in half decoded with exit 0 (the JDK pads it with grey); Pillow refuses it. */
     @Test
     void truncatedJpegIsRefused(@TempDir Path dir) throws IOException {
         byte[] jpg = Files.readAllBytes(TestData.resource("/golden/formats/jpeg_rgb420_173x131.jpg"));

@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Issue 11, cases 9 and 11: outputs that are not regular files, and temporaries left by a killed writer. */
+/** Hostile input: outputs that are not regular files, and temporaries left by a killed writer. */
 class WriteFaultsTest {
     @TempDir
     Path dir;

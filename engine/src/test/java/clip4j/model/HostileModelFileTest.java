@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Issue 11, case 5: absurd or non-finite configuration values in a model file fail when it is opened, with a one-line
+ * Hostile input: absurd or non-finite configuration values in a model file fail when it is opened, with a one-line
  * reason (image size 524288 once overflowed grid² + 1 at the first embedding; a NaN mean gave NaN embeddings).
  */
 class HostileModelFileTest {

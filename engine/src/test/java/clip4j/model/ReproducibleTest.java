@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Issue 11: the same model, inputs, vector width and thread count give the same bits whether the kernels run in the
+ * Reproducibility: the same model, inputs, vector width and thread count give the same bits whether the kernels run in the
  * interpreter (-Xint), in a cold JVM's first call, or compiled after warming up (two runs once differed by 1.6e-7:
  * reduceLanes and the vector EXP rounded differently in interpreted and compiled code).
  */

@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Issue 11, case 12: a model file truncated while a process has it mapped faults on the next read (SIGBUS), which the
+ * Hostile input: a model file truncated while a process has it mapped faults on the next read (SIGBUS), which the
  * JVM raises as an InternalError with a trace; it is a one-line error naming the file now.
  */
 class TruncatedWhileMappedTest {

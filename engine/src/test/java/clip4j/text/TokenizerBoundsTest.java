@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Issue 11, case 2: the BPE merge loop is quadratic in a word's length and the whole text was tokenised before being
+ * Hostile input: the BPE merge loop is quadratic in a word's length and the whole text was tokenised before being
  * cut to 77 tokens (a 128 KB word: 40 s, 2.46 GB). Now only the ids that can fit are computed, with the same ids for
  * every text that fits. Runs with a small vocabulary of its own, so on every machine (TokenizerTest checks OpenAI's).
  */

@@ -147,7 +147,7 @@ public final class FeatureStore {
             }
             encoded.accept(chunk.size());
         }
-        if (failed > 0) LOG.log(System.Logger.Level.WARNING, failed + " unreadable image(s) skipped in " + what + " (use --strict to stop instead)");
+        if (failed > 0) LOG.log(System.Logger.Level.WARNING, failed + " unreadable image(s) skipped in " + what + " (a strict store stops instead)");
         return new Result(out, failed);
     }
 
@@ -175,7 +175,8 @@ public final class FeatureStore {
     }
 
     private Path textFile(String prompt) {
-        String key = Hashing.sha256(prefix + "text|" + prompt);
+        // "text2": normalised by Embeddings.normalize (division); "text" entries were multiplied by 1/norm, 1 ulp apart
+        String key = Hashing.sha256(prefix + "text2|" + prompt);
         return dir.resolve(key.substring(0, 2)).resolve(key + ".f32");
     }
 

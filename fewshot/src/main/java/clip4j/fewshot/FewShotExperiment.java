@@ -61,7 +61,7 @@ public final class FewShotExperiment {
 
     public static Outcome run(ClipModel model, FeatureStore store, Dataset train, Dataset test, Dataset val, Config cfg) {
         for (int k : cfg.shots()) if (k < 1) throw new ClipException("shots must be at least 1, not " + k);
-        LOG.log(System.Logger.Level.INFO, "class weights from " + cfg.templates().size() + " template(s) x " + train.numClasses() + " classes");
+        LOG.log(System.Logger.Level.DEBUG, "class weights from " + cfg.templates().size() + " template(s) x " + train.numClasses() + " classes");
         float[][] w = ZeroShotClassifier.build(store::textEmbeddings, model.config().embedDim(), model.logitScaleFactor(),
                 train.classNames(), cfg.templates()).weights();
         Kept t = keep(store.features(test.items(), FeatureStore.View.PLAIN, "test set"), test.items(), "test");
@@ -74,7 +74,7 @@ public final class FewShotExperiment {
                 for (Method m : cfg.methods()) {
                     long t0 = System.nanoTime();
                     RunResult r = Methods.run(model.backend(), m, d, cfg.options(), k, seed);
-                    LOG.log(System.Logger.Level.INFO, String.format("%s, %d-shot, seed %d: test accuracy %.2f%% %s (%.1f s)", m.key, k, seed, 100 * r.accuracy(),
+                    LOG.log(System.Logger.Level.DEBUG, String.format("%s, %d-shot, seed %d: test accuracy %.2f%% %s (%.1f s)", m.key, k, seed, 100 * r.accuracy(),
                             r.chosen(), (System.nanoTime() - t0) / 1e9));
                     runs.add(r);
                 }

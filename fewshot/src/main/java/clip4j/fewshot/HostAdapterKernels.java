@@ -1,18 +1,24 @@
 package clip4j.fewshot;
 
+import clip4j.backend.AdapterKernels;
 import clip4j.backend.Backend;
 import clip4j.io.Tensor;
 
 import java.util.Arrays;
 
 /**
- * {@link AdapterKernels} for any backend: the matrix products on it, the exponentials, per-class sums and Meta-Adapter's
- * per-class attention in double on the host.
+ * Tip-Adapter's cache logits and Meta-Adapter's refinement on any backend ({@link AdapterKernels} has the contracts):
+ * the backend's own kernels when it offers them, otherwise the matrix products on the backend and the exponentials,
+ * per-class sums and Meta-Adapter's per-class attention in double on the host.
  */
-public record HostAdapterKernels(Backend be) implements AdapterKernels {
-    @Override
-    public void tipAdapterLogits(float[] x, int q, int d, Tensor classWeights, Tensor keys, int[] labels, double scale,
-                                 double alpha, double beta, float[] out) {
+public final class HostAdapterKernels {
+    private HostAdapterKernels() {
+    }
+
+    /** {@link AdapterKernels#tipAdapterLogits} on be. */
+    public static void tipAdapterLogits(Backend be, float[] x, int q, int d, Tensor classWeights, Tensor keys, int[] labels,
+                                        double scale, double alpha, double beta, float[] out) {
+        if (be instanceof AdapterKernels k && k.tipAdapterLogits(x, q, d, classWeights, keys, labels, scale, alpha, beta, out)) return;
         int n = Math.toIntExact(classWeights.shape()[0]), nk = Math.toIntExact(keys.shape()[0]);
         float[] zs = new float[q * n];
         be.linear(x, q, d, classWeights, null, zs);
@@ -27,9 +33,12 @@ public record HostAdapterKernels(Backend be) implements AdapterKernels {
         }
     }
 
-    @Override
-    public void metaAdapterRefine(float[] w, int classes, int d, float[] support, int[] offsets, Tensor qProj, Tensor kProjT,
-                                  float[] alphaWeight, float alphaBias, float[] out) {
+    /** {@link AdapterKernels#metaAdapterRefine} on be. */
+    public static void metaAdapterRefine(Backend be, float[] w, int classes, int d, float[] support, int[] offsets, Tensor qProj,
+                                         Tensor kProjT, float[] alphaWeight, float alphaBias, float[] out) {
+        if (be instanceof AdapterKernels k && k.metaAdapterRefine(w, classes, d, support, offsets, qProj, kProjT, alphaWeight, alphaBias, out)) {
+            return;
+        }
         float[] q = new float[classes * d], qk = new float[classes * d];
         be.linear(w, classes, d, qProj, null, q);
         be.linear(q, classes, d, kProjT, null, qk);
@@ -63,8 +72,8 @@ public record HostAdapterKernels(Backend be) implements AdapterKernels {
                 for (int t = 0; t < d; t++) u[t] += f * kv[ko + t];
             }
             for (int t = 0; t < d; t++) nn += (u[t] += w[wo + t]) * u[t];
-            double inv = 1 / Math.sqrt(nn);
-            for (int t = 0; t < d; t++) out[wo + t] = (float) (u[t] * inv);
+            double norm = Math.sqrt(nn); // divided as Embeddings.normalize and MetaAdapter's training forward do
+            for (int t = 0; t < d; t++) out[wo + t] = (float) (u[t] / norm);
         }
     }
 }

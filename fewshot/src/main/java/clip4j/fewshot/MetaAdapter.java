@@ -121,7 +121,7 @@ public final class MetaAdapter {
     }
 
     /**
-     * The same refinement for inference on a backend ({@link AdapterKernels#metaAdapterRefine}: on CUDA both products and
+     * The same refinement for inference on a backend ({@link clip4j.backend.AdapterKernels#metaAdapterRefine}: on CUDA both products and
      * the per-class attention run on the device), in float; {@link #refine(float[][], float[][][])} is the double
      * precision forward that training differentiates.
      */
@@ -136,7 +136,7 @@ public final class MetaAdapter {
         }
         float[] kT = new float[d * d];
         for (int i = 0; i < d; i++) for (int t = 0; t < d; t++) kT[t * d + i] = kProj[i * d + t];
-        AdapterKernels.of(be).metaAdapterRefine(w, n, d, s, offsets, matrix(qProj, d), matrix(kT, d), alphaWeight, alphaBias[0], out);
+        HostAdapterKernels.metaAdapterRefine(be, w, n, d, s, offsets, matrix(qProj, d), matrix(kT, d), alphaWeight, alphaBias[0], out);
         float[][] rows = new float[n][];
         for (int c = 0; c < n; c++) rows[c] = Arrays.copyOfRange(out, c * d, (c + 1) * d);
         return rows;

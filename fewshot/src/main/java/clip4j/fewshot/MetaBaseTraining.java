@@ -26,7 +26,7 @@ public final class MetaBaseTraining {
 
     public static MetaAdapter train(ClipModel model, FeatureStore store, Dataset d, List<String> baseClasses, List<String> templates,
                                     int shots, long seed, int epochs, int augmentEpochs) {
-        if (baseClasses.isEmpty()) throw new ClipException("--base-classes is empty");
+        if (baseClasses.isEmpty()) throw new ClipException("the list of base classes is empty");
         float[][] w = ZeroShotClassifier.build(store::textEmbeddings, model.config().embedDim(), model.logitScaleFactor(), d.classNames(),
                 templates).weights();
         FewShotSampler.Split support = FewShotSampler.sample(d, shots, seed, 0);
@@ -71,9 +71,17 @@ public final class MetaBaseTraining {
             }
             qViews.add(f);
         }
-        float[][] vf = store.features(val, FeatureStore.View.PLAIN, "base-class validation").features();
-        for (int i = 0; i < vf.length; i++) vf[i] = Embeddings.normalize(vf[i]);
-        int[] vl = val.stream().mapToInt(ImageItem::label).toArray();
+        // validation: unreadable images (skipped by a store that is not strict) are left out
+        float[][] read = store.features(val, FeatureStore.View.PLAIN, "base-class validation").features();
+        List<float[]> vfs = new ArrayList<>();
+        List<Integer> vls = new ArrayList<>();
+        for (int i = 0; i < read.length; i++) {
+            if (read[i] == null) continue;
+            vfs.add(Embeddings.normalize(read[i]));
+            vls.add(val.get(i).label());
+        }
+        float[][] vf = vfs.toArray(float[][]::new);
+        int[] vl = vls.stream().mapToInt(Integer::intValue).toArray();
         FewShotData data = new FewShotData(w, keys, keyLabels, qViews, qViews, vf, vl, new float[0][], new int[0]);
         return MetaTraining.train(data, qViews, qLabels, vf, vl, epochs, seed, null);
     }

@@ -66,7 +66,7 @@ public final class TipAdapter {
         float[] x = new float[q * d];
         for (int i = 0; i < q; i++) System.arraycopy(queries[i], 0, x, i * d, d);
         float[] flat = new float[q * n];
-        AdapterKernels.of(be).tipAdapterLogits(x, q, d, TipSearch.asTensor(classWeights), TipSearch.asTensor(keys, d), keyLabels, CLIP_SCALE, alpha, beta, flat);
+        HostAdapterKernels.tipAdapterLogits(be, x, q, d, TipSearch.asTensor(classWeights), TipSearch.asTensor(keys, d), keyLabels, CLIP_SCALE, alpha, beta, flat);
         float[][] out = new float[q][];
         for (int i = 0; i < q; i++) out[i] = java.util.Arrays.copyOfRange(flat, i * n, (i + 1) * n);
         return out;

@@ -101,7 +101,7 @@ class FewShotDataTest {
         }
     }
 
-    /** Issue 11, case 7: flipped bytes in every cached file (the values still finite) once went unnoticed. */
+    /** Hostile input: flipped bytes in every cached file (the values still finite) once went unnoticed. */
     @Test
     void damagedFeatureFilesAreRecomputed(@TempDir Path dir) throws IOException {
         List<ImageItem> items = SyntheticShapes.generate("train", 1, 5).items().subList(0, 4);

@@ -1,11 +1,10 @@
 package clip4j.cuda;
 
+import clip4j.backend.AdapterKernels;
 import clip4j.backend.Backend;
 import clip4j.backend.EngineOptions.Precision;
 import clip4j.backend.Epilogue;
 import clip4j.backend.ScalarBackend;
-import clip4j.fewshot.AdapterKernels;
-import clip4j.fewshot.HostAdapterKernels;
 import clip4j.io.HalfFloats;
 import clip4j.io.Tensor;
 import clip4j.model.PooledHead;
@@ -14,7 +13,6 @@ import clip4j.model.TextTransformer;
 import clip4j.model.TowerRunner;
 import clip4j.model.Transformer;
 import clip4j.model.VisionTransformer;
-import clip4j.util.Timing;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
 
@@ -24,7 +22,6 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
-import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
 import static jcuda.driver.JCudaDriver.cuMemFree;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
@@ -136,9 +133,11 @@ public final class CudaBackend implements Backend, TowerRunner, AdapterKernels {
         cuMemcpyDtoH(Pointer.to(x).withByteOffset(4L * off), dx, 4L * n);
     }
 
-    /** The whole block stack with x on the device: one upload, every operation on device buffers, one download. */
-    @Override
-    public synchronized void transformer(Transformer t, float[] x, int batch, int seq) {
+    /**
+     * The whole block stack with x on the device: one upload, every operation on device buffers, one download (what
+     * both towers run in the middle; on its own for the tests).
+     */
+    synchronized void transformer(Transformer t, float[] x, int batch, int seq) {
         cuda.makeCurrent();
         long count = (long) batch * seq * t.width();
         CUdeviceptr dx = upload("tokens", x, count);
@@ -151,10 +150,11 @@ public final class CudaBackend implements Backend, TowerRunner, AdapterKernels {
      * device: the pixels go up (each image straight to its place), the features come down.
      */
     @Override
-    public synchronized void vision(VisionTransformer t, List<float[]> images, float[] out) {
+    public synchronized boolean vision(VisionTransformer t, List<float[]> images, float[] out) {
         cuda.makeCurrent();
         CUdeviceptr features = visionOn(t, uploadImages(t, images), images.size());
         cuMemcpyDtoH(Pointer.to(out), features, 4L * images.size() * t.head().embedDim());
+        return true;
     }
 
     /**
@@ -162,28 +162,16 @@ public final class CudaBackend implements Backend, TowerRunner, AdapterKernels {
      * the token ids go up, the features come down.
      */
     @Override
-    public synchronized void text(TextTransformer t, int[] tokens, int batch, int seq, int[] pool, float[] out) {
+    public synchronized boolean text(TextTransformer t, int[] tokens, int batch, int seq, int[] pool, float[] out) {
         cuda.makeCurrent();
         int rows = Math.multiplyExact(batch, seq);
         CUdeviceptr dx = buf("tokens", 4L * rows * t.width());
         cuda.launch("text_tokens", Launches.elementBlocks((long) rows * t.width()), 1, Launches.ELEMENT_THREADS,
-                CudaContext.args(uploadInts("ids", tokens), table(t.tokenEmbedding()), vector(t.positionalEmbedding()), rows, seq, t.width(), dx));
+                CudaContext.args(uploadInts("ids", tokens, rows), table(t.tokenEmbedding()), vector(t.positionalEmbedding()), rows, seq, t.width(), dx));
         blocksOn(dx, batch, seq, t.transformer());
-        CUdeviceptr features = headOn(t.head(), dx, t.width(), pool);
+        CUdeviceptr features = headOn(t.head(), dx, t.width(), pool, batch);
         cuMemcpyDtoH(Pointer.to(out), features, 4L * batch * t.head().embedDim());
-    }
-
-    /**
-     * Seconds per batch of {@link #vision}'s device part alone (pixels already on the device, features left there):
-     * the time PyTorch reports for a model whose input is a CUDA tensor. For the device check.
-     */
-    synchronized double visionDeviceSeconds(VisionTransformer t, List<float[]> images, double seconds) throws Exception {
-        cuda.makeCurrent();
-        CUdeviceptr px = uploadImages(t, images);
-        return Timing.measure(() -> {
-            visionOn(t, px, images.size());
-            cuCtxSynchronize();
-        }, 1, seconds);
+        return true;
     }
 
     /**
@@ -191,7 +179,7 @@ public final class CudaBackend implements Backend, TowerRunner, AdapterKernels {
      * as a class index so the aggregation needs no atomics and is the same on every run.
      */
     @Override
-    public synchronized void tipAdapterLogits(float[] x, int q, int d, Tensor classWeights, Tensor keys, int[] labels, double scale,
+    public synchronized boolean tipAdapterLogits(float[] x, int q, int d, Tensor classWeights, Tensor keys, int[] labels, double scale,
                                               double alpha, double beta, float[] out) {
         int n = Math.toIntExact(classWeights.shape()[0]), nk = Math.toIntExact(keys.shape()[0]);
         cuda.makeCurrent();
@@ -200,32 +188,34 @@ public final class CudaBackend implements Backend, TowerRunner, AdapterKernels {
         linearOn("", dx, q, d, n, device(classWeights, "w"), NULL, zs, Launches.EPI_NONE);
         if (nk > 0) linearOn("", dx, q, d, nk, device(keys, "keys"), NULL, aff, Launches.EPI_NONE);
         int[][] index = Launches.classIndex(labels, n);
-        CUdeviceptr order = Launches.inOrder(index[0]) ? NULL : uploadInts("order", index[0]), offsets = uploadInts("offsets", index[1]);
+        CUdeviceptr order = Launches.inOrder(index[0]) ? NULL : uploadInts("order", index[0], index[0].length), offsets = uploadInts("offsets", index[1], index[1].length);
         int[] grid = Launches.tipGrid(q, n);
         cuda.launch("tip_cache_logits", grid[0], grid[1], Launches.ROW_THREADS,
                 CudaContext.args(aff, order, offsets, zs, q, nk, n, (float) scale, (float) alpha, (float) beta, logits));
         cuMemcpyDtoH(Pointer.to(out), logits, 4L * q * n);
+        return true;
     }
 
-    /** Both products by the GEMM, then one block per class for the attention, gate and normalisation (meta.cu). */
+    /**
+     * Both products by the GEMM, then one block per class for the attention, gate and normalisation (meta.cu); declined
+     * when a class has more supports than its shared memory holds.
+     */
     @Override
-    public synchronized void metaAdapterRefine(float[] w, int classes, int d, float[] support, int[] offsets, Tensor qProj, Tensor kProjT,
+    public synchronized boolean metaAdapterRefine(float[] w, int classes, int d, float[] support, int[] offsets, Tensor qProj, Tensor kProjT,
                                                float[] alphaWeight, float alphaBias, float[] out) {
         for (int c = 0; c < classes; c++) {
-            if (offsets[c + 1] - offsets[c] > Launches.META_MAX_SUPPORTS) {
-                new HostAdapterKernels(this).metaAdapterRefine(w, classes, d, support, offsets, qProj, kProjT, alphaWeight, alphaBias, out);
-                return;
-            }
+            if (offsets[c + 1] - offsets[c] > Launches.META_MAX_SUPPORTS) return false;
         }
         cuda.makeCurrent();
         long rows = (long) classes * d;
         CUdeviceptr dw = upload("x", w, rows), q = buf("metaQ", 4 * rows), qk = buf("metaQk", 4 * rows), y = buf("y", 4 * rows);
         linearOn("", dw, classes, d, d, device(qProj, "w"), NULL, q, Launches.EPI_NONE);
         linearOn("", q, classes, d, d, device(kProjT, "keys"), NULL, qk, Launches.EPI_NONE);
-        CUdeviceptr ds = upload("support", support, Math.max(1, (long) offsets[classes] * d)), doff = uploadInts("offsets", offsets);
+        CUdeviceptr ds = upload("support", support, Math.max(1, (long) offsets[classes] * d)), doff = uploadInts("offsets", offsets, classes + 1);
         cuda.launch("meta_refine", classes, 1, Launches.ROW_THREADS,
                 CudaContext.args(dw, ds, doff, qk, classes, d, upload("gamma", alphaWeight, d), alphaBias, y));
         cuMemcpyDtoH(Pointer.to(out), y, 4 * rows);
+        return true;
     }
 
     // ---- the encoders on device buffers -------------------------------------------------------------------------
@@ -234,7 +224,7 @@ public final class CudaBackend implements Backend, TowerRunner, AdapterKernels {
      * The image tower (docs/forward-pass.md#image-tower, steps 1-7) on pixels already on the device; the features
      * [batch, E] stay on the device.
      */
-    private CUdeviceptr visionOn(VisionTransformer t, CUdeviceptr pixels, int batch) {
+    CUdeviceptr visionOn(VisionTransformer t, CUdeviceptr pixels, int batch) {
         int g = t.grid(), w = t.width(), n = t.tokens(), k = 3 * t.patchSize() * t.patchSize(), patchRows = batch * g * g;
         CUdeviceptr patches = buf("patches", 4L * patchRows * k);
         cuda.launch("unfold_patches", Launches.elementBlocks((long) patchRows * k), 1, Launches.ELEMENT_THREADS,
@@ -248,7 +238,7 @@ public final class CudaBackend implements Backend, TowerRunner, AdapterKernels {
         blocksOn(x, batch, n, t.transformer());
         int[] classRows = new int[batch];
         for (int b = 0; b < batch; b++) classRows[b] = b * n;
-        return headOn(t.head(), x, w, classRows);
+        return headOn(t.head(), x, w, classRows, batch);
     }
 
     /**
@@ -279,11 +269,11 @@ public final class CudaBackend implements Backend, TowerRunner, AdapterKernels {
     }
 
     /** LayerNorm of the rows pool[b] of x, then the projection: features [pool.length, E] on the device. */
-    private CUdeviceptr headOn(PooledHead head, CUdeviceptr x, int width, int[] pool) {
+    private CUdeviceptr headOn(PooledHead head, CUdeviceptr x, int width, int[] pool, int n) {
         float eps = head.eps();
-        int n = pool.length, e = head.embedDim();
+        int e = head.embedDim();
         CUdeviceptr pooled = buf("pooled", 4L * n * width), features = buf("features", 4L * n * e);
-        layerNormOn("layer_norm", x, n, width, vector(head.lnWeight()), vector(head.lnBias()), eps, pooled, uploadInts("pool", pool));
+        layerNormOn("layer_norm", x, n, width, vector(head.lnWeight()), vector(head.lnBias()), eps, pooled, uploadInts("pool", pool, n));
         linearOn("", pooled, n, width, e, weight(head.proj()), NULL, features, Launches.EPI_NONE);
         return features;
     }
@@ -328,7 +318,7 @@ public final class CudaBackend implements Backend, TowerRunner, AdapterKernels {
     }
 
     /** The images one after another in the pixel buffer, [batch, 3, R, R], without packing them on the host first. */
-    private CUdeviceptr uploadImages(VisionTransformer t, List<float[]> images) {
+    CUdeviceptr uploadImages(VisionTransformer t, List<float[]> images) {
         t.checkImages(images);
         long per = 4L * 3 * t.imageSize() * t.imageSize();
         CUdeviceptr d = buf("pixels", per * images.size());
@@ -336,9 +326,10 @@ public final class CudaBackend implements Backend, TowerRunner, AdapterKernels {
         return d;
     }
 
-    private CUdeviceptr uploadInts(String role, int[] host) {
-        CUdeviceptr d = buf(role, 4L * Math.max(1, host.length));
-        cuMemcpyHtoD(d, Pointer.to(host), 4L * host.length);
+    /** host[0, count) on the device. */
+    private CUdeviceptr uploadInts(String role, int[] host, int count) {
+        CUdeviceptr d = buf(role, 4L * Math.max(1, count));
+        cuMemcpyHtoD(d, Pointer.to(host), 4L * count);
         return d;
     }
 

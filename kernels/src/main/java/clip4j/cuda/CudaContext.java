@@ -81,7 +81,7 @@ final class CudaContext implements AutoCloseable {
             throw e;
         } catch (RuntimeException | LinkageError e) {
             String why = String.valueOf(e.getMessage()).lines().findFirst().orElse(e.getClass().getSimpleName()).strip();
-            throw new ClipException("--device cuda: no usable CUDA device (" + why + ")", e);
+            throw new ClipException("device cuda: no usable CUDA device (" + why + ")", e);
         }
     }
 

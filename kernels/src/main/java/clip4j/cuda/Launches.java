@@ -17,22 +17,29 @@ import java.util.Map;
 final class Launches {
     private static final Map<String, Integer> H = readHeader();
     /** linear_f32's LINEAR_F32_TILE × LINEAR_F32_TILE outputs per block. */
-    static final int LINEAR_F32_TILE = H.get("LINEAR_F32_TILE"), LINEAR_F32_THREADS = H.get("LINEAR_F32_THREADS");
+    static final int LINEAR_F32_TILE = require("LINEAR_F32_TILE"), LINEAR_F32_THREADS = require("LINEAR_F32_THREADS");
     /** The tensor-core kernels' LINEAR_TC_TILE × LINEAR_TC_TILE outputs per block. */
-    static final int LINEAR_TC_TILE = H.get("LINEAR_TC_TILE"), LINEAR_TC_THREADS = H.get("LINEAR_TC_THREADS");
+    static final int LINEAR_TC_TILE = require("LINEAR_TC_TILE"), LINEAR_TC_THREADS = require("LINEAR_TC_THREADS");
     /** The dynamic shared memory of the _x16 kernels (their cp.async ring). */
-    static final int LINEAR_TC16_SHARED = H.get("LINEAR_TC16_SHARED");
+    static final int LINEAR_TC16_SHARED = require("LINEAR_TC16_SHARED");
     /** The GEMM epilogue: the activation in bits 0-1, accumulate into y in bit 2. */
-    static final int EPI_NONE = H.get("EPI_NONE"), EPI_QUICK_GELU = H.get("EPI_QUICK_GELU"), EPI_GELU = H.get("EPI_GELU"),
-            EPI_ACCUMULATE = H.get("EPI_ACCUMULATE");
-    /** attention.cu: queries per fp32 block, one thread each (the tensor-core kernels take 16 queries a warp). */
-    static final int ATTENTION_QUERIES = H.get("ATTENTION_QUERIES");
+    static final int EPI_NONE = require("EPI_NONE"), EPI_QUICK_GELU = require("EPI_QUICK_GELU"), EPI_GELU = require("EPI_GELU"),
+            EPI_ACCUMULATE = require("EPI_ACCUMULATE");
+    /** attention.cu: queries per fp32 block, one thread each; the tensor-core kernels' queries a warp and warps a block. */
+    static final int ATTENTION_QUERIES = require("ATTENTION_QUERIES"), ATTENTION_TC_WARP_QUERIES = require("ATTENTION_TC_WARP_QUERIES"),
+            ATTENTION_TC_WARPS = require("ATTENTION_TC_WARPS"), ATTENTION_TC_WARPS_HD128 = require("ATTENTION_TC_WARPS_HD128");
     /** meta.cu: the class embedding and at most this many supports per class fit its shared memory. */
-    static final int META_MAX_SUPPORTS = H.get("META_MAX_SLOTS") - 1;
+    static final int META_MAX_SUPPORTS = require("META_MAX_SLOTS") - 1;
     /** Threads of the grid-stride element-wise kernels, and the most blocks they are given. */
-    static final int ELEMENT_THREADS = H.get("ELEMENT_THREADS"), ELEMENT_MAX_BLOCKS = H.get("ELEMENT_MAX_BLOCKS");
+    static final int ELEMENT_THREADS = require("ELEMENT_THREADS"), ELEMENT_MAX_BLOCKS = require("ELEMENT_MAX_BLOCKS");
     /** meta.cu: one block per class; layernorm.cu and softmax_rows: one warp per row; tip.cu: one thread per class. */
-    static final int ROW_THREADS = H.get("ROW_THREADS");
+    static final int ROW_THREADS = require("ROW_THREADS");
+
+    private static int require(String name) {
+        Integer v = H.get(name);
+        if (v == null) throw new IllegalStateException("launch.h defines no " + name);
+        return v;
+    }
 
     /** launch.h's "#define NAME integer" lines. */
     private static Map<String, Integer> readHeader() {
@@ -96,15 +103,16 @@ final class Launches {
         return "attention_" + (type.isEmpty() ? "" : type + "_") + "hd" + headWidth(width, heads);
     }
 
-    /** Queries per attention block: one per thread for fp32, 16 per warp on tensor cores (2 warps at head width 128). */
+    /** Queries per attention block: one per thread for fp32; on tensor cores a warp's queries times the warps of a block. */
     static int attentionQueries(String type, int width, int heads) {
-        return type.isEmpty() ? ATTENTION_QUERIES : headWidth(width, heads) == 128 ? 32 : 64;
+        if (type.isEmpty()) return ATTENTION_QUERIES;
+        return (headWidth(width, heads) == 128 ? ATTENTION_TC_WARPS_HD128 : ATTENTION_TC_WARPS) * ATTENTION_TC_WARP_QUERIES;
     }
 
     /** Threads per attention block. */
     static int attentionThreads(String type, int width, int heads) {
         int q = attentionQueries(type, width, heads);
-        return type.isEmpty() ? q : q / 16 * 32;
+        return type.isEmpty() ? q : q / ATTENTION_TC_WARP_QUERIES * 32;
     }
 
     /** {gridX, gridY} of attention: (sequence, head) pairs, then query tiles. */

@@ -22,6 +22,11 @@
 #define EPI_ACCUMULATE 4
 // fp32 attention: ATTENTION_QUERIES queries per block, one thread each
 #define ATTENTION_QUERIES 64
+// tensor-core attention: ATTENTION_TC_WARP_QUERIES queries a warp, ATTENTION_TC_WARPS warps a block, and
+// ATTENTION_TC_WARPS_HD128 at head width 128 (its shared memory stays under 48 KB)
+#define ATTENTION_TC_WARP_QUERIES 16
+#define ATTENTION_TC_WARPS 4
+#define ATTENTION_TC_WARPS_HD128 2
 // meta_refine: one block per class, attention weights of the class embedding and its supports in shared memory
 #define META_MAX_SLOTS 1024
 // grid-stride element-wise kernels: threads per block, and the most blocks they are given

@@ -122,7 +122,7 @@ class CudaBackendTest {
                 Transformer t = new Transformer(w, heads, causal, Activation.QUICK_GELU, 1e-5f, blocks);
                 float[] ref = random(batch * seq * w, 9, 1f), got = ref.clone();
                 t.forward(REF, new Workspace(), ref, batch, seq);
-                t.forward(be, new Workspace(), got, batch, seq);
+                be.transformer(t, got, batch, seq); // the block stack on the device, as both towers run it
                 assertClose(ref, got, tol(p, 2e-5, 3e-2), "transformer causal=" + causal + " " + p);
             }
         }
@@ -141,7 +141,7 @@ class CudaBackendTest {
             int[] labels = new int[keys];
             for (int i = 0; i < keys; i++) labels[i] = interleaved ? i % classes : i / 16;
             float[] ref = new float[q * classes], got = new float[q * classes];
-            new HostAdapterKernels(REF).tipAdapterLogits(x, q, d, w, k, labels, 100, 2.0, 5.5, ref);
+            HostAdapterKernels.tipAdapterLogits(REF, x, q, d, w, k, labels, 100, 2.0, 5.5, ref);
             be.tipAdapterLogits(x, q, d, w, k, labels, 100, 2.0, 5.5, got);
             assertClose(ref, got, tol(p, 1e-4, 5e-2), "tipAdapterLogits " + p + (interleaved ? " interleaved" : " class by class"));
         }
@@ -199,7 +199,7 @@ class CudaBackendTest {
         Tensor qt = new Tensor("q", DType.F32, new long[]{d, d}, MemorySegment.ofArray(q));
         Tensor kT = new Tensor("k", DType.F32, new long[]{d, d}, MemorySegment.ofArray(kt));
         float[] ref = new float[classes * d], got = new float[classes * d];
-        new HostAdapterKernels(REF).metaAdapterRefine(w, classes, d, support, offsets, qt, kT, aw, 1f, ref);
+        HostAdapterKernels.metaAdapterRefine(REF, w, classes, d, support, offsets, qt, kT, aw, 1f, ref);
         be.metaAdapterRefine(w, classes, d, support, offsets, qt, kT, aw, 1f, got);
         assertClose(ref, got, tol(p, 1e-5, 2e-3), "metaAdapterRefine " + p);
     }

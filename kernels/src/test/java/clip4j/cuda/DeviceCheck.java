@@ -11,7 +11,9 @@ import clip4j.model.ClipConfig;
 import clip4j.model.ClipModel;
 import clip4j.model.Embeddings;
 import clip4j.model.SeededWeights;
+import clip4j.model.VisionTransformer;
 import clip4j.util.Timing;
+import jcuda.driver.CUdeviceptr;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -24,6 +26,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+
+import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
 
 /**
  * The GPU machine's check (kernels/device-check.sh runs it there): the seeded ViT-B/32 on the CUDA backend against the
@@ -80,7 +84,7 @@ public final class DeviceCheck {
                     for (int b : plan.imageBatches()) {
                         List<float[]> batch = images.subList(0, b);
                         double s = Timing.measure(() -> m.imageFeatures(batch), 1, seconds);
-                        double dev = gpu.visionDeviceSeconds(m.visual(), batch, seconds);
+                        double dev = visionDeviceSeconds(gpu, m.visual(), batch, seconds);
                         report(summary, String.format(Locale.ROOT, "%s image batch %d: %.1f images/s from the Java heap (%.2f ms per batch); "
                                 + "%.1f images/s with the pixels on the device (%.2f ms)", p, b, b / s, s * 1e3, b / dev, dev * 1e3));
                     }
@@ -126,6 +130,21 @@ public final class DeviceCheck {
      * queries go up and the logits come down on every call. The bytes the data must cross once per call: queries,
      * class weights, keys, logits (the affinities can stay on chip).
      */
+    /**
+     * Seconds per batch of the image tower's device part alone (pixels already on the device, features left there):
+     * the time PyTorch reports for a model whose input is a CUDA tensor.
+     */
+    static double visionDeviceSeconds(CudaBackend gpu, VisionTransformer t, List<float[]> images, double seconds) throws Exception {
+        synchronized (gpu) {
+            gpu.context().makeCurrent();
+            CUdeviceptr px = gpu.uploadImages(t, images);
+            return Timing.measure(() -> {
+                gpu.visionOn(t, px, images.size());
+                cuCtxSynchronize();
+            }, 1, seconds);
+        }
+    }
+
     static String tip(CudaBackend gpu, Precision p, Plan plan, double seconds) throws Exception {
         int q = plan.tipQueries(), d = plan.tipDim(), classes = plan.tipClasses(), keys = classes * plan.tipShots();
         float[] x = unitRows(d, q);

@@ -87,7 +87,7 @@ public final class Converter {
         if (merges == null) LOG.log(System.Logger.Level.WARNING, "no BPE merges (--bpe FILE): the converted model will not tokenize text");
         ModelFileWriter.write(output, inferred, canon.tensors(), merges,
                 "converted from " + input.getFileName() + " (" + in.kind + ")", in.randomWeights, dtype);
-        LOG.log(System.Logger.Level.INFO, "wrote " + output + ": " + inferred + ", " + dtype.name().toLowerCase());
+        LOG.log(System.Logger.Level.DEBUG, "wrote " + output + ": " + inferred + ", " + dtype.name().toLowerCase());
         return inferred;
     }
 

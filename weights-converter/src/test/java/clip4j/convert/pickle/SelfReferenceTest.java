@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Issue 11, case 4: tiny pickles holding a list that contains itself, used where Java would hash or print it (a dict
+ * Hostile input: tiny pickles holding a list that contains itself, used where Java would hash or print it (a dict
  * key, a set item, NEWOBJ's class, a persistent id), once ended in a StackOverflowError with a 1024-line trace.
  */
 class SelfReferenceTest {

@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Issue 11, cases 3, 5 and 6: archives that lie about sizes, bombs, bad CRCs, overflowing strides, shared bytes. */
+/** Hostile input: archives that lie about sizes, bombs, bad CRCs, overflowing strides, shared bytes. */
 class HostileArchiveTest {
     @TempDir
     Path dir;
