@@ -83,8 +83,10 @@ class KernelTwinTest {
         Tensor w = weight(random(n * k, 2, (float) (1 / Math.sqrt(k))), n, k, dt);
         float[] bias = random(n, 3, 0.1f);
         Tensor heap = new Tensor("w", dt, w.shape(), MemorySegment.ofArray(w.data().toArray(ValueLayout.JAVA_BYTE)));
-        // every epilogue on f32 weights; the 16-bit storages with the plain product (the epilogue does not see them)
-        for (Epilogue e : dt == DType.F32 ? Epilogue.values() : new Epilogue[]{Epilogue.NONE}) {
+        // every epilogue on f32 weights of the smaller shapes (the large ones are covered by the bit-identity test
+        // below); the 16-bit storages with the plain product (the epilogue does not see them)
+        boolean all = dt == DType.F32 && (long) m * k * n < 20_000_000;
+        for (Epilogue e : all ? Epilogue.values() : new Epilogue[]{Epilogue.NONE}) {
             float[] ref = random(m * n, 4, 1f);
             float[] start = ref.clone();
             REF.linear(x, m, k, w, bias, ref, e);
