@@ -47,25 +47,25 @@ import java.util.stream.Stream;
         footer = {"", "Examples:", "  clip4j demo", "  clip4j demo --full",
                 "  clip4j demo --shots 1,16 --seeds 1 --test-per-class 10", "  clip4j demo --clean"})
 final class DemoCommand implements Callable<Integer> {
-    @Option(names = "--dir", description = "working directory: model, feature store, report (default: the user cache's demo folder, "
+    @Option(names = "--dir", paramLabel = "DIR", description = "working directory: model, feature store, report (default: the user cache's demo folder, "
             + "$CLIP4J_CACHE or $XDG_CACHE_HOME/clip4j or ~/.cache/clip4j, then /demo)")
     Path dir;
 
-    @Option(names = "--bpe", description = "OpenAI's bpe_simple_vocab_16e6.txt.gz (see above for where it is looked for otherwise)")
+    @Option(names = "--bpe", paramLabel = "FILE", description = "OpenAI's bpe_simple_vocab_16e6.txt.gz (see above for where it is looked for otherwise)")
     Path bpe;
 
-    @Option(names = "--arch", defaultValue = "ViT-B-32-quickgelu", description = "architecture of the random model")
+    @Option(names = "--arch", paramLabel = "NAME", defaultValue = "ViT-B-32-quickgelu", description = "architecture of the random model")
     String arch;
 
     @Option(names = "--full", description = "the papers' protocol: shots 1,2,4,8,16, seeds 1,2,3, 10 augmentation passes, all test images "
             + "(replaces --shots, --seeds, --augment-epochs and --test-per-class)")
     boolean full;
 
-    @Option(names = "--augment-epochs", defaultValue = "0", description = "augmentation passes averaged into the cache "
+    @Option(names = "--augment-epochs", paramLabel = "N", defaultValue = "0", description = "augmentation passes averaged into the cache "
             + "(0 = plain preprocessing; the papers use 10)")
     int augmentEpochs;
 
-    @Option(names = "--test-per-class", defaultValue = "20", description = "test images per class (0 = all 1000)")
+    @Option(names = "--test-per-class", paramLabel = "N", defaultValue = "20", description = "test images per class (0 = all 1000)")
     int testPerClass;
 
     @Option(names = "--clean", description = "remove the working directory (model, features, report) and exit")

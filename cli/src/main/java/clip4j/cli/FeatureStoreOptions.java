@@ -8,7 +8,7 @@ import java.nio.file.Path;
 
 /** Where the few-shot commands keep encoded features, and what an unreadable image does. */
 final class FeatureStoreOptions {
-    @Option(names = "--cache", description = "feature store directory (default: features/ in the user cache, "
+    @Option(names = "--cache", paramLabel = "DIR", description = "feature store directory (default: features/ in the user cache, "
             + "$CLIP4J_CACHE or $XDG_CACHE_HOME/clip4j or ~/.cache/clip4j)")
     Path cache;
 

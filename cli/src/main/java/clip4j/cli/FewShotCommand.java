@@ -41,62 +41,62 @@ final class FewShotCommand implements Callable<Integer> {
     @Mixin
     ModelOptions opts;
 
-    @Option(names = "--train", required = true, description = "fashion-mnist, shapes, or an ImageFolder directory")
+    @Option(names = "--train", paramLabel = "DATA", required = true, description = "fashion-mnist, shapes, or an ImageFolder directory")
     String train;
 
-    @Option(names = "--test", required = true, description = "fashion-mnist, shapes, or an ImageFolder directory")
+    @Option(names = "--test", paramLabel = "DATA", required = true, description = "fashion-mnist, shapes, or an ImageFolder directory")
     String test;
 
-    @Option(names = "--val", description = "validation ImageFolder (default: min(K,4) per class from the train pool, disjoint from the shots)")
+    @Option(names = "--val", paramLabel = "DIR", description = "validation ImageFolder (default: min(K,4) per class from the train pool, disjoint from the shots)")
     String val;
 
-    @Option(names = "--classnames", description = "class names file for ImageFolder datasets (one per line, folder order)")
+    @Option(names = "--classnames", paramLabel = "FILE", description = "class names file for ImageFolder datasets (one per line, folder order)")
     Path classNames;
 
-    @Option(names = "--method", split = ",", defaultValue = "zero-shot,tip", description = "zero-shot, tip, tip-f, clip-adapter, meta (comma-separated)")
+    @Option(names = "--method", paramLabel = "M", split = ",", defaultValue = "zero-shot,tip", description = "zero-shot, tip, tip-f, clip-adapter, meta (comma-separated)")
     List<String> methods;
 
-    @Option(names = "--alpha", description = "Tip-Adapter alpha (with --beta) instead of the search")
+    @Option(names = "--alpha", paramLabel = "A", description = "Tip-Adapter alpha (with --beta) instead of the search")
     Double alpha;
 
-    @Option(names = "--beta", description = "Tip-Adapter beta (with --alpha)")
+    @Option(names = "--beta", paramLabel = "B", description = "Tip-Adapter beta (with --alpha)")
     Double beta;
 
     @Option(names = "--search", description = "search alpha/beta on validation (the default when --alpha/--beta are absent)")
     boolean search;
 
-    @Option(names = "--search-scale", split = ",", defaultValue = "12,10", description = "S_beta,S_alpha of the 200x20 grid")
+    @Option(names = "--search-scale", paramLabel = "S", split = ",", defaultValue = "12,10", description = "S_beta,S_alpha of the 200x20 grid")
     double[] searchScale;
 
-    @Option(names = "--augment-epochs", defaultValue = "10", description = "augmentation passes averaged into the cache (0 = plain preprocessing)")
+    @Option(names = "--augment-epochs", paramLabel = "N", defaultValue = "10", description = "augmentation passes averaged into the cache (0 = plain preprocessing)")
     int augmentEpochs;
 
-    @Option(names = "--tip-f-epochs", defaultValue = "20", description = "Tip-Adapter-F training epochs (best epoch chosen on validation)")
+    @Option(names = "--tip-f-epochs", paramLabel = "N", defaultValue = "20", description = "Tip-Adapter-F training epochs (best epoch chosen on validation)")
     int tipFEpochs;
 
-    @Option(names = "--clip-adapter-epochs", defaultValue = "200", description = "CLIP-Adapter training epochs (best epoch chosen on validation)")
+    @Option(names = "--clip-adapter-epochs", paramLabel = "N", defaultValue = "200", description = "CLIP-Adapter training epochs (best epoch chosen on validation)")
     int clipAdapterEpochs;
 
-    @Option(names = "--clip-adapter-ratio", defaultValue = "0.2", description = "CLIP-Adapter residual ratio r")
+    @Option(names = "--clip-adapter-ratio", paramLabel = "R", defaultValue = "0.2", description = "CLIP-Adapter residual ratio r")
     double clipAdapterRatio;
 
-    @Option(names = "--meta-epochs", defaultValue = "5", description = "Meta-Adapter training epochs when no --meta-checkpoint is given")
+    @Option(names = "--meta-epochs", paramLabel = "N", defaultValue = "5", description = "Meta-Adapter training epochs when no --meta-checkpoint is given")
     int metaEpochs;
 
-    @Option(names = "--meta-checkpoint", description = "trained Meta-Adapter (torch.save state dict or safetensors); applied online")
+    @Option(names = "--meta-checkpoint", paramLabel = "FILE", description = "trained Meta-Adapter (torch.save state dict or safetensors); applied online")
     Path metaCheckpoint;
 
-    @Option(names = "--eval-classes", split = ",", description = "test only images of these classes (e.g. the novel ones), still classified among all classes")
+    @Option(names = "--eval-classes", paramLabel = "CLASS", split = ",", description = "test only images of these classes (e.g. the novel ones), still classified among all classes")
     List<String> evalClasses;
 
-    @Option(names = "--test-per-class", defaultValue = "0", description = "use at most N test images per class (0 = all)")
+    @Option(names = "--test-per-class", paramLabel = "N", defaultValue = "0", description = "use at most N test images per class (0 = all)")
     int testPerClass;
 
-    @Option(names = "--predictions", description = "write JSON lines {image, label, pred, logits: {class: logit, ...}, method, "
+    @Option(names = "--predictions", paramLabel = "FILE", description = "write JSON lines {image, label, pred, logits: {class: logit, ...}, method, "
             + "shots, seed} per test image and run")
     Path predictions;
 
-    @Option(names = "--report", description = "write results.json and report.html into this directory")
+    @Option(names = "--report", paramLabel = "DIR", description = "write results.json and report.html into this directory")
     Path report;
 
     @Mixin

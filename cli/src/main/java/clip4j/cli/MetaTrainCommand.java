@@ -33,28 +33,28 @@ final class MetaTrainCommand implements Callable<Integer> {
     @Mixin
     ModelOptions opts;
 
-    @Option(names = "--train", required = true, description = "fashion-mnist, shapes, or an ImageFolder directory")
+    @Option(names = "--train", paramLabel = "DATA", required = true, description = "fashion-mnist, shapes, or an ImageFolder directory")
     String train;
 
-    @Option(names = "--classnames", description = "class names file for an ImageFolder dataset")
+    @Option(names = "--classnames", paramLabel = "FILE", description = "class names file for an ImageFolder dataset")
     Path classNames;
 
-    @Option(names = "--base-classes", required = true, description = "comma-separated classes, or halves (first half), or zero-shot (the 70%% zero-shot classifies best)")
+    @Option(names = "--base-classes", paramLabel = "CLASSES", required = true, description = "comma-separated classes, or halves (first half), or zero-shot (the 70%% zero-shot classifies best)")
     String baseClasses;
 
-    @Option(names = "--output", required = true, description = "checkpoint (.pt = torch.save layout, .safetensors)")
+    @Option(names = "--output", paramLabel = "FILE", required = true, description = "checkpoint (.pt = torch.save layout, .safetensors)")
     Path output;
 
-    @Option(names = "--shots", defaultValue = "16", description = "shots per base class")
+    @Option(names = "--shots", paramLabel = "K", defaultValue = "16", description = "shots per base class")
     int shots;
 
-    @Option(names = "--seed", defaultValue = "1", description = "sampling and initialisation seed")
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "sampling and initialisation seed")
     long seed;
 
-    @Option(names = "--epochs", defaultValue = "5", description = "training epochs")
+    @Option(names = "--epochs", paramLabel = "N", defaultValue = "5", description = "training epochs")
     int epochs;
 
-    @Option(names = "--augment-epochs", defaultValue = "10", description = "augmentation passes of the support images")
+    @Option(names = "--augment-epochs", paramLabel = "N", defaultValue = "10", description = "augmentation passes of the support images")
     int augmentEpochs;
 
     @Mixin
