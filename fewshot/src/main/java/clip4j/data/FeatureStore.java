@@ -1,7 +1,6 @@
 package clip4j.data;
 
 import clip4j.ClipException;
-import clip4j.image.Augmenter;
 import clip4j.io.AtomicFiles;
 import clip4j.io.Hashing;
 import clip4j.model.ClipConfig;

@@ -1,4 +1,8 @@
-package clip4j.image;
+package clip4j.data;
+
+import clip4j.image.PillowResize;
+import clip4j.image.Preprocessor;
+import clip4j.image.RawImage;
 
 import java.util.Random;
 
