@@ -40,6 +40,8 @@ abstract sealed class VectorGemm extends VectorKernels permits VectorAttention {
      */
     private final boolean packOnce;
     private final java.util.concurrent.ConcurrentHashMap<SegmentKey, Panels> packed = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Weights used once so far (packed on their next use). */
+    private final java.util.Set<SegmentKey> seenOnce = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /**
      * Cache key: the weight's segment object itself (a model keeps its tensors for its lifetime), never its address,
@@ -101,11 +103,18 @@ abstract sealed class VectorGemm extends VectorKernels permits VectorAttention {
     private record Panels(float[] f32, short[] half, DType dtype) {
     }
 
+    /**
+     * The weight's panels packed once, from its second use on; null on its first, which packs per call into the
+     * workers' buffers instead (the same panels, so the same bits): a process that runs a model once (one image, one
+     * prompt) never pays for a heap copy of every matrix, while a stream of calls packs each once.
+     */
     private Panels packedOnce(Tensor w) {
         SegmentKey key = new SegmentKey(w.data());
         Panels hit = packed.get(key);
         if (hit != null) return hit;
+        if (seenOnce.add(key)) return null;
         packed.keySet().removeIf(e -> !e.segment().scope().isAlive());
+        seenOnce.removeIf(e -> !e.segment().scope().isAlive());
         return packed.computeIfAbsent(key, a -> {
             int nr = 2 * species().length();
             int n = Math.toIntExact(w.shape()[0]), k = Math.toIntExact(w.shape()[1]);
