@@ -74,8 +74,8 @@ public final class FewShotExperiment {
                 for (Method m : cfg.methods()) {
                     long t0 = System.nanoTime();
                     RunResult r = Methods.run(model.backend(), m, d, cfg.options(), k, seed);
-                    LOG.log(System.Logger.Level.DEBUG, String.format("%s, %d-shot, seed %d: test accuracy %.2f%% %s (%.1f s)", m.key, k, seed, 100 * r.accuracy(),
-                            r.chosen(), (System.nanoTime() - t0) / 1e9));
+                    LOG.log(System.Logger.Level.DEBUG, String.format(java.util.Locale.ROOT, "%s, %d-shot, seed %d: test accuracy %.2f%% %s (%.1f s)",
+                            m.key, k, seed, 100 * r.accuracy(), rounded(r.chosen()), (System.nanoTime() - t0) / 1e9));
                     runs.add(r);
                 }
             }
@@ -147,5 +147,12 @@ public final class FewShotExperiment {
             valLabels = v.labels;
         }
         return new FewShotData(w, keys, labels, views, rawViews, val, valLabels, test.features, test.labels);
+    }
+
+    /** A run's choices for a log line: numbers to 4 significant digits (the report keeps them exact). */
+    private static String rounded(java.util.Map<String, Object> chosen) {
+        java.util.StringJoiner j = new java.util.StringJoiner(", ", "{", "}");
+        chosen.forEach((key, v) -> j.add(key + "=" + (v instanceof Double d ? String.format(java.util.Locale.ROOT, "%.4g", d) : v)));
+        return j.toString();
     }
 }
