@@ -14,7 +14,10 @@ cd "$ROOT"
 [ -f bench/target/clip4j-bench.jar ] && [ -f cli/target/clip4j-cli.jar ] || mvn -q -B install -DskipTests
 if [ ! -f "$OUT/image.onnx" ]; then /usr/bin/python3 bench/compare/export_onnx.py "$ARCH" 0 "$OUT"; fi
 if [ ! -f "$OUT/clip4j.safetensors" ]; then
-  BPE="$ROOT/../shared/data/bpe_simple_vocab_16e6.txt.gz"
+  # the exported ONNX model has OpenAI's vocabulary, so the clip4j model must too: $CLIP4J_BPE or the CLI's user cache
+  CACHE="${CLIP4J_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/clip4j}"
+  BPE="${CLIP4J_BPE:-$CACHE/bpe_simple_vocab_16e6.txt.gz}"
+  [ -f "$BPE" ] || { echo "compare: OpenAI's bpe_simple_vocab_16e6.txt.gz not found: set CLIP4J_BPE to it, or run './clip4j demo' once online (it is downloaded into $CACHE)" >&2; exit 1; }
   ./clip4j init-random --arch "$ARCH" --seed 0 --output "$OUT/hf" --bpe "$BPE"
   ./clip4j convert --input "$OUT/hf" --output "$OUT/clip4j.safetensors"
 fi
