@@ -152,11 +152,6 @@ public final class ClipModel implements AutoCloseable {
         return visual;
     }
 
-    /** The text encoder. */
-    public TextTransformer text() {
-        return text;
-    }
-
     /** L2-normalised image embeddings of image files. */
     public float[][] encodeImages(List<Path> images) {
         List<float[]> px = images.stream().map(preprocessor::preprocess).toList();
