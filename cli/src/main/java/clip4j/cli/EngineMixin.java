@@ -2,7 +2,9 @@ package clip4j.cli;
 
 import clip4j.backend.Backend;
 import clip4j.backend.Backends;
+import clip4j.ClipException;
 import clip4j.backend.EngineOptions;
+import clip4j.backend.GemmPlan;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -53,12 +55,30 @@ final class EngineMixin {
     @Option(names = "--pack-per-call", description = "pack the weight matrices per call instead of once (less memory, slower)")
     boolean packPerCall;
 
+    @Option(names = "--retune", description = "time the cpu backend's matrix-product plans again before running (the choice is "
+            + "kept in the user cache, keyed by CPU, cores, JDK, vector width and threads)")
+    boolean retune;
+
     private ParameterException bad(String message) {
         return new ParameterException(command.commandLine(), message);
     }
 
     EngineOptions options() {
-        return new EngineOptions(device, threads, vectorBits, precision, !packPerCall);
+        return new EngineOptions(device, threads, vectorBits, precision, !packPerCall, UserCache.dir(), retune, gemmPlan());
+    }
+
+    /**
+     * $CLIP4J_GEMM_PLAN: a GEMM plan ("8x2 kc768 mc96 nc8", as 'clip4j tune' prints them) to use instead of the tuned
+     * one, for comparing plans and for tests that must not spend the tuner's seconds; unset or empty for the tuned one.
+     */
+    private GemmPlan gemmPlan() {
+        String p = System.getenv("CLIP4J_GEMM_PLAN");
+        if (p == null || p.isBlank() || !device.equals("cpu")) return null;
+        try {
+            return GemmPlan.parse(p);
+        } catch (ClipException e) {
+            throw bad("CLIP4J_GEMM_PLAN: " + e.getMessage());
+        }
     }
 
     Backend backend() {

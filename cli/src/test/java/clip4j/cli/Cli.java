@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the CLI as a user does: a separate JVM (so stdout, stdin, the environment and the exit code are real), offline
- * ($CLIP4J_OFFLINE=1) with its own user cache, unless the test's environment says otherwise.
+ * ($CLIP4J_OFFLINE=1) with its own user cache and a fixed GEMM plan, unless the test's environment says otherwise.
  */
 final class Cli {
     record Result(int code, String out, String err) {
@@ -40,7 +40,9 @@ final class Cli {
                 "-cp", System.getProperty("java.class.path"), Main.class.getName()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        Map<String, String> e = new HashMap<>(Map.of("CLIP4J_OFFLINE", "1", "CLIP4J_CACHE", cache.toString(), "CLIP4J_STDERR_TTY", "0"));
+        // a fixed GEMM plan: a fresh cache would otherwise spend the tuner's 2 s in every run (TuneCliTest tunes)
+        Map<String, String> e = new HashMap<>(Map.of("CLIP4J_OFFLINE", "1", "CLIP4J_CACHE", cache.toString(), "CLIP4J_STDERR_TTY", "0",
+                "CLIP4J_GEMM_PLAN", "8x2 kc768 mc96 nc8"));
         e.putAll(env);
         pb.environment().remove("CLIP4J_BPE");
         pb.environment().putAll(e);

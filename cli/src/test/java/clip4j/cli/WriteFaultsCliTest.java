@@ -25,6 +25,7 @@ class WriteFaultsCliTest {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("CLIP4J_OFFLINE", "1");
         pb.environment().put("CLIP4J_CACHE", dir.toString());
+        pb.environment().put("CLIP4J_GEMM_PLAN", "8x2 kc768 mc96 nc8");
         if (stdout != null) pb.redirectOutput(stdout);
         Path err = dir.resolve("stderr-" + System.nanoTime());
         pb.redirectError(err.toFile());

@@ -2,6 +2,8 @@ package clip4j.backend;
 
 import clip4j.io.Tensor;
 
+import java.util.List;
+
 /**
  * The numeric operations the CLIP forward passes are written against (the model package runs them in the order of
  * upstream clip/model.py). Activations are row-major float[]; weight matrices are {@link Tensor}s in PyTorch Linear
@@ -42,6 +44,14 @@ public interface Backend extends AutoCloseable {
 
     /** Softmax in place over x[off, off+n), with the row maximum subtracted. */
     void softmax(float[] x, int off, int n);
+
+    /**
+     * Hands over a model's weight matrices (as {@link #linear} takes them, [n, k]) before their first use; source
+     * identifies the model file's content. A backend may lay them out for its kernels once (the CPU backend maps them
+     * packed from a panel file in its cache directory). Nothing by default.
+     */
+    default void prepare(String source, List<Tensor> matrices) {
+    }
 
     /** Images per encoder forward pass: 8 turns a CPU's per-layer products into large enough GEMMs; a GPU wants more. */
     default int imageBatch() {

@@ -21,13 +21,16 @@ public final class Backends {
             throw new ClipException("precision " + o.precision().name().toLowerCase(java.util.Locale.ROOT) + " is for device backends; "
                     + o.device() + " computes in fp32");
         }
-        if (!o.device().equals("cpu") && (o.vectorBits() != 0 || !o.packWeights())) {
-            throw new ClipException("the vector width and weight packing are settings of the cpu backend, not of " + o.device());
+        if (!o.device().equals("cpu") && (o.vectorBits() != 0 || !o.packWeights() || o.retune() || o.gemmPlan() != null)) {
+            throw new ClipException("the vector width, weight packing and GEMM tuning are settings of the cpu backend, not of " + o.device());
         }
         Backend b = switch (o.device()) {
             case "cpu" -> {
                 requireVectorApi();
-                yield VectorBackend.create(VectorBackend.speciesForBits(o.vectorBits()), o.threads(), o.packWeights());
+                var species = VectorBackend.speciesForBits(o.vectorBits());
+                GemmPlan plan = o.gemmPlan() != null ? o.gemmPlan() : TunedPlans.planFor(species, o.threads(), o.cacheDir(), o.retune());
+                java.nio.file.Path panels = o.cacheDir() != null && o.packWeights() ? o.cacheDir().resolve("panels") : null;
+                yield VectorBackend.create(species, o.threads(), plan, o.packWeights(), panels);
             }
             case "cpu-reference" -> new ScalarBackend();
             default -> fromProvider(o);

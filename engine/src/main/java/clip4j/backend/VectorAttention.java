@@ -10,8 +10,8 @@ abstract sealed class VectorAttention extends VectorGemm permits VectorBackend {
             V = Workspace.buffer("attention.v"), SCORES = Workspace.buffer("attention.scores"), OUT = Workspace.buffer("attention.out"),
             LANES = Workspace.buffer("attention.lanes");
 
-    VectorAttention(int threads, boolean packOnce) {
-        super(threads, packOnce);
+    VectorAttention(int threads, GemmPlan plan, boolean packOnce, java.nio.file.Path panelDir) {
+        super(threads, plan, packOnce, panelDir);
     }
 
     /**

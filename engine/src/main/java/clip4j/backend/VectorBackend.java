@@ -6,6 +6,8 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.nio.file.Path;
+
 /**
  * CPU backend on the Vector API at a chosen species (128, 256 or 512 bits), multi-threaded over a static
  * partition. Each kernel here has its twin in {@link ScalarBackend}; the tests compare them at every width.
@@ -16,8 +18,8 @@ import jdk.incubator.vector.VectorSpecies;
  * plain SIMD. Create instances with {@link #create}.
  */
 public abstract sealed class VectorBackend extends VectorAttention permits VectorBackend.W128, VectorBackend.W256, VectorBackend.W512 {
-    private VectorBackend(int threads, boolean packOnce) {
-        super(threads, packOnce);
+    private VectorBackend(int threads, GemmPlan plan, boolean packOnce, Path panelDir) {
+        super(threads, plan, packOnce, panelDir);
     }
 
     static final class W128 extends VectorBackend {
@@ -25,8 +27,8 @@ public abstract sealed class VectorBackend extends VectorAttention permits Vecto
         private static final VectorSpecies<Short> H = ShortVector.SPECIES_64;
         private static final VectorSpecies<Integer> I = IntVector.SPECIES_128;
 
-        W128(int threads, boolean packOnce) {
-            super(threads, packOnce);
+        W128(int threads, GemmPlan plan, boolean packOnce, Path panelDir) {
+            super(threads, plan, packOnce, panelDir);
         }
 
         @Override
@@ -68,8 +70,8 @@ public abstract sealed class VectorBackend extends VectorAttention permits Vecto
         private static final VectorSpecies<Short> H = ShortVector.SPECIES_128;
         private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
 
-        W256(int threads, boolean packOnce) {
-            super(threads, packOnce);
+        W256(int threads, GemmPlan plan, boolean packOnce, Path panelDir) {
+            super(threads, plan, packOnce, panelDir);
         }
 
         @Override
@@ -111,8 +113,8 @@ public abstract sealed class VectorBackend extends VectorAttention permits Vecto
         private static final VectorSpecies<Short> H = ShortVector.SPECIES_256;
         private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
 
-        W512(int threads, boolean packOnce) {
-            super(threads, packOnce);
+        W512(int threads, GemmPlan plan, boolean packOnce, Path panelDir) {
+            super(threads, plan, packOnce, panelDir);
         }
 
         @Override
@@ -149,22 +151,31 @@ public abstract sealed class VectorBackend extends VectorAttention permits Vecto
         }
     }
 
-    /** A backend at a species' width (128, 256 or 512 bits), the mapped weights packed once. */
+    /** A backend at a species' width (128, 256 or 512 bits) with the untuned plan, mapped weights packed in memory once. */
     public static VectorBackend create(VectorSpecies<Float> species, int threads) {
-        return create(species, threads, true);
+        return create(species, threads, GemmPlan.seed(registers()), true, null);
     }
 
     /**
-     * A backend at a species' width (128, 256 or 512 bits); packOnce keeps the mapped weights packed on the heap
-     * (faster), otherwise they are packed per call.
+     * A backend at a species' width (128, 256 or 512 bits) blocking its products as the plan says. With a panel
+     * directory the weights of each model are packed once into a mapped panel file there ({@link #prepare}); without,
+     * packOnce packs those of mapped files in memory from their second use on, or else per call.
      */
-    public static VectorBackend create(VectorSpecies<Float> species, int threads, boolean packOnce) {
+    public static VectorBackend create(VectorSpecies<Float> species, int threads, GemmPlan plan, boolean packOnce, Path panelDir) {
         return switch (species.vectorBitSize()) {
-            case 128 -> new W128(threads, packOnce);
-            case 256 -> new W256(threads, packOnce);
-            case 512 -> new W512(threads, packOnce);
+            case 128 -> new W128(threads, plan, packOnce, panelDir);
+            case 256 -> new W256(threads, plan, packOnce, panelDir);
+            case 512 -> new W512(threads, plan, packOnce, panelDir);
             default -> throw new IllegalArgumentException("unsupported vector width " + species.vectorBitSize());
         };
+    }
+
+    /**
+     * Vector registers a kernel at this species may use, as far as can be told for free: 32 when the JVM's preferred
+     * width is 512 bits (AVX-512, which also has 32 of 256 bits), else 16 (AVX2, or AVX-512 switched off).
+     */
+    public static int registers() {
+        return FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? 32 : 16;
     }
 
     /** The species for a bit width (0 = the platform's preferred one). */

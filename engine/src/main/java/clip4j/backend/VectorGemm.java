@@ -2,6 +2,7 @@ package clip4j.backend;
 
 import clip4j.io.DType;
 import clip4j.io.HalfFloats;
+import clip4j.io.Safetensors;
 import clip4j.io.Tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -9,39 +10,60 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * y = x·Wᵀ + b on the Vector API: a BLIS-style packed GEMM (weights packed once into K-major panels, input packed
- * once per call, register-tiled micro-kernel) and a dot-product kernel for few rows of weights that are not kept.
+ * y = x·Wᵀ + b on the Vector API: a BLIS-style packed GEMM (weights in 16-column K-major panels ({@link WeightPanels}),
+ * the input packed per call, register-tiled micro-kernels of {@link VectorMicroKernels}, blocked as a {@link GemmPlan}
+ * says) and a dot-product kernel for few rows of weights that are not kept.
  */
-abstract sealed class VectorGemm extends VectorKernels permits VectorAttention {
+abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttention {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** Buffers, one per use so none grows to another's shape: the workers' own, and the call's (the packed input). */
-    private static final Workspace.Buffer PAIR = Workspace.buffer("linear.pair"), PANEL = Workspace.buffer("linear.panel"),
+    private static final Workspace.Buffer PAIR = Workspace.buffer("linear.pair"), BLOCK = Workspace.buffer("linear.block"),
             ROW = Workspace.buffer("linear.row"), TILE = Workspace.buffer("linear.tile"), PACKED_INPUT = Workspace.buffer("linear.input"),
             PRODUCT = Workspace.buffer("linear.product");
-
-    VectorGemm(int threads, boolean packOnce) {
-        super(threads);
-        this.packOnce = packOnce;
-    }
 
     /** From this many input rows on, packing the weights per call pays for itself (ViT-B/32 at batch 1 vs 8). */
     static final int PACKED_MIN_ROWS = 96;
 
-    /**
-     * Weight matrices of the mapped model file packed once into panels and kept on the heap (the size of the weights
-     * as stored: f16/bf16 stay 16-bit), unless the options say to pack per call.
-     */
+    private volatile GemmPlan plan;
+    /** Weights of mapped files packed once, in memory, from their second use on (when no panel file holds them). */
     private final boolean packOnce;
-    private final java.util.concurrent.ConcurrentHashMap<SegmentKey, Panels> packed = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Where panel files are kept, or null for none. */
+    private final Path panelDir;
+    /** Packed weights: from panel files ({@link #prepare}) or packed in memory. */
+    private final ConcurrentHashMap<SegmentKey, Panels> packed = new ConcurrentHashMap<>();
     /** Weights used once so far (packed on their next use). */
-    private final java.util.Set<SegmentKey> seenOnce = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<SegmentKey> seenOnce = ConcurrentHashMap.newKeySet();
+    private final List<Safetensors> panelFiles = new ArrayList<>();
+
+    VectorGemm(int threads, GemmPlan plan, boolean packOnce, Path panelDir) {
+        super(threads);
+        this.plan = plan;
+        this.packOnce = packOnce;
+        this.panelDir = panelDir;
+    }
+
+    /** The blocking in use. */
+    public GemmPlan plan() {
+        return plan;
+    }
+
+    /** Changes the blocking (the tuner's trials). */
+    void plan(GemmPlan p) {
+        plan = p;
+    }
 
     /**
      * Cache key: the weight's segment object itself (a model keeps its tensors for its lifetime), never its address,
@@ -59,20 +81,61 @@ abstract sealed class VectorGemm extends VectorKernels permits VectorAttention {
         }
     }
 
+    /** A weight in the panel layout of {@link WeightPanels}, f32 or 16-bit as stored. */
+    record Panels(MemorySegment data, DType dtype) {
+    }
+
     /**
-     * Two kernels: the packed outer-product GEMM for weights packed once (mapped model files) or for many rows, and
-     * the dot-product kernel for few rows of weights that are not kept (heap matrices, or packing switched off).
-     * With packed weights even one prompt (8 rows) runs faster on the GEMM: its micro-kernel needs no horizontal
-     * reductions (ViT-B/32 prompt at 2 threads: 5.1 ms dot-product, 4.2 ms packed).
+     * With a panel directory, maps the model's packed weights from their panel file there (made first if missing):
+     * from then on every product with them reads the mapped panels, with no copy on the heap.
+     */
+    @Override
+    public void prepare(String source, List<Tensor> matrices) {
+        if (panelDir == null) return;
+        List<WeightPanels.Matrix> ms = matrices.stream().map(WeightPanels.Matrix::of).toList();
+        Safetensors file = WeightPanels.openOrCreate(panelDir, source, ms);
+        if (file == null) return;
+        synchronized (panelFiles) {
+            panelFiles.add(file);
+        }
+        for (WeightPanels.Matrix m : ms) {
+            Tensor t = file.tensors().get(m.tensor().name());
+            packed.put(new SegmentKey(m.tensor().data()), new Panels(t.data(), t.dtype()));
+        }
+    }
+
+    /**
+     * Runs the mr x nr micro-kernel calls times on a 16-step block, returning the nanoseconds taken: the tuner's
+     * warm-up, which gets a kernel compiled at a small fraction of the cost of whole products.
+     */
+    long warmKernel(int mr, int nr, int calls) {
+        long t0 = System.nanoTime();
+        int len = species().length(), kc = 16;
+        float[] a = new float[mr * kc], dst = new float[mr * nr * len], bias = new float[nr * len];
+        MemorySegment b = Arena.ofAuto().allocate((long) kc * PANEL_ROW * 4, 64);
+        long bo = kc * PANEL_ROW;
+        for (int i = 0; i < calls; i++) microKernel(mr, nr, a, 0, mr, b, 0, bo, 2 * bo, 3 * bo, kc, dst, 0, nr * len, (i & 1) == 0, bias, 0);
+        return System.nanoTime() - t0;
+    }
+
+    /** Registers a weight's panels (the tuner's). */
+    void usePanels(Tensor w, Panels p) {
+        packed.put(new SegmentKey(w.data()), p);
+    }
+
+    /**
+     * Two kernels: the packed outer-product GEMM for packed weights or for many rows, and the dot-product kernel for few
+     * rows of weights that are not kept (heap matrices, or packing switched off). With packed weights even one prompt
+     * (8 rows) runs faster on the GEMM: its micro-kernel needs no horizontal reductions.
      */
     @Override
     public void linear(float[] x, int m, int k, Tensor w, float[] bias, float[] out, Epilogue epilogue) {
         ScalarBackend.checkLinear(x, m, k, w, bias, out);
-        boolean keep = packOnce && w.data().isNative();
         beginCall();
         try {
-            if (keep || m >= PACKED_MIN_ROWS) {
-                linearPacked(x, m, k, w, bias, out, epilogue, keep ? packedOnce(w) : null);
+            Panels p = panels(w);
+            if (p != null || m >= PACKED_MIN_ROWS || (packOnce && w.data().isNative())) {
+                linearPacked(x, m, k, w, bias, out, epilogue, p);
             } else {
                 int n = Math.toIntExact(w.shape()[0]);
                 float[] product = epilogue == Epilogue.RESIDUAL ? callWorkspace.floats(PRODUCT, m * n) : out;
@@ -96,68 +159,39 @@ abstract sealed class VectorGemm extends VectorKernels permits VectorAttention {
     }
 
     /**
-     * A weight packed once, K-major per panel of NR columns (panel p at p·K·NR, element (t, c) at t·NR + c): f32
-     * weights as floats; f16 and bf16 weights keep their 16 bits (half the memory) and each K block of a panel group
-     * is widened per call, a contiguous copy.
+     * The weight's panels: from a panel file, or packed in memory from the weight's second use on; null on its first
+     * use, which packs per call into the workers' buffers instead (the same panels, so the same bits).
      */
-    private record Panels(float[] f32, short[] half, DType dtype) {
-    }
-
-    /**
-     * The weight's panels packed once, from its second use on; null on its first, which packs per call into the
-     * workers' buffers instead (the same panels, so the same bits): a process that runs a model once (one image, one
-     * prompt) never pays for a heap copy of every matrix, while a stream of calls packs each once.
-     */
-    private Panels packedOnce(Tensor w) {
+    private Panels panels(Tensor w) {
         SegmentKey key = new SegmentKey(w.data());
         Panels hit = packed.get(key);
-        if (hit != null) return hit;
+        if (hit != null || !packOnce || !w.data().isNative()) return hit;
         if (seenOnce.add(key)) return null;
         packed.keySet().removeIf(e -> !e.segment().scope().isAlive());
         seenOnce.removeIf(e -> !e.segment().scope().isAlive());
         return packed.computeIfAbsent(key, a -> {
-            int nr = 2 * species().length();
-            int n = Math.toIntExact(w.shape()[0]), k = Math.toIntExact(w.shape()[1]);
-            int panels = (n + nr - 1) / nr;
-            DType dt = w.dtype();
-            float[] f32 = dt == DType.F32 ? new float[panels * k * nr] : null;
-            short[] half = dt == DType.F32 ? null : new short[panels * k * nr];
-            pool.parallelFor(panels, (lo, hi, ws) -> {
-                float[] row = new float[k];
-                for (int p = lo; p < hi; p++) {
-                    if (f32 != null) packPanel(w, k, n, p * nr, nr, 0, k, row, f32, p * k * nr);
-                    else packHalfPanel(w, k, n, p * nr, nr, half, p * k * nr);
-                }
-            });
-            return new Panels(f32, half, dt);
+            WeightPanels.Matrix mw = WeightPanels.Matrix.of(w);
+            MemorySegment dst = Arena.ofAuto().allocate((long) WeightPanels.panels(mw.n()) * mw.k() * WeightPanels.COLS * w.dtype().bytes, 64);
+            WeightPanels.pack(w, mw.n(), mw.k(), dst);
+            return new Panels(dst, w.dtype());
         });
     }
 
-    /** Like {@link #packPanel} for a whole f16/bf16 panel, keeping the 16-bit patterns. */
-    private static void packHalfPanel(Tensor w, int k, int n, int j, int nr, short[] dst, int off) {
-        MemorySegment s = w.data();
-        for (int c = 0; c < nr; c++) {
-            long base = (long) (j + c) * k;
-            for (int t = 0; t < k; t++) dst[off + t * nr + c] = j + c < n ? s.getAtIndex(I16, base + t) : 0;
-        }
-    }
-
     /**
-     * dst[d, d+count) = src[s, s+count) widened from f16 (a scalar loop C2 vectorises with vcvtph2ps) or bf16 (the
-     * 16 bits moved to the top of an int, in vectors: as a scalar loop it was not vectorised and ran at a third of
-     * the speed). count is a multiple of the vector length (whole panels).
+     * f32 dst[d, d+count) from 16-bit panel values src[s, s+count) (element indices): f16 through Float.float16ToFloat,
+     * bf16 by moving the 16 bits to the top of an int, in vectors. count is a multiple of 16 (whole panel rows).
      */
-    private void widen(short[] src, int s, DType dt, float[] dst, int d, int count) {
+    private void widen(MemorySegment src, long s, DType dt, MemorySegment dst, long d, int count) {
         if (dt == DType.F16) {
-            for (int i = 0; i < count; i++) dst[d + i] = Float.float16ToFloat(src[s + i]);
+            for (int i = 0; i < count; i++) dst.setAtIndex(F32, d + i, Float.float16ToFloat(src.getAtIndex(I16, s + i)));
             return;
         }
         VectorSpecies<Float> species = species();
         VectorSpecies<Short> halves = halfSpecies();
         for (int i = 0; i < count; i += species.length()) {
-            ShortVector h = ShortVector.fromArray(halves, src, s + i);
+            ShortVector h = ShortVector.fromMemorySegment(halves, src, 2 * (s + i), ByteOrder.LITTLE_ENDIAN);
             IntVector bits = (IntVector) h.convertShape(VectorOperators.S2I, intSpecies(), 0);
-            bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, d + i);
+            bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoMemorySegment(dst, 4 * (d + i), ByteOrder.LITTLE_ENDIAN);
         }
     }
 
@@ -201,6 +235,7 @@ abstract sealed class VectorGemm extends VectorKernels permits VectorAttention {
     private final class LinearCall {
         float[] x, bias, out, packedA, product;
         Panels prepacked;
+        GemmPlan plan;
         Tensor w;
         Epilogue epilogue = Epilogue.NONE;
         int m, k, n, mPad;
@@ -224,6 +259,7 @@ abstract sealed class VectorGemm extends VectorKernels permits VectorAttention {
             x = bias = out = packedA = product = null;
             epilogue = Epilogue.NONE;
             prepacked = null;
+            plan = null;
             w = null;
         }
     }
@@ -232,91 +268,91 @@ abstract sealed class VectorGemm extends VectorKernels permits VectorAttention {
 
     // ---- linear: y = x·Wᵀ + b, BLIS-style packed GEMM ------------------------------------------------------------
 
-    /** Micro-tile rows; with two vectors of columns that is 16 accumulators (of 32 vector registers). */
-    private static final int MR = 8;
     /**
-     * K block: a packed weight panel of KC × 2 vectors (96 KB at 512 bits) stays in L2. Measured on ViT-B/32 (batch 8 /
-     * batch 1, ms per image): KC 128: 37.3 / 49.8, 256: 32.2 / 42.0, 512: 29.6 / 39.5, 768: 27.7 / 35.6, 3072: 27.5 / 36.0.
-     */
-    private static final int KC = 768;
-    /** Input rows swept by a panel group while they stay in L2 (a multiple of MR; 48, 96, 192 or all measured alike). */
-    private static final int MC = 96;
-    /** Weight panels packed together (about 256 KB at 512 bits: an L2 share). */
-    private static final int PANELS = 8;
-
-    /**
-     * Outer-product GEMM: the input is packed once per call (MR-row groups, K-major per K block) for all tasks; per task
-     * (a static share of the output columns) the weight panels of NR = 2 vector lengths of columns come packed once
-     * (f32), widened per K block (f16/bf16 panels) or packed per call (weights not kept), and a register-blocked
-     * micro-kernel broadcasts MR inputs against the panel's two vectors and writes the tile from its registers (first
-     * K block, plus bias) or adds it to the output (later K blocks). No horizontal reductions; each output is summed in
-     * k order by one thread, so results do not depend on the thread count.
+     * Outer-product GEMM: the input is packed once per call (mr-row groups, K-major per K block) for all tasks; per task
+     * (a static share of the column tiles of nr vectors) the weight panels come mapped or packed once (f32: read in
+     * place), widened per K block (f16/bf16 panels) or packed per call (weights not kept), and a register-tiled
+     * micro-kernel broadcasts mr inputs against the tile's nr weight vectors and writes the tile from its registers
+     * (first K block, plus bias) or adds it to the output (later K blocks). No horizontal reductions; each output is
+     * summed in k order by one thread, so results do not depend on the thread count; of the plan, only the K block
+     * matters to the bits (where a block's sum is added to the previous ones').
      */
     private void linearPacked(float[] x, int m, int k, Tensor w, float[] bias, float[] out, Epilogue epilogue, Panels prepacked) {
         LinearCall c = linearCall.set(x, m, k, w, bias, out);
+        GemmPlan pl = c.plan = plan;
         c.epilogue = epilogue;
         // a residual's product goes to a buffer first, added to out column group by column group as each is finished
         c.product = epilogue == Epilogue.RESIDUAL ? callWorkspace.floats(PRODUCT, m * c.n) : out;
-        int nr = 2 * species().length();
-        int panels = (c.n + nr - 1) / nr;
-        c.bias = bias != null ? bias : zeros(panels * nr);
+        int tileCols = pl.nr() * species().length();
+        int tiles = (c.n + tileCols - 1) / tileCols;
+        c.bias = bias != null ? bias : zeros(c.n);
         c.prepacked = prepacked;
-        // the input packed once for all tasks: K block pc at pc·mPad, its MR-row group from row r at r·kc
-        c.mPad = (m + MR - 1) / MR * MR;
+        // the input packed once for all tasks: K block pc at pc·mPad, its mr-row group from row r at r·kc
+        c.mPad = (m + pl.mr() - 1) / pl.mr() * pl.mr();
         c.packedA = callWorkspace.floats(PACKED_INPUT, c.mPad * k);
         try {
-            pool.parallelFor(c.mPad / MR, c.packInput);
-            pool.parallelFor(panels, c.gemm);
+            pool.parallelFor(c.mPad / pl.mr(), c.packInput);
+            pool.parallelFor(tiles, c.gemm);
         } finally {
             c.clear();
         }
     }
 
     private void packInputPart(LinearCall c, int lo, int hi) {
-        int k = c.k;
+        int k = c.k, mr = c.plan.mr(), kcMax = c.plan.kc();
         for (int g = lo; g < hi; g++) {
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
-                packRows(c.x, c.m, k, g * MR, pc, kc, c.packedA, pc * c.mPad + g * MR * kc);
+            for (int pc = 0; pc < k; pc += kcMax) {
+                int kc = Math.min(kcMax, k - pc);
+                packRows(c.x, c.m, k, mr, g * mr, pc, kc, c.packedA, pc * c.mPad + g * mr * kc);
             }
         }
     }
 
-    /** Output panels [lo, hi) of a packed GEMM. */
+    /** Column tiles [lo, hi) of a packed GEMM, nc tiles at a time. */
     private void gemmPart(LinearCall c, int lo, int hi, Workspace ws) {
-        int nr = 2 * species().length();
+        GemmPlan pl = c.plan;
+        int len = species().length(), mr = pl.mr(), nr = pl.nr(), tileCols = nr * len;
         int m = c.m, k = c.k, n = c.n, mPad = c.mPad;
-        Panels prepacked = c.prepacked;
-        float[] packedA = c.packedA, out = c.product, b0 = c.bias;
-        boolean direct = prepacked != null && prepacked.f32() != null;
-        float[] packedB = ws.floats(PANEL, PANELS * KC * nr), row = ws.floats(ROW, k), tile = ws.floats(TILE, MR * nr);
-        for (int p0 = lo; p0 < hi; p0 += PANELS) {
-            int p1 = Math.min(hi, p0 + PANELS);
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
-                if (prepacked == null) {
-                    for (int p = p0; p < p1; p++) packPanel(c.w, k, n, p * nr, nr, pc, kc, row, packedB, (p - p0) * KC * nr);
-                } else if (!direct) {
-                    for (int p = p0; p < p1; p++) widen(prepacked.half(), p * k * nr + pc * nr, prepacked.dtype(), packedB, (p - p0) * KC * nr, kc * nr);
+        Panels pre = c.prepacked;
+        boolean direct = pre != null && pre.dtype() == DType.F32;
+        float[] a = c.packedA, out = c.product, bias = c.bias;
+        float[] row = pre == null ? ws.floats(ROW, k) : null, tile = ws.floats(TILE, mr * tileCols);
+        for (int g0 = lo; g0 < hi; g0 += pl.nc()) {
+            int g1 = Math.min(hi, g0 + pl.nc());
+            int j0 = g0 * tileCols, j1 = Math.min(g1 * tileCols, n);
+            int q0 = j0 / WeightPanels.COLS, q1 = WeightPanels.panels(j1);
+            MemorySegment b = direct ? pre.data() : ws.segment(BLOCK, (long) (q1 - q0) * Math.min(pl.kc(), k) * PANEL_ROW);
+            for (int pc = 0; pc < k; pc += pl.kc()) {
+                int kc = Math.min(pl.kc(), k - pc);
+                // byte offset of panel q's K step pc in b: (q - qBase)·panelBytes + base
+                long panelBytes = (direct ? k : kc) * PANEL_ROW, base = direct ? pc * PANEL_ROW : 0;
+                int qBase = direct ? 0 : q0;
+                if (!direct) {
+                    for (int q = q0; q < q1; q++) {
+                        long to = (q - q0) * panelBytes / Float.BYTES;
+                        if (pre == null) packPanel(c.w, k, n, q, pc, kc, row, b, to);
+                        else widen(pre.data(), ((long) q * k + pc) * WeightPanels.COLS, pre.dtype(), b, to, kc * WeightPanels.COLS);
+                    }
                 }
-                float[] b = direct ? prepacked.f32() : packedB;
-                for (int ic = 0; ic < m; ic += MC) {
-                    int mc = Math.min(MC, m - ic);
-                    for (int p = p0; p < p1; p++) {
-                        int j = p * nr, cols = Math.min(nr, n - j);
-                        for (int rb = 0; rb < mc; rb += MR) {
-                            int bo = direct ? p * k * nr + pc * nr : (p - p0) * KC * nr;
-                            int rows = Math.min(MR, mc - rb), o = (ic + rb) * n + j, ao = pc * mPad + (ic + rb) * kc;
-                            if (rows == MR && cols == nr) {
-                                microKernel(packedA, ao, b, bo, kc, out, o, n, pc == 0, b0, j);
-                            } else {
-                                if (rows <= 4) edgeKernel(packedA, ao, b, bo, kc, tile);
-                                else microKernel(packedA, ao, b, bo, kc, tile, 0, nr, true, zeros(nr), 0);
-                                for (int rr = 0; rr < rows; rr++) {
-                                    for (int cc = 0; cc < cols; cc++) {
-                                        int oi = o + rr * n + cc;
-                                        out[oi] = pc == 0 ? tile[rr * nr + cc] + b0[j + cc] : out[oi] + tile[rr * nr + cc];
-                                    }
+                for (int ic = 0; ic < m; ic += pl.mc()) {
+                    int mc = Math.min(pl.mc(), m - ic);
+                    for (int tl = g0; tl < g1; tl++) {
+                        int j = tl * tileCols, cols = Math.min(tileCols, n - j), vecs = (cols + len - 1) / len;
+                        long bo0 = panelOffset(j, qBase, panelBytes, base), bo1 = vecs > 1 ? panelOffset(j + len, qBase, panelBytes, base) : 0,
+                                bo2 = vecs > 2 ? panelOffset(j + 2 * len, qBase, panelBytes, base) : 0,
+                                bo3 = vecs > 3 ? panelOffset(j + 3 * len, qBase, panelBytes, base) : 0;
+                        for (int rb = 0; rb < mc; rb += mr) {
+                            int rows = Math.min(mr, mc - rb), o = (ic + rb) * n + j, ao = pc * mPad + (ic + rb) * kc;
+                            if (rows == mr && cols == tileCols) {
+                                microKernel(mr, nr, a, ao, mr, b, bo0, bo1, bo2, bo3, kc, out, o, n, pc == 0, bias, j);
+                                continue;
+                            }
+                            // a short last row group or column tile: the smallest kernel that covers it, into a tile
+                            microKernel(kernelRows(rows, vecs), vecs, a, ao, mr, b, bo0, bo1, bo2, bo3, kc, tile, 0, tileCols, true, zeros(tileCols), 0);
+                            for (int rr = 0; rr < rows; rr++) {
+                                for (int cc = 0; cc < cols; cc++) {
+                                    int oi = o + rr * n + cc;
+                                    out[oi] = pc == 0 ? tile[rr * tileCols + cc] + bias[j + cc] : out[oi] + tile[rr * tileCols + cc];
                                 }
                             }
                         }
@@ -325,10 +361,14 @@ abstract sealed class VectorGemm extends VectorKernels permits VectorAttention {
             }
             // the epilogue on this group's finished columns, while they are still in cache
             if (c.epilogue != Epilogue.NONE) {
-                int j0 = p0 * nr, cols = Math.min(p1 * nr, n) - j0;
-                for (int i = 0; i < m; i++) applyEpilogue(c.epilogue, out, c.out, i * n + j0, cols);
+                for (int i = 0; i < m; i++) applyEpilogue(c.epilogue, out, c.out, i * n + j0, j1 - j0);
             }
         }
+    }
+
+    /** Byte offset in the packed block of output column col's K step: its panel's start plus its place in the panel. */
+    private static long panelOffset(int col, int qBase, long panelBytes, long base) {
+        return (col / WeightPanels.COLS - qBase) * panelBytes + base + (long) (col % WeightPanels.COLS) * Float.BYTES;
     }
 
     private volatile float[] zeros = new float[0];
@@ -340,158 +380,29 @@ abstract sealed class VectorGemm extends VectorKernels permits VectorAttention {
         return z;
     }
 
-    /** Columns j..j+nr of W (rows of the [n, k] weight), k range [pc, pc+kc), K-major: dst[t·nr + c]; zero past n. */
-    private static void packPanel(Tensor w, int k, int n, int j, int nr, int pc, int kc, float[] row, float[] dst, int off) {
-        for (int c = 0; c < nr; c++) {
-            if (j + c < n) {
-                decodeRow(w, j + c, pc, kc, k, row, 0);
-                for (int t = 0; t < kc; t++) dst[off + t * nr + c] = row[t];
+    /** Panel q of W (rows 16q.. of the [n, k] weight, zero past n), K steps [pc, pc+kc), as f32 into dst from element to. */
+    private static void packPanel(Tensor w, int k, int n, int q, int pc, int kc, float[] row, MemorySegment dst, long to) {
+        for (int c = 0; c < WeightPanels.COLS; c++) {
+            int j = q * WeightPanels.COLS + c;
+            if (j < n) {
+                decodeRow(w, j, pc, kc, k, row, 0);
+                for (int t = 0; t < kc; t++) dst.setAtIndex(F32, to + (long) t * WeightPanels.COLS + c, row[t]);
             } else {
-                for (int t = 0; t < kc; t++) dst[off + t * nr + c] = 0f;
+                for (int t = 0; t < kc; t++) dst.setAtIndex(F32, to + (long) t * WeightPanels.COLS + c, 0f);
             }
         }
     }
 
-    /** Rows r0..r0+MR of x (zero past m), k range [pc, pc+kc), K-major: dst[off + t·MR + r]. */
-    private static void packRows(float[] x, int m, int k, int r0, int pc, int kc, float[] dst, int off) {
-        for (int r = 0; r < MR; r++) {
+    /** Rows r0..r0+mr of x (zero past m), k range [pc, pc+kc), K-major: dst[off + t·mr + r]. */
+    private static void packRows(float[] x, int m, int k, int mr, int r0, int pc, int kc, float[] dst, int off) {
+        for (int r = 0; r < mr; r++) {
             if (r0 + r < m) {
                 int src = (r0 + r) * k + pc;
-                for (int t = 0; t < kc; t++) dst[off + t * MR + r] = x[src + t];
+                for (int t = 0; t < kc; t++) dst[off + t * mr + r] = x[src + t];
             } else {
-                for (int t = 0; t < kc; t++) dst[off + t * MR + r] = 0f;
+                for (int t = 0; t < kc; t++) dst[off + t * mr + r] = 0f;
             }
         }
-    }
-
-    /**
-     * The first 4 rows of an MR-row group times the panel, stored to tile rows 0-3 (row stride NR): the last row
-     * group of a short input (one ViT-B/32 image has 50 rows: 6 groups of 8 and one of 2) costs half an 8-row tile.
-     */
-    private void edgeKernel(float[] a, int ao, float[] b, int bo, int kc, float[] tile) {
-        final VectorSpecies<Float> species = species();
-        int len = species.length();
-        FloatVector c00 = FloatVector.zero(species), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-        for (int t = 0, pa = ao, pb = bo; t < kc; t++, pa += MR, pb += 2 * len) {
-            FloatVector b0 = FloatVector.fromArray(species, b, pb);
-            FloatVector b1 = FloatVector.fromArray(species, b, pb + len);
-            FloatVector x0 = FloatVector.broadcast(species, a[pa]);
-            c00 = x0.fma(b0, c00);
-            c01 = x0.fma(b1, c01);
-            FloatVector x1 = FloatVector.broadcast(species, a[pa + 1]);
-            c10 = x1.fma(b0, c10);
-            c11 = x1.fma(b1, c11);
-            FloatVector x2 = FloatVector.broadcast(species, a[pa + 2]);
-            c20 = x2.fma(b0, c20);
-            c21 = x2.fma(b1, c21);
-            FloatVector x3 = FloatVector.broadcast(species, a[pa + 3]);
-            c30 = x3.fma(b0, c30);
-            c31 = x3.fma(b1, c31);
-        }
-        int nr = 2 * len;
-        c00.intoArray(tile, 0);
-        c01.intoArray(tile, len);
-        c10.intoArray(tile, nr);
-        c11.intoArray(tile, nr + len);
-        c20.intoArray(tile, 2 * nr);
-        c21.intoArray(tile, 2 * nr + len);
-        c30.intoArray(tile, 3 * nr);
-        c31.intoArray(tile, 3 * nr + len);
-    }
-
-    /**
-     * The product A_packed(MR × kc) · B_panel(kc × NR) into MR rows of dst (row stride {@code stride}, first at o),
-     * straight from the accumulator registers: plus bias[j, j+NR) when {@code first} (the first K block), else plus
-     * what dst holds. Bias is never null (zeros stand in) and both branches run in the first linear of a pass (the
-     * patch embedding has no bias and several K blocks): a branch first taken late would send the compiled kernel
-     * back to the interpreter mid-run.
-     */
-    private void microKernel(float[] a, int ao, float[] b, int bo, int kc, float[] dst, int o, int stride, boolean first,
-                             float[] bias, int j) {
-        final VectorSpecies<Float> species = species();
-        int len = species.length();
-        FloatVector c00 = FloatVector.zero(species), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
-        for (int t = 0, pa = ao, pb = bo; t < kc; t++, pa += MR, pb += 2 * len) {
-            FloatVector b0 = FloatVector.fromArray(species, b, pb);
-            FloatVector b1 = FloatVector.fromArray(species, b, pb + len);
-            FloatVector x0 = FloatVector.broadcast(species, a[pa]);
-            c00 = x0.fma(b0, c00);
-            c01 = x0.fma(b1, c01);
-            FloatVector x1 = FloatVector.broadcast(species, a[pa + 1]);
-            c10 = x1.fma(b0, c10);
-            c11 = x1.fma(b1, c11);
-            FloatVector x2 = FloatVector.broadcast(species, a[pa + 2]);
-            c20 = x2.fma(b0, c20);
-            c21 = x2.fma(b1, c21);
-            FloatVector x3 = FloatVector.broadcast(species, a[pa + 3]);
-            c30 = x3.fma(b0, c30);
-            c31 = x3.fma(b1, c31);
-            FloatVector x4 = FloatVector.broadcast(species, a[pa + 4]);
-            c40 = x4.fma(b0, c40);
-            c41 = x4.fma(b1, c41);
-            FloatVector x5 = FloatVector.broadcast(species, a[pa + 5]);
-            c50 = x5.fma(b0, c50);
-            c51 = x5.fma(b1, c51);
-            FloatVector x6 = FloatVector.broadcast(species, a[pa + 6]);
-            c60 = x6.fma(b0, c60);
-            c61 = x6.fma(b1, c61);
-            FloatVector x7 = FloatVector.broadcast(species, a[pa + 7]);
-            c70 = x7.fma(b0, c70);
-            c71 = x7.fma(b1, c71);
-        }
-        if (first) {
-            FloatVector b0 = FloatVector.fromArray(species, bias, j), b1 = FloatVector.fromArray(species, bias, j + len);
-            c00 = c00.add(b0);
-            c01 = c01.add(b1);
-            c10 = c10.add(b0);
-            c11 = c11.add(b1);
-            c20 = c20.add(b0);
-            c21 = c21.add(b1);
-            c30 = c30.add(b0);
-            c31 = c31.add(b1);
-            c40 = c40.add(b0);
-            c41 = c41.add(b1);
-            c50 = c50.add(b0);
-            c51 = c51.add(b1);
-            c60 = c60.add(b0);
-            c61 = c61.add(b1);
-            c70 = c70.add(b0);
-            c71 = c71.add(b1);
-        } else {
-            c00 = c00.add(FloatVector.fromArray(species, dst, o));
-            c01 = c01.add(FloatVector.fromArray(species, dst, o + len));
-            c10 = c10.add(FloatVector.fromArray(species, dst, o + stride));
-            c11 = c11.add(FloatVector.fromArray(species, dst, o + stride + len));
-            c20 = c20.add(FloatVector.fromArray(species, dst, o + 2 * stride));
-            c21 = c21.add(FloatVector.fromArray(species, dst, o + 2 * stride + len));
-            c30 = c30.add(FloatVector.fromArray(species, dst, o + 3 * stride));
-            c31 = c31.add(FloatVector.fromArray(species, dst, o + 3 * stride + len));
-            c40 = c40.add(FloatVector.fromArray(species, dst, o + 4 * stride));
-            c41 = c41.add(FloatVector.fromArray(species, dst, o + 4 * stride + len));
-            c50 = c50.add(FloatVector.fromArray(species, dst, o + 5 * stride));
-            c51 = c51.add(FloatVector.fromArray(species, dst, o + 5 * stride + len));
-            c60 = c60.add(FloatVector.fromArray(species, dst, o + 6 * stride));
-            c61 = c61.add(FloatVector.fromArray(species, dst, o + 6 * stride + len));
-            c70 = c70.add(FloatVector.fromArray(species, dst, o + 7 * stride));
-            c71 = c71.add(FloatVector.fromArray(species, dst, o + 7 * stride + len));
-        }
-        c00.intoArray(dst, o);
-        c01.intoArray(dst, o + len);
-        c10.intoArray(dst, o + stride);
-        c11.intoArray(dst, o + stride + len);
-        c20.intoArray(dst, o + 2 * stride);
-        c21.intoArray(dst, o + 2 * stride + len);
-        c30.intoArray(dst, o + 3 * stride);
-        c31.intoArray(dst, o + 3 * stride + len);
-        c40.intoArray(dst, o + 4 * stride);
-        c41.intoArray(dst, o + 4 * stride + len);
-        c50.intoArray(dst, o + 5 * stride);
-        c51.intoArray(dst, o + 5 * stride + len);
-        c60.intoArray(dst, o + 6 * stride);
-        c61.intoArray(dst, o + 6 * stride + len);
-        c70.intoArray(dst, o + 7 * stride);
-        c71.intoArray(dst, o + 7 * stride + len);
     }
 
     /** Elements [from, from+count) of row j of an [n, k] weight as floats (f32 copied, f16/bf16 widened). */
@@ -588,6 +499,10 @@ abstract sealed class VectorGemm extends VectorKernels permits VectorAttention {
     @Override
     public void close() {
         packed.clear();
+        synchronized (panelFiles) {
+            panelFiles.forEach(Safetensors::close);
+            panelFiles.clear();
+        }
         super.close();
     }
 }

@@ -13,7 +13,7 @@ import jdk.incubator.vector.VectorSpecies;
  * families build on it as a chain of abstract classes, {@link VectorGemm} then {@link VectorAttention}, so that every
  * kernel is an instance method of the final class and sees the species as a constant.
  */
-abstract sealed class VectorKernels implements Backend permits VectorGemm {
+abstract sealed class VectorKernels implements Backend permits VectorMicroKernels {
     final WorkerPool pool;
     /**
      * Held for the whole of a multi-threaded operation: one runs at a time (they use every worker anyway), so its

@@ -1,5 +1,7 @@
 package clip4j.backend;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -49,6 +51,15 @@ public final class Workspace {
         int[] a = new int[n];
         slots[b.index] = a;
         return a;
+    }
+
+    /** The buffer's native memory (64-byte aligned, zero-filled when new) with room for at least n bytes. */
+    public MemorySegment segment(Buffer b, long n) {
+        Object s = slot(b);
+        if (s instanceof MemorySegment m && m.byteSize() >= n) return m;
+        MemorySegment m = Arena.ofAuto().allocate(n, 64);
+        slots[b.index] = m;
+        return m;
     }
 
     private Object slot(Buffer b) {

@@ -35,6 +35,9 @@ public final class ClipModel implements AutoCloseable {
         this.visual = VisionTransformer.load(file);
         this.text = TextTransformer.load(file);
         this.preprocessor = new Preprocessor(c.imageSize(), c.imageMean(), c.imageStd());
+        List<clip4j.io.Tensor> matrices = new java.util.ArrayList<>(visual.matrices());
+        matrices.addAll(text.matrices());
+        backend.prepare(file.identity(), matrices);
     }
 
     public static ClipModel load(Path path, Backend backend) {

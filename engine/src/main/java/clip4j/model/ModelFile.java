@@ -70,6 +70,18 @@ public final class ModelFile implements AutoCloseable {
         return path;
     }
 
+    /**
+     * What identifies this file's content without reading it all: its real path, size and modification time (a
+     * converter writes a new file and renames it, so a changed model gets a new time).
+     */
+    public String identity() {
+        try {
+            return path.toRealPath() + "|" + Files.size(path) + "|" + Files.getLastModifiedTime(path).toMillis();
+        } catch (java.io.IOException e) {
+            throw new ClipException("cannot read " + path + ": " + e.getMessage(), e);
+        }
+    }
+
     public ClipConfig config() {
         return config;
     }

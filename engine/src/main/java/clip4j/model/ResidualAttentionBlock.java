@@ -26,6 +26,11 @@ public record ResidualAttentionBlock(float[] ln1Weight, float[] ln1Bias, Tensor 
                 f.tensor(prefix + "mlp.c_proj.weight"), f.vector(prefix + "mlp.c_proj.bias"));
     }
 
+    /** The weight matrices: in_proj, out_proj, c_fc, c_proj. */
+    public java.util.List<Tensor> matrices() {
+        return java.util.List.of(inProj, outProj, cFc, cProj);
+    }
+
     /** forward(x) on x [batch·seq, width] in place, with t's heads, mask, activation and eps. */
     void forward(Backend be, Workspace ws, Transformer t, float[] x, int batch, int seq) {
         int w = t.width(), m = Math.multiplyExact(batch, seq);

@@ -6,6 +6,7 @@ import clip4j.backend.Workspace;
 import clip4j.io.Tensor;
 
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Upstream clip/model.py {@code CLIP.encode_text}: token embedding plus positional embedding, the causal transformer,
@@ -25,6 +26,11 @@ public record TextTransformer(Tensor tokenEmbedding, float[] positionalEmbedding
         return new TextTransformer(f.tensor("token_embedding.weight"), f.vector("positional_embedding"),
                 Transformer.load(f, "transformer.", c.textLayers(), c.textWidth(), c.textHeads(), true), head,
                 c.contextLength(), c.vocabSize());
+    }
+
+    /** The weight matrices of linear layers: the blocks', then text_projection. */
+    public List<Tensor> matrices() {
+        return java.util.stream.Stream.concat(transformer.matrices().stream(), java.util.stream.Stream.of(head.proj())).toList();
     }
 
     public int width() {

@@ -2,6 +2,7 @@ package clip4j.model;
 
 import clip4j.backend.Backend;
 import clip4j.backend.Workspace;
+import clip4j.io.Tensor;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +20,11 @@ public record Transformer(int width, int heads, boolean causal, Activation activ
         for (int i = 0; i < layers; i++) b.add(ResidualAttentionBlock.load(f, prefix + "resblocks." + i + "."));
         ClipConfig c = f.config();
         return new Transformer(width, heads, causal, c.activation(), c.layerNormEps(), List.copyOf(b));
+    }
+
+    /** The weight matrices of every block, in order (for {@link Backend#prepare}). */
+    public List<Tensor> matrices() {
+        return resblocks.stream().flatMap(b -> b.matrices().stream()).toList();
     }
 
     /** x [batch·seq, width] through every block, in place. */

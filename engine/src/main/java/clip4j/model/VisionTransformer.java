@@ -29,6 +29,15 @@ public record VisionTransformer(Tensor patchWeight, float[] classEmbedding, floa
                 c.imageSize(), c.patchSize());
     }
 
+    /** The weight matrices of linear layers: the patch embedding, the blocks', then proj. */
+    public List<Tensor> matrices() {
+        List<Tensor> all = new java.util.ArrayList<>();
+        all.add(patchWeight);
+        all.addAll(transformer.matrices());
+        all.add(head.proj());
+        return all;
+    }
+
     public int width() {
         return transformer.width();
     }

@@ -1,0 +1,81 @@
+package clip4j.cli;
+
+import clip4j.testing.TestData;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The GEMM tuner from the command line: 'clip4j tune' times the plans and keeps its pick in the user cache; the first
+ * computing command on a machine tunes by itself, later ones use the kept plan, --retune tunes again, and a damaged
+ * plans file is tuned over, not an error.
+ */
+class TuneCliTest {
+    /** Without the fixed plan the other CLI tests use. */
+    private static final Map<String, String> TUNED = Map.of("CLIP4J_GEMM_PLAN", "");
+
+    private static String model() {
+        return TestData.seededModelWithText("test-tiny-quickgelu", 8).toString();
+    }
+
+    private static boolean tuned(Cli.Result r) {
+        return r.err().contains("clip4j: tuned the matrix products for this CPU in ");
+    }
+
+    @Test
+    void tuneKeepsItsPickForTheMachine(@TempDir Path cache) throws Exception {
+        Cli.Result r = Cli.run(cache, TUNED, null, "tune", "--threads", "1");
+        assertEquals(0, r.code(), r.toString());
+        List<String> out = r.outLines();
+        String plan = out.getLast();
+        assertTrue(plan.matches("plan \\d+x\\d kc\\d+ mc\\d+ nc\\d+"), r.toString());
+        assertTrue(out.getFirst().startsWith("plan "), "a header, then one line per trial: " + r);
+        assertTrue(out.size() >= 5, "several trials: " + r);
+        java.util.Properties kept = new java.util.Properties();
+        try (var in = Files.newBufferedReader(cache.resolve("gemm-plans.properties"))) {
+            kept.load(in);
+        }
+        assertEquals(1, kept.size(), kept.toString());
+        String key = kept.stringPropertyNames().iterator().next();
+        assertTrue(key.endsWith("-bit; 1 threads") && key.contains(" cores; JDK "), key);
+        assertEquals(plan.substring("plan ".length()), kept.getProperty(key));
+
+        // the kept plan serves later commands of the same setting; --retune times again
+        Cli.Result later = Cli.run(cache, TUNED, null, "embed-text", "--model", model(), "--threads", "1", "a cat");
+        assertEquals(0, later.code(), later.toString());
+        assertFalse(tuned(later), later.toString());
+        Cli.Result again = Cli.run(cache, TUNED, null, "embed-text", "--model", model(), "--threads", "1", "--retune", "a cat");
+        assertEquals(0, again.code(), again.toString());
+        assertTrue(tuned(again), again.toString());
+        assertEquals(later.out(), again.out(), "the plan changes speed, not the embedding beyond fp32 rounding of one K block");
+    }
+
+    @Test
+    void firstUseTunesAndADamagedPlansFileIsTunedOver(@TempDir Path cache) throws Exception {
+        Cli.Result first = Cli.run(cache, TUNED, null, "embed-text", "--model", model(), "--threads", "2", "a dog");
+        assertEquals(0, first.code(), first.toString());
+        assertTrue(tuned(first), first.toString());
+        Files.writeString(cache.resolve("gemm-plans.properties"), "\\u12");
+        Cli.Result damaged = Cli.run(cache, TUNED, null, "embed-text", "--model", model(), "--threads", "2", "a dog");
+        assertEquals(0, damaged.code(), damaged.toString());
+        assertTrue(tuned(damaged), damaged.toString());
+    }
+
+    @Test
+    void aBadPlanIsBadUsage(@TempDir Path cache) {
+        Cli.Result r = Cli.run(cache, Map.of("CLIP4J_GEMM_PLAN", "9x9"), null, "embed-text", "--model", model(), "a cat");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("CLIP4J_GEMM_PLAN: not a GEMM plan"), r.toString());
+        Cli.Result tune = Cli.run(cache, Map.of(), null, "tune", "--device", "cpu-reference");
+        assertEquals(1, tune.code(), tune.toString());
+        assertTrue(tune.err().contains("tune is for the cpu backend"), tune.toString());
+    }
+}

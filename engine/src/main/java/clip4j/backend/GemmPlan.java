@@ -1,0 +1,85 @@
+package clip4j.backend;
+
+import clip4j.ClipException;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How the CPU backend's packed GEMM ({@link VectorGemm}) blocks its work, in BLIS's terms (Van Zee and van de Geijn,
+ * "BLIS: A Framework for Rapidly Instantiating BLAS Functionality", 2015): the register micro-tile of {@code mr} rows
+ * by {@code nr} vectors of columns, the K block {@code kc} (a weight micro-panel of kc × nr vectors is streamed per
+ * micro-tile), the row block {@code mc} (input rows swept against one packed K block, a multiple of mr), and
+ * {@code nc}, the column tiles of one thread handled together per K block. Threads split the column tiles statically.
+ * The best values depend on the machine (registers, cache sizes, FMA ports), so {@link GemmTuner} times candidates.
+ */
+public record GemmPlan(int mr, int nr, int kc, int mc, int nc) {
+    public GemmPlan {
+        if (!VectorMicroKernels.hasKernel(mr, nr)) throw new ClipException("no " + mr + "x" + nr + " GEMM micro-kernel");
+        if (kc < 16 || kc > 1 << 16) throw new ClipException("GEMM K block must be 16..65536, not " + kc);
+        if (mc < mr || mc % mr != 0 || mc > 1 << 16) throw new ClipException("GEMM row block must be a multiple of " + mr + ", not " + mc);
+        if (nc < 1 || nc > 1024) throw new ClipException("GEMM column tiles per group must be 1..1024, not " + nc);
+    }
+
+    /** "8x2 kc768 mc96 nc8". */
+    @Override
+    public String toString() {
+        return mr + "x" + nr + " kc" + kc + " mc" + mc + " nc" + nc;
+    }
+
+    /** The inverse of {@link #toString()}; a one-line error for anything else. */
+    public static GemmPlan parse(String s) {
+        var m = java.util.regex.Pattern.compile("(\\d{1,2})x(\\d) kc(\\d{1,5}) mc(\\d{1,5}) nc(\\d{1,4})").matcher(s.strip());
+        if (!m.matches()) throw new ClipException("not a GEMM plan (like \"8x2 kc768 mc96 nc8\"): " + s);
+        return new GemmPlan(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)),
+                Integer.parseInt(m.group(4)), Integer.parseInt(m.group(5)));
+    }
+
+    /**
+     * Vector registers the accumulators, the nr weight vectors and one broadcast need: a tile that needs more than the
+     * CPU has spills to the stack in its inner loop.
+     */
+    public int registers() {
+        return mr * nr + nr + 1;
+    }
+
+    /**
+     * The plan used without tuning, from what is known for free: 32 vector registers when the JVM's preferred width
+     * is 512 bits (AVX-512), else 16 (AVX2), and the L2 share a K block of the weights should fit.
+     */
+    public static GemmPlan seed(int registers) {
+        return registers >= 32 ? new GemmPlan(8, 2, 768, 96, 8) : new GemmPlan(6, 2, 512, 96, 8);
+    }
+
+    /**
+     * The micro-tile shapes worth timing with this many vector registers, the seed's first: those whose accumulators,
+     * weight vectors and broadcast fit, three at most: the JIT needs 0.1–0.4 s to compile each, and the tuner has 2 s.
+     */
+    public static List<GemmPlan> shapes(int registers, GemmPlan base) {
+        int[][] all = registers >= 32 ? new int[][]{{8, 2}, {12, 2}, {8, 3}} : new int[][]{{6, 2}, {4, 3}, {4, 2}};
+        List<GemmPlan> out = new ArrayList<>();
+        out.add(base);
+        for (int[] s : all) {
+            GemmPlan p = new GemmPlan(s[0], s[1], base.kc, roundUp(base.mc, s[0]), base.nc);
+            if (p.registers() <= registers && !out.contains(p)) out.add(p);
+        }
+        return out;
+    }
+
+    /** v rounded up to a multiple of mr. */
+    static int roundUp(int v, int mr) {
+        return (v + mr - 1) / mr * mr;
+    }
+
+    public GemmPlan withKc(int v) {
+        return new GemmPlan(mr, nr, v, mc, nc);
+    }
+
+    public GemmPlan withMc(int v) {
+        return new GemmPlan(mr, nr, kc, roundUp(v, mr), nc);
+    }
+
+    public GemmPlan withNc(int v) {
+        return new GemmPlan(mr, nr, kc, mc, v);
+    }
+}
