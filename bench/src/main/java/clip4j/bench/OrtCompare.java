@@ -23,7 +23,8 @@ import java.util.Random;
 /**
  * clip4j against ONNX Runtime on the same machine, same weights (exported by bench/compare/export_onnx.py), same
  * threads: fidelity first, then rounds that alternate the two engines on each workload; medians and ratios at the end.
- * Usage: OrtCompare ONNX_DIR CLIP4J_MODEL [threads] [rounds] [seconds-per-measure]
+ * Usage: OrtCompare ONNX_DIR CLIP4J_MODEL [threads] [rounds] [seconds-per-measure] [cache-dir]; with a cache directory
+ * clip4j runs as the CLI does (the tuned GEMM plan, kept or tuned now, and the weights' panel file there).
  */
 public final class OrtCompare {
     static double maxAbs(float[] a, float[] b) {
@@ -38,6 +39,7 @@ public final class OrtCompare {
         int threads = args.length > 2 ? Integer.parseInt(args[2]) : 2;
         int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 3;
         double seconds = args.length > 4 ? Double.parseDouble(args[4]) : 4;
+        Path cache = args.length > 5 ? Path.of(args[5]) : null;
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         OrtSession.SessionOptions so = new OrtSession.SessionOptions();
         so.setIntraOpNumThreads(threads);
@@ -50,7 +52,7 @@ public final class OrtCompare {
         OrtSession text = env.createSession(onnx.resolve("text.onnx").toString(), so);
         double textSession = (System.nanoTime() - t0) / 1e9;
         t0 = System.nanoTime();
-        try (Backend be = Backends.create(EngineOptions.defaults().withThreads(threads)); ClipModel m = ClipModel.load(model, be)) {
+        try (Backend be = Backends.create(EngineOptions.defaults().withThreads(threads).withCacheDir(cache)); ClipModel m = ClipModel.load(model, be)) {
             double clipLoad = (System.nanoTime() - t0) / 1e9;
             int r = m.config().imageSize();
             Random rnd = new Random(1);

@@ -66,6 +66,19 @@ public record GemmPlan(int mr, int nr, int kc, int mc, int nc) {
         return out;
     }
 
+    /** The K blocks, row blocks and column tiles per group the tuner tries. */
+    static final int[] KCS = {256, 384, 512, 768, 1024}, MCS = {48, 96, 192, 400}, NCS = {2, 4, 8, 16};
+
+    /** Every plan the tuner may reach with this many registers: its tile shapes by its K blocks, row blocks and column tiles. */
+    public static List<GemmPlan> space(int registers) {
+        GemmPlan seed = seed(registers);
+        List<GemmPlan> out = new ArrayList<>();
+        for (GemmPlan shape : shapes(registers, seed)) {
+            for (int kc : KCS) for (int mc : MCS) for (int nc : NCS) out.add(shape.withKc(kc).withMc(mc).withNc(nc));
+        }
+        return out;
+    }
+
     /** v rounded up to a multiple of mr. */
     static int roundUp(int v, int mr) {
         return (v + mr - 1) / mr * mr;

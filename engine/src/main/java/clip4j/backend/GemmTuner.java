@@ -1,11 +1,17 @@
 package clip4j.backend;
 
+import clip4j.ClipException;
 import clip4j.io.DType;
 import clip4j.io.Tensor;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -41,24 +47,55 @@ public final class GemmTuner {
     private GemmTuner() {
     }
 
-    /** Tunes for the species and thread count within about budgetSeconds. */
-    public static Result tune(VectorSpecies<Float> species, int threads, double budgetSeconds) {
+    /**
+     * Tunes for the species and thread count within about budgetSeconds. The weight panels are mapped from a scratch
+     * file in dir (deleted at once): the kernels then meet the kind of memory segment they meet in use, mapped panel
+     * files, and are compiled for it alone (timed on other segments first, a process's later products ran 20% slower).
+     */
+    public static Result tune(VectorSpecies<Float> species, int threads, double budgetSeconds, Path dir) {
         long start = System.nanoTime(), deadline = start + (long) (budgetSeconds * 1e9);
         int registers = VectorBackend.registers();
         GemmPlan seed = GemmPlan.seed(registers);
         try (Arena arena = Arena.ofShared(); VectorBackend be = VectorBackend.create(species, threads, seed, false, null)) {
+            MemorySegment panels = mappedScratch(dir, arena);
             Problem[] problems = new Problem[SHAPES.length];
             Random r = new Random(7);
-            for (int i = 0; i < SHAPES.length; i++) problems[i] = Problem.random(SHAPES[i], r, arena, be);
+            long at = 0;
+            for (int i = 0; i < SHAPES.length; i++) {
+                problems[i] = Problem.random(SHAPES[i], r, arena, panels.asSlice(at), be);
+                at += panelBytes(SHAPES[i]);
+            }
             Search search = new Search(be, problems, deadline);
             List<GemmPlan> shapes = GemmPlan.shapes(registers, seed);
-            warm(be, shapes, start + (deadline - start) / 3);
+            warm(be, shapes, panels.asSlice(at), start + (deadline - start) / 3);
             // the tile shapes twice over (the first round also settles the JIT), then the blocking of the fastest
             for (int round = 0; round < 2; round++) for (GemmPlan p : shapes) search.time(p);
-            for (int kc : new int[]{256, 384, 512, 768, 1024}) search.time(search.best.plan().withKc(kc));
-            for (int mc : new int[]{48, 96, 192, 400}) search.time(search.best.plan().withMc(mc));
-            for (int nc : new int[]{2, 4, 8, 16}) search.time(search.best.plan().withNc(nc));
+            for (int kc : GemmPlan.KCS) search.time(search.best.plan().withKc(kc));
+            for (int mc : GemmPlan.MCS) search.time(search.best.plan().withMc(mc));
+            for (int nc : GemmPlan.NCS) search.time(search.best.plan().withNc(nc));
             return new Result(search.best.plan(), List.copyOf(search.trials), (System.nanoTime() - start) / 1e9);
+        }
+    }
+
+    private static long panelBytes(int[] shape) {
+        return (long) WeightPanels.panels(shape[2]) * shape[1] * WeightPanels.COLS * Float.BYTES;
+    }
+
+    /** Room for the problems' panels and the warm-up's, mapped from a file in dir that is deleted once mapped. */
+    private static MemorySegment mappedScratch(Path dir, Arena arena) {
+        long bytes = 4 * 16 * VectorMicroKernels.PANEL_ROW;
+        for (int[] s : SHAPES) bytes += panelBytes(s);
+        try {
+            Files.createDirectories(dir);
+            Path f = Files.createTempFile(dir, ".gemm-tuner.", ".tmp");
+            try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                ch.write(java.nio.ByteBuffer.wrap(new byte[1]), bytes - 1);
+                return ch.map(FileChannel.MapMode.READ_WRITE, 0, bytes, arena);
+            } finally {
+                Files.deleteIfExists(f);
+            }
+        } catch (IOException e) {
+            throw new ClipException("cannot tune the matrix products in " + dir + ": " + e.getMessage(), e);
         }
     }
 
@@ -103,29 +140,28 @@ public final class GemmTuner {
      * COMPILED_FLOPS per thread) or the deadline passes. Short calls reach the JIT's thresholds after little slow
      * (interpreted) work, and the compiler works on one kernel in the background while the others run.
      */
-    private static void warm(VectorBackend be, List<GemmPlan> shapes, long deadline) {
+    private static void warm(VectorBackend be, List<GemmPlan> shapes, MemorySegment panels, long deadline) {
         List<GemmPlan> left = new ArrayList<>(shapes);
         int len = be.species().length();
         while (!left.isEmpty() && System.nanoTime() < deadline) {
             for (var it = left.iterator(); it.hasNext(); ) {
                 GemmPlan p = it.next();
                 int calls = 1000;
-                double t = be.warmKernel(p.mr(), p.nr(), calls) / 1e9;
+                double t = be.warmKernel(p.mr(), p.nr(), calls, panels) / 1e9;
                 if (2.0 * p.mr() * p.nr() * len * 16 * calls / t > COMPILED_FLOPS) it.remove();
             }
         }
     }
 
-    /** One product to time: random input and weights, the weights packed into panels the backend uses as mapped ones. */
+    /** One product to time: random input and weights, the weights packed into the given panels, which the backend uses. */
     private record Problem(int m, int k, Tensor w, float[] x, float[] out) {
-        static Problem random(int[] s, Random r, Arena arena, VectorBackend be) {
+        static Problem random(int[] s, Random r, Arena arena, MemorySegment panels, VectorBackend be) {
             int m = s[0], k = s[1], n = s[2];
             float[] x = new float[m * k];
             for (int i = 0; i < x.length; i++) x[i] = r.nextFloat() - 0.5f;
             MemorySegment raw = arena.allocate((long) n * k * Float.BYTES, 64);
             for (long i = 0; i < (long) n * k; i++) raw.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, r.nextFloat() - 0.5f);
             Tensor w = new Tensor("w", DType.F32, new long[]{n, k}, raw);
-            MemorySegment panels = arena.allocate((long) WeightPanels.panels(n) * k * WeightPanels.COLS * Float.BYTES, 64);
             WeightPanels.pack(w, n, k, panels);
             be.usePanels(w, new VectorGemm.Panels(panels, DType.F32));
             return new Problem(m, k, w, x, new float[m * n]);

@@ -49,7 +49,7 @@ public final class TunedPlans {
     public static GemmTuner.Result tuneAndKeep(VectorSpecies<Float> species, int threads, Path cacheDir) {
         String key = key(species, threads);
         Path file = cacheDir.resolve(FILE);
-        GemmTuner.Result r = GemmTuner.tune(species, threads, BUDGET_SECONDS);
+        GemmTuner.Result r = GemmTuner.tune(species, threads, BUDGET_SECONDS, cacheDir);
         Properties plans = read(file); // another process may have added its machine meanwhile
         plans.setProperty(key, r.best().toString());
         StringWriter text = new StringWriter();

@@ -105,14 +105,14 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
     }
 
     /**
-     * Runs the mr x nr micro-kernel calls times on a 16-step block, returning the nanoseconds taken: the tuner's
-     * warm-up, which gets a kernel compiled at a small fraction of the cost of whole products.
+     * Runs the mr x nr micro-kernel calls times on a 16-step block of the panels b (4 panels of 16 steps at least),
+     * returning the nanoseconds taken: the tuner's warm-up, which gets a kernel compiled at a small fraction of the
+     * cost of whole products.
      */
-    long warmKernel(int mr, int nr, int calls) {
+    long warmKernel(int mr, int nr, int calls, MemorySegment b) {
         long t0 = System.nanoTime();
         int len = species().length(), kc = 16;
         float[] a = new float[mr * kc], dst = new float[mr * nr * len], bias = new float[nr * len];
-        MemorySegment b = Arena.ofAuto().allocate((long) kc * PANEL_ROW * 4, 64);
         long bo = kc * PANEL_ROW;
         for (int i = 0; i < calls; i++) microKernel(mr, nr, a, 0, mr, b, 0, bo, 2 * bo, 3 * bo, kc, dst, 0, nr * len, (i & 1) == 0, bias, 0);
         return System.nanoTime() - t0;

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The GEMM tuner's whole candidate space on this machine (JMH GemmSweepBench: the tuner's three ViT-B products per op),
+# sorted, with GFLOP/s, the share of the best, and where the tuner's pick ('clip4j tune', run first) stands.
+# Usage: bench/compare/gemm-sweep.sh [THREADS=2] [VECTOR_BITS=0] [extra JVM flag, e.g. -XX:UseAVX=2]
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+. "$ROOT/scripts/env.sh"
+THREADS="${1:-2}"; BITS="${2:-0}"; FLAG="${3:-}"
+cd "$ROOT"
+[ -f bench/target/clip4j-bench.jar ] && [ -f cli/target/clip4j-cli.jar ] || mvn -q -B install -DskipTests
+mkdir -p build/compare
+JAVA=("$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED ${FLAG:+"$FLAG"})
+CP="bench/target/clip4j-bench.jar:bench/target/lib/*"
+BITS_ARG=(); [ "$BITS" != 0 ] && BITS_ARG=(--vector-bits "$BITS")
+PICK=$(CLIP4J_JAVA_OPTS="$FLAG" ./clip4j tune --threads "$THREADS" "${BITS_ARG[@]}" -q | tail -1 | sed 's/^plan //')
+echo "tuner's pick: $PICK"
+PLANS=$("${JAVA[@]}" -cp "$CP" clip4j.bench.GemmSweepBench)
+case ",$PLANS," in *",$PICK,"*) ;; *) PLANS="$PICK,$PLANS" ;; esac
+OUT=build/compare/gemm-sweep-$THREADS-$BITS${FLAG:+-${FLAG//[^A-Za-z0-9=]/}}.txt
+"${JAVA[@]}" -cp "$CP" org.openjdk.jmh.Main GemmSweepBench -p plan="$PLANS" -p threads="$THREADS" -p vectorBits="$BITS" \
+  ${FLAG:+-jvmArgsAppend "$FLAG"} -rf text -rff "$OUT.jmh" >"$OUT.log" 2>&1
+# JMH's table: Benchmark (plan) (threads) (vectorBits) Mode Cnt Score Error Units, plan being four words
+FLOP=$(awk 'BEGIN { print 2 * (50*768*3072 + 50*3072*768 + 400*768*768) }')
+grep -E '^GemmSweepBench' "$OUT.jmh" | awk -v flop="$FLOP" -v pick="$PICK" '
+  { plan = $2 " " $3 " " $4 " " $5; us = $10; if (!(plan in t) || us < t[plan]) t[plan] = us }
+  END {
+    best = 1e30; worst = 0
+    for (p in t) { if (t[p] < best) { best = t[p]; bp = p } if (t[p] > worst) { worst = t[p]; wp = p } }
+    n = 0; for (p in t) n++
+    printf "%d plans; best %s: %.1f GFLOP/s; worst %s: %.1f GFLOP/s (%.0f%% of best)\n", n, bp, flop / best / 1e3, wp, flop / worst / 1e3, 100 * best / worst
+    printf "tuner pick %s: %.1f GFLOP/s (%.1f%% of best)\n", pick, flop / t[pick] / 1e3, 100 * best / t[pick]
+    for (p in t) printf "%-24s %10.1f us %8.1f GFLOP/s %6.1f%%\n", p, t[p], flop / t[p] / 1e3, 100 * best / t[p] | "sort -k5 -n -r"
+  }' | tee "$OUT"
