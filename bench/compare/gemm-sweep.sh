@@ -29,5 +29,5 @@ grep -E '^GemmSweepBench' "$OUT.jmh" | awk -v flop="$FLOP" -v pick="$PICK" '
     n = 0; for (p in t) n++
     printf "%d plans; best %s: %.1f GFLOP/s; worst %s: %.1f GFLOP/s (%.0f%% of best)\n", n, bp, flop / best / 1e3, wp, flop / worst / 1e3, 100 * best / worst
     printf "tuner pick %s: %.1f GFLOP/s (%.1f%% of best)\n", pick, flop / t[pick] / 1e3, 100 * best / t[pick]
-    for (p in t) printf "%-24s %10.1f us %8.1f GFLOP/s %6.1f%%\n", p, t[p], flop / t[p] / 1e3, 100 * best / t[p] | "sort -k5 -n -r"
+    for (p in t) printf "%-24s %10.1f us %8.1f GFLOP/s %6.1f%%\n", p, t[p], flop / t[p] / 1e3, 100 * best / t[p] | "sort -k5 -n"
   }' | tee "$OUT"

@@ -2,6 +2,7 @@ package clip4j.bench;
 
 import clip4j.backend.Backend;
 import clip4j.backend.EngineOptions;
+import clip4j.backend.GemmPlan;
 import clip4j.backend.ScalarBackend;
 import clip4j.backend.VectorBackend;
 import clip4j.io.DType;
@@ -56,6 +57,10 @@ public class LinearBench {
     @Param({"0"})
     int threads;
 
+    /** The GEMM plan ("8x2 kc768 mc96 nc8", as 'clip4j tune' prints it), or empty for the untuned seed. */
+    @Param({""})
+    String plan;
+
     private Arena arena;
     private Backend be;
     private float[] x;
@@ -80,7 +85,9 @@ public class LinearBench {
         MemorySegment s = arena.allocate((long) n * k * 4, 64);
         for (long i = 0; i < (long) n * k; i++) s.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i, (float) r.nextGaussian());
         w = new Tensor("w", DType.valueOf(dtype), new long[]{n, k}, s);
-        be = backend.equals("cpu") ? VectorBackend.create(VectorBackend.speciesForBits(vectorBits), threads == 0 ? EngineOptions.defaults().threads() : threads)
+        GemmPlan gp = plan.isEmpty() ? GemmPlan.seed(VectorBackend.registers()) : GemmPlan.parse(plan);
+        be = backend.equals("cpu") ? VectorBackend.create(VectorBackend.speciesForBits(vectorBits), threads == 0 ? EngineOptions.defaults().threads() : threads,
+                gp, true, null)
                 : new ScalarBackend();
     }
 

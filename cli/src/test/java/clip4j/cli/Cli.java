@@ -35,9 +35,15 @@ final class Cli {
     }
 
     static Result run(Path cache, Map<String, String> env, String stdin, String... args) {
+        return run(cache, List.of(), env, stdin, args);
+    }
+
+    /** {@link #run(Path, Map, String, String...)} with extra JVM flags. */
+    static Result run(Path cache, List<String> jvmFlags, Map<String, String> env, String stdin, String... args) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xss4m",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+                "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xss4m"));
+        cmd.addAll(jvmFlags);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         // a fixed GEMM plan: a fresh cache would otherwise spend the tuner's 2 s in every run (TuneCliTest tunes)

@@ -69,6 +69,22 @@ class TuneCliTest {
         assertTrue(tuned(damaged), damaged.toString());
     }
 
+    /**
+     * With -XX:UseAVX=2 (C2 emits AVX2 only, 16 vector registers: the nearest thing on an AVX-512 machine to an
+     * AVX2-only CPU) the JVM prefers 256 bits, the plan is tuned and kept for that width, and its tile fits 16 registers.
+     */
+    @Test
+    void avx2TunesForSixteenRegisters(@TempDir Path cache) throws Exception {
+        Cli.Result r = Cli.run(cache, List.of("-XX:UseAVX=2"), TUNED, null, "tune", "--threads", "2");
+        assertEquals(0, r.code(), r.toString());
+        clip4j.backend.GemmPlan plan = clip4j.backend.GemmPlan.parse(r.outLines().getLast().substring("plan ".length()));
+        assertTrue(plan.registers() <= 16, plan + " needs " + plan.registers() + " registers: " + r);
+        assertTrue(r.out().contains("256-bit; 2 threads"), r.toString());
+        Cli.Result embed = Cli.run(cache, List.of("-XX:UseAVX=2"), TUNED, null, "embed-text", "--model", model(), "a cat");
+        assertEquals(0, embed.code(), embed.toString());
+        assertFalse(tuned(embed), "the kept 256-bit plan serves: " + embed);
+    }
+
     @Test
     void aBadPlanIsBadUsage(@TempDir Path cache) {
         Cli.Result r = Cli.run(cache, Map.of("CLIP4J_GEMM_PLAN", "9x9"), null, "embed-text", "--model", model(), "a cat");

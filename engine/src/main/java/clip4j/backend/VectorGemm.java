@@ -91,10 +91,15 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
      */
     @Override
     public void prepare(String source, List<Tensor> matrices) {
-        if (panelDir == null) return;
-        List<WeightPanels.Matrix> ms = matrices.stream().map(WeightPanels.Matrix::of).toList();
-        Safetensors file = WeightPanels.openOrCreate(panelDir, source, ms);
+        Safetensors file = panelDir == null ? null
+                : WeightPanels.openOrCreate(panelDir, source, matrices.stream().map(WeightPanels.Matrix::of).toList());
+        if (warmUp == null && !warmedUp) {
+            warmedUp = true;
+            MemorySegment b = file != null ? file.tensors().get(matrices.getFirst().name()).data() : Arena.ofAuto().allocate(4096, 64);
+            warmUp = WarmUp.start((VectorBackend) this, b);
+        }
         if (file == null) return;
+        List<WeightPanels.Matrix> ms = matrices.stream().map(WeightPanels.Matrix::of).toList();
         synchronized (panelFiles) {
             panelFiles.add(file);
         }
@@ -117,6 +122,9 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
         for (int i = 0; i < calls; i++) microKernel(mr, nr, a, 0, mr, b, 0, bo, 2 * bo, 3 * bo, kc, dst, 0, nr * len, (i & 1) == 0, bias, 0);
         return System.nanoTime() - t0;
     }
+
+    /** Whether the kernels were warmed up once (a backend warms up for its first model). */
+    private boolean warmedUp;
 
     /** Registers a weight's panels (the tuner's). */
     void usePanels(Tensor w, Panels p) {

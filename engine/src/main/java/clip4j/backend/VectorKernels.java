@@ -30,7 +30,27 @@ abstract sealed class VectorKernels implements Backend permits VectorMicroKernel
         if (calls.isHeldByCurrentThread() || pool.isWorker()) {
             throw new IllegalStateException("a backend operation cannot start inside another one");
         }
+        Thread w = warmUp;
+        if (w != null && w != Thread.currentThread()) {
+            awaitWarmUp(w);
+        }
         calls.lock();
+    }
+
+    /** The thread bringing the kernels to compiled code ({@link WarmUp}), until it is done. */
+    volatile Thread warmUp;
+
+    private void awaitWarmUp(Thread w) {
+        boolean interrupted = false;
+        while (w.isAlive()) {
+            try {
+                w.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        warmUp = null;
+        if (interrupted) Thread.currentThread().interrupt();
     }
 
     VectorKernels(int threads) {
