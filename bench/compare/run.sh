@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side clip4j vs ONNX Runtime (Java, same machine, same seeded fp32 weights, same thread count).
 # Usage: bench/compare/run.sh [ARCH=ViT-B-32-quickgelu] [THREADS=2] [ROUNDS=3] [SECONDS=4]
+# clip4j's JVM takes extra flags from $CLIP4J_JAVA_OPTS (as the launcher does), e.g. -XX:UseAVX=2.
 # Needs Debian's python3-torch (installed when missing) for the ONNX export; the export is cached in build/compare.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -23,4 +24,4 @@ if [ ! -f "$OUT/clip4j.safetensors" ]; then
   ./clip4j convert --input "$OUT/hf" --output "$OUT/clip4j.safetensors"
 fi
 exec "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx4g \
-  -cp "bench/target/clip4j-bench.jar:bench/target/lib/*" clip4j.bench.OrtCompare "$OUT" "$OUT/clip4j.safetensors" "$THREADS" "$ROUNDS" "$SECS" "$CACHE"
+  ${CLIP4J_JAVA_OPTS:-} -cp "bench/target/clip4j-bench.jar:bench/target/lib/*" clip4j.bench.OrtCompare "$OUT" "$OUT/clip4j.safetensors" "$THREADS" "$ROUNDS" "$SECS" "$CACHE"

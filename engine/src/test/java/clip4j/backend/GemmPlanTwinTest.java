@@ -59,7 +59,7 @@ class GemmPlanTwinTest {
         for (GemmPlan plan : plans()) {
             for (int[] sh : shapes) {
                 int m = sh[0], k = sh[1], n = sh[2];
-                for (DType dt : new DType[]{DType.F32, DType.BF16}) {
+                for (DType dt : new DType[]{DType.F32, DType.F16, DType.BF16}) {
                     float[] x = random(m * k, 21, 1f), bias = random(n, 22, 0.1f);
                     Tensor w = weight(random(n * k, 23, (float) (1 / Math.sqrt(k))), n, k, dt);
                     float[] ref = new float[m * n];
@@ -89,6 +89,33 @@ class GemmPlanTwinTest {
             vb.linear(x, m, k, w, bias, out[2]);
         }
         return out;
+    }
+
+    /**
+     * Widening f16 panels in vectors gives Float.float16ToFloat's bits for every one of the 65,536 patterns (zeros,
+     * subnormals, normals, infinities, NaNs with their payloads, both signs): per call the weights are decoded by
+     * Float.float16ToFloat, packed once they are widened in vectors, and the products must be the same bits.
+     */
+    @Test
+    void everyF16PatternWidensExactly() {
+        int n = 65536, k = 16;
+        // weight row j = pattern j at step 0 (zero elsewhere), input = one-hot on step 0: the product is the pattern
+        MemorySegment raw = ARENA.allocate((long) n * k * 2, 64);
+        for (int j = 0; j < n; j++) raw.setAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, (long) j * k, (short) j);
+        Tensor w = new Tensor("w", DType.F16, new long[]{n, k}, raw);
+        float[] x = new float[k];
+        x[0] = 1f;
+        for (VectorSpecies<Float> s : species().toList()) {
+            float[][] got = bySource(s, new GemmPlan(8, 2, 16, 8, 2), x, 1, k, w, null);
+            for (int j = 0; j < n; j++) {
+                int want = Float.floatToRawIntBits(Float.float16ToFloat((short) j) * 1f + 0f);
+                if (Float.floatToRawIntBits(got[1][j]) != Float.floatToRawIntBits(got[0][j])
+                        || Float.floatToRawIntBits(got[2][j]) != Float.floatToRawIntBits(got[0][j])) {
+                    throw new AssertionError(String.format("f16 %04x at %s: per call %08x, packed %08x, panels %08x (want %08x)", j, s,
+                            Float.floatToRawIntBits(got[0][j]), Float.floatToRawIntBits(got[1][j]), Float.floatToRawIntBits(got[2][j]), want));
+                }
+            }
+        }
     }
 
     @Test
