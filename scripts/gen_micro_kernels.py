@@ -8,19 +8,28 @@ import pathlib
 # (rows, vectors): every shape a plan may name (GemmPlan.CANDIDATES) and every smaller one an edge tile needs
 SHAPES = [(mr, nr) for nr in (1, 2, 3, 4) for mr in (2, 4, 6, 8, 12) if mr * nr <= 24]
 
-def kernel(mr, nr):
+def kernel(mr, nr, half=False):
     o = []
     w = o.append
-    w(f"    /** {mr} rows x {nr} vector{'s' if nr > 1 else ''} of columns: {mr * nr} accumulators. */")
-    w(f"    private void k{mr}x{nr}(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,")
-    w("                         float[] dst, int o, int stride, boolean first, float[] bias, int j) {")
+    if half:
+        w(f"    /** {mr} rows x {nr} vector{'s' if nr > 1 else ''} of columns from 16-bit panels, widened in registers. */")
+        w(f"    private void h{mr}x{nr}(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,")
+        w("                         float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {")
+    else:
+        w(f"    /** {mr} rows x {nr} vector{'s' if nr > 1 else ''} of columns: {mr * nr} accumulators. */")
+        w(f"    private void k{mr}x{nr}(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,")
+        w("                         float[] dst, int o, int stride, boolean first, float[] bias, int j) {")
     w("        final VectorSpecies<Float> s = species();")
     w("        int len = s.length();")
     acc = [f"c{r}_{v}" for r in range(mr) for v in range(nr)]
     w("        FloatVector " + ", ".join(f"{c} = FloatVector.zero(s)" if i == 0 else f"{c} = c0_0" for i, c in enumerate(acc)) + ";")
-    w(f"        for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += PANEL_ROW{''.join(f', bo{v} += PANEL_ROW' for v in range(1, nr))}) {{")
+    step = "HALF_PANEL_ROW" if half else "PANEL_ROW"
+    w(f"        for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += {step}{''.join(f', bo{v} += {step}' for v in range(1, nr))}) {{")
     for v in range(nr):
-        w(f"            FloatVector b{v} = FloatVector.fromMemorySegment(s, b, bo{v}, ByteOrder.LITTLE_ENDIAN);")
+        if half:
+            w(f"            FloatVector b{v} = widen(b, bo{v}, f16);")
+        else:
+            w(f"            FloatVector b{v} = FloatVector.fromMemorySegment(s, b, bo{v}, ByteOrder.LITTLE_ENDIAN);")
     for r in range(mr):
         w(f"            FloatVector x{r} = FloatVector.broadcast(s, a[pa{f' + {r}' if r else ''}]);")
         for v in range(nr):
@@ -45,6 +54,7 @@ def kernel(mr, nr):
     w("    }")
     return "\n".join(o)
 
+half_cases = "\n".join(f"            case {mr * 8 + nr} -> h{mr}x{nr}(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);" for mr, nr in SHAPES)
 cases = "\n".join(f"            case {mr * 8 + nr} -> k{mr}x{nr}(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);" for mr, nr in SHAPES)
 rows_by_nr = {nr: sorted(mr for mr, n in SHAPES if n == nr) for nr in (1, 2, 3, 4)}
 src = f"""package clip4j.backend;
@@ -66,8 +76,8 @@ import java.nio.ByteOrder;
  * so that the species is a JIT constant.
  */
 abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGemm {{
-    /** Bytes from one K step of a 16-column weight panel to the next. */
-    static final long PANEL_ROW = 16 * Float.BYTES;
+    /** Bytes from one K step of a 16-column weight panel to the next, f32 and 16-bit. */
+    static final long PANEL_ROW = 16 * Float.BYTES, HALF_PANEL_ROW = 16 * Short.BYTES;
 
     VectorMicroKernels(int threads) {{
         super(threads);
@@ -100,7 +110,25 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
         }}
     }}
 
+    /**
+     * Runs the mr x nr kernel on 16-bit panels (f16, else bf16): offsets in bytes of the 16-bit layout, the vectors
+     * widened in registers as {{@link #widen}} does it. For few rows, where widening a K block of the weights into a
+     * buffer first would cost as much as the products.
+     */
+    final void microKernelHalf(int mr, int nr, float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3,
+                               int kc, float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {{
+        switch (mr * 8 + nr) {{
+{half_cases}
+            default -> throw new IllegalArgumentException("no " + mr + "x" + nr + " kernel");
+        }}
+    }}
+
+    /** One vector of 16-bit panel values at byte offset off of b, as floats: f16 as Float.float16ToFloat gives them, else bf16. */
+    abstract FloatVector widen(MemorySegment b, long off, boolean f16);
+
 {(chr(10) + chr(10)).join(kernel(mr, nr) for mr, nr in SHAPES)}
+
+{(chr(10) + chr(10)).join(kernel(mr, nr, True) for mr, nr in SHAPES)}
 }}
 """
 path = pathlib.Path(__file__).resolve().parent.parent / "engine/src/main/java/clip4j/backend/VectorMicroKernels.java"

@@ -48,7 +48,7 @@ public record GemmPlan(int mr, int nr, int kc, int mc, int nc) {
      * is 512 bits (AVX-512), else 16 (AVX2), and the L2 share a K block of the weights should fit.
      */
     public static GemmPlan seed(int registers) {
-        return registers >= 32 ? new GemmPlan(8, 2, 768, 96, 8) : new GemmPlan(6, 2, 512, 96, 8);
+        return registers >= 32 ? new GemmPlan(8, 2, 768, 96, 8) : new GemmPlan(4, 2, 768, 96, 8);
     }
 
     /**

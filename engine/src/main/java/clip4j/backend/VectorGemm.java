@@ -35,6 +35,12 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
             ROW = Workspace.buffer("linear.row"), TILE = Workspace.buffer("linear.tile"), PACKED_INPUT = Workspace.buffer("linear.input"),
             PRODUCT = Workspace.buffer("linear.product");
 
+    /**
+     * Below this many input rows (a prompt), 16-bit panels are widened in the micro-kernel's registers; from it on (an
+     * image), once per K block into a buffer that all row groups then read.
+     */
+    static final int HALF_IN_PLACE_ROWS = 16;
+
     /** From this many input rows on, packing the weights per call pays for itself (ViT-B/32 at batch 1 vs 8). */
     static final int PACKED_MIN_ROWS = 96;
 
@@ -92,23 +98,23 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
      */
     @Override
     public void prepare(String source, List<Tensor> matrices) {
-        Safetensors file = panelDir == null ? null
-                : WeightPanels.openOrCreate(panelDir, source, matrices.stream().map(WeightPanels.Matrix::of).toList());
-        if (warmUp == null && !warmedUp) {
-            warmedUp = true;
-            // the kernels read f32 panels where they lie in the file, 16-bit ones widened into the workers' native buffers
-            Tensor first = file != null ? file.tensors().get(matrices.getFirst().name()) : null;
-            MemorySegment b = first != null && first.dtype() == DType.F32 ? first.data() : Arena.ofAuto().allocate(4096, 64);
-            warmUp = WarmUp.start((VectorBackend) this, b);
-        }
-        if (file == null) return;
         List<WeightPanels.Matrix> ms = matrices.stream().map(WeightPanels.Matrix::of).toList();
+        Safetensors file = panelDir == null ? null : WeightPanels.openOrCreate(panelDir, source, ms);
         synchronized (panelFiles) {
-            panelFiles.add(file);
-        }
-        for (WeightPanels.Matrix m : ms) {
-            Tensor t = file.tensors().get(m.tensor().name());
-            packed.put(new SegmentKey(m.tensor().data()), new Panels(t.data(), t.dtype()));
+            if (file != null) {
+                panelFiles.add(file);
+                for (WeightPanels.Matrix m : ms) {
+                    Tensor t = file.tensors().get(m.tensor().name());
+                    packed.put(new SegmentKey(m.tensor().data()), new Panels(t.data(), t.dtype()));
+                }
+            }
+            if (!warmedUp) {
+                warmedUp = true;
+                // f32 panels are read where they lie in the file; an image's 16-bit ones from the workers' native buffers
+                Tensor first = file != null ? file.tensors().get(ms.getFirst().tensor().name()) : null;
+                warmUp = WarmUp.start((VectorBackend) this, first != null && first.dtype() == DType.F32 ? first.data()
+                        : Arena.ofAuto().allocate(4096, 64));
+            }
         }
     }
 
@@ -126,7 +132,7 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
         return System.nanoTime() - t0;
     }
 
-    /** Whether the kernels were warmed up once (a backend warms up for its first model). */
+    /** Whether the kernels were warmed up (for the backend's first model; under panelFiles' lock). */
     private boolean warmedUp;
 
     /** Registers a weight's panels (the tuner's). */
@@ -189,28 +195,26 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
     }
 
     /**
-     * f32 dst[d, d+count) from 16-bit panel values src[s, s+count) (element indices), in vectors: bf16 by moving the 16
-     * bits to the top of an int; f16 as Float.float16ToFloat does it, bit for bit: the exponent and significand moved
-     * into place and scaled by 2^112 (exact, subnormals included), infinities and NaNs given the all-ones exponent, the
-     * sign put back. (A scalar loop of Float.float16ToFloat over memory segments was not vectorised: f16 models ran at
-     * 0.4–0.6× the speed of f32.) count is a multiple of 16 (whole panel rows).
+     * One vector of 16-bit panel values at byte offset off, as floats: bf16 by moving the 16 bits to the top of an int;
+     * f16 as Float.float16ToFloat does it, bit for bit: the exponent and significand moved into place and scaled by
+     * 2^112 (exact, subnormals included), infinities and NaNs given the all-ones exponent, the sign put back. (A scalar
+     * loop of Float.float16ToFloat over memory segments was not vectorised: f16 models ran at 0.4–0.6× the speed of f32.)
      */
-    private void widen(MemorySegment src, long s, DType dt, MemorySegment dst, long d, int count) {
-        VectorSpecies<Float> species = species();
-        VectorSpecies<Short> halves = halfSpecies();
-        for (int i = 0; i < count; i += species.length()) {
-            ShortVector h = ShortVector.fromMemorySegment(halves, src, 2 * (s + i), ByteOrder.LITTLE_ENDIAN);
-            IntVector bits = (IntVector) h.convertShape(VectorOperators.S2I, intSpecies(), 0);
-            if (dt == DType.F16) {
-                IntVector magnitude = bits.and(0x7FFF).lanewise(VectorOperators.LSHL, 13);
-                IntVector scaled = magnitude.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
-                VectorMask<Integer> special = magnitude.compare(VectorOperators.GE, 0x7C00 << 13);
-                bits = scaled.blend(magnitude.or(0x7F80_0000), special).or(bits.and(0x8000).lanewise(VectorOperators.LSHL, 16));
-            } else {
-                bits = bits.lanewise(VectorOperators.LSHL, 16);
-            }
-            bits.reinterpretAsFloats().intoMemorySegment(dst, 4 * (d + i), ByteOrder.LITTLE_ENDIAN);
-        }
+    @Override
+    final FloatVector widen(MemorySegment b, long off, boolean f16) {
+        IntVector bits = (IntVector) ShortVector.fromMemorySegment(halfSpecies(), b, off, ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.S2I, intSpecies(), 0);
+        if (!f16) return bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+        IntVector magnitude = bits.and(0x7FFF).lanewise(VectorOperators.LSHL, 13);
+        IntVector scaled = magnitude.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
+        VectorMask<Integer> special = magnitude.compare(VectorOperators.GE, 0x7C00 << 13);
+        return scaled.blend(magnitude.or(0x7F80_0000), special).or(bits.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+    }
+
+    /** f32 dst[d, d+count) from 16-bit panel values src[s, s+count) (element indices); count a multiple of the vector length. */
+    private void widen(MemorySegment src, long s, boolean f16, MemorySegment dst, long d, int count) {
+        int len = species().length();
+        for (int i = 0; i < count; i += len) widen(src, 2 * (s + i), f16).intoMemorySegment(dst, 4 * (d + i), ByteOrder.LITTLE_ENDIAN);
     }
 
     /**
@@ -332,7 +336,10 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
         int len = species().length(), mr = pl.mr(), nr = pl.nr(), tileCols = nr * len;
         int m = c.m, k = c.k, n = c.n, mPad = c.mPad;
         Panels pre = c.prepacked;
-        boolean direct = pre != null && pre.dtype() == DType.F32;
+        // read in place: f32 panels; 16-bit ones too for few rows (widened in registers), else widened per K block
+        boolean half = pre != null && pre.dtype() != DType.F32, direct = pre != null && (!half || m < HALF_IN_PLACE_ROWS);
+        boolean f16 = pre != null && pre.dtype() == DType.F16;
+        long step = half && direct ? HALF_PANEL_ROW : PANEL_ROW;
         float[] a = c.packedA, out = c.product, bias = c.bias;
         float[] row = pre == null ? ws.floats(ROW, k) : null, tile = ws.floats(TILE, mr * tileCols);
         for (int g0 = lo; g0 < hi; g0 += pl.nc()) {
@@ -343,30 +350,35 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
             for (int pc = 0; pc < k; pc += pl.kc()) {
                 int kc = Math.min(pl.kc(), k - pc);
                 // byte offset of panel q's K step pc in b: (q - qBase)·panelBytes + base
-                long panelBytes = (direct ? k : kc) * PANEL_ROW, base = direct ? pc * PANEL_ROW : 0;
+                long panelBytes = (direct ? k : kc) * step, base = direct ? pc * step : 0;
                 int qBase = direct ? 0 : q0;
                 if (!direct) {
                     for (int q = q0; q < q1; q++) {
                         long to = (q - q0) * panelBytes / Float.BYTES;
                         if (pre == null) packPanel(c.w, k, n, q, pc, kc, row, b, to);
-                        else widen(pre.data(), ((long) q * k + pc) * WeightPanels.COLS, pre.dtype(), b, to, kc * WeightPanels.COLS);
+                        else widen(pre.data(), ((long) q * k + pc) * WeightPanels.COLS, f16, b, to, kc * WeightPanels.COLS);
                     }
                 }
+                boolean inRegisters = half && direct;
+                int es = (int) (step / WeightPanels.COLS);
                 for (int ic = 0; ic < m; ic += pl.mc()) {
                     int mc = Math.min(pl.mc(), m - ic);
                     for (int tl = g0; tl < g1; tl++) {
                         int j = tl * tileCols, cols = Math.min(tileCols, n - j), vecs = (cols + len - 1) / len;
-                        long bo0 = panelOffset(j, qBase, panelBytes, base), bo1 = vecs > 1 ? panelOffset(j + len, qBase, panelBytes, base) : 0,
-                                bo2 = vecs > 2 ? panelOffset(j + 2 * len, qBase, panelBytes, base) : 0,
-                                bo3 = vecs > 3 ? panelOffset(j + 3 * len, qBase, panelBytes, base) : 0;
+                        long bo0 = panelOffset(j, qBase, panelBytes, base, es), bo1 = vecs > 1 ? panelOffset(j + len, qBase, panelBytes, base, es) : 0,
+                                bo2 = vecs > 2 ? panelOffset(j + 2 * len, qBase, panelBytes, base, es) : 0,
+                                bo3 = vecs > 3 ? panelOffset(j + 3 * len, qBase, panelBytes, base, es) : 0;
                         for (int rb = 0; rb < mc; rb += mr) {
                             int rows = Math.min(mr, mc - rb), o = (ic + rb) * n + j, ao = pc * mPad + (ic + rb) * kc;
-                            if (rows == mr && cols == tileCols) {
-                                microKernel(mr, nr, a, ao, mr, b, bo0, bo1, bo2, bo3, kc, out, o, n, pc == 0, bias, j);
-                                continue;
-                            }
+                            boolean whole = rows == mr && cols == tileCols;
                             // a short last row group or column tile: the smallest kernel that covers it, into a tile
-                            microKernel(kernelRows(rows, vecs), vecs, a, ao, mr, b, bo0, bo1, bo2, bo3, kc, tile, 0, tileCols, true, zeros(tileCols), 0);
+                            int kr = whole ? mr : kernelRows(rows, vecs), kv = whole ? nr : vecs;
+                            float[] dst = whole ? out : tile, bs = whole ? bias : zeros(tileCols);
+                            int d = whole ? o : 0, stride = whole ? n : tileCols, bj = whole ? j : 0;
+                            boolean first = !whole || pc == 0;
+                            if (inRegisters) microKernelHalf(kr, kv, a, ao, mr, b, bo0, bo1, bo2, bo3, kc, dst, d, stride, first, bs, bj, f16);
+                            else microKernel(kr, kv, a, ao, mr, b, bo0, bo1, bo2, bo3, kc, dst, d, stride, first, bs, bj);
+                            if (whole) continue;
                             for (int rr = 0; rr < rows; rr++) {
                                 for (int cc = 0; cc < cols; cc++) {
                                     int oi = o + rr * n + cc;
@@ -384,9 +396,12 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
         }
     }
 
-    /** Byte offset in the packed block of output column col's K step: its panel's start plus its place in the panel. */
-    private static long panelOffset(int col, int qBase, long panelBytes, long base) {
-        return (col / WeightPanels.COLS - qBase) * panelBytes + base + (long) (col % WeightPanels.COLS) * Float.BYTES;
+    /**
+     * Byte offset in the packed block of output column col's K step: its panel's start plus its place in the panel
+     * (elements of es bytes).
+     */
+    private static long panelOffset(int col, int qBase, long panelBytes, long base, int es) {
+        return (col / WeightPanels.COLS - qBase) * panelBytes + base + (long) (col % WeightPanels.COLS) * es;
     }
 
     private volatile float[] zeros = new float[0];

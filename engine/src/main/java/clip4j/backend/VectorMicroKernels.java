@@ -17,8 +17,8 @@ import java.nio.ByteOrder;
  * so that the species is a JIT constant.
  */
 abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGemm {
-    /** Bytes from one K step of a 16-column weight panel to the next. */
-    static final long PANEL_ROW = 16 * Float.BYTES;
+    /** Bytes from one K step of a 16-column weight panel to the next, f32 and 16-bit. */
+    static final long PANEL_ROW = 16 * Float.BYTES, HALF_PANEL_ROW = 16 * Short.BYTES;
 
     VectorMicroKernels(int threads) {
         super(threads);
@@ -69,6 +69,38 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
             default -> throw new IllegalArgumentException("no " + mr + "x" + nr + " kernel");
         }
     }
+
+    /**
+     * Runs the mr x nr kernel on 16-bit panels (f16, else bf16): offsets in bytes of the 16-bit layout, the vectors
+     * widened in registers as {@link #widen} does it. For few rows, where widening a K block of the weights into a
+     * buffer first would cost as much as the products.
+     */
+    final void microKernelHalf(int mr, int nr, float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3,
+                               int kc, float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
+        switch (mr * 8 + nr) {
+            case 17 -> h2x1(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 33 -> h4x1(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 49 -> h6x1(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 65 -> h8x1(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 97 -> h12x1(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 18 -> h2x2(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 34 -> h4x2(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 50 -> h6x2(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 66 -> h8x2(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 98 -> h12x2(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 19 -> h2x3(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 35 -> h4x3(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 51 -> h6x3(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 67 -> h8x3(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 20 -> h2x4(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 36 -> h4x4(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 52 -> h6x4(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            default -> throw new IllegalArgumentException("no " + mr + "x" + nr + " kernel");
+        }
+    }
+
+    /** One vector of 16-bit panel values at byte offset off of b, as floats: f16 as Float.float16ToFloat gives them, else bf16. */
+    abstract FloatVector widen(MemorySegment b, long off, boolean f16);
 
     /** 2 rows x 1 vector of columns: 2 accumulators. */
     private void k2x1(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
@@ -1169,6 +1201,1217 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
             FloatVector b1 = FloatVector.fromMemorySegment(s, b, bo1, ByteOrder.LITTLE_ENDIAN);
             FloatVector b2 = FloatVector.fromMemorySegment(s, b, bo2, ByteOrder.LITTLE_ENDIAN);
             FloatVector b3 = FloatVector.fromMemorySegment(s, b, bo3, ByteOrder.LITTLE_ENDIAN);
+            FloatVector x0 = FloatVector.broadcast(s, a[pa]);
+            c0_0 = x0.fma(b0, c0_0);
+            c0_1 = x0.fma(b1, c0_1);
+            c0_2 = x0.fma(b2, c0_2);
+            c0_3 = x0.fma(b3, c0_3);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            c1_0 = x1.fma(b0, c1_0);
+            c1_1 = x1.fma(b1, c1_1);
+            c1_2 = x1.fma(b2, c1_2);
+            c1_3 = x1.fma(b3, c1_3);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            c2_0 = x2.fma(b0, c2_0);
+            c2_1 = x2.fma(b1, c2_1);
+            c2_2 = x2.fma(b2, c2_2);
+            c2_3 = x2.fma(b3, c2_3);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            c3_0 = x3.fma(b0, c3_0);
+            c3_1 = x3.fma(b1, c3_1);
+            c3_2 = x3.fma(b2, c3_2);
+            c3_3 = x3.fma(b3, c3_3);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            c4_0 = x4.fma(b0, c4_0);
+            c4_1 = x4.fma(b1, c4_1);
+            c4_2 = x4.fma(b2, c4_2);
+            c4_3 = x4.fma(b3, c4_3);
+            FloatVector x5 = FloatVector.broadcast(s, a[pa + 5]);
+            c5_0 = x5.fma(b0, c5_0);
+            c5_1 = x5.fma(b1, c5_1);
+            c5_2 = x5.fma(b2, c5_2);
+            c5_3 = x5.fma(b3, c5_3);
+        }
+        if (first) {
+            FloatVector bias0 = FloatVector.fromArray(s, bias, j);
+            FloatVector bias1 = FloatVector.fromArray(s, bias, j + 1 * len);
+            FloatVector bias2 = FloatVector.fromArray(s, bias, j + 2 * len);
+            FloatVector bias3 = FloatVector.fromArray(s, bias, j + 3 * len);
+            c0_0 = c0_0.add(bias0);
+            c0_1 = c0_1.add(bias1);
+            c0_2 = c0_2.add(bias2);
+            c0_3 = c0_3.add(bias3);
+            c1_0 = c1_0.add(bias0);
+            c1_1 = c1_1.add(bias1);
+            c1_2 = c1_2.add(bias2);
+            c1_3 = c1_3.add(bias3);
+            c2_0 = c2_0.add(bias0);
+            c2_1 = c2_1.add(bias1);
+            c2_2 = c2_2.add(bias2);
+            c2_3 = c2_3.add(bias3);
+            c3_0 = c3_0.add(bias0);
+            c3_1 = c3_1.add(bias1);
+            c3_2 = c3_2.add(bias2);
+            c3_3 = c3_3.add(bias3);
+            c4_0 = c4_0.add(bias0);
+            c4_1 = c4_1.add(bias1);
+            c4_2 = c4_2.add(bias2);
+            c4_3 = c4_3.add(bias3);
+            c5_0 = c5_0.add(bias0);
+            c5_1 = c5_1.add(bias1);
+            c5_2 = c5_2.add(bias2);
+            c5_3 = c5_3.add(bias3);
+        } else {
+            c0_0 = c0_0.add(FloatVector.fromArray(s, dst, o));
+            c0_1 = c0_1.add(FloatVector.fromArray(s, dst, o + len));
+            c0_2 = c0_2.add(FloatVector.fromArray(s, dst, o + 2 * len));
+            c0_3 = c0_3.add(FloatVector.fromArray(s, dst, o + 3 * len));
+            c1_0 = c1_0.add(FloatVector.fromArray(s, dst, o + stride));
+            c1_1 = c1_1.add(FloatVector.fromArray(s, dst, o + stride + len));
+            c1_2 = c1_2.add(FloatVector.fromArray(s, dst, o + stride + 2 * len));
+            c1_3 = c1_3.add(FloatVector.fromArray(s, dst, o + stride + 3 * len));
+            c2_0 = c2_0.add(FloatVector.fromArray(s, dst, o + 2 * stride));
+            c2_1 = c2_1.add(FloatVector.fromArray(s, dst, o + 2 * stride + len));
+            c2_2 = c2_2.add(FloatVector.fromArray(s, dst, o + 2 * stride + 2 * len));
+            c2_3 = c2_3.add(FloatVector.fromArray(s, dst, o + 2 * stride + 3 * len));
+            c3_0 = c3_0.add(FloatVector.fromArray(s, dst, o + 3 * stride));
+            c3_1 = c3_1.add(FloatVector.fromArray(s, dst, o + 3 * stride + len));
+            c3_2 = c3_2.add(FloatVector.fromArray(s, dst, o + 3 * stride + 2 * len));
+            c3_3 = c3_3.add(FloatVector.fromArray(s, dst, o + 3 * stride + 3 * len));
+            c4_0 = c4_0.add(FloatVector.fromArray(s, dst, o + 4 * stride));
+            c4_1 = c4_1.add(FloatVector.fromArray(s, dst, o + 4 * stride + len));
+            c4_2 = c4_2.add(FloatVector.fromArray(s, dst, o + 4 * stride + 2 * len));
+            c4_3 = c4_3.add(FloatVector.fromArray(s, dst, o + 4 * stride + 3 * len));
+            c5_0 = c5_0.add(FloatVector.fromArray(s, dst, o + 5 * stride));
+            c5_1 = c5_1.add(FloatVector.fromArray(s, dst, o + 5 * stride + len));
+            c5_2 = c5_2.add(FloatVector.fromArray(s, dst, o + 5 * stride + 2 * len));
+            c5_3 = c5_3.add(FloatVector.fromArray(s, dst, o + 5 * stride + 3 * len));
+        }
+        c0_0.intoArray(dst, o);
+        c0_1.intoArray(dst, o + len);
+        c0_2.intoArray(dst, o + 2 * len);
+        c0_3.intoArray(dst, o + 3 * len);
+        c1_0.intoArray(dst, o + stride);
+        c1_1.intoArray(dst, o + stride + len);
+        c1_2.intoArray(dst, o + stride + 2 * len);
+        c1_3.intoArray(dst, o + stride + 3 * len);
+        c2_0.intoArray(dst, o + 2 * stride);
+        c2_1.intoArray(dst, o + 2 * stride + len);
+        c2_2.intoArray(dst, o + 2 * stride + 2 * len);
+        c2_3.intoArray(dst, o + 2 * stride + 3 * len);
+        c3_0.intoArray(dst, o + 3 * stride);
+        c3_1.intoArray(dst, o + 3 * stride + len);
+        c3_2.intoArray(dst, o + 3 * stride + 2 * len);
+        c3_3.intoArray(dst, o + 3 * stride + 3 * len);
+        c4_0.intoArray(dst, o + 4 * stride);
+        c4_1.intoArray(dst, o + 4 * stride + len);
+        c4_2.intoArray(dst, o + 4 * stride + 2 * len);
+        c4_3.intoArray(dst, o + 4 * stride + 3 * len);
+        c5_0.intoArray(dst, o + 5 * stride);
+        c5_1.intoArray(dst, o + 5 * stride + len);
+        c5_2.intoArray(dst, o + 5 * stride + 2 * len);
+        c5_3.intoArray(dst, o + 5 * stride + 3 * len);
+    }
+
+    /** 2 rows x 1 vector of columns from 16-bit panels, widened in registers. */
+    private void h2x1(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+                         float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
+        final VectorSpecies<Float> s = species();
+        int len = s.length();
+        FloatVector c0_0 = FloatVector.zero(s), c1_0 = c0_0;
+        for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW) {
+            FloatVector b0 = widen(b, bo0, f16);
+            FloatVector x0 = FloatVector.broadcast(s, a[pa]);
+            c0_0 = x0.fma(b0, c0_0);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            c1_0 = x1.fma(b0, c1_0);
+        }
+        if (first) {
+            FloatVector bias0 = FloatVector.fromArray(s, bias, j);
+            c0_0 = c0_0.add(bias0);
+            c1_0 = c1_0.add(bias0);
+        } else {
+            c0_0 = c0_0.add(FloatVector.fromArray(s, dst, o));
+            c1_0 = c1_0.add(FloatVector.fromArray(s, dst, o + stride));
+        }
+        c0_0.intoArray(dst, o);
+        c1_0.intoArray(dst, o + stride);
+    }
+
+    /** 4 rows x 1 vector of columns from 16-bit panels, widened in registers. */
+    private void h4x1(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+                         float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
+        final VectorSpecies<Float> s = species();
+        int len = s.length();
+        FloatVector c0_0 = FloatVector.zero(s), c1_0 = c0_0, c2_0 = c0_0, c3_0 = c0_0;
+        for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW) {
+            FloatVector b0 = widen(b, bo0, f16);
+            FloatVector x0 = FloatVector.broadcast(s, a[pa]);
+            c0_0 = x0.fma(b0, c0_0);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            c1_0 = x1.fma(b0, c1_0);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            c2_0 = x2.fma(b0, c2_0);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            c3_0 = x3.fma(b0, c3_0);
+        }
+        if (first) {
+            FloatVector bias0 = FloatVector.fromArray(s, bias, j);
+            c0_0 = c0_0.add(bias0);
+            c1_0 = c1_0.add(bias0);
+            c2_0 = c2_0.add(bias0);
+            c3_0 = c3_0.add(bias0);
+        } else {
+            c0_0 = c0_0.add(FloatVector.fromArray(s, dst, o));
+            c1_0 = c1_0.add(FloatVector.fromArray(s, dst, o + stride));
+            c2_0 = c2_0.add(FloatVector.fromArray(s, dst, o + 2 * stride));
+            c3_0 = c3_0.add(FloatVector.fromArray(s, dst, o + 3 * stride));
+        }
+        c0_0.intoArray(dst, o);
+        c1_0.intoArray(dst, o + stride);
+        c2_0.intoArray(dst, o + 2 * stride);
+        c3_0.intoArray(dst, o + 3 * stride);
+    }
+
+    /** 6 rows x 1 vector of columns from 16-bit panels, widened in registers. */
+    private void h6x1(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+                         float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
+        final VectorSpecies<Float> s = species();
+        int len = s.length();
+        FloatVector c0_0 = FloatVector.zero(s), c1_0 = c0_0, c2_0 = c0_0, c3_0 = c0_0, c4_0 = c0_0, c5_0 = c0_0;
+        for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW) {
+            FloatVector b0 = widen(b, bo0, f16);
+            FloatVector x0 = FloatVector.broadcast(s, a[pa]);
+            c0_0 = x0.fma(b0, c0_0);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            c1_0 = x1.fma(b0, c1_0);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            c2_0 = x2.fma(b0, c2_0);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            c3_0 = x3.fma(b0, c3_0);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            c4_0 = x4.fma(b0, c4_0);
+            FloatVector x5 = FloatVector.broadcast(s, a[pa + 5]);
+            c5_0 = x5.fma(b0, c5_0);
+        }
+        if (first) {
+            FloatVector bias0 = FloatVector.fromArray(s, bias, j);
+            c0_0 = c0_0.add(bias0);
+            c1_0 = c1_0.add(bias0);
+            c2_0 = c2_0.add(bias0);
+            c3_0 = c3_0.add(bias0);
+            c4_0 = c4_0.add(bias0);
+            c5_0 = c5_0.add(bias0);
+        } else {
+            c0_0 = c0_0.add(FloatVector.fromArray(s, dst, o));
+            c1_0 = c1_0.add(FloatVector.fromArray(s, dst, o + stride));
+            c2_0 = c2_0.add(FloatVector.fromArray(s, dst, o + 2 * stride));
+            c3_0 = c3_0.add(FloatVector.fromArray(s, dst, o + 3 * stride));
+            c4_0 = c4_0.add(FloatVector.fromArray(s, dst, o + 4 * stride));
+            c5_0 = c5_0.add(FloatVector.fromArray(s, dst, o + 5 * stride));
+        }
+        c0_0.intoArray(dst, o);
+        c1_0.intoArray(dst, o + stride);
+        c2_0.intoArray(dst, o + 2 * stride);
+        c3_0.intoArray(dst, o + 3 * stride);
+        c4_0.intoArray(dst, o + 4 * stride);
+        c5_0.intoArray(dst, o + 5 * stride);
+    }
+
+    /** 8 rows x 1 vector of columns from 16-bit panels, widened in registers. */
+    private void h8x1(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+                         float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
+        final VectorSpecies<Float> s = species();
+        int len = s.length();
+        FloatVector c0_0 = FloatVector.zero(s), c1_0 = c0_0, c2_0 = c0_0, c3_0 = c0_0, c4_0 = c0_0, c5_0 = c0_0, c6_0 = c0_0, c7_0 = c0_0;
+        for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW) {
+            FloatVector b0 = widen(b, bo0, f16);
+            FloatVector x0 = FloatVector.broadcast(s, a[pa]);
+            c0_0 = x0.fma(b0, c0_0);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            c1_0 = x1.fma(b0, c1_0);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            c2_0 = x2.fma(b0, c2_0);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            c3_0 = x3.fma(b0, c3_0);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            c4_0 = x4.fma(b0, c4_0);
+            FloatVector x5 = FloatVector.broadcast(s, a[pa + 5]);
+            c5_0 = x5.fma(b0, c5_0);
+            FloatVector x6 = FloatVector.broadcast(s, a[pa + 6]);
+            c6_0 = x6.fma(b0, c6_0);
+            FloatVector x7 = FloatVector.broadcast(s, a[pa + 7]);
+            c7_0 = x7.fma(b0, c7_0);
+        }
+        if (first) {
+            FloatVector bias0 = FloatVector.fromArray(s, bias, j);
+            c0_0 = c0_0.add(bias0);
+            c1_0 = c1_0.add(bias0);
+            c2_0 = c2_0.add(bias0);
+            c3_0 = c3_0.add(bias0);
+            c4_0 = c4_0.add(bias0);
+            c5_0 = c5_0.add(bias0);
+            c6_0 = c6_0.add(bias0);
+            c7_0 = c7_0.add(bias0);
+        } else {
+            c0_0 = c0_0.add(FloatVector.fromArray(s, dst, o));
+            c1_0 = c1_0.add(FloatVector.fromArray(s, dst, o + stride));
+            c2_0 = c2_0.add(FloatVector.fromArray(s, dst, o + 2 * stride));
+            c3_0 = c3_0.add(FloatVector.fromArray(s, dst, o + 3 * stride));
+            c4_0 = c4_0.add(FloatVector.fromArray(s, dst, o + 4 * stride));
+            c5_0 = c5_0.add(FloatVector.fromArray(s, dst, o + 5 * stride));
+            c6_0 = c6_0.add(FloatVector.fromArray(s, dst, o + 6 * stride));
+            c7_0 = c7_0.add(FloatVector.fromArray(s, dst, o + 7 * stride));
+        }
+        c0_0.intoArray(dst, o);
+        c1_0.intoArray(dst, o + stride);
+        c2_0.intoArray(dst, o + 2 * stride);
+        c3_0.intoArray(dst, o + 3 * stride);
+        c4_0.intoArray(dst, o + 4 * stride);
+        c5_0.intoArray(dst, o + 5 * stride);
+        c6_0.intoArray(dst, o + 6 * stride);
+        c7_0.intoArray(dst, o + 7 * stride);
+    }
+
+    /** 12 rows x 1 vector of columns from 16-bit panels, widened in registers. */
+    private void h12x1(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+                         float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
+        final VectorSpecies<Float> s = species();
+        int len = s.length();
+        FloatVector c0_0 = FloatVector.zero(s), c1_0 = c0_0, c2_0 = c0_0, c3_0 = c0_0, c4_0 = c0_0, c5_0 = c0_0, c6_0 = c0_0, c7_0 = c0_0, c8_0 = c0_0, c9_0 = c0_0, c10_0 = c0_0, c11_0 = c0_0;
+        for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW) {
+            FloatVector b0 = widen(b, bo0, f16);
+            FloatVector x0 = FloatVector.broadcast(s, a[pa]);
+            c0_0 = x0.fma(b0, c0_0);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            c1_0 = x1.fma(b0, c1_0);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            c2_0 = x2.fma(b0, c2_0);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            c3_0 = x3.fma(b0, c3_0);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            c4_0 = x4.fma(b0, c4_0);
+            FloatVector x5 = FloatVector.broadcast(s, a[pa + 5]);
+            c5_0 = x5.fma(b0, c5_0);
+            FloatVector x6 = FloatVector.broadcast(s, a[pa + 6]);
+            c6_0 = x6.fma(b0, c6_0);
+            FloatVector x7 = FloatVector.broadcast(s, a[pa + 7]);
+            c7_0 = x7.fma(b0, c7_0);
+            FloatVector x8 = FloatVector.broadcast(s, a[pa + 8]);
+            c8_0 = x8.fma(b0, c8_0);
+            FloatVector x9 = FloatVector.broadcast(s, a[pa + 9]);
+            c9_0 = x9.fma(b0, c9_0);
+            FloatVector x10 = FloatVector.broadcast(s, a[pa + 10]);
+            c10_0 = x10.fma(b0, c10_0);
+            FloatVector x11 = FloatVector.broadcast(s, a[pa + 11]);
+            c11_0 = x11.fma(b0, c11_0);
+        }
+        if (first) {
+            FloatVector bias0 = FloatVector.fromArray(s, bias, j);
+            c0_0 = c0_0.add(bias0);
+            c1_0 = c1_0.add(bias0);
+            c2_0 = c2_0.add(bias0);
+            c3_0 = c3_0.add(bias0);
+            c4_0 = c4_0.add(bias0);
+            c5_0 = c5_0.add(bias0);
+            c6_0 = c6_0.add(bias0);
+            c7_0 = c7_0.add(bias0);
+            c8_0 = c8_0.add(bias0);
+            c9_0 = c9_0.add(bias0);
+            c10_0 = c10_0.add(bias0);
+            c11_0 = c11_0.add(bias0);
+        } else {
+            c0_0 = c0_0.add(FloatVector.fromArray(s, dst, o));
+            c1_0 = c1_0.add(FloatVector.fromArray(s, dst, o + stride));
+            c2_0 = c2_0.add(FloatVector.fromArray(s, dst, o + 2 * stride));
+            c3_0 = c3_0.add(FloatVector.fromArray(s, dst, o + 3 * stride));
+            c4_0 = c4_0.add(FloatVector.fromArray(s, dst, o + 4 * stride));
+            c5_0 = c5_0.add(FloatVector.fromArray(s, dst, o + 5 * stride));
+            c6_0 = c6_0.add(FloatVector.fromArray(s, dst, o + 6 * stride));
+            c7_0 = c7_0.add(FloatVector.fromArray(s, dst, o + 7 * stride));
+            c8_0 = c8_0.add(FloatVector.fromArray(s, dst, o + 8 * stride));
+            c9_0 = c9_0.add(FloatVector.fromArray(s, dst, o + 9 * stride));
+            c10_0 = c10_0.add(FloatVector.fromArray(s, dst, o + 10 * stride));
+            c11_0 = c11_0.add(FloatVector.fromArray(s, dst, o + 11 * stride));
+        }
+        c0_0.intoArray(dst, o);
+        c1_0.intoArray(dst, o + stride);
+        c2_0.intoArray(dst, o + 2 * stride);
+        c3_0.intoArray(dst, o + 3 * stride);
+        c4_0.intoArray(dst, o + 4 * stride);
+        c5_0.intoArray(dst, o + 5 * stride);
+        c6_0.intoArray(dst, o + 6 * stride);
+        c7_0.intoArray(dst, o + 7 * stride);
+        c8_0.intoArray(dst, o + 8 * stride);
+        c9_0.intoArray(dst, o + 9 * stride);
+        c10_0.intoArray(dst, o + 10 * stride);
+        c11_0.intoArray(dst, o + 11 * stride);
+    }
+
+    /** 2 rows x 2 vectors of columns from 16-bit panels, widened in registers. */
+    private void h2x2(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+                         float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
+        final VectorSpecies<Float> s = species();
+        int len = s.length();
+        FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c1_0 = c0_0, c1_1 = c0_0;
+        for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW, bo1 += HALF_PANEL_ROW) {
+            FloatVector b0 = widen(b, bo0, f16);
+            FloatVector b1 = widen(b, bo1, f16);
+            FloatVector x0 = FloatVector.broadcast(s, a[pa]);
+            c0_0 = x0.fma(b0, c0_0);
+            c0_1 = x0.fma(b1, c0_1);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            c1_0 = x1.fma(b0, c1_0);
+            c1_1 = x1.fma(b1, c1_1);
+        }
+        if (first) {
+            FloatVector bias0 = FloatVector.fromArray(s, bias, j);
+            FloatVector bias1 = FloatVector.fromArray(s, bias, j + 1 * len);
+            c0_0 = c0_0.add(bias0);
+            c0_1 = c0_1.add(bias1);
+            c1_0 = c1_0.add(bias0);
+            c1_1 = c1_1.add(bias1);
+        } else {
+            c0_0 = c0_0.add(FloatVector.fromArray(s, dst, o));
+            c0_1 = c0_1.add(FloatVector.fromArray(s, dst, o + len));
+            c1_0 = c1_0.add(FloatVector.fromArray(s, dst, o + stride));
+            c1_1 = c1_1.add(FloatVector.fromArray(s, dst, o + stride + len));
+        }
+        c0_0.intoArray(dst, o);
+        c0_1.intoArray(dst, o + len);
+        c1_0.intoArray(dst, o + stride);
+        c1_1.intoArray(dst, o + stride + len);
+    }
+
+    /** 4 rows x 2 vectors of columns from 16-bit panels, widened in registers. */
+    private void h4x2(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+                         float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
+        final VectorSpecies<Float> s = species();
+        int len = s.length();
+        FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c3_0 = c0_0, c3_1 = c0_0;
+        for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW, bo1 += HALF_PANEL_ROW) {
+            FloatVector b0 = widen(b, bo0, f16);
+            FloatVector b1 = widen(b, bo1, f16);
+            FloatVector x0 = FloatVector.broadcast(s, a[pa]);
+            c0_0 = x0.fma(b0, c0_0);
+            c0_1 = x0.fma(b1, c0_1);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            c1_0 = x1.fma(b0, c1_0);
+            c1_1 = x1.fma(b1, c1_1);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            c2_0 = x2.fma(b0, c2_0);
+            c2_1 = x2.fma(b1, c2_1);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            c3_0 = x3.fma(b0, c3_0);
+            c3_1 = x3.fma(b1, c3_1);
+        }
+        if (first) {
+            FloatVector bias0 = FloatVector.fromArray(s, bias, j);
+            FloatVector bias1 = FloatVector.fromArray(s, bias, j + 1 * len);
+            c0_0 = c0_0.add(bias0);
+            c0_1 = c0_1.add(bias1);
+            c1_0 = c1_0.add(bias0);
+            c1_1 = c1_1.add(bias1);
+            c2_0 = c2_0.add(bias0);
+            c2_1 = c2_1.add(bias1);
+            c3_0 = c3_0.add(bias0);
+            c3_1 = c3_1.add(bias1);
+        } else {
+            c0_0 = c0_0.add(FloatVector.fromArray(s, dst, o));
+            c0_1 = c0_1.add(FloatVector.fromArray(s, dst, o + len));
+            c1_0 = c1_0.add(FloatVector.fromArray(s, dst, o + stride));
+            c1_1 = c1_1.add(FloatVector.fromArray(s, dst, o + stride + len));
+            c2_0 = c2_0.add(FloatVector.fromArray(s, dst, o + 2 * stride));
+            c2_1 = c2_1.add(FloatVector.fromArray(s, dst, o + 2 * stride + len));
+            c3_0 = c3_0.add(FloatVector.fromArray(s, dst, o + 3 * stride));
+            c3_1 = c3_1.add(FloatVector.fromArray(s, dst, o + 3 * stride + len));
+        }
+        c0_0.intoArray(dst, o);
+        c0_1.intoArray(dst, o + len);
+        c1_0.intoArray(dst, o + stride);
+        c1_1.intoArray(dst, o + stride + len);
+        c2_0.intoArray(dst, o + 2 * stride);
+        c2_1.intoArray(dst, o + 2 * stride + len);
+        c3_0.intoArray(dst, o + 3 * stride);
+        c3_1.intoArray(dst, o + 3 * stride + len);
+    }
+
+    /** 6 rows x 2 vectors of columns from 16-bit panels, widened in registers. */
+    private void h6x2(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+                         float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
+        final VectorSpecies<Float> s = species();
+        int len = s.length();
+        FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c4_0 = c0_0, c4_1 = c0_0, c5_0 = c0_0, c5_1 = c0_0;
+        for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW, bo1 += HALF_PANEL_ROW) {
+            FloatVector b0 = widen(b, bo0, f16);
+            FloatVector b1 = widen(b, bo1, f16);
+            FloatVector x0 = FloatVector.broadcast(s, a[pa]);
+            c0_0 = x0.fma(b0, c0_0);
+            c0_1 = x0.fma(b1, c0_1);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            c1_0 = x1.fma(b0, c1_0);
+            c1_1 = x1.fma(b1, c1_1);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            c2_0 = x2.fma(b0, c2_0);
+            c2_1 = x2.fma(b1, c2_1);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            c3_0 = x3.fma(b0, c3_0);
+            c3_1 = x3.fma(b1, c3_1);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            c4_0 = x4.fma(b0, c4_0);
+            c4_1 = x4.fma(b1, c4_1);
+            FloatVector x5 = FloatVector.broadcast(s, a[pa + 5]);
+            c5_0 = x5.fma(b0, c5_0);
+            c5_1 = x5.fma(b1, c5_1);
+        }
+        if (first) {
+            FloatVector bias0 = FloatVector.fromArray(s, bias, j);
+            FloatVector bias1 = FloatVector.fromArray(s, bias, j + 1 * len);
+            c0_0 = c0_0.add(bias0);
+            c0_1 = c0_1.add(bias1);
+            c1_0 = c1_0.add(bias0);
+            c1_1 = c1_1.add(bias1);
+            c2_0 = c2_0.add(bias0);
+            c2_1 = c2_1.add(bias1);
+            c3_0 = c3_0.add(bias0);
+            c3_1 = c3_1.add(bias1);
+            c4_0 = c4_0.add(bias0);
+            c4_1 = c4_1.add(bias1);
+            c5_0 = c5_0.add(bias0);
+            c5_1 = c5_1.add(bias1);
+        } else {
+            c0_0 = c0_0.add(FloatVector.fromArray(s, dst, o));
+            c0_1 = c0_1.add(FloatVector.fromArray(s, dst, o + len));
+            c1_0 = c1_0.add(FloatVector.fromArray(s, dst, o + stride));
+            c1_1 = c1_1.add(FloatVector.fromArray(s, dst, o + stride + len));
+            c2_0 = c2_0.add(FloatVector.fromArray(s, dst, o + 2 * stride));
+            c2_1 = c2_1.add(FloatVector.fromArray(s, dst, o + 2 * stride + len));
+            c3_0 = c3_0.add(FloatVector.fromArray(s, dst, o + 3 * stride));
+            c3_1 = c3_1.add(FloatVector.fromArray(s, dst, o + 3 * stride + len));
+            c4_0 = c4_0.add(FloatVector.fromArray(s, dst, o + 4 * stride));
+            c4_1 = c4_1.add(FloatVector.fromArray(s, dst, o + 4 * stride + len));
+            c5_0 = c5_0.add(FloatVector.fromArray(s, dst, o + 5 * stride));
+            c5_1 = c5_1.add(FloatVector.fromArray(s, dst, o + 5 * stride + len));
+        }
+        c0_0.intoArray(dst, o);
+        c0_1.intoArray(dst, o + len);
+        c1_0.intoArray(dst, o + stride);
+        c1_1.intoArray(dst, o + stride + len);
+        c2_0.intoArray(dst, o + 2 * stride);
+        c2_1.intoArray(dst, o + 2 * stride + len);
+        c3_0.intoArray(dst, o + 3 * stride);
+        c3_1.intoArray(dst, o + 3 * stride + len);
+        c4_0.intoArray(dst, o + 4 * stride);
+        c4_1.intoArray(dst, o + 4 * stride + len);
+        c5_0.intoArray(dst, o + 5 * stride);
+        c5_1.intoArray(dst, o + 5 * stride + len);
+    }
+
+    /** 8 rows x 2 vectors of columns from 16-bit panels, widened in registers. */
+    private void h8x2(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+                         float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
+        final VectorSpecies<Float> s = species();
+        int len = s.length();
+        FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c4_0 = c0_0, c4_1 = c0_0, c5_0 = c0_0, c5_1 = c0_0, c6_0 = c0_0, c6_1 = c0_0, c7_0 = c0_0, c7_1 = c0_0;
+        for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW, bo1 += HALF_PANEL_ROW) {
+            FloatVector b0 = widen(b, bo0, f16);
+            FloatVector b1 = widen(b, bo1, f16);
+            FloatVector x0 = FloatVector.broadcast(s, a[pa]);
+            c0_0 = x0.fma(b0, c0_0);
+            c0_1 = x0.fma(b1, c0_1);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            c1_0 = x1.fma(b0, c1_0);
+            c1_1 = x1.fma(b1, c1_1);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            c2_0 = x2.fma(b0, c2_0);
+            c2_1 = x2.fma(b1, c2_1);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            c3_0 = x3.fma(b0, c3_0);
+            c3_1 = x3.fma(b1, c3_1);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            c4_0 = x4.fma(b0, c4_0);
+            c4_1 = x4.fma(b1, c4_1);
+            FloatVector x5 = FloatVector.broadcast(s, a[pa + 5]);
+            c5_0 = x5.fma(b0, c5_0);
+            c5_1 = x5.fma(b1, c5_1);
+            FloatVector x6 = FloatVector.broadcast(s, a[pa + 6]);
+            c6_0 = x6.fma(b0, c6_0);
+            c6_1 = x6.fma(b1, c6_1);
+            FloatVector x7 = FloatVector.broadcast(s, a[pa + 7]);
+            c7_0 = x7.fma(b0, c7_0);
+            c7_1 = x7.fma(b1, c7_1);
+        }
+        if (first) {
+            FloatVector bias0 = FloatVector.fromArray(s, bias, j);
+            FloatVector bias1 = FloatVector.fromArray(s, bias, j + 1 * len);
+            c0_0 = c0_0.add(bias0);
+            c0_1 = c0_1.add(bias1);
+            c1_0 = c1_0.add(bias0);
+            c1_1 = c1_1.add(bias1);
+            c2_0 = c2_0.add(bias0);
+            c2_1 = c2_1.add(bias1);
+            c3_0 = c3_0.add(bias0);
+            c3_1 = c3_1.add(bias1);
+            c4_0 = c4_0.add(bias0);
+            c4_1 = c4_1.add(bias1);
+            c5_0 = c5_0.add(bias0);
+            c5_1 = c5_1.add(bias1);
+            c6_0 = c6_0.add(bias0);
+            c6_1 = c6_1.add(bias1);
+            c7_0 = c7_0.add(bias0);
+            c7_1 = c7_1.add(bias1);
+        } else {
+            c0_0 = c0_0.add(FloatVector.fromArray(s, dst, o));
+            c0_1 = c0_1.add(FloatVector.fromArray(s, dst, o + len));
+            c1_0 = c1_0.add(FloatVector.fromArray(s, dst, o + stride));
+            c1_1 = c1_1.add(FloatVector.fromArray(s, dst, o + stride + len));
+            c2_0 = c2_0.add(FloatVector.fromArray(s, dst, o + 2 * stride));
+            c2_1 = c2_1.add(FloatVector.fromArray(s, dst, o + 2 * stride + len));
+            c3_0 = c3_0.add(FloatVector.fromArray(s, dst, o + 3 * stride));
+            c3_1 = c3_1.add(FloatVector.fromArray(s, dst, o + 3 * stride + len));
+            c4_0 = c4_0.add(FloatVector.fromArray(s, dst, o + 4 * stride));
+            c4_1 = c4_1.add(FloatVector.fromArray(s, dst, o + 4 * stride + len));
+            c5_0 = c5_0.add(FloatVector.fromArray(s, dst, o + 5 * stride));
+            c5_1 = c5_1.add(FloatVector.fromArray(s, dst, o + 5 * stride + len));
+            c6_0 = c6_0.add(FloatVector.fromArray(s, dst, o + 6 * stride));
+            c6_1 = c6_1.add(FloatVector.fromArray(s, dst, o + 6 * stride + len));
+            c7_0 = c7_0.add(FloatVector.fromArray(s, dst, o + 7 * stride));
+            c7_1 = c7_1.add(FloatVector.fromArray(s, dst, o + 7 * stride + len));
+        }
+        c0_0.intoArray(dst, o);
+        c0_1.intoArray(dst, o + len);
+        c1_0.intoArray(dst, o + stride);
+        c1_1.intoArray(dst, o + stride + len);
+        c2_0.intoArray(dst, o + 2 * stride);
+        c2_1.intoArray(dst, o + 2 * stride + len);
+        c3_0.intoArray(dst, o + 3 * stride);
+        c3_1.intoArray(dst, o + 3 * stride + len);
+        c4_0.intoArray(dst, o + 4 * stride);
+        c4_1.intoArray(dst, o + 4 * stride + len);
+        c5_0.intoArray(dst, o + 5 * stride);
+        c5_1.intoArray(dst, o + 5 * stride + len);
+        c6_0.intoArray(dst, o + 6 * stride);
+        c6_1.intoArray(dst, o + 6 * stride + len);
+        c7_0.intoArray(dst, o + 7 * stride);
+        c7_1.intoArray(dst, o + 7 * stride + len);
+    }
+
+    /** 12 rows x 2 vectors of columns from 16-bit panels, widened in registers. */
+    private void h12x2(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+                         float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
+        final VectorSpecies<Float> s = species();
+        int len = s.length();
+        FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c4_0 = c0_0, c4_1 = c0_0, c5_0 = c0_0, c5_1 = c0_0, c6_0 = c0_0, c6_1 = c0_0, c7_0 = c0_0, c7_1 = c0_0, c8_0 = c0_0, c8_1 = c0_0, c9_0 = c0_0, c9_1 = c0_0, c10_0 = c0_0, c10_1 = c0_0, c11_0 = c0_0, c11_1 = c0_0;
+        for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW, bo1 += HALF_PANEL_ROW) {
+            FloatVector b0 = widen(b, bo0, f16);
+            FloatVector b1 = widen(b, bo1, f16);
+            FloatVector x0 = FloatVector.broadcast(s, a[pa]);
+            c0_0 = x0.fma(b0, c0_0);
+            c0_1 = x0.fma(b1, c0_1);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            c1_0 = x1.fma(b0, c1_0);
+            c1_1 = x1.fma(b1, c1_1);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            c2_0 = x2.fma(b0, c2_0);
+            c2_1 = x2.fma(b1, c2_1);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            c3_0 = x3.fma(b0, c3_0);
+            c3_1 = x3.fma(b1, c3_1);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            c4_0 = x4.fma(b0, c4_0);
+            c4_1 = x4.fma(b1, c4_1);
+            FloatVector x5 = FloatVector.broadcast(s, a[pa + 5]);
+            c5_0 = x5.fma(b0, c5_0);
+            c5_1 = x5.fma(b1, c5_1);
+            FloatVector x6 = FloatVector.broadcast(s, a[pa + 6]);
+            c6_0 = x6.fma(b0, c6_0);
+            c6_1 = x6.fma(b1, c6_1);
+            FloatVector x7 = FloatVector.broadcast(s, a[pa + 7]);
+            c7_0 = x7.fma(b0, c7_0);
+            c7_1 = x7.fma(b1, c7_1);
+            FloatVector x8 = FloatVector.broadcast(s, a[pa + 8]);
+            c8_0 = x8.fma(b0, c8_0);
+            c8_1 = x8.fma(b1, c8_1);
+            FloatVector x9 = FloatVector.broadcast(s, a[pa + 9]);
+            c9_0 = x9.fma(b0, c9_0);
+            c9_1 = x9.fma(b1, c9_1);
+            FloatVector x10 = FloatVector.broadcast(s, a[pa + 10]);
+            c10_0 = x10.fma(b0, c10_0);
+            c10_1 = x10.fma(b1, c10_1);
+            FloatVector x11 = FloatVector.broadcast(s, a[pa + 11]);
+            c11_0 = x11.fma(b0, c11_0);
+            c11_1 = x11.fma(b1, c11_1);
+        }
+        if (first) {
+            FloatVector bias0 = FloatVector.fromArray(s, bias, j);
+            FloatVector bias1 = FloatVector.fromArray(s, bias, j + 1 * len);
+            c0_0 = c0_0.add(bias0);
+            c0_1 = c0_1.add(bias1);
+            c1_0 = c1_0.add(bias0);
+            c1_1 = c1_1.add(bias1);
+            c2_0 = c2_0.add(bias0);
+            c2_1 = c2_1.add(bias1);
+            c3_0 = c3_0.add(bias0);
+            c3_1 = c3_1.add(bias1);
+            c4_0 = c4_0.add(bias0);
+            c4_1 = c4_1.add(bias1);
+            c5_0 = c5_0.add(bias0);
+            c5_1 = c5_1.add(bias1);
+            c6_0 = c6_0.add(bias0);
+            c6_1 = c6_1.add(bias1);
+            c7_0 = c7_0.add(bias0);
+            c7_1 = c7_1.add(bias1);
+            c8_0 = c8_0.add(bias0);
+            c8_1 = c8_1.add(bias1);
+            c9_0 = c9_0.add(bias0);
+            c9_1 = c9_1.add(bias1);
+            c10_0 = c10_0.add(bias0);
+            c10_1 = c10_1.add(bias1);
+            c11_0 = c11_0.add(bias0);
+            c11_1 = c11_1.add(bias1);
+        } else {
+            c0_0 = c0_0.add(FloatVector.fromArray(s, dst, o));
+            c0_1 = c0_1.add(FloatVector.fromArray(s, dst, o + len));
+            c1_0 = c1_0.add(FloatVector.fromArray(s, dst, o + stride));
+            c1_1 = c1_1.add(FloatVector.fromArray(s, dst, o + stride + len));
+            c2_0 = c2_0.add(FloatVector.fromArray(s, dst, o + 2 * stride));
+            c2_1 = c2_1.add(FloatVector.fromArray(s, dst, o + 2 * stride + len));
+            c3_0 = c3_0.add(FloatVector.fromArray(s, dst, o + 3 * stride));
+            c3_1 = c3_1.add(FloatVector.fromArray(s, dst, o + 3 * stride + len));
+            c4_0 = c4_0.add(FloatVector.fromArray(s, dst, o + 4 * stride));
+            c4_1 = c4_1.add(FloatVector.fromArray(s, dst, o + 4 * stride + len));
+            c5_0 = c5_0.add(FloatVector.fromArray(s, dst, o + 5 * stride));
+            c5_1 = c5_1.add(FloatVector.fromArray(s, dst, o + 5 * stride + len));
+            c6_0 = c6_0.add(FloatVector.fromArray(s, dst, o + 6 * stride));
+            c6_1 = c6_1.add(FloatVector.fromArray(s, dst, o + 6 * stride + len));
+            c7_0 = c7_0.add(FloatVector.fromArray(s, dst, o + 7 * stride));
+            c7_1 = c7_1.add(FloatVector.fromArray(s, dst, o + 7 * stride + len));
+            c8_0 = c8_0.add(FloatVector.fromArray(s, dst, o + 8 * stride));
+            c8_1 = c8_1.add(FloatVector.fromArray(s, dst, o + 8 * stride + len));
+            c9_0 = c9_0.add(FloatVector.fromArray(s, dst, o + 9 * stride));
+            c9_1 = c9_1.add(FloatVector.fromArray(s, dst, o + 9 * stride + len));
+            c10_0 = c10_0.add(FloatVector.fromArray(s, dst, o + 10 * stride));
+            c10_1 = c10_1.add(FloatVector.fromArray(s, dst, o + 10 * stride + len));
+            c11_0 = c11_0.add(FloatVector.fromArray(s, dst, o + 11 * stride));
+            c11_1 = c11_1.add(FloatVector.fromArray(s, dst, o + 11 * stride + len));
+        }
+        c0_0.intoArray(dst, o);
+        c0_1.intoArray(dst, o + len);
+        c1_0.intoArray(dst, o + stride);
+        c1_1.intoArray(dst, o + stride + len);
+        c2_0.intoArray(dst, o + 2 * stride);
+        c2_1.intoArray(dst, o + 2 * stride + len);
+        c3_0.intoArray(dst, o + 3 * stride);
+        c3_1.intoArray(dst, o + 3 * stride + len);
+        c4_0.intoArray(dst, o + 4 * stride);
+        c4_1.intoArray(dst, o + 4 * stride + len);
+        c5_0.intoArray(dst, o + 5 * stride);
+        c5_1.intoArray(dst, o + 5 * stride + len);
+        c6_0.intoArray(dst, o + 6 * stride);
+        c6_1.intoArray(dst, o + 6 * stride + len);
+        c7_0.intoArray(dst, o + 7 * stride);
+        c7_1.intoArray(dst, o + 7 * stride + len);
+        c8_0.intoArray(dst, o + 8 * stride);
+        c8_1.intoArray(dst, o + 8 * stride + len);
+        c9_0.intoArray(dst, o + 9 * stride);
+        c9_1.intoArray(dst, o + 9 * stride + len);
+        c10_0.intoArray(dst, o + 10 * stride);
+        c10_1.intoArray(dst, o + 10 * stride + len);
+        c11_0.intoArray(dst, o + 11 * stride);
+        c11_1.intoArray(dst, o + 11 * stride + len);
+    }
+
+    /** 2 rows x 3 vectors of columns from 16-bit panels, widened in registers. */
+    private void h2x3(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+                         float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
+        final VectorSpecies<Float> s = species();
+        int len = s.length();
+        FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c0_2 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0;
+        for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW, bo1 += HALF_PANEL_ROW, bo2 += HALF_PANEL_ROW) {
+            FloatVector b0 = widen(b, bo0, f16);
+            FloatVector b1 = widen(b, bo1, f16);
+            FloatVector b2 = widen(b, bo2, f16);
+            FloatVector x0 = FloatVector.broadcast(s, a[pa]);
+            c0_0 = x0.fma(b0, c0_0);
+            c0_1 = x0.fma(b1, c0_1);
+            c0_2 = x0.fma(b2, c0_2);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            c1_0 = x1.fma(b0, c1_0);
+            c1_1 = x1.fma(b1, c1_1);
+            c1_2 = x1.fma(b2, c1_2);
+        }
+        if (first) {
+            FloatVector bias0 = FloatVector.fromArray(s, bias, j);
+            FloatVector bias1 = FloatVector.fromArray(s, bias, j + 1 * len);
+            FloatVector bias2 = FloatVector.fromArray(s, bias, j + 2 * len);
+            c0_0 = c0_0.add(bias0);
+            c0_1 = c0_1.add(bias1);
+            c0_2 = c0_2.add(bias2);
+            c1_0 = c1_0.add(bias0);
+            c1_1 = c1_1.add(bias1);
+            c1_2 = c1_2.add(bias2);
+        } else {
+            c0_0 = c0_0.add(FloatVector.fromArray(s, dst, o));
+            c0_1 = c0_1.add(FloatVector.fromArray(s, dst, o + len));
+            c0_2 = c0_2.add(FloatVector.fromArray(s, dst, o + 2 * len));
+            c1_0 = c1_0.add(FloatVector.fromArray(s, dst, o + stride));
+            c1_1 = c1_1.add(FloatVector.fromArray(s, dst, o + stride + len));
+            c1_2 = c1_2.add(FloatVector.fromArray(s, dst, o + stride + 2 * len));
+        }
+        c0_0.intoArray(dst, o);
+        c0_1.intoArray(dst, o + len);
+        c0_2.intoArray(dst, o + 2 * len);
+        c1_0.intoArray(dst, o + stride);
+        c1_1.intoArray(dst, o + stride + len);
+        c1_2.intoArray(dst, o + stride + 2 * len);
+    }
+
+    /** 4 rows x 3 vectors of columns from 16-bit panels, widened in registers. */
+    private void h4x3(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+                         float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
+        final VectorSpecies<Float> s = species();
+        int len = s.length();
+        FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c0_2 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c2_2 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c3_2 = c0_0;
+        for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW, bo1 += HALF_PANEL_ROW, bo2 += HALF_PANEL_ROW) {
+            FloatVector b0 = widen(b, bo0, f16);
+            FloatVector b1 = widen(b, bo1, f16);
+            FloatVector b2 = widen(b, bo2, f16);
+            FloatVector x0 = FloatVector.broadcast(s, a[pa]);
+            c0_0 = x0.fma(b0, c0_0);
+            c0_1 = x0.fma(b1, c0_1);
+            c0_2 = x0.fma(b2, c0_2);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            c1_0 = x1.fma(b0, c1_0);
+            c1_1 = x1.fma(b1, c1_1);
+            c1_2 = x1.fma(b2, c1_2);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            c2_0 = x2.fma(b0, c2_0);
+            c2_1 = x2.fma(b1, c2_1);
+            c2_2 = x2.fma(b2, c2_2);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            c3_0 = x3.fma(b0, c3_0);
+            c3_1 = x3.fma(b1, c3_1);
+            c3_2 = x3.fma(b2, c3_2);
+        }
+        if (first) {
+            FloatVector bias0 = FloatVector.fromArray(s, bias, j);
+            FloatVector bias1 = FloatVector.fromArray(s, bias, j + 1 * len);
+            FloatVector bias2 = FloatVector.fromArray(s, bias, j + 2 * len);
+            c0_0 = c0_0.add(bias0);
+            c0_1 = c0_1.add(bias1);
+            c0_2 = c0_2.add(bias2);
+            c1_0 = c1_0.add(bias0);
+            c1_1 = c1_1.add(bias1);
+            c1_2 = c1_2.add(bias2);
+            c2_0 = c2_0.add(bias0);
+            c2_1 = c2_1.add(bias1);
+            c2_2 = c2_2.add(bias2);
+            c3_0 = c3_0.add(bias0);
+            c3_1 = c3_1.add(bias1);
+            c3_2 = c3_2.add(bias2);
+        } else {
+            c0_0 = c0_0.add(FloatVector.fromArray(s, dst, o));
+            c0_1 = c0_1.add(FloatVector.fromArray(s, dst, o + len));
+            c0_2 = c0_2.add(FloatVector.fromArray(s, dst, o + 2 * len));
+            c1_0 = c1_0.add(FloatVector.fromArray(s, dst, o + stride));
+            c1_1 = c1_1.add(FloatVector.fromArray(s, dst, o + stride + len));
+            c1_2 = c1_2.add(FloatVector.fromArray(s, dst, o + stride + 2 * len));
+            c2_0 = c2_0.add(FloatVector.fromArray(s, dst, o + 2 * stride));
+            c2_1 = c2_1.add(FloatVector.fromArray(s, dst, o + 2 * stride + len));
+            c2_2 = c2_2.add(FloatVector.fromArray(s, dst, o + 2 * stride + 2 * len));
+            c3_0 = c3_0.add(FloatVector.fromArray(s, dst, o + 3 * stride));
+            c3_1 = c3_1.add(FloatVector.fromArray(s, dst, o + 3 * stride + len));
+            c3_2 = c3_2.add(FloatVector.fromArray(s, dst, o + 3 * stride + 2 * len));
+        }
+        c0_0.intoArray(dst, o);
+        c0_1.intoArray(dst, o + len);
+        c0_2.intoArray(dst, o + 2 * len);
+        c1_0.intoArray(dst, o + stride);
+        c1_1.intoArray(dst, o + stride + len);
+        c1_2.intoArray(dst, o + stride + 2 * len);
+        c2_0.intoArray(dst, o + 2 * stride);
+        c2_1.intoArray(dst, o + 2 * stride + len);
+        c2_2.intoArray(dst, o + 2 * stride + 2 * len);
+        c3_0.intoArray(dst, o + 3 * stride);
+        c3_1.intoArray(dst, o + 3 * stride + len);
+        c3_2.intoArray(dst, o + 3 * stride + 2 * len);
+    }
+
+    /** 6 rows x 3 vectors of columns from 16-bit panels, widened in registers. */
+    private void h6x3(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+                         float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
+        final VectorSpecies<Float> s = species();
+        int len = s.length();
+        FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c0_2 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c2_2 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c3_2 = c0_0, c4_0 = c0_0, c4_1 = c0_0, c4_2 = c0_0, c5_0 = c0_0, c5_1 = c0_0, c5_2 = c0_0;
+        for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW, bo1 += HALF_PANEL_ROW, bo2 += HALF_PANEL_ROW) {
+            FloatVector b0 = widen(b, bo0, f16);
+            FloatVector b1 = widen(b, bo1, f16);
+            FloatVector b2 = widen(b, bo2, f16);
+            FloatVector x0 = FloatVector.broadcast(s, a[pa]);
+            c0_0 = x0.fma(b0, c0_0);
+            c0_1 = x0.fma(b1, c0_1);
+            c0_2 = x0.fma(b2, c0_2);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            c1_0 = x1.fma(b0, c1_0);
+            c1_1 = x1.fma(b1, c1_1);
+            c1_2 = x1.fma(b2, c1_2);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            c2_0 = x2.fma(b0, c2_0);
+            c2_1 = x2.fma(b1, c2_1);
+            c2_2 = x2.fma(b2, c2_2);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            c3_0 = x3.fma(b0, c3_0);
+            c3_1 = x3.fma(b1, c3_1);
+            c3_2 = x3.fma(b2, c3_2);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            c4_0 = x4.fma(b0, c4_0);
+            c4_1 = x4.fma(b1, c4_1);
+            c4_2 = x4.fma(b2, c4_2);
+            FloatVector x5 = FloatVector.broadcast(s, a[pa + 5]);
+            c5_0 = x5.fma(b0, c5_0);
+            c5_1 = x5.fma(b1, c5_1);
+            c5_2 = x5.fma(b2, c5_2);
+        }
+        if (first) {
+            FloatVector bias0 = FloatVector.fromArray(s, bias, j);
+            FloatVector bias1 = FloatVector.fromArray(s, bias, j + 1 * len);
+            FloatVector bias2 = FloatVector.fromArray(s, bias, j + 2 * len);
+            c0_0 = c0_0.add(bias0);
+            c0_1 = c0_1.add(bias1);
+            c0_2 = c0_2.add(bias2);
+            c1_0 = c1_0.add(bias0);
+            c1_1 = c1_1.add(bias1);
+            c1_2 = c1_2.add(bias2);
+            c2_0 = c2_0.add(bias0);
+            c2_1 = c2_1.add(bias1);
+            c2_2 = c2_2.add(bias2);
+            c3_0 = c3_0.add(bias0);
+            c3_1 = c3_1.add(bias1);
+            c3_2 = c3_2.add(bias2);
+            c4_0 = c4_0.add(bias0);
+            c4_1 = c4_1.add(bias1);
+            c4_2 = c4_2.add(bias2);
+            c5_0 = c5_0.add(bias0);
+            c5_1 = c5_1.add(bias1);
+            c5_2 = c5_2.add(bias2);
+        } else {
+            c0_0 = c0_0.add(FloatVector.fromArray(s, dst, o));
+            c0_1 = c0_1.add(FloatVector.fromArray(s, dst, o + len));
+            c0_2 = c0_2.add(FloatVector.fromArray(s, dst, o + 2 * len));
+            c1_0 = c1_0.add(FloatVector.fromArray(s, dst, o + stride));
+            c1_1 = c1_1.add(FloatVector.fromArray(s, dst, o + stride + len));
+            c1_2 = c1_2.add(FloatVector.fromArray(s, dst, o + stride + 2 * len));
+            c2_0 = c2_0.add(FloatVector.fromArray(s, dst, o + 2 * stride));
+            c2_1 = c2_1.add(FloatVector.fromArray(s, dst, o + 2 * stride + len));
+            c2_2 = c2_2.add(FloatVector.fromArray(s, dst, o + 2 * stride + 2 * len));
+            c3_0 = c3_0.add(FloatVector.fromArray(s, dst, o + 3 * stride));
+            c3_1 = c3_1.add(FloatVector.fromArray(s, dst, o + 3 * stride + len));
+            c3_2 = c3_2.add(FloatVector.fromArray(s, dst, o + 3 * stride + 2 * len));
+            c4_0 = c4_0.add(FloatVector.fromArray(s, dst, o + 4 * stride));
+            c4_1 = c4_1.add(FloatVector.fromArray(s, dst, o + 4 * stride + len));
+            c4_2 = c4_2.add(FloatVector.fromArray(s, dst, o + 4 * stride + 2 * len));
+            c5_0 = c5_0.add(FloatVector.fromArray(s, dst, o + 5 * stride));
+            c5_1 = c5_1.add(FloatVector.fromArray(s, dst, o + 5 * stride + len));
+            c5_2 = c5_2.add(FloatVector.fromArray(s, dst, o + 5 * stride + 2 * len));
+        }
+        c0_0.intoArray(dst, o);
+        c0_1.intoArray(dst, o + len);
+        c0_2.intoArray(dst, o + 2 * len);
+        c1_0.intoArray(dst, o + stride);
+        c1_1.intoArray(dst, o + stride + len);
+        c1_2.intoArray(dst, o + stride + 2 * len);
+        c2_0.intoArray(dst, o + 2 * stride);
+        c2_1.intoArray(dst, o + 2 * stride + len);
+        c2_2.intoArray(dst, o + 2 * stride + 2 * len);
+        c3_0.intoArray(dst, o + 3 * stride);
+        c3_1.intoArray(dst, o + 3 * stride + len);
+        c3_2.intoArray(dst, o + 3 * stride + 2 * len);
+        c4_0.intoArray(dst, o + 4 * stride);
+        c4_1.intoArray(dst, o + 4 * stride + len);
+        c4_2.intoArray(dst, o + 4 * stride + 2 * len);
+        c5_0.intoArray(dst, o + 5 * stride);
+        c5_1.intoArray(dst, o + 5 * stride + len);
+        c5_2.intoArray(dst, o + 5 * stride + 2 * len);
+    }
+
+    /** 8 rows x 3 vectors of columns from 16-bit panels, widened in registers. */
+    private void h8x3(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+                         float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
+        final VectorSpecies<Float> s = species();
+        int len = s.length();
+        FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c0_2 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c2_2 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c3_2 = c0_0, c4_0 = c0_0, c4_1 = c0_0, c4_2 = c0_0, c5_0 = c0_0, c5_1 = c0_0, c5_2 = c0_0, c6_0 = c0_0, c6_1 = c0_0, c6_2 = c0_0, c7_0 = c0_0, c7_1 = c0_0, c7_2 = c0_0;
+        for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW, bo1 += HALF_PANEL_ROW, bo2 += HALF_PANEL_ROW) {
+            FloatVector b0 = widen(b, bo0, f16);
+            FloatVector b1 = widen(b, bo1, f16);
+            FloatVector b2 = widen(b, bo2, f16);
+            FloatVector x0 = FloatVector.broadcast(s, a[pa]);
+            c0_0 = x0.fma(b0, c0_0);
+            c0_1 = x0.fma(b1, c0_1);
+            c0_2 = x0.fma(b2, c0_2);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            c1_0 = x1.fma(b0, c1_0);
+            c1_1 = x1.fma(b1, c1_1);
+            c1_2 = x1.fma(b2, c1_2);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            c2_0 = x2.fma(b0, c2_0);
+            c2_1 = x2.fma(b1, c2_1);
+            c2_2 = x2.fma(b2, c2_2);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            c3_0 = x3.fma(b0, c3_0);
+            c3_1 = x3.fma(b1, c3_1);
+            c3_2 = x3.fma(b2, c3_2);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            c4_0 = x4.fma(b0, c4_0);
+            c4_1 = x4.fma(b1, c4_1);
+            c4_2 = x4.fma(b2, c4_2);
+            FloatVector x5 = FloatVector.broadcast(s, a[pa + 5]);
+            c5_0 = x5.fma(b0, c5_0);
+            c5_1 = x5.fma(b1, c5_1);
+            c5_2 = x5.fma(b2, c5_2);
+            FloatVector x6 = FloatVector.broadcast(s, a[pa + 6]);
+            c6_0 = x6.fma(b0, c6_0);
+            c6_1 = x6.fma(b1, c6_1);
+            c6_2 = x6.fma(b2, c6_2);
+            FloatVector x7 = FloatVector.broadcast(s, a[pa + 7]);
+            c7_0 = x7.fma(b0, c7_0);
+            c7_1 = x7.fma(b1, c7_1);
+            c7_2 = x7.fma(b2, c7_2);
+        }
+        if (first) {
+            FloatVector bias0 = FloatVector.fromArray(s, bias, j);
+            FloatVector bias1 = FloatVector.fromArray(s, bias, j + 1 * len);
+            FloatVector bias2 = FloatVector.fromArray(s, bias, j + 2 * len);
+            c0_0 = c0_0.add(bias0);
+            c0_1 = c0_1.add(bias1);
+            c0_2 = c0_2.add(bias2);
+            c1_0 = c1_0.add(bias0);
+            c1_1 = c1_1.add(bias1);
+            c1_2 = c1_2.add(bias2);
+            c2_0 = c2_0.add(bias0);
+            c2_1 = c2_1.add(bias1);
+            c2_2 = c2_2.add(bias2);
+            c3_0 = c3_0.add(bias0);
+            c3_1 = c3_1.add(bias1);
+            c3_2 = c3_2.add(bias2);
+            c4_0 = c4_0.add(bias0);
+            c4_1 = c4_1.add(bias1);
+            c4_2 = c4_2.add(bias2);
+            c5_0 = c5_0.add(bias0);
+            c5_1 = c5_1.add(bias1);
+            c5_2 = c5_2.add(bias2);
+            c6_0 = c6_0.add(bias0);
+            c6_1 = c6_1.add(bias1);
+            c6_2 = c6_2.add(bias2);
+            c7_0 = c7_0.add(bias0);
+            c7_1 = c7_1.add(bias1);
+            c7_2 = c7_2.add(bias2);
+        } else {
+            c0_0 = c0_0.add(FloatVector.fromArray(s, dst, o));
+            c0_1 = c0_1.add(FloatVector.fromArray(s, dst, o + len));
+            c0_2 = c0_2.add(FloatVector.fromArray(s, dst, o + 2 * len));
+            c1_0 = c1_0.add(FloatVector.fromArray(s, dst, o + stride));
+            c1_1 = c1_1.add(FloatVector.fromArray(s, dst, o + stride + len));
+            c1_2 = c1_2.add(FloatVector.fromArray(s, dst, o + stride + 2 * len));
+            c2_0 = c2_0.add(FloatVector.fromArray(s, dst, o + 2 * stride));
+            c2_1 = c2_1.add(FloatVector.fromArray(s, dst, o + 2 * stride + len));
+            c2_2 = c2_2.add(FloatVector.fromArray(s, dst, o + 2 * stride + 2 * len));
+            c3_0 = c3_0.add(FloatVector.fromArray(s, dst, o + 3 * stride));
+            c3_1 = c3_1.add(FloatVector.fromArray(s, dst, o + 3 * stride + len));
+            c3_2 = c3_2.add(FloatVector.fromArray(s, dst, o + 3 * stride + 2 * len));
+            c4_0 = c4_0.add(FloatVector.fromArray(s, dst, o + 4 * stride));
+            c4_1 = c4_1.add(FloatVector.fromArray(s, dst, o + 4 * stride + len));
+            c4_2 = c4_2.add(FloatVector.fromArray(s, dst, o + 4 * stride + 2 * len));
+            c5_0 = c5_0.add(FloatVector.fromArray(s, dst, o + 5 * stride));
+            c5_1 = c5_1.add(FloatVector.fromArray(s, dst, o + 5 * stride + len));
+            c5_2 = c5_2.add(FloatVector.fromArray(s, dst, o + 5 * stride + 2 * len));
+            c6_0 = c6_0.add(FloatVector.fromArray(s, dst, o + 6 * stride));
+            c6_1 = c6_1.add(FloatVector.fromArray(s, dst, o + 6 * stride + len));
+            c6_2 = c6_2.add(FloatVector.fromArray(s, dst, o + 6 * stride + 2 * len));
+            c7_0 = c7_0.add(FloatVector.fromArray(s, dst, o + 7 * stride));
+            c7_1 = c7_1.add(FloatVector.fromArray(s, dst, o + 7 * stride + len));
+            c7_2 = c7_2.add(FloatVector.fromArray(s, dst, o + 7 * stride + 2 * len));
+        }
+        c0_0.intoArray(dst, o);
+        c0_1.intoArray(dst, o + len);
+        c0_2.intoArray(dst, o + 2 * len);
+        c1_0.intoArray(dst, o + stride);
+        c1_1.intoArray(dst, o + stride + len);
+        c1_2.intoArray(dst, o + stride + 2 * len);
+        c2_0.intoArray(dst, o + 2 * stride);
+        c2_1.intoArray(dst, o + 2 * stride + len);
+        c2_2.intoArray(dst, o + 2 * stride + 2 * len);
+        c3_0.intoArray(dst, o + 3 * stride);
+        c3_1.intoArray(dst, o + 3 * stride + len);
+        c3_2.intoArray(dst, o + 3 * stride + 2 * len);
+        c4_0.intoArray(dst, o + 4 * stride);
+        c4_1.intoArray(dst, o + 4 * stride + len);
+        c4_2.intoArray(dst, o + 4 * stride + 2 * len);
+        c5_0.intoArray(dst, o + 5 * stride);
+        c5_1.intoArray(dst, o + 5 * stride + len);
+        c5_2.intoArray(dst, o + 5 * stride + 2 * len);
+        c6_0.intoArray(dst, o + 6 * stride);
+        c6_1.intoArray(dst, o + 6 * stride + len);
+        c6_2.intoArray(dst, o + 6 * stride + 2 * len);
+        c7_0.intoArray(dst, o + 7 * stride);
+        c7_1.intoArray(dst, o + 7 * stride + len);
+        c7_2.intoArray(dst, o + 7 * stride + 2 * len);
+    }
+
+    /** 2 rows x 4 vectors of columns from 16-bit panels, widened in registers. */
+    private void h2x4(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+                         float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
+        final VectorSpecies<Float> s = species();
+        int len = s.length();
+        FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c0_2 = c0_0, c0_3 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0, c1_3 = c0_0;
+        for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW, bo1 += HALF_PANEL_ROW, bo2 += HALF_PANEL_ROW, bo3 += HALF_PANEL_ROW) {
+            FloatVector b0 = widen(b, bo0, f16);
+            FloatVector b1 = widen(b, bo1, f16);
+            FloatVector b2 = widen(b, bo2, f16);
+            FloatVector b3 = widen(b, bo3, f16);
+            FloatVector x0 = FloatVector.broadcast(s, a[pa]);
+            c0_0 = x0.fma(b0, c0_0);
+            c0_1 = x0.fma(b1, c0_1);
+            c0_2 = x0.fma(b2, c0_2);
+            c0_3 = x0.fma(b3, c0_3);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            c1_0 = x1.fma(b0, c1_0);
+            c1_1 = x1.fma(b1, c1_1);
+            c1_2 = x1.fma(b2, c1_2);
+            c1_3 = x1.fma(b3, c1_3);
+        }
+        if (first) {
+            FloatVector bias0 = FloatVector.fromArray(s, bias, j);
+            FloatVector bias1 = FloatVector.fromArray(s, bias, j + 1 * len);
+            FloatVector bias2 = FloatVector.fromArray(s, bias, j + 2 * len);
+            FloatVector bias3 = FloatVector.fromArray(s, bias, j + 3 * len);
+            c0_0 = c0_0.add(bias0);
+            c0_1 = c0_1.add(bias1);
+            c0_2 = c0_2.add(bias2);
+            c0_3 = c0_3.add(bias3);
+            c1_0 = c1_0.add(bias0);
+            c1_1 = c1_1.add(bias1);
+            c1_2 = c1_2.add(bias2);
+            c1_3 = c1_3.add(bias3);
+        } else {
+            c0_0 = c0_0.add(FloatVector.fromArray(s, dst, o));
+            c0_1 = c0_1.add(FloatVector.fromArray(s, dst, o + len));
+            c0_2 = c0_2.add(FloatVector.fromArray(s, dst, o + 2 * len));
+            c0_3 = c0_3.add(FloatVector.fromArray(s, dst, o + 3 * len));
+            c1_0 = c1_0.add(FloatVector.fromArray(s, dst, o + stride));
+            c1_1 = c1_1.add(FloatVector.fromArray(s, dst, o + stride + len));
+            c1_2 = c1_2.add(FloatVector.fromArray(s, dst, o + stride + 2 * len));
+            c1_3 = c1_3.add(FloatVector.fromArray(s, dst, o + stride + 3 * len));
+        }
+        c0_0.intoArray(dst, o);
+        c0_1.intoArray(dst, o + len);
+        c0_2.intoArray(dst, o + 2 * len);
+        c0_3.intoArray(dst, o + 3 * len);
+        c1_0.intoArray(dst, o + stride);
+        c1_1.intoArray(dst, o + stride + len);
+        c1_2.intoArray(dst, o + stride + 2 * len);
+        c1_3.intoArray(dst, o + stride + 3 * len);
+    }
+
+    /** 4 rows x 4 vectors of columns from 16-bit panels, widened in registers. */
+    private void h4x4(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+                         float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
+        final VectorSpecies<Float> s = species();
+        int len = s.length();
+        FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c0_2 = c0_0, c0_3 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0, c1_3 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c2_2 = c0_0, c2_3 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c3_2 = c0_0, c3_3 = c0_0;
+        for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW, bo1 += HALF_PANEL_ROW, bo2 += HALF_PANEL_ROW, bo3 += HALF_PANEL_ROW) {
+            FloatVector b0 = widen(b, bo0, f16);
+            FloatVector b1 = widen(b, bo1, f16);
+            FloatVector b2 = widen(b, bo2, f16);
+            FloatVector b3 = widen(b, bo3, f16);
+            FloatVector x0 = FloatVector.broadcast(s, a[pa]);
+            c0_0 = x0.fma(b0, c0_0);
+            c0_1 = x0.fma(b1, c0_1);
+            c0_2 = x0.fma(b2, c0_2);
+            c0_3 = x0.fma(b3, c0_3);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            c1_0 = x1.fma(b0, c1_0);
+            c1_1 = x1.fma(b1, c1_1);
+            c1_2 = x1.fma(b2, c1_2);
+            c1_3 = x1.fma(b3, c1_3);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            c2_0 = x2.fma(b0, c2_0);
+            c2_1 = x2.fma(b1, c2_1);
+            c2_2 = x2.fma(b2, c2_2);
+            c2_3 = x2.fma(b3, c2_3);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            c3_0 = x3.fma(b0, c3_0);
+            c3_1 = x3.fma(b1, c3_1);
+            c3_2 = x3.fma(b2, c3_2);
+            c3_3 = x3.fma(b3, c3_3);
+        }
+        if (first) {
+            FloatVector bias0 = FloatVector.fromArray(s, bias, j);
+            FloatVector bias1 = FloatVector.fromArray(s, bias, j + 1 * len);
+            FloatVector bias2 = FloatVector.fromArray(s, bias, j + 2 * len);
+            FloatVector bias3 = FloatVector.fromArray(s, bias, j + 3 * len);
+            c0_0 = c0_0.add(bias0);
+            c0_1 = c0_1.add(bias1);
+            c0_2 = c0_2.add(bias2);
+            c0_3 = c0_3.add(bias3);
+            c1_0 = c1_0.add(bias0);
+            c1_1 = c1_1.add(bias1);
+            c1_2 = c1_2.add(bias2);
+            c1_3 = c1_3.add(bias3);
+            c2_0 = c2_0.add(bias0);
+            c2_1 = c2_1.add(bias1);
+            c2_2 = c2_2.add(bias2);
+            c2_3 = c2_3.add(bias3);
+            c3_0 = c3_0.add(bias0);
+            c3_1 = c3_1.add(bias1);
+            c3_2 = c3_2.add(bias2);
+            c3_3 = c3_3.add(bias3);
+        } else {
+            c0_0 = c0_0.add(FloatVector.fromArray(s, dst, o));
+            c0_1 = c0_1.add(FloatVector.fromArray(s, dst, o + len));
+            c0_2 = c0_2.add(FloatVector.fromArray(s, dst, o + 2 * len));
+            c0_3 = c0_3.add(FloatVector.fromArray(s, dst, o + 3 * len));
+            c1_0 = c1_0.add(FloatVector.fromArray(s, dst, o + stride));
+            c1_1 = c1_1.add(FloatVector.fromArray(s, dst, o + stride + len));
+            c1_2 = c1_2.add(FloatVector.fromArray(s, dst, o + stride + 2 * len));
+            c1_3 = c1_3.add(FloatVector.fromArray(s, dst, o + stride + 3 * len));
+            c2_0 = c2_0.add(FloatVector.fromArray(s, dst, o + 2 * stride));
+            c2_1 = c2_1.add(FloatVector.fromArray(s, dst, o + 2 * stride + len));
+            c2_2 = c2_2.add(FloatVector.fromArray(s, dst, o + 2 * stride + 2 * len));
+            c2_3 = c2_3.add(FloatVector.fromArray(s, dst, o + 2 * stride + 3 * len));
+            c3_0 = c3_0.add(FloatVector.fromArray(s, dst, o + 3 * stride));
+            c3_1 = c3_1.add(FloatVector.fromArray(s, dst, o + 3 * stride + len));
+            c3_2 = c3_2.add(FloatVector.fromArray(s, dst, o + 3 * stride + 2 * len));
+            c3_3 = c3_3.add(FloatVector.fromArray(s, dst, o + 3 * stride + 3 * len));
+        }
+        c0_0.intoArray(dst, o);
+        c0_1.intoArray(dst, o + len);
+        c0_2.intoArray(dst, o + 2 * len);
+        c0_3.intoArray(dst, o + 3 * len);
+        c1_0.intoArray(dst, o + stride);
+        c1_1.intoArray(dst, o + stride + len);
+        c1_2.intoArray(dst, o + stride + 2 * len);
+        c1_3.intoArray(dst, o + stride + 3 * len);
+        c2_0.intoArray(dst, o + 2 * stride);
+        c2_1.intoArray(dst, o + 2 * stride + len);
+        c2_2.intoArray(dst, o + 2 * stride + 2 * len);
+        c2_3.intoArray(dst, o + 2 * stride + 3 * len);
+        c3_0.intoArray(dst, o + 3 * stride);
+        c3_1.intoArray(dst, o + 3 * stride + len);
+        c3_2.intoArray(dst, o + 3 * stride + 2 * len);
+        c3_3.intoArray(dst, o + 3 * stride + 3 * len);
+    }
+
+    /** 6 rows x 4 vectors of columns from 16-bit panels, widened in registers. */
+    private void h6x4(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+                         float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
+        final VectorSpecies<Float> s = species();
+        int len = s.length();
+        FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c0_2 = c0_0, c0_3 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0, c1_3 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c2_2 = c0_0, c2_3 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c3_2 = c0_0, c3_3 = c0_0, c4_0 = c0_0, c4_1 = c0_0, c4_2 = c0_0, c4_3 = c0_0, c5_0 = c0_0, c5_1 = c0_0, c5_2 = c0_0, c5_3 = c0_0;
+        for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW, bo1 += HALF_PANEL_ROW, bo2 += HALF_PANEL_ROW, bo3 += HALF_PANEL_ROW) {
+            FloatVector b0 = widen(b, bo0, f16);
+            FloatVector b1 = widen(b, bo1, f16);
+            FloatVector b2 = widen(b, bo2, f16);
+            FloatVector b3 = widen(b, bo3, f16);
             FloatVector x0 = FloatVector.broadcast(s, a[pa]);
             c0_0 = x0.fma(b0, c0_0);
             c0_1 = x0.fma(b1, c0_1);
