@@ -5,9 +5,9 @@ import clip4j.io.DType;
 import clip4j.io.Tensor;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
