@@ -2,6 +2,7 @@ package clip4j.backend;
 
 import clip4j.ClipException;
 
+import java.nio.file.Path;
 import java.util.ServiceLoader;
 
 /**
@@ -29,7 +30,7 @@ public final class Backends {
                 requireVectorApi();
                 var species = VectorBackend.speciesForBits(o.vectorBits());
                 GemmPlan plan = o.gemmPlan() != null ? o.gemmPlan() : TunedPlans.planFor(species, o.threads(), o.cacheDir(), o.retune());
-                java.nio.file.Path panels = o.cacheDir() != null && o.packWeights() ? o.cacheDir().resolve("panels") : null;
+                Path panels = o.cacheDir() != null && o.packWeights() ? o.cacheDir().resolve("panels") : null;
                 yield VectorBackend.create(species, o.threads(), plan, o.packWeights(), panels);
             }
             case "cpu-reference" -> new ScalarBackend();

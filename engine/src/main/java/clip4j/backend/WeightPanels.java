@@ -117,16 +117,31 @@ final class WeightPanels {
         return st;
     }
 
-    /** Deletes the panel files of earlier contents of the same model file (best effort: a mapped one may stay). */
+    /**
+     * Deletes the panel files of earlier contents of the same model file and those of model files that are gone (best
+     * effort: a file another process has mapped stays readable to it until it unmaps it).
+     */
     private static void removeOthers(Path dir, String place, Path keep) {
         if (!Files.isDirectory(dir)) return;
         try (var files = Files.list(dir)) {
-            for (Path f : files.filter(f -> f.getFileName().toString().startsWith(place) && !f.equals(keep)).toList()) {
-                Files.deleteIfExists(f);
-                LOG.log(System.Logger.Level.DEBUG, "removed the panel file of an earlier version of the model: " + f);
+            for (Path f : files.filter(f -> f.getFileName().toString().endsWith(".safetensors") && !f.equals(keep)).toList()) {
+                if (f.getFileName().toString().startsWith(place) || modelGone(f)) {
+                    Files.deleteIfExists(f);
+                    LOG.log(System.Logger.Level.DEBUG, "removed the panel file of a model file that changed or is gone: " + f);
+                }
             }
         } catch (java.io.IOException e) {
             LOG.log(System.Logger.Level.DEBUG, "cannot clean " + dir + ": " + e.getMessage());
+        }
+    }
+
+    /** Whether the model file a panel file was made from no longer exists (an unreadable panel file counts as gone). */
+    private static boolean modelGone(Path panelFile) {
+        try (Safetensors st = Safetensors.open(panelFile)) {
+            String source = st.metadata().getOrDefault(SOURCE_KEY, "");
+            return source.indexOf('|') <= 0 || !Files.exists(Path.of(source.substring(0, source.indexOf('|'))));
+        } catch (RuntimeException e) {
+            return true;
         }
     }
 

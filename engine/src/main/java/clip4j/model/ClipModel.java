@@ -4,10 +4,12 @@ import clip4j.ClipException;
 import clip4j.backend.Backend;
 import clip4j.backend.Workspace;
 import clip4j.image.Preprocessor;
+import clip4j.io.Tensor;
 import clip4j.text.ClipTokenizer;
 
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -35,7 +37,7 @@ public final class ClipModel implements AutoCloseable {
         this.visual = VisionTransformer.load(file);
         this.text = TextTransformer.load(file);
         this.preprocessor = new Preprocessor(c.imageSize(), c.imageMean(), c.imageStd());
-        List<clip4j.io.Tensor> matrices = new java.util.ArrayList<>(visual.matrices());
+        List<Tensor> matrices = new ArrayList<>(visual.matrices());
         matrices.addAll(text.matrices());
         backend.prepare(file.identity(), matrices);
     }

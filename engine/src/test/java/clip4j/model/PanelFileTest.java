@@ -85,5 +85,10 @@ class PanelFileTest {
         assertNotEquals(panels, panelFiles().getFirst());
         assertNotEquals(java.util.Arrays.toString(before[0]), java.util.Arrays.toString(other[0]));
         assertArrayEquals(embed(model, null)[0], other[0], "the changed model's own weights, not the old panels");
+        // a model file that is gone: its panel file goes when the next panel file is made
+        Path second = Files.copy(TestData.seededModelWithText("test-tiny", 34), cache.resolve("second.safetensors"));
+        Files.delete(model);
+        embed(second, cache);
+        assertEquals(1, panelFiles().size(), "the panel file of a deleted model is removed: " + panelFiles());
     }
 }
