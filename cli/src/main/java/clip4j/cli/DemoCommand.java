@@ -177,6 +177,8 @@ final class DemoCommand implements Callable<Integer> {
             else Log.info(work + " also holds files the demo did not make: they are left alone");
         }
         Log.info("removed the demo's files from " + work + " (" + human(bytes) + ")");
+        long panels = clip4j.backend.Backends.removeOrphanedPanelFiles(UserCache.dir());
+        if (panels > 0) Log.info("removed the packed weights of models that are gone (" + human(panels) + ")");
         return 0;
     }
 

@@ -47,10 +47,16 @@ class DemoAndReportTest {
         assertFalse(again.err().contains("making a seeded random"), "the model is reused");
 
         Path mine = Files.writeString(work.resolve("my notes.txt"), "the user's own file");
+        try (var panels = Files.list(tmp.resolve("panels"))) {
+            assertEquals(1, panels.count(), "the demo model's packed weights are in the user cache");
+        }
         Cli.Result clean = Cli.run(tmp, "demo", "--clean", "--dir", work.toString());
         assertEquals(0, clean.code(), clean.toString());
         try (var files = Files.list(work)) {
             assertEquals(List.of(mine), files.toList(), "only what the demo made is removed");
+        }
+        try (var panels = Files.list(tmp.resolve("panels"))) {
+            assertEquals(0, panels.count(), "and the packed weights of its model go with it: " + clean);
         }
         Files.delete(mine);
         assertEquals(0, Cli.run(tmp, "demo", "--clean", "--dir", work.toString()).code());

@@ -30,7 +30,7 @@ public final class Backends {
                 requireVectorApi();
                 var species = VectorBackend.speciesForBits(o.vectorBits());
                 GemmPlan plan = o.gemmPlan() != null ? o.gemmPlan() : TunedPlans.planFor(species, o.threads(), o.cacheDir(), o.retune());
-                Path panels = o.cacheDir() != null && o.packWeights() ? o.cacheDir().resolve("panels") : null;
+                Path panels = o.cacheDir() != null && o.packWeights() ? panelDir(o.cacheDir()) : null;
                 yield VectorBackend.create(species, o.threads(), plan, o.packWeights(), panels);
             }
             case "cpu-reference" -> new ScalarBackend();
@@ -38,6 +38,19 @@ public final class Backends {
         };
         LOG.log(System.Logger.Level.DEBUG, "backend " + b.name());
         return b;
+    }
+
+    /** Where the cpu backend keeps the models' panel files under a cache directory. */
+    private static Path panelDir(Path cacheDir) {
+        return cacheDir.resolve("panels");
+    }
+
+    /**
+     * Deletes the cpu backend's panel files (its packed copies of models' weights) whose model files are gone, from the
+     * cache directory it was given; returns the bytes freed.
+     */
+    public static long removeOrphanedPanelFiles(Path cacheDir) {
+        return WeightPanels.removeOthers(panelDir(cacheDir), null, null);
     }
 
     /**

@@ -118,21 +118,26 @@ final class WeightPanels {
     }
 
     /**
-     * Deletes the panel files of earlier contents of the same model file and those of model files that are gone (best
-     * effort: a file another process has mapped stays readable to it until it unmaps it).
+     * Deletes the panel files of earlier contents of the same model file (named from place) and those of model files
+     * that are gone, returning the bytes freed (best effort: a file another process has mapped stays readable to it
+     * until it unmaps it).
      */
-    private static void removeOthers(Path dir, String place, Path keep) {
-        if (!Files.isDirectory(dir)) return;
+    static long removeOthers(Path dir, String place, Path keep) {
+        if (!Files.isDirectory(dir)) return 0;
+        long freed = 0;
         try (var files = Files.list(dir)) {
             for (Path f : files.filter(f -> f.getFileName().toString().endsWith(".safetensors") && !f.equals(keep)).toList()) {
-                if (f.getFileName().toString().startsWith(place) || modelGone(f)) {
+                if ((place != null && f.getFileName().toString().startsWith(place)) || modelGone(f)) {
+                    long size = Files.size(f);
                     Files.deleteIfExists(f);
+                    freed += size;
                     LOG.log(System.Logger.Level.DEBUG, "removed the panel file of a model file that changed or is gone: " + f);
                 }
             }
         } catch (java.io.IOException e) {
             LOG.log(System.Logger.Level.DEBUG, "cannot clean " + dir + ": " + e.getMessage());
         }
+        return freed;
     }
 
     /** Whether the model file a panel file was made from no longer exists (an unreadable panel file counts as gone). */
