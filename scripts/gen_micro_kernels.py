@@ -6,7 +6,7 @@ Usage: python3 scripts/gen_micro_kernels.py"""
 import pathlib
 
 # (rows, vectors): every shape a plan may name (GemmPlan.CANDIDATES) and every smaller one an edge tile needs
-SHAPES = [(mr, nr) for nr in (1, 2, 3, 4) for mr in (2, 4, 6, 8, 12) if mr * nr <= 24]
+SHAPES = [(mr, nr) for nr in (1, 2, 3, 4) for mr in (2, 3, 4, 5, 6, 8, 12) if mr * nr <= 24]
 
 def kernel(mr, nr, half=False):
     o = []

@@ -56,7 +56,8 @@ public record GemmPlan(int mr, int nr, int kc, int mc, int nc) {
      * weight vectors and broadcast fit, three at most: the JIT needs 0.1–0.4 s to compile each, and the tuner has 2 s.
      */
     public static List<GemmPlan> shapes(int registers, GemmPlan base) {
-        int[][] all = registers >= 32 ? new int[][]{{8, 2}, {12, 2}, {8, 3}} : new int[][]{{6, 2}, {4, 3}, {4, 2}};
+        // with 16, C2 spilled 6x2 and 4x3 (half speed under -XX:UseAVX=2); 5x2 and 3x3 it keeps in registers
+        int[][] all = registers >= 32 ? new int[][]{{8, 2}, {12, 2}, {8, 3}} : new int[][]{{4, 2}, {5, 2}, {3, 3}};
         List<GemmPlan> out = new ArrayList<>();
         out.add(base);
         for (int[] s : all) {

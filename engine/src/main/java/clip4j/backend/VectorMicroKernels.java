@@ -27,7 +27,7 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     /** Whether a kernel of mr rows by nr vectors exists. */
     static boolean hasKernel(int mr, int nr) {
         return switch (mr * 8 + nr) {
-            case 17, 33, 49, 65, 97, 18, 34, 50, 66, 98, 19, 35, 51, 67, 20, 36, 52 -> true;
+            case 17, 25, 33, 41, 49, 65, 97, 18, 26, 34, 42, 50, 66, 98, 19, 27, 35, 43, 51, 67, 20, 28, 36, 44, 52 -> true;
             default -> false;
         };
     }
@@ -35,10 +35,10 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     /** The fewest rows of a kernel of nr vectors that covers the given rows (the kernel for a short last row group). */
     static int kernelRows(int rows, int nr) {
         int[] have = switch (nr) {
-            case 1 -> new int[]{2, 4, 6, 8, 12};
-            case 2 -> new int[]{2, 4, 6, 8, 12};
-            case 3 -> new int[]{2, 4, 6, 8};
-            case 4 -> new int[]{2, 4, 6};
+            case 1 -> new int[]{2, 3, 4, 5, 6, 8, 12};
+            case 2 -> new int[]{2, 3, 4, 5, 6, 8, 12};
+            case 3 -> new int[]{2, 3, 4, 5, 6, 8};
+            case 4 -> new int[]{2, 3, 4, 5, 6};
             default -> throw new IllegalArgumentException("no kernel of " + nr + " vectors");
         };
         for (int r : have) if (r >= rows) return r;
@@ -50,21 +50,29 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
                            int kc, float[] dst, int o, int stride, boolean first, float[] bias, int j) {
         switch (mr * 8 + nr) {
             case 17 -> k2x1(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
+            case 25 -> k3x1(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
             case 33 -> k4x1(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
+            case 41 -> k5x1(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
             case 49 -> k6x1(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
             case 65 -> k8x1(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
             case 97 -> k12x1(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
             case 18 -> k2x2(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
+            case 26 -> k3x2(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
             case 34 -> k4x2(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
+            case 42 -> k5x2(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
             case 50 -> k6x2(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
             case 66 -> k8x2(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
             case 98 -> k12x2(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
             case 19 -> k2x3(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
+            case 27 -> k3x3(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
             case 35 -> k4x3(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
+            case 43 -> k5x3(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
             case 51 -> k6x3(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
             case 67 -> k8x3(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
             case 20 -> k2x4(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
+            case 28 -> k3x4(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
             case 36 -> k4x4(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
+            case 44 -> k5x4(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
             case 52 -> k6x4(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
             default -> throw new IllegalArgumentException("no " + mr + "x" + nr + " kernel");
         }
@@ -79,21 +87,29 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
                                int kc, float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
         switch (mr * 8 + nr) {
             case 17 -> h2x1(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 25 -> h3x1(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
             case 33 -> h4x1(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 41 -> h5x1(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
             case 49 -> h6x1(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
             case 65 -> h8x1(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
             case 97 -> h12x1(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
             case 18 -> h2x2(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 26 -> h3x2(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
             case 34 -> h4x2(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 42 -> h5x2(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
             case 50 -> h6x2(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
             case 66 -> h8x2(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
             case 98 -> h12x2(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
             case 19 -> h2x3(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 27 -> h3x3(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
             case 35 -> h4x3(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 43 -> h5x3(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
             case 51 -> h6x3(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
             case 67 -> h8x3(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
             case 20 -> h2x4(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 28 -> h3x4(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
             case 36 -> h4x4(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 44 -> h5x4(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
             case 52 -> h6x4(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
             default -> throw new IllegalArgumentException("no " + mr + "x" + nr + " kernel");
         }
@@ -125,6 +141,36 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
         }
         c0_0.intoArray(dst, o);
         c1_0.intoArray(dst, o + stride);
+    }
+
+    /** 3 rows x 1 vector of columns: 3 accumulators. */
+    private void k3x1(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+                         float[] dst, int o, int stride, boolean first, float[] bias, int j) {
+        final VectorSpecies<Float> s = species();
+        int len = s.length();
+        FloatVector c0_0 = FloatVector.zero(s), c1_0 = c0_0, c2_0 = c0_0;
+        for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += PANEL_ROW) {
+            FloatVector b0 = FloatVector.fromMemorySegment(s, b, bo0, ByteOrder.LITTLE_ENDIAN);
+            FloatVector x0 = FloatVector.broadcast(s, a[pa]);
+            c0_0 = x0.fma(b0, c0_0);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            c1_0 = x1.fma(b0, c1_0);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            c2_0 = x2.fma(b0, c2_0);
+        }
+        if (first) {
+            FloatVector bias0 = FloatVector.fromArray(s, bias, j);
+            c0_0 = c0_0.add(bias0);
+            c1_0 = c1_0.add(bias0);
+            c2_0 = c2_0.add(bias0);
+        } else {
+            c0_0 = c0_0.add(FloatVector.fromArray(s, dst, o));
+            c1_0 = c1_0.add(FloatVector.fromArray(s, dst, o + stride));
+            c2_0 = c2_0.add(FloatVector.fromArray(s, dst, o + 2 * stride));
+        }
+        c0_0.intoArray(dst, o);
+        c1_0.intoArray(dst, o + stride);
+        c2_0.intoArray(dst, o + 2 * stride);
     }
 
     /** 4 rows x 1 vector of columns: 4 accumulators. */
@@ -160,6 +206,46 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
         c1_0.intoArray(dst, o + stride);
         c2_0.intoArray(dst, o + 2 * stride);
         c3_0.intoArray(dst, o + 3 * stride);
+    }
+
+    /** 5 rows x 1 vector of columns: 5 accumulators. */
+    private void k5x1(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+                         float[] dst, int o, int stride, boolean first, float[] bias, int j) {
+        final VectorSpecies<Float> s = species();
+        int len = s.length();
+        FloatVector c0_0 = FloatVector.zero(s), c1_0 = c0_0, c2_0 = c0_0, c3_0 = c0_0, c4_0 = c0_0;
+        for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += PANEL_ROW) {
+            FloatVector b0 = FloatVector.fromMemorySegment(s, b, bo0, ByteOrder.LITTLE_ENDIAN);
+            FloatVector x0 = FloatVector.broadcast(s, a[pa]);
+            c0_0 = x0.fma(b0, c0_0);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            c1_0 = x1.fma(b0, c1_0);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            c2_0 = x2.fma(b0, c2_0);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            c3_0 = x3.fma(b0, c3_0);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            c4_0 = x4.fma(b0, c4_0);
+        }
+        if (first) {
+            FloatVector bias0 = FloatVector.fromArray(s, bias, j);
+            c0_0 = c0_0.add(bias0);
+            c1_0 = c1_0.add(bias0);
+            c2_0 = c2_0.add(bias0);
+            c3_0 = c3_0.add(bias0);
+            c4_0 = c4_0.add(bias0);
+        } else {
+            c0_0 = c0_0.add(FloatVector.fromArray(s, dst, o));
+            c1_0 = c1_0.add(FloatVector.fromArray(s, dst, o + stride));
+            c2_0 = c2_0.add(FloatVector.fromArray(s, dst, o + 2 * stride));
+            c3_0 = c3_0.add(FloatVector.fromArray(s, dst, o + 3 * stride));
+            c4_0 = c4_0.add(FloatVector.fromArray(s, dst, o + 4 * stride));
+        }
+        c0_0.intoArray(dst, o);
+        c1_0.intoArray(dst, o + stride);
+        c2_0.intoArray(dst, o + 2 * stride);
+        c3_0.intoArray(dst, o + 3 * stride);
+        c4_0.intoArray(dst, o + 4 * stride);
     }
 
     /** 6 rows x 1 vector of columns: 6 accumulators. */
@@ -372,6 +458,50 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
         c1_1.intoArray(dst, o + stride + len);
     }
 
+    /** 3 rows x 2 vectors of columns: 6 accumulators. */
+    private void k3x2(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+                         float[] dst, int o, int stride, boolean first, float[] bias, int j) {
+        final VectorSpecies<Float> s = species();
+        int len = s.length();
+        FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c2_0 = c0_0, c2_1 = c0_0;
+        for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += PANEL_ROW, bo1 += PANEL_ROW) {
+            FloatVector b0 = FloatVector.fromMemorySegment(s, b, bo0, ByteOrder.LITTLE_ENDIAN);
+            FloatVector b1 = FloatVector.fromMemorySegment(s, b, bo1, ByteOrder.LITTLE_ENDIAN);
+            FloatVector x0 = FloatVector.broadcast(s, a[pa]);
+            c0_0 = x0.fma(b0, c0_0);
+            c0_1 = x0.fma(b1, c0_1);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            c1_0 = x1.fma(b0, c1_0);
+            c1_1 = x1.fma(b1, c1_1);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            c2_0 = x2.fma(b0, c2_0);
+            c2_1 = x2.fma(b1, c2_1);
+        }
+        if (first) {
+            FloatVector bias0 = FloatVector.fromArray(s, bias, j);
+            FloatVector bias1 = FloatVector.fromArray(s, bias, j + 1 * len);
+            c0_0 = c0_0.add(bias0);
+            c0_1 = c0_1.add(bias1);
+            c1_0 = c1_0.add(bias0);
+            c1_1 = c1_1.add(bias1);
+            c2_0 = c2_0.add(bias0);
+            c2_1 = c2_1.add(bias1);
+        } else {
+            c0_0 = c0_0.add(FloatVector.fromArray(s, dst, o));
+            c0_1 = c0_1.add(FloatVector.fromArray(s, dst, o + len));
+            c1_0 = c1_0.add(FloatVector.fromArray(s, dst, o + stride));
+            c1_1 = c1_1.add(FloatVector.fromArray(s, dst, o + stride + len));
+            c2_0 = c2_0.add(FloatVector.fromArray(s, dst, o + 2 * stride));
+            c2_1 = c2_1.add(FloatVector.fromArray(s, dst, o + 2 * stride + len));
+        }
+        c0_0.intoArray(dst, o);
+        c0_1.intoArray(dst, o + len);
+        c1_0.intoArray(dst, o + stride);
+        c1_1.intoArray(dst, o + stride + len);
+        c2_0.intoArray(dst, o + 2 * stride);
+        c2_1.intoArray(dst, o + 2 * stride + len);
+    }
+
     /** 4 rows x 2 vectors of columns: 8 accumulators. */
     private void k4x2(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j) {
@@ -423,6 +553,68 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
         c2_1.intoArray(dst, o + 2 * stride + len);
         c3_0.intoArray(dst, o + 3 * stride);
         c3_1.intoArray(dst, o + 3 * stride + len);
+    }
+
+    /** 5 rows x 2 vectors of columns: 10 accumulators. */
+    private void k5x2(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+                         float[] dst, int o, int stride, boolean first, float[] bias, int j) {
+        final VectorSpecies<Float> s = species();
+        int len = s.length();
+        FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c4_0 = c0_0, c4_1 = c0_0;
+        for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += PANEL_ROW, bo1 += PANEL_ROW) {
+            FloatVector b0 = FloatVector.fromMemorySegment(s, b, bo0, ByteOrder.LITTLE_ENDIAN);
+            FloatVector b1 = FloatVector.fromMemorySegment(s, b, bo1, ByteOrder.LITTLE_ENDIAN);
+            FloatVector x0 = FloatVector.broadcast(s, a[pa]);
+            c0_0 = x0.fma(b0, c0_0);
+            c0_1 = x0.fma(b1, c0_1);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            c1_0 = x1.fma(b0, c1_0);
+            c1_1 = x1.fma(b1, c1_1);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            c2_0 = x2.fma(b0, c2_0);
+            c2_1 = x2.fma(b1, c2_1);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            c3_0 = x3.fma(b0, c3_0);
+            c3_1 = x3.fma(b1, c3_1);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            c4_0 = x4.fma(b0, c4_0);
+            c4_1 = x4.fma(b1, c4_1);
+        }
+        if (first) {
+            FloatVector bias0 = FloatVector.fromArray(s, bias, j);
+            FloatVector bias1 = FloatVector.fromArray(s, bias, j + 1 * len);
+            c0_0 = c0_0.add(bias0);
+            c0_1 = c0_1.add(bias1);
+            c1_0 = c1_0.add(bias0);
+            c1_1 = c1_1.add(bias1);
+            c2_0 = c2_0.add(bias0);
+            c2_1 = c2_1.add(bias1);
+            c3_0 = c3_0.add(bias0);
+            c3_1 = c3_1.add(bias1);
+            c4_0 = c4_0.add(bias0);
+            c4_1 = c4_1.add(bias1);
+        } else {
+            c0_0 = c0_0.add(FloatVector.fromArray(s, dst, o));
+            c0_1 = c0_1.add(FloatVector.fromArray(s, dst, o + len));
+            c1_0 = c1_0.add(FloatVector.fromArray(s, dst, o + stride));
+            c1_1 = c1_1.add(FloatVector.fromArray(s, dst, o + stride + len));
+            c2_0 = c2_0.add(FloatVector.fromArray(s, dst, o + 2 * stride));
+            c2_1 = c2_1.add(FloatVector.fromArray(s, dst, o + 2 * stride + len));
+            c3_0 = c3_0.add(FloatVector.fromArray(s, dst, o + 3 * stride));
+            c3_1 = c3_1.add(FloatVector.fromArray(s, dst, o + 3 * stride + len));
+            c4_0 = c4_0.add(FloatVector.fromArray(s, dst, o + 4 * stride));
+            c4_1 = c4_1.add(FloatVector.fromArray(s, dst, o + 4 * stride + len));
+        }
+        c0_0.intoArray(dst, o);
+        c0_1.intoArray(dst, o + len);
+        c1_0.intoArray(dst, o + stride);
+        c1_1.intoArray(dst, o + stride + len);
+        c2_0.intoArray(dst, o + 2 * stride);
+        c2_1.intoArray(dst, o + 2 * stride + len);
+        c3_0.intoArray(dst, o + 3 * stride);
+        c3_1.intoArray(dst, o + 3 * stride + len);
+        c4_0.intoArray(dst, o + 4 * stride);
+        c4_1.intoArray(dst, o + 4 * stride + len);
     }
 
     /** 6 rows x 2 vectors of columns: 12 accumulators. */
@@ -755,6 +947,64 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
         c1_2.intoArray(dst, o + stride + 2 * len);
     }
 
+    /** 3 rows x 3 vectors of columns: 9 accumulators. */
+    private void k3x3(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+                         float[] dst, int o, int stride, boolean first, float[] bias, int j) {
+        final VectorSpecies<Float> s = species();
+        int len = s.length();
+        FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c0_2 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c2_2 = c0_0;
+        for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += PANEL_ROW, bo1 += PANEL_ROW, bo2 += PANEL_ROW) {
+            FloatVector b0 = FloatVector.fromMemorySegment(s, b, bo0, ByteOrder.LITTLE_ENDIAN);
+            FloatVector b1 = FloatVector.fromMemorySegment(s, b, bo1, ByteOrder.LITTLE_ENDIAN);
+            FloatVector b2 = FloatVector.fromMemorySegment(s, b, bo2, ByteOrder.LITTLE_ENDIAN);
+            FloatVector x0 = FloatVector.broadcast(s, a[pa]);
+            c0_0 = x0.fma(b0, c0_0);
+            c0_1 = x0.fma(b1, c0_1);
+            c0_2 = x0.fma(b2, c0_2);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            c1_0 = x1.fma(b0, c1_0);
+            c1_1 = x1.fma(b1, c1_1);
+            c1_2 = x1.fma(b2, c1_2);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            c2_0 = x2.fma(b0, c2_0);
+            c2_1 = x2.fma(b1, c2_1);
+            c2_2 = x2.fma(b2, c2_2);
+        }
+        if (first) {
+            FloatVector bias0 = FloatVector.fromArray(s, bias, j);
+            FloatVector bias1 = FloatVector.fromArray(s, bias, j + 1 * len);
+            FloatVector bias2 = FloatVector.fromArray(s, bias, j + 2 * len);
+            c0_0 = c0_0.add(bias0);
+            c0_1 = c0_1.add(bias1);
+            c0_2 = c0_2.add(bias2);
+            c1_0 = c1_0.add(bias0);
+            c1_1 = c1_1.add(bias1);
+            c1_2 = c1_2.add(bias2);
+            c2_0 = c2_0.add(bias0);
+            c2_1 = c2_1.add(bias1);
+            c2_2 = c2_2.add(bias2);
+        } else {
+            c0_0 = c0_0.add(FloatVector.fromArray(s, dst, o));
+            c0_1 = c0_1.add(FloatVector.fromArray(s, dst, o + len));
+            c0_2 = c0_2.add(FloatVector.fromArray(s, dst, o + 2 * len));
+            c1_0 = c1_0.add(FloatVector.fromArray(s, dst, o + stride));
+            c1_1 = c1_1.add(FloatVector.fromArray(s, dst, o + stride + len));
+            c1_2 = c1_2.add(FloatVector.fromArray(s, dst, o + stride + 2 * len));
+            c2_0 = c2_0.add(FloatVector.fromArray(s, dst, o + 2 * stride));
+            c2_1 = c2_1.add(FloatVector.fromArray(s, dst, o + 2 * stride + len));
+            c2_2 = c2_2.add(FloatVector.fromArray(s, dst, o + 2 * stride + 2 * len));
+        }
+        c0_0.intoArray(dst, o);
+        c0_1.intoArray(dst, o + len);
+        c0_2.intoArray(dst, o + 2 * len);
+        c1_0.intoArray(dst, o + stride);
+        c1_1.intoArray(dst, o + stride + len);
+        c1_2.intoArray(dst, o + stride + 2 * len);
+        c2_0.intoArray(dst, o + 2 * stride);
+        c2_1.intoArray(dst, o + 2 * stride + len);
+        c2_2.intoArray(dst, o + 2 * stride + 2 * len);
+    }
+
     /** 4 rows x 3 vectors of columns: 12 accumulators. */
     private void k4x3(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j) {
@@ -824,6 +1074,90 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
         c3_0.intoArray(dst, o + 3 * stride);
         c3_1.intoArray(dst, o + 3 * stride + len);
         c3_2.intoArray(dst, o + 3 * stride + 2 * len);
+    }
+
+    /** 5 rows x 3 vectors of columns: 15 accumulators. */
+    private void k5x3(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+                         float[] dst, int o, int stride, boolean first, float[] bias, int j) {
+        final VectorSpecies<Float> s = species();
+        int len = s.length();
+        FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c0_2 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c2_2 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c3_2 = c0_0, c4_0 = c0_0, c4_1 = c0_0, c4_2 = c0_0;
+        for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += PANEL_ROW, bo1 += PANEL_ROW, bo2 += PANEL_ROW) {
+            FloatVector b0 = FloatVector.fromMemorySegment(s, b, bo0, ByteOrder.LITTLE_ENDIAN);
+            FloatVector b1 = FloatVector.fromMemorySegment(s, b, bo1, ByteOrder.LITTLE_ENDIAN);
+            FloatVector b2 = FloatVector.fromMemorySegment(s, b, bo2, ByteOrder.LITTLE_ENDIAN);
+            FloatVector x0 = FloatVector.broadcast(s, a[pa]);
+            c0_0 = x0.fma(b0, c0_0);
+            c0_1 = x0.fma(b1, c0_1);
+            c0_2 = x0.fma(b2, c0_2);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            c1_0 = x1.fma(b0, c1_0);
+            c1_1 = x1.fma(b1, c1_1);
+            c1_2 = x1.fma(b2, c1_2);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            c2_0 = x2.fma(b0, c2_0);
+            c2_1 = x2.fma(b1, c2_1);
+            c2_2 = x2.fma(b2, c2_2);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            c3_0 = x3.fma(b0, c3_0);
+            c3_1 = x3.fma(b1, c3_1);
+            c3_2 = x3.fma(b2, c3_2);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            c4_0 = x4.fma(b0, c4_0);
+            c4_1 = x4.fma(b1, c4_1);
+            c4_2 = x4.fma(b2, c4_2);
+        }
+        if (first) {
+            FloatVector bias0 = FloatVector.fromArray(s, bias, j);
+            FloatVector bias1 = FloatVector.fromArray(s, bias, j + 1 * len);
+            FloatVector bias2 = FloatVector.fromArray(s, bias, j + 2 * len);
+            c0_0 = c0_0.add(bias0);
+            c0_1 = c0_1.add(bias1);
+            c0_2 = c0_2.add(bias2);
+            c1_0 = c1_0.add(bias0);
+            c1_1 = c1_1.add(bias1);
+            c1_2 = c1_2.add(bias2);
+            c2_0 = c2_0.add(bias0);
+            c2_1 = c2_1.add(bias1);
+            c2_2 = c2_2.add(bias2);
+            c3_0 = c3_0.add(bias0);
+            c3_1 = c3_1.add(bias1);
+            c3_2 = c3_2.add(bias2);
+            c4_0 = c4_0.add(bias0);
+            c4_1 = c4_1.add(bias1);
+            c4_2 = c4_2.add(bias2);
+        } else {
+            c0_0 = c0_0.add(FloatVector.fromArray(s, dst, o));
+            c0_1 = c0_1.add(FloatVector.fromArray(s, dst, o + len));
+            c0_2 = c0_2.add(FloatVector.fromArray(s, dst, o + 2 * len));
+            c1_0 = c1_0.add(FloatVector.fromArray(s, dst, o + stride));
+            c1_1 = c1_1.add(FloatVector.fromArray(s, dst, o + stride + len));
+            c1_2 = c1_2.add(FloatVector.fromArray(s, dst, o + stride + 2 * len));
+            c2_0 = c2_0.add(FloatVector.fromArray(s, dst, o + 2 * stride));
+            c2_1 = c2_1.add(FloatVector.fromArray(s, dst, o + 2 * stride + len));
+            c2_2 = c2_2.add(FloatVector.fromArray(s, dst, o + 2 * stride + 2 * len));
+            c3_0 = c3_0.add(FloatVector.fromArray(s, dst, o + 3 * stride));
+            c3_1 = c3_1.add(FloatVector.fromArray(s, dst, o + 3 * stride + len));
+            c3_2 = c3_2.add(FloatVector.fromArray(s, dst, o + 3 * stride + 2 * len));
+            c4_0 = c4_0.add(FloatVector.fromArray(s, dst, o + 4 * stride));
+            c4_1 = c4_1.add(FloatVector.fromArray(s, dst, o + 4 * stride + len));
+            c4_2 = c4_2.add(FloatVector.fromArray(s, dst, o + 4 * stride + 2 * len));
+        }
+        c0_0.intoArray(dst, o);
+        c0_1.intoArray(dst, o + len);
+        c0_2.intoArray(dst, o + 2 * len);
+        c1_0.intoArray(dst, o + stride);
+        c1_1.intoArray(dst, o + stride + len);
+        c1_2.intoArray(dst, o + stride + 2 * len);
+        c2_0.intoArray(dst, o + 2 * stride);
+        c2_1.intoArray(dst, o + 2 * stride + len);
+        c2_2.intoArray(dst, o + 2 * stride + 2 * len);
+        c3_0.intoArray(dst, o + 3 * stride);
+        c3_1.intoArray(dst, o + 3 * stride + len);
+        c3_2.intoArray(dst, o + 3 * stride + 2 * len);
+        c4_0.intoArray(dst, o + 4 * stride);
+        c4_1.intoArray(dst, o + 4 * stride + len);
+        c4_2.intoArray(dst, o + 4 * stride + 2 * len);
     }
 
     /** 6 rows x 3 vectors of columns: 18 accumulators. */
@@ -1101,6 +1435,78 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
         c1_3.intoArray(dst, o + stride + 3 * len);
     }
 
+    /** 3 rows x 4 vectors of columns: 12 accumulators. */
+    private void k3x4(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+                         float[] dst, int o, int stride, boolean first, float[] bias, int j) {
+        final VectorSpecies<Float> s = species();
+        int len = s.length();
+        FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c0_2 = c0_0, c0_3 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0, c1_3 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c2_2 = c0_0, c2_3 = c0_0;
+        for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += PANEL_ROW, bo1 += PANEL_ROW, bo2 += PANEL_ROW, bo3 += PANEL_ROW) {
+            FloatVector b0 = FloatVector.fromMemorySegment(s, b, bo0, ByteOrder.LITTLE_ENDIAN);
+            FloatVector b1 = FloatVector.fromMemorySegment(s, b, bo1, ByteOrder.LITTLE_ENDIAN);
+            FloatVector b2 = FloatVector.fromMemorySegment(s, b, bo2, ByteOrder.LITTLE_ENDIAN);
+            FloatVector b3 = FloatVector.fromMemorySegment(s, b, bo3, ByteOrder.LITTLE_ENDIAN);
+            FloatVector x0 = FloatVector.broadcast(s, a[pa]);
+            c0_0 = x0.fma(b0, c0_0);
+            c0_1 = x0.fma(b1, c0_1);
+            c0_2 = x0.fma(b2, c0_2);
+            c0_3 = x0.fma(b3, c0_3);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            c1_0 = x1.fma(b0, c1_0);
+            c1_1 = x1.fma(b1, c1_1);
+            c1_2 = x1.fma(b2, c1_2);
+            c1_3 = x1.fma(b3, c1_3);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            c2_0 = x2.fma(b0, c2_0);
+            c2_1 = x2.fma(b1, c2_1);
+            c2_2 = x2.fma(b2, c2_2);
+            c2_3 = x2.fma(b3, c2_3);
+        }
+        if (first) {
+            FloatVector bias0 = FloatVector.fromArray(s, bias, j);
+            FloatVector bias1 = FloatVector.fromArray(s, bias, j + 1 * len);
+            FloatVector bias2 = FloatVector.fromArray(s, bias, j + 2 * len);
+            FloatVector bias3 = FloatVector.fromArray(s, bias, j + 3 * len);
+            c0_0 = c0_0.add(bias0);
+            c0_1 = c0_1.add(bias1);
+            c0_2 = c0_2.add(bias2);
+            c0_3 = c0_3.add(bias3);
+            c1_0 = c1_0.add(bias0);
+            c1_1 = c1_1.add(bias1);
+            c1_2 = c1_2.add(bias2);
+            c1_3 = c1_3.add(bias3);
+            c2_0 = c2_0.add(bias0);
+            c2_1 = c2_1.add(bias1);
+            c2_2 = c2_2.add(bias2);
+            c2_3 = c2_3.add(bias3);
+        } else {
+            c0_0 = c0_0.add(FloatVector.fromArray(s, dst, o));
+            c0_1 = c0_1.add(FloatVector.fromArray(s, dst, o + len));
+            c0_2 = c0_2.add(FloatVector.fromArray(s, dst, o + 2 * len));
+            c0_3 = c0_3.add(FloatVector.fromArray(s, dst, o + 3 * len));
+            c1_0 = c1_0.add(FloatVector.fromArray(s, dst, o + stride));
+            c1_1 = c1_1.add(FloatVector.fromArray(s, dst, o + stride + len));
+            c1_2 = c1_2.add(FloatVector.fromArray(s, dst, o + stride + 2 * len));
+            c1_3 = c1_3.add(FloatVector.fromArray(s, dst, o + stride + 3 * len));
+            c2_0 = c2_0.add(FloatVector.fromArray(s, dst, o + 2 * stride));
+            c2_1 = c2_1.add(FloatVector.fromArray(s, dst, o + 2 * stride + len));
+            c2_2 = c2_2.add(FloatVector.fromArray(s, dst, o + 2 * stride + 2 * len));
+            c2_3 = c2_3.add(FloatVector.fromArray(s, dst, o + 2 * stride + 3 * len));
+        }
+        c0_0.intoArray(dst, o);
+        c0_1.intoArray(dst, o + len);
+        c0_2.intoArray(dst, o + 2 * len);
+        c0_3.intoArray(dst, o + 3 * len);
+        c1_0.intoArray(dst, o + stride);
+        c1_1.intoArray(dst, o + stride + len);
+        c1_2.intoArray(dst, o + stride + 2 * len);
+        c1_3.intoArray(dst, o + stride + 3 * len);
+        c2_0.intoArray(dst, o + 2 * stride);
+        c2_1.intoArray(dst, o + 2 * stride + len);
+        c2_2.intoArray(dst, o + 2 * stride + 2 * len);
+        c2_3.intoArray(dst, o + 2 * stride + 3 * len);
+    }
+
     /** 4 rows x 4 vectors of columns: 16 accumulators. */
     private void k4x4(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j) {
@@ -1188,6 +1594,112 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
         c3_1.intoArray(dst, o + 3 * stride + len);
         c3_2.intoArray(dst, o + 3 * stride + 2 * len);
         c3_3.intoArray(dst, o + 3 * stride + 3 * len);
+    }
+
+    /** 5 rows x 4 vectors of columns: 20 accumulators. */
+    private void k5x4(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+                         float[] dst, int o, int stride, boolean first, float[] bias, int j) {
+        final VectorSpecies<Float> s = species();
+        int len = s.length();
+        FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c0_2 = c0_0, c0_3 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0, c1_3 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c2_2 = c0_0, c2_3 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c3_2 = c0_0, c3_3 = c0_0, c4_0 = c0_0, c4_1 = c0_0, c4_2 = c0_0, c4_3 = c0_0;
+        for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += PANEL_ROW, bo1 += PANEL_ROW, bo2 += PANEL_ROW, bo3 += PANEL_ROW) {
+            FloatVector b0 = FloatVector.fromMemorySegment(s, b, bo0, ByteOrder.LITTLE_ENDIAN);
+            FloatVector b1 = FloatVector.fromMemorySegment(s, b, bo1, ByteOrder.LITTLE_ENDIAN);
+            FloatVector b2 = FloatVector.fromMemorySegment(s, b, bo2, ByteOrder.LITTLE_ENDIAN);
+            FloatVector b3 = FloatVector.fromMemorySegment(s, b, bo3, ByteOrder.LITTLE_ENDIAN);
+            FloatVector x0 = FloatVector.broadcast(s, a[pa]);
+            c0_0 = x0.fma(b0, c0_0);
+            c0_1 = x0.fma(b1, c0_1);
+            c0_2 = x0.fma(b2, c0_2);
+            c0_3 = x0.fma(b3, c0_3);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            c1_0 = x1.fma(b0, c1_0);
+            c1_1 = x1.fma(b1, c1_1);
+            c1_2 = x1.fma(b2, c1_2);
+            c1_3 = x1.fma(b3, c1_3);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            c2_0 = x2.fma(b0, c2_0);
+            c2_1 = x2.fma(b1, c2_1);
+            c2_2 = x2.fma(b2, c2_2);
+            c2_3 = x2.fma(b3, c2_3);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            c3_0 = x3.fma(b0, c3_0);
+            c3_1 = x3.fma(b1, c3_1);
+            c3_2 = x3.fma(b2, c3_2);
+            c3_3 = x3.fma(b3, c3_3);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            c4_0 = x4.fma(b0, c4_0);
+            c4_1 = x4.fma(b1, c4_1);
+            c4_2 = x4.fma(b2, c4_2);
+            c4_3 = x4.fma(b3, c4_3);
+        }
+        if (first) {
+            FloatVector bias0 = FloatVector.fromArray(s, bias, j);
+            FloatVector bias1 = FloatVector.fromArray(s, bias, j + 1 * len);
+            FloatVector bias2 = FloatVector.fromArray(s, bias, j + 2 * len);
+            FloatVector bias3 = FloatVector.fromArray(s, bias, j + 3 * len);
+            c0_0 = c0_0.add(bias0);
+            c0_1 = c0_1.add(bias1);
+            c0_2 = c0_2.add(bias2);
+            c0_3 = c0_3.add(bias3);
+            c1_0 = c1_0.add(bias0);
+            c1_1 = c1_1.add(bias1);
+            c1_2 = c1_2.add(bias2);
+            c1_3 = c1_3.add(bias3);
+            c2_0 = c2_0.add(bias0);
+            c2_1 = c2_1.add(bias1);
+            c2_2 = c2_2.add(bias2);
+            c2_3 = c2_3.add(bias3);
+            c3_0 = c3_0.add(bias0);
+            c3_1 = c3_1.add(bias1);
+            c3_2 = c3_2.add(bias2);
+            c3_3 = c3_3.add(bias3);
+            c4_0 = c4_0.add(bias0);
+            c4_1 = c4_1.add(bias1);
+            c4_2 = c4_2.add(bias2);
+            c4_3 = c4_3.add(bias3);
+        } else {
+            c0_0 = c0_0.add(FloatVector.fromArray(s, dst, o));
+            c0_1 = c0_1.add(FloatVector.fromArray(s, dst, o + len));
+            c0_2 = c0_2.add(FloatVector.fromArray(s, dst, o + 2 * len));
+            c0_3 = c0_3.add(FloatVector.fromArray(s, dst, o + 3 * len));
+            c1_0 = c1_0.add(FloatVector.fromArray(s, dst, o + stride));
+            c1_1 = c1_1.add(FloatVector.fromArray(s, dst, o + stride + len));
+            c1_2 = c1_2.add(FloatVector.fromArray(s, dst, o + stride + 2 * len));
+            c1_3 = c1_3.add(FloatVector.fromArray(s, dst, o + stride + 3 * len));
+            c2_0 = c2_0.add(FloatVector.fromArray(s, dst, o + 2 * stride));
+            c2_1 = c2_1.add(FloatVector.fromArray(s, dst, o + 2 * stride + len));
+            c2_2 = c2_2.add(FloatVector.fromArray(s, dst, o + 2 * stride + 2 * len));
+            c2_3 = c2_3.add(FloatVector.fromArray(s, dst, o + 2 * stride + 3 * len));
+            c3_0 = c3_0.add(FloatVector.fromArray(s, dst, o + 3 * stride));
+            c3_1 = c3_1.add(FloatVector.fromArray(s, dst, o + 3 * stride + len));
+            c3_2 = c3_2.add(FloatVector.fromArray(s, dst, o + 3 * stride + 2 * len));
+            c3_3 = c3_3.add(FloatVector.fromArray(s, dst, o + 3 * stride + 3 * len));
+            c4_0 = c4_0.add(FloatVector.fromArray(s, dst, o + 4 * stride));
+            c4_1 = c4_1.add(FloatVector.fromArray(s, dst, o + 4 * stride + len));
+            c4_2 = c4_2.add(FloatVector.fromArray(s, dst, o + 4 * stride + 2 * len));
+            c4_3 = c4_3.add(FloatVector.fromArray(s, dst, o + 4 * stride + 3 * len));
+        }
+        c0_0.intoArray(dst, o);
+        c0_1.intoArray(dst, o + len);
+        c0_2.intoArray(dst, o + 2 * len);
+        c0_3.intoArray(dst, o + 3 * len);
+        c1_0.intoArray(dst, o + stride);
+        c1_1.intoArray(dst, o + stride + len);
+        c1_2.intoArray(dst, o + stride + 2 * len);
+        c1_3.intoArray(dst, o + stride + 3 * len);
+        c2_0.intoArray(dst, o + 2 * stride);
+        c2_1.intoArray(dst, o + 2 * stride + len);
+        c2_2.intoArray(dst, o + 2 * stride + 2 * len);
+        c2_3.intoArray(dst, o + 2 * stride + 3 * len);
+        c3_0.intoArray(dst, o + 3 * stride);
+        c3_1.intoArray(dst, o + 3 * stride + len);
+        c3_2.intoArray(dst, o + 3 * stride + 2 * len);
+        c3_3.intoArray(dst, o + 3 * stride + 3 * len);
+        c4_0.intoArray(dst, o + 4 * stride);
+        c4_1.intoArray(dst, o + 4 * stride + len);
+        c4_2.intoArray(dst, o + 4 * stride + 2 * len);
+        c4_3.intoArray(dst, o + 4 * stride + 3 * len);
     }
 
     /** 6 rows x 4 vectors of columns: 24 accumulators. */
@@ -1338,6 +1850,36 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
         c1_0.intoArray(dst, o + stride);
     }
 
+    /** 3 rows x 1 vector of columns from 16-bit panels, widened in registers. */
+    private void h3x1(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+                         float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
+        final VectorSpecies<Float> s = species();
+        int len = s.length();
+        FloatVector c0_0 = FloatVector.zero(s), c1_0 = c0_0, c2_0 = c0_0;
+        for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW) {
+            FloatVector b0 = widen(b, bo0, f16);
+            FloatVector x0 = FloatVector.broadcast(s, a[pa]);
+            c0_0 = x0.fma(b0, c0_0);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            c1_0 = x1.fma(b0, c1_0);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            c2_0 = x2.fma(b0, c2_0);
+        }
+        if (first) {
+            FloatVector bias0 = FloatVector.fromArray(s, bias, j);
+            c0_0 = c0_0.add(bias0);
+            c1_0 = c1_0.add(bias0);
+            c2_0 = c2_0.add(bias0);
+        } else {
+            c0_0 = c0_0.add(FloatVector.fromArray(s, dst, o));
+            c1_0 = c1_0.add(FloatVector.fromArray(s, dst, o + stride));
+            c2_0 = c2_0.add(FloatVector.fromArray(s, dst, o + 2 * stride));
+        }
+        c0_0.intoArray(dst, o);
+        c1_0.intoArray(dst, o + stride);
+        c2_0.intoArray(dst, o + 2 * stride);
+    }
+
     /** 4 rows x 1 vector of columns from 16-bit panels, widened in registers. */
     private void h4x1(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
@@ -1371,6 +1913,46 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
         c1_0.intoArray(dst, o + stride);
         c2_0.intoArray(dst, o + 2 * stride);
         c3_0.intoArray(dst, o + 3 * stride);
+    }
+
+    /** 5 rows x 1 vector of columns from 16-bit panels, widened in registers. */
+    private void h5x1(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+                         float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
+        final VectorSpecies<Float> s = species();
+        int len = s.length();
+        FloatVector c0_0 = FloatVector.zero(s), c1_0 = c0_0, c2_0 = c0_0, c3_0 = c0_0, c4_0 = c0_0;
+        for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW) {
+            FloatVector b0 = widen(b, bo0, f16);
+            FloatVector x0 = FloatVector.broadcast(s, a[pa]);
+            c0_0 = x0.fma(b0, c0_0);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            c1_0 = x1.fma(b0, c1_0);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            c2_0 = x2.fma(b0, c2_0);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            c3_0 = x3.fma(b0, c3_0);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            c4_0 = x4.fma(b0, c4_0);
+        }
+        if (first) {
+            FloatVector bias0 = FloatVector.fromArray(s, bias, j);
+            c0_0 = c0_0.add(bias0);
+            c1_0 = c1_0.add(bias0);
+            c2_0 = c2_0.add(bias0);
+            c3_0 = c3_0.add(bias0);
+            c4_0 = c4_0.add(bias0);
+        } else {
+            c0_0 = c0_0.add(FloatVector.fromArray(s, dst, o));
+            c1_0 = c1_0.add(FloatVector.fromArray(s, dst, o + stride));
+            c2_0 = c2_0.add(FloatVector.fromArray(s, dst, o + 2 * stride));
+            c3_0 = c3_0.add(FloatVector.fromArray(s, dst, o + 3 * stride));
+            c4_0 = c4_0.add(FloatVector.fromArray(s, dst, o + 4 * stride));
+        }
+        c0_0.intoArray(dst, o);
+        c1_0.intoArray(dst, o + stride);
+        c2_0.intoArray(dst, o + 2 * stride);
+        c3_0.intoArray(dst, o + 3 * stride);
+        c4_0.intoArray(dst, o + 4 * stride);
     }
 
     /** 6 rows x 1 vector of columns from 16-bit panels, widened in registers. */
@@ -1583,6 +2165,50 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
         c1_1.intoArray(dst, o + stride + len);
     }
 
+    /** 3 rows x 2 vectors of columns from 16-bit panels, widened in registers. */
+    private void h3x2(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+                         float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
+        final VectorSpecies<Float> s = species();
+        int len = s.length();
+        FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c2_0 = c0_0, c2_1 = c0_0;
+        for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW, bo1 += HALF_PANEL_ROW) {
+            FloatVector b0 = widen(b, bo0, f16);
+            FloatVector b1 = widen(b, bo1, f16);
+            FloatVector x0 = FloatVector.broadcast(s, a[pa]);
+            c0_0 = x0.fma(b0, c0_0);
+            c0_1 = x0.fma(b1, c0_1);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            c1_0 = x1.fma(b0, c1_0);
+            c1_1 = x1.fma(b1, c1_1);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            c2_0 = x2.fma(b0, c2_0);
+            c2_1 = x2.fma(b1, c2_1);
+        }
+        if (first) {
+            FloatVector bias0 = FloatVector.fromArray(s, bias, j);
+            FloatVector bias1 = FloatVector.fromArray(s, bias, j + 1 * len);
+            c0_0 = c0_0.add(bias0);
+            c0_1 = c0_1.add(bias1);
+            c1_0 = c1_0.add(bias0);
+            c1_1 = c1_1.add(bias1);
+            c2_0 = c2_0.add(bias0);
+            c2_1 = c2_1.add(bias1);
+        } else {
+            c0_0 = c0_0.add(FloatVector.fromArray(s, dst, o));
+            c0_1 = c0_1.add(FloatVector.fromArray(s, dst, o + len));
+            c1_0 = c1_0.add(FloatVector.fromArray(s, dst, o + stride));
+            c1_1 = c1_1.add(FloatVector.fromArray(s, dst, o + stride + len));
+            c2_0 = c2_0.add(FloatVector.fromArray(s, dst, o + 2 * stride));
+            c2_1 = c2_1.add(FloatVector.fromArray(s, dst, o + 2 * stride + len));
+        }
+        c0_0.intoArray(dst, o);
+        c0_1.intoArray(dst, o + len);
+        c1_0.intoArray(dst, o + stride);
+        c1_1.intoArray(dst, o + stride + len);
+        c2_0.intoArray(dst, o + 2 * stride);
+        c2_1.intoArray(dst, o + 2 * stride + len);
+    }
+
     /** 4 rows x 2 vectors of columns from 16-bit panels, widened in registers. */
     private void h4x2(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
@@ -1634,6 +2260,68 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
         c2_1.intoArray(dst, o + 2 * stride + len);
         c3_0.intoArray(dst, o + 3 * stride);
         c3_1.intoArray(dst, o + 3 * stride + len);
+    }
+
+    /** 5 rows x 2 vectors of columns from 16-bit panels, widened in registers. */
+    private void h5x2(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+                         float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
+        final VectorSpecies<Float> s = species();
+        int len = s.length();
+        FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c4_0 = c0_0, c4_1 = c0_0;
+        for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW, bo1 += HALF_PANEL_ROW) {
+            FloatVector b0 = widen(b, bo0, f16);
+            FloatVector b1 = widen(b, bo1, f16);
+            FloatVector x0 = FloatVector.broadcast(s, a[pa]);
+            c0_0 = x0.fma(b0, c0_0);
+            c0_1 = x0.fma(b1, c0_1);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            c1_0 = x1.fma(b0, c1_0);
+            c1_1 = x1.fma(b1, c1_1);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            c2_0 = x2.fma(b0, c2_0);
+            c2_1 = x2.fma(b1, c2_1);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            c3_0 = x3.fma(b0, c3_0);
+            c3_1 = x3.fma(b1, c3_1);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            c4_0 = x4.fma(b0, c4_0);
+            c4_1 = x4.fma(b1, c4_1);
+        }
+        if (first) {
+            FloatVector bias0 = FloatVector.fromArray(s, bias, j);
+            FloatVector bias1 = FloatVector.fromArray(s, bias, j + 1 * len);
+            c0_0 = c0_0.add(bias0);
+            c0_1 = c0_1.add(bias1);
+            c1_0 = c1_0.add(bias0);
+            c1_1 = c1_1.add(bias1);
+            c2_0 = c2_0.add(bias0);
+            c2_1 = c2_1.add(bias1);
+            c3_0 = c3_0.add(bias0);
+            c3_1 = c3_1.add(bias1);
+            c4_0 = c4_0.add(bias0);
+            c4_1 = c4_1.add(bias1);
+        } else {
+            c0_0 = c0_0.add(FloatVector.fromArray(s, dst, o));
+            c0_1 = c0_1.add(FloatVector.fromArray(s, dst, o + len));
+            c1_0 = c1_0.add(FloatVector.fromArray(s, dst, o + stride));
+            c1_1 = c1_1.add(FloatVector.fromArray(s, dst, o + stride + len));
+            c2_0 = c2_0.add(FloatVector.fromArray(s, dst, o + 2 * stride));
+            c2_1 = c2_1.add(FloatVector.fromArray(s, dst, o + 2 * stride + len));
+            c3_0 = c3_0.add(FloatVector.fromArray(s, dst, o + 3 * stride));
+            c3_1 = c3_1.add(FloatVector.fromArray(s, dst, o + 3 * stride + len));
+            c4_0 = c4_0.add(FloatVector.fromArray(s, dst, o + 4 * stride));
+            c4_1 = c4_1.add(FloatVector.fromArray(s, dst, o + 4 * stride + len));
+        }
+        c0_0.intoArray(dst, o);
+        c0_1.intoArray(dst, o + len);
+        c1_0.intoArray(dst, o + stride);
+        c1_1.intoArray(dst, o + stride + len);
+        c2_0.intoArray(dst, o + 2 * stride);
+        c2_1.intoArray(dst, o + 2 * stride + len);
+        c3_0.intoArray(dst, o + 3 * stride);
+        c3_1.intoArray(dst, o + 3 * stride + len);
+        c4_0.intoArray(dst, o + 4 * stride);
+        c4_1.intoArray(dst, o + 4 * stride + len);
     }
 
     /** 6 rows x 2 vectors of columns from 16-bit panels, widened in registers. */
@@ -1966,6 +2654,64 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
         c1_2.intoArray(dst, o + stride + 2 * len);
     }
 
+    /** 3 rows x 3 vectors of columns from 16-bit panels, widened in registers. */
+    private void h3x3(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+                         float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
+        final VectorSpecies<Float> s = species();
+        int len = s.length();
+        FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c0_2 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c2_2 = c0_0;
+        for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW, bo1 += HALF_PANEL_ROW, bo2 += HALF_PANEL_ROW) {
+            FloatVector b0 = widen(b, bo0, f16);
+            FloatVector b1 = widen(b, bo1, f16);
+            FloatVector b2 = widen(b, bo2, f16);
+            FloatVector x0 = FloatVector.broadcast(s, a[pa]);
+            c0_0 = x0.fma(b0, c0_0);
+            c0_1 = x0.fma(b1, c0_1);
+            c0_2 = x0.fma(b2, c0_2);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            c1_0 = x1.fma(b0, c1_0);
+            c1_1 = x1.fma(b1, c1_1);
+            c1_2 = x1.fma(b2, c1_2);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            c2_0 = x2.fma(b0, c2_0);
+            c2_1 = x2.fma(b1, c2_1);
+            c2_2 = x2.fma(b2, c2_2);
+        }
+        if (first) {
+            FloatVector bias0 = FloatVector.fromArray(s, bias, j);
+            FloatVector bias1 = FloatVector.fromArray(s, bias, j + 1 * len);
+            FloatVector bias2 = FloatVector.fromArray(s, bias, j + 2 * len);
+            c0_0 = c0_0.add(bias0);
+            c0_1 = c0_1.add(bias1);
+            c0_2 = c0_2.add(bias2);
+            c1_0 = c1_0.add(bias0);
+            c1_1 = c1_1.add(bias1);
+            c1_2 = c1_2.add(bias2);
+            c2_0 = c2_0.add(bias0);
+            c2_1 = c2_1.add(bias1);
+            c2_2 = c2_2.add(bias2);
+        } else {
+            c0_0 = c0_0.add(FloatVector.fromArray(s, dst, o));
+            c0_1 = c0_1.add(FloatVector.fromArray(s, dst, o + len));
+            c0_2 = c0_2.add(FloatVector.fromArray(s, dst, o + 2 * len));
+            c1_0 = c1_0.add(FloatVector.fromArray(s, dst, o + stride));
+            c1_1 = c1_1.add(FloatVector.fromArray(s, dst, o + stride + len));
+            c1_2 = c1_2.add(FloatVector.fromArray(s, dst, o + stride + 2 * len));
+            c2_0 = c2_0.add(FloatVector.fromArray(s, dst, o + 2 * stride));
+            c2_1 = c2_1.add(FloatVector.fromArray(s, dst, o + 2 * stride + len));
+            c2_2 = c2_2.add(FloatVector.fromArray(s, dst, o + 2 * stride + 2 * len));
+        }
+        c0_0.intoArray(dst, o);
+        c0_1.intoArray(dst, o + len);
+        c0_2.intoArray(dst, o + 2 * len);
+        c1_0.intoArray(dst, o + stride);
+        c1_1.intoArray(dst, o + stride + len);
+        c1_2.intoArray(dst, o + stride + 2 * len);
+        c2_0.intoArray(dst, o + 2 * stride);
+        c2_1.intoArray(dst, o + 2 * stride + len);
+        c2_2.intoArray(dst, o + 2 * stride + 2 * len);
+    }
+
     /** 4 rows x 3 vectors of columns from 16-bit panels, widened in registers. */
     private void h4x3(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
@@ -2035,6 +2781,90 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
         c3_0.intoArray(dst, o + 3 * stride);
         c3_1.intoArray(dst, o + 3 * stride + len);
         c3_2.intoArray(dst, o + 3 * stride + 2 * len);
+    }
+
+    /** 5 rows x 3 vectors of columns from 16-bit panels, widened in registers. */
+    private void h5x3(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+                         float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
+        final VectorSpecies<Float> s = species();
+        int len = s.length();
+        FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c0_2 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c2_2 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c3_2 = c0_0, c4_0 = c0_0, c4_1 = c0_0, c4_2 = c0_0;
+        for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW, bo1 += HALF_PANEL_ROW, bo2 += HALF_PANEL_ROW) {
+            FloatVector b0 = widen(b, bo0, f16);
+            FloatVector b1 = widen(b, bo1, f16);
+            FloatVector b2 = widen(b, bo2, f16);
+            FloatVector x0 = FloatVector.broadcast(s, a[pa]);
+            c0_0 = x0.fma(b0, c0_0);
+            c0_1 = x0.fma(b1, c0_1);
+            c0_2 = x0.fma(b2, c0_2);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            c1_0 = x1.fma(b0, c1_0);
+            c1_1 = x1.fma(b1, c1_1);
+            c1_2 = x1.fma(b2, c1_2);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            c2_0 = x2.fma(b0, c2_0);
+            c2_1 = x2.fma(b1, c2_1);
+            c2_2 = x2.fma(b2, c2_2);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            c3_0 = x3.fma(b0, c3_0);
+            c3_1 = x3.fma(b1, c3_1);
+            c3_2 = x3.fma(b2, c3_2);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            c4_0 = x4.fma(b0, c4_0);
+            c4_1 = x4.fma(b1, c4_1);
+            c4_2 = x4.fma(b2, c4_2);
+        }
+        if (first) {
+            FloatVector bias0 = FloatVector.fromArray(s, bias, j);
+            FloatVector bias1 = FloatVector.fromArray(s, bias, j + 1 * len);
+            FloatVector bias2 = FloatVector.fromArray(s, bias, j + 2 * len);
+            c0_0 = c0_0.add(bias0);
+            c0_1 = c0_1.add(bias1);
+            c0_2 = c0_2.add(bias2);
+            c1_0 = c1_0.add(bias0);
+            c1_1 = c1_1.add(bias1);
+            c1_2 = c1_2.add(bias2);
+            c2_0 = c2_0.add(bias0);
+            c2_1 = c2_1.add(bias1);
+            c2_2 = c2_2.add(bias2);
+            c3_0 = c3_0.add(bias0);
+            c3_1 = c3_1.add(bias1);
+            c3_2 = c3_2.add(bias2);
+            c4_0 = c4_0.add(bias0);
+            c4_1 = c4_1.add(bias1);
+            c4_2 = c4_2.add(bias2);
+        } else {
+            c0_0 = c0_0.add(FloatVector.fromArray(s, dst, o));
+            c0_1 = c0_1.add(FloatVector.fromArray(s, dst, o + len));
+            c0_2 = c0_2.add(FloatVector.fromArray(s, dst, o + 2 * len));
+            c1_0 = c1_0.add(FloatVector.fromArray(s, dst, o + stride));
+            c1_1 = c1_1.add(FloatVector.fromArray(s, dst, o + stride + len));
+            c1_2 = c1_2.add(FloatVector.fromArray(s, dst, o + stride + 2 * len));
+            c2_0 = c2_0.add(FloatVector.fromArray(s, dst, o + 2 * stride));
+            c2_1 = c2_1.add(FloatVector.fromArray(s, dst, o + 2 * stride + len));
+            c2_2 = c2_2.add(FloatVector.fromArray(s, dst, o + 2 * stride + 2 * len));
+            c3_0 = c3_0.add(FloatVector.fromArray(s, dst, o + 3 * stride));
+            c3_1 = c3_1.add(FloatVector.fromArray(s, dst, o + 3 * stride + len));
+            c3_2 = c3_2.add(FloatVector.fromArray(s, dst, o + 3 * stride + 2 * len));
+            c4_0 = c4_0.add(FloatVector.fromArray(s, dst, o + 4 * stride));
+            c4_1 = c4_1.add(FloatVector.fromArray(s, dst, o + 4 * stride + len));
+            c4_2 = c4_2.add(FloatVector.fromArray(s, dst, o + 4 * stride + 2 * len));
+        }
+        c0_0.intoArray(dst, o);
+        c0_1.intoArray(dst, o + len);
+        c0_2.intoArray(dst, o + 2 * len);
+        c1_0.intoArray(dst, o + stride);
+        c1_1.intoArray(dst, o + stride + len);
+        c1_2.intoArray(dst, o + stride + 2 * len);
+        c2_0.intoArray(dst, o + 2 * stride);
+        c2_1.intoArray(dst, o + 2 * stride + len);
+        c2_2.intoArray(dst, o + 2 * stride + 2 * len);
+        c3_0.intoArray(dst, o + 3 * stride);
+        c3_1.intoArray(dst, o + 3 * stride + len);
+        c3_2.intoArray(dst, o + 3 * stride + 2 * len);
+        c4_0.intoArray(dst, o + 4 * stride);
+        c4_1.intoArray(dst, o + 4 * stride + len);
+        c4_2.intoArray(dst, o + 4 * stride + 2 * len);
     }
 
     /** 6 rows x 3 vectors of columns from 16-bit panels, widened in registers. */
@@ -2312,6 +3142,78 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
         c1_3.intoArray(dst, o + stride + 3 * len);
     }
 
+    /** 3 rows x 4 vectors of columns from 16-bit panels, widened in registers. */
+    private void h3x4(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+                         float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
+        final VectorSpecies<Float> s = species();
+        int len = s.length();
+        FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c0_2 = c0_0, c0_3 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0, c1_3 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c2_2 = c0_0, c2_3 = c0_0;
+        for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW, bo1 += HALF_PANEL_ROW, bo2 += HALF_PANEL_ROW, bo3 += HALF_PANEL_ROW) {
+            FloatVector b0 = widen(b, bo0, f16);
+            FloatVector b1 = widen(b, bo1, f16);
+            FloatVector b2 = widen(b, bo2, f16);
+            FloatVector b3 = widen(b, bo3, f16);
+            FloatVector x0 = FloatVector.broadcast(s, a[pa]);
+            c0_0 = x0.fma(b0, c0_0);
+            c0_1 = x0.fma(b1, c0_1);
+            c0_2 = x0.fma(b2, c0_2);
+            c0_3 = x0.fma(b3, c0_3);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            c1_0 = x1.fma(b0, c1_0);
+            c1_1 = x1.fma(b1, c1_1);
+            c1_2 = x1.fma(b2, c1_2);
+            c1_3 = x1.fma(b3, c1_3);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            c2_0 = x2.fma(b0, c2_0);
+            c2_1 = x2.fma(b1, c2_1);
+            c2_2 = x2.fma(b2, c2_2);
+            c2_3 = x2.fma(b3, c2_3);
+        }
+        if (first) {
+            FloatVector bias0 = FloatVector.fromArray(s, bias, j);
+            FloatVector bias1 = FloatVector.fromArray(s, bias, j + 1 * len);
+            FloatVector bias2 = FloatVector.fromArray(s, bias, j + 2 * len);
+            FloatVector bias3 = FloatVector.fromArray(s, bias, j + 3 * len);
+            c0_0 = c0_0.add(bias0);
+            c0_1 = c0_1.add(bias1);
+            c0_2 = c0_2.add(bias2);
+            c0_3 = c0_3.add(bias3);
+            c1_0 = c1_0.add(bias0);
+            c1_1 = c1_1.add(bias1);
+            c1_2 = c1_2.add(bias2);
+            c1_3 = c1_3.add(bias3);
+            c2_0 = c2_0.add(bias0);
+            c2_1 = c2_1.add(bias1);
+            c2_2 = c2_2.add(bias2);
+            c2_3 = c2_3.add(bias3);
+        } else {
+            c0_0 = c0_0.add(FloatVector.fromArray(s, dst, o));
+            c0_1 = c0_1.add(FloatVector.fromArray(s, dst, o + len));
+            c0_2 = c0_2.add(FloatVector.fromArray(s, dst, o + 2 * len));
+            c0_3 = c0_3.add(FloatVector.fromArray(s, dst, o + 3 * len));
+            c1_0 = c1_0.add(FloatVector.fromArray(s, dst, o + stride));
+            c1_1 = c1_1.add(FloatVector.fromArray(s, dst, o + stride + len));
+            c1_2 = c1_2.add(FloatVector.fromArray(s, dst, o + stride + 2 * len));
+            c1_3 = c1_3.add(FloatVector.fromArray(s, dst, o + stride + 3 * len));
+            c2_0 = c2_0.add(FloatVector.fromArray(s, dst, o + 2 * stride));
+            c2_1 = c2_1.add(FloatVector.fromArray(s, dst, o + 2 * stride + len));
+            c2_2 = c2_2.add(FloatVector.fromArray(s, dst, o + 2 * stride + 2 * len));
+            c2_3 = c2_3.add(FloatVector.fromArray(s, dst, o + 2 * stride + 3 * len));
+        }
+        c0_0.intoArray(dst, o);
+        c0_1.intoArray(dst, o + len);
+        c0_2.intoArray(dst, o + 2 * len);
+        c0_3.intoArray(dst, o + 3 * len);
+        c1_0.intoArray(dst, o + stride);
+        c1_1.intoArray(dst, o + stride + len);
+        c1_2.intoArray(dst, o + stride + 2 * len);
+        c1_3.intoArray(dst, o + stride + 3 * len);
+        c2_0.intoArray(dst, o + 2 * stride);
+        c2_1.intoArray(dst, o + 2 * stride + len);
+        c2_2.intoArray(dst, o + 2 * stride + 2 * len);
+        c2_3.intoArray(dst, o + 2 * stride + 3 * len);
+    }
+
     /** 4 rows x 4 vectors of columns from 16-bit panels, widened in registers. */
     private void h4x4(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
@@ -2399,6 +3301,112 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
         c3_1.intoArray(dst, o + 3 * stride + len);
         c3_2.intoArray(dst, o + 3 * stride + 2 * len);
         c3_3.intoArray(dst, o + 3 * stride + 3 * len);
+    }
+
+    /** 5 rows x 4 vectors of columns from 16-bit panels, widened in registers. */
+    private void h5x4(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+                         float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
+        final VectorSpecies<Float> s = species();
+        int len = s.length();
+        FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c0_2 = c0_0, c0_3 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0, c1_3 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c2_2 = c0_0, c2_3 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c3_2 = c0_0, c3_3 = c0_0, c4_0 = c0_0, c4_1 = c0_0, c4_2 = c0_0, c4_3 = c0_0;
+        for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW, bo1 += HALF_PANEL_ROW, bo2 += HALF_PANEL_ROW, bo3 += HALF_PANEL_ROW) {
+            FloatVector b0 = widen(b, bo0, f16);
+            FloatVector b1 = widen(b, bo1, f16);
+            FloatVector b2 = widen(b, bo2, f16);
+            FloatVector b3 = widen(b, bo3, f16);
+            FloatVector x0 = FloatVector.broadcast(s, a[pa]);
+            c0_0 = x0.fma(b0, c0_0);
+            c0_1 = x0.fma(b1, c0_1);
+            c0_2 = x0.fma(b2, c0_2);
+            c0_3 = x0.fma(b3, c0_3);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            c1_0 = x1.fma(b0, c1_0);
+            c1_1 = x1.fma(b1, c1_1);
+            c1_2 = x1.fma(b2, c1_2);
+            c1_3 = x1.fma(b3, c1_3);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            c2_0 = x2.fma(b0, c2_0);
+            c2_1 = x2.fma(b1, c2_1);
+            c2_2 = x2.fma(b2, c2_2);
+            c2_3 = x2.fma(b3, c2_3);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            c3_0 = x3.fma(b0, c3_0);
+            c3_1 = x3.fma(b1, c3_1);
+            c3_2 = x3.fma(b2, c3_2);
+            c3_3 = x3.fma(b3, c3_3);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            c4_0 = x4.fma(b0, c4_0);
+            c4_1 = x4.fma(b1, c4_1);
+            c4_2 = x4.fma(b2, c4_2);
+            c4_3 = x4.fma(b3, c4_3);
+        }
+        if (first) {
+            FloatVector bias0 = FloatVector.fromArray(s, bias, j);
+            FloatVector bias1 = FloatVector.fromArray(s, bias, j + 1 * len);
+            FloatVector bias2 = FloatVector.fromArray(s, bias, j + 2 * len);
+            FloatVector bias3 = FloatVector.fromArray(s, bias, j + 3 * len);
+            c0_0 = c0_0.add(bias0);
+            c0_1 = c0_1.add(bias1);
+            c0_2 = c0_2.add(bias2);
+            c0_3 = c0_3.add(bias3);
+            c1_0 = c1_0.add(bias0);
+            c1_1 = c1_1.add(bias1);
+            c1_2 = c1_2.add(bias2);
+            c1_3 = c1_3.add(bias3);
+            c2_0 = c2_0.add(bias0);
+            c2_1 = c2_1.add(bias1);
+            c2_2 = c2_2.add(bias2);
+            c2_3 = c2_3.add(bias3);
+            c3_0 = c3_0.add(bias0);
+            c3_1 = c3_1.add(bias1);
+            c3_2 = c3_2.add(bias2);
+            c3_3 = c3_3.add(bias3);
+            c4_0 = c4_0.add(bias0);
+            c4_1 = c4_1.add(bias1);
+            c4_2 = c4_2.add(bias2);
+            c4_3 = c4_3.add(bias3);
+        } else {
+            c0_0 = c0_0.add(FloatVector.fromArray(s, dst, o));
+            c0_1 = c0_1.add(FloatVector.fromArray(s, dst, o + len));
+            c0_2 = c0_2.add(FloatVector.fromArray(s, dst, o + 2 * len));
+            c0_3 = c0_3.add(FloatVector.fromArray(s, dst, o + 3 * len));
+            c1_0 = c1_0.add(FloatVector.fromArray(s, dst, o + stride));
+            c1_1 = c1_1.add(FloatVector.fromArray(s, dst, o + stride + len));
+            c1_2 = c1_2.add(FloatVector.fromArray(s, dst, o + stride + 2 * len));
+            c1_3 = c1_3.add(FloatVector.fromArray(s, dst, o + stride + 3 * len));
+            c2_0 = c2_0.add(FloatVector.fromArray(s, dst, o + 2 * stride));
+            c2_1 = c2_1.add(FloatVector.fromArray(s, dst, o + 2 * stride + len));
+            c2_2 = c2_2.add(FloatVector.fromArray(s, dst, o + 2 * stride + 2 * len));
+            c2_3 = c2_3.add(FloatVector.fromArray(s, dst, o + 2 * stride + 3 * len));
+            c3_0 = c3_0.add(FloatVector.fromArray(s, dst, o + 3 * stride));
+            c3_1 = c3_1.add(FloatVector.fromArray(s, dst, o + 3 * stride + len));
+            c3_2 = c3_2.add(FloatVector.fromArray(s, dst, o + 3 * stride + 2 * len));
+            c3_3 = c3_3.add(FloatVector.fromArray(s, dst, o + 3 * stride + 3 * len));
+            c4_0 = c4_0.add(FloatVector.fromArray(s, dst, o + 4 * stride));
+            c4_1 = c4_1.add(FloatVector.fromArray(s, dst, o + 4 * stride + len));
+            c4_2 = c4_2.add(FloatVector.fromArray(s, dst, o + 4 * stride + 2 * len));
+            c4_3 = c4_3.add(FloatVector.fromArray(s, dst, o + 4 * stride + 3 * len));
+        }
+        c0_0.intoArray(dst, o);
+        c0_1.intoArray(dst, o + len);
+        c0_2.intoArray(dst, o + 2 * len);
+        c0_3.intoArray(dst, o + 3 * len);
+        c1_0.intoArray(dst, o + stride);
+        c1_1.intoArray(dst, o + stride + len);
+        c1_2.intoArray(dst, o + stride + 2 * len);
+        c1_3.intoArray(dst, o + stride + 3 * len);
+        c2_0.intoArray(dst, o + 2 * stride);
+        c2_1.intoArray(dst, o + 2 * stride + len);
+        c2_2.intoArray(dst, o + 2 * stride + 2 * len);
+        c2_3.intoArray(dst, o + 2 * stride + 3 * len);
+        c3_0.intoArray(dst, o + 3 * stride);
+        c3_1.intoArray(dst, o + 3 * stride + len);
+        c3_2.intoArray(dst, o + 3 * stride + 2 * len);
+        c3_3.intoArray(dst, o + 3 * stride + 3 * len);
+        c4_0.intoArray(dst, o + 4 * stride);
+        c4_1.intoArray(dst, o + 4 * stride + len);
+        c4_2.intoArray(dst, o + 4 * stride + 2 * len);
+        c4_3.intoArray(dst, o + 4 * stride + 3 * len);
     }
 
     /** 6 rows x 4 vectors of columns from 16-bit panels, widened in registers. */

@@ -40,7 +40,7 @@ class GemmPlanTwinTest {
     static List<GemmPlan> plans() {
         List<GemmPlan> out = new ArrayList<>();
         for (int nr = 1; nr <= 4; nr++) {
-            for (int mr : new int[]{2, 4, 6, 8, 12}) {
+            for (int mr : new int[]{2, 3, 4, 5, 6, 8, 12}) {
                 if (VectorMicroKernels.hasKernel(mr, nr)) out.add(new GemmPlan(mr, nr, 40, 2 * mr, 1 + mr % 3));
             }
         }
