@@ -14,13 +14,13 @@ CP="bench/target/clip4j-bench.jar:bench/target/lib/*"
 BITS_ARG=(); [ "$BITS" != 0 ] && BITS_ARG=(--vector-bits "$BITS")
 PICK=$(CLIP4J_JAVA_OPTS="$FLAG" ./clip4j tune --threads "$THREADS" "${BITS_ARG[@]}" -q | tail -1 | sed 's/^plan //')
 echo "tuner's pick: $PICK"
-PLANS=$("${JAVA[@]}" -cp "$CP" clip4j.bench.GemmSweepBench)
+SPACE=$("${JAVA[@]}" -cp "$CP" clip4j.bench.GemmSweepBench 2>/dev/null)   # line 1: FLOP per op, line 2: the plans
+FLOP=$(sed -n 1p <<<"$SPACE"); PLANS=$(sed -n 2p <<<"$SPACE")
 case ",$PLANS," in *",$PICK,"*) ;; *) PLANS="$PICK,$PLANS" ;; esac
 OUT=build/compare/gemm-sweep-$THREADS-$BITS${FLAG:+-${FLAG//[^A-Za-z0-9=]/}}.txt
 "${JAVA[@]}" -cp "$CP" org.openjdk.jmh.Main GemmSweepBench -p plan="$PLANS" -p threads="$THREADS" -p vectorBits="$BITS" \
   ${FLAG:+-jvmArgsAppend "$FLAG"} -rf text -rff "$OUT.jmh" >"$OUT.log" 2>&1
 # JMH's table: Benchmark (plan) (threads) (vectorBits) Mode Cnt Score Error Units, plan being four words
-FLOP=$(awk 'BEGIN { print 2 * (50*768*3072 + 50*3072*768 + 400*768*768) }')
 grep -E '^GemmSweepBench' "$OUT.jmh" | awk -v flop="$FLOP" -v pick="$PICK" '
   { plan = $2 " " $3 " " $4 " " $5; us = $10; if (!(plan in t) || us < t[plan]) t[plan] = us }
   END {

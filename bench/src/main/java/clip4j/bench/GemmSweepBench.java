@@ -85,8 +85,14 @@ public class GemmSweepBench {
         return out;
     }
 
-    /** Prints the plans of the tuner's space for this machine's registers, comma-separated (for JMH's -p plan=...). */
+    /**
+     * Prints the floating-point operations of one op, then the plans of the tuner's space for this machine's registers,
+     * comma-separated (for JMH's -p plan=...).
+     */
     public static void main(String[] args) {
+        long flop = 0;
+        for (int[] s : GemmTuner.SHAPES) flop += 2L * s[0] * s[1] * s[2];
+        System.out.println(flop);
         System.out.println(GemmPlan.space(VectorBackend.registers()).stream().map(GemmPlan::toString).collect(Collectors.joining(",")));
     }
 }

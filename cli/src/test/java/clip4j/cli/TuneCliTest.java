@@ -55,7 +55,8 @@ class TuneCliTest {
         Cli.Result again = Cli.run(cache, TUNED, null, "embed-text", "--model", model(), "--threads", "1", "--retune", "a cat");
         assertEquals(0, again.code(), again.toString());
         assertTrue(tuned(again), again.toString());
-        assertEquals(later.out(), again.out(), "the plan changes speed, not the embedding beyond fp32 rounding of one K block");
+        // plans differ in bits only where K blocks meet; this tiny model's K fits one block of every plan
+        assertEquals(later.out(), again.out(), "a re-tuned plan gives the same embedding");
     }
 
     @Test

@@ -55,7 +55,8 @@ public record GemmPlan(int mr, int nr, int kc, int mc, int nc) {
      * The micro-tile shapes worth timing with this many vector registers, the seed's first: those whose accumulators,
      * weight vectors and broadcast fit, three at most: the JIT needs 0.1–0.4 s to compile each, and the tuner has 2 s.
      */
-    public static List<GemmPlan> shapes(int registers, GemmPlan base) {
+    public static List<GemmPlan> shapes(int registers) {
+        GemmPlan base = seed(registers);
         // with 16, C2 spilled 6x2 and 4x3 (half speed under -XX:UseAVX=2); 5x2 and 3x3 it keeps in registers
         int[][] all = registers >= 32 ? new int[][]{{8, 2}, {12, 2}, {8, 3}} : new int[][]{{4, 2}, {5, 2}, {3, 3}};
         List<GemmPlan> out = new ArrayList<>();
@@ -72,9 +73,8 @@ public record GemmPlan(int mr, int nr, int kc, int mc, int nc) {
 
     /** Every plan the tuner may reach with this many registers: its tile shapes by its K blocks, row blocks and column tiles. */
     public static List<GemmPlan> space(int registers) {
-        GemmPlan seed = seed(registers);
         List<GemmPlan> out = new ArrayList<>();
-        for (GemmPlan shape : shapes(registers, seed)) {
+        for (GemmPlan shape : shapes(registers)) {
             for (int kc : KCS) for (int mc : MCS) for (int nc : NCS) out.add(shape.withKc(kc).withMc(mc).withNc(nc));
         }
         return out;

@@ -66,7 +66,7 @@ public final class GemmTuner {
                 at += panelBytes(SHAPES[i]);
             }
             Search search = new Search(be, problems, deadline);
-            List<GemmPlan> shapes = GemmPlan.shapes(registers, seed);
+            List<GemmPlan> shapes = GemmPlan.shapes(registers);
             warm(be, shapes, panels.asSlice(at), start + (deadline - start) / 3);
             // the tile shapes twice over (the first round also settles the JIT), then the blocking of the fastest
             for (int round = 0; round < 2; round++) for (GemmPlan p : shapes) search.time(p);

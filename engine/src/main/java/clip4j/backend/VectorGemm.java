@@ -340,7 +340,9 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
         // read in place: f32 panels; 16-bit ones too for few rows (widened in registers), else widened per K block
         boolean half = pre != null && pre.dtype() != DType.F32, f16 = pre != null && pre.dtype() == DType.F16;
         boolean direct = pre != null && (!half || m < (f16 ? F16_IN_PLACE_ROWS : BF16_IN_PLACE_ROWS));
-        long step = half && direct ? HALF_PANEL_ROW : PANEL_ROW;
+        boolean inRegisters = half && direct;
+        long step = inRegisters ? HALF_PANEL_ROW : PANEL_ROW;
+        int es = (int) (step / WeightPanels.COLS);
         float[] a = c.packedA, out = c.product, bias = c.bias;
         float[] row = pre == null ? ws.floats(ROW, k) : null, tile = ws.floats(TILE, mr * tileCols);
         for (int g0 = lo; g0 < hi; g0 += pl.nc()) {
@@ -360,8 +362,6 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
                         else widen(pre.data(), ((long) q * k + pc) * WeightPanels.COLS, f16, b, to, kc * WeightPanels.COLS);
                     }
                 }
-                boolean inRegisters = half && direct;
-                int es = (int) (step / WeightPanels.COLS);
                 for (int ic = 0; ic < m; ic += pl.mc()) {
                     int mc = Math.min(pl.mc(), m - ic);
                     for (int tl = g0; tl < g1; tl++) {

@@ -32,26 +32,14 @@ abstract sealed class VectorKernels implements Backend permits VectorMicroKernel
         }
         Thread w = warmUp;
         if (w != null && w != Thread.currentThread()) {
-            awaitWarmUp(w);
+            WorkerPool.joinUninterruptibly(w);
+            warmUp = null;
         }
         calls.lock();
     }
 
     /** The thread bringing the kernels to compiled code ({@link WarmUp}), until it is done. */
     volatile Thread warmUp;
-
-    private void awaitWarmUp(Thread w) {
-        boolean interrupted = false;
-        while (w.isAlive()) {
-            try {
-                w.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        warmUp = null;
-        if (interrupted) Thread.currentThread().interrupt();
-    }
 
     VectorKernels(int threads) {
         this.pool = new WorkerPool(threads);

@@ -133,7 +133,7 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
-    private static void joinUninterruptibly(Thread t) {
+    static void joinUninterruptibly(Thread t) {
         boolean interrupted = false;
         while (t.isAlive()) {
             try {
