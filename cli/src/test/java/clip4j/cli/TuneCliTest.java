@@ -86,6 +86,16 @@ class TuneCliTest {
         assertFalse(tuned(embed), "the kept 256-bit plan serves: " + embed);
     }
 
+    /** A cache that cannot be written costs the kept plan and panel file, not the run. */
+    @Test
+    void anUnwritableCacheStillTunesAndRuns(@TempDir Path dir) throws Exception {
+        Path notADirectory = Files.writeString(dir.resolve("cache"), "a file where the cache would be");
+        Cli.Result r = Cli.run(notADirectory, TUNED, null, "embed-text", "--model", model(), "--threads", "1", "a cat");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.err().contains("(not kept: "), r.toString());
+        assertTrue(r.out().startsWith("{\"text\""), r.toString());
+    }
+
     @Test
     void aBadPlanIsBadUsage(@TempDir Path cache) {
         Cli.Result r = Cli.run(cache, Map.of("CLIP4J_GEMM_PLAN", "9x9"), null, "embed-text", "--model", model(), "a cat");

@@ -1,6 +1,5 @@
 package clip4j.backend;
 
-import clip4j.ClipException;
 import clip4j.io.DType;
 import clip4j.io.Tensor;
 import jdk.incubator.vector.VectorSpecies;
@@ -44,6 +43,8 @@ public final class GemmTuner {
      */
     static final double COMPILED_FLOPS = 6e9;
 
+    private static final System.Logger LOG = System.getLogger("clip4j");
+
     private GemmTuner() {
     }
 
@@ -81,7 +82,11 @@ public final class GemmTuner {
         return (long) WeightPanels.panels(shape[2]) * shape[1] * WeightPanels.COLS * Float.BYTES;
     }
 
-    /** Room for the problems' panels and the warm-up's, mapped from a file in dir that is deleted once mapped. */
+    /**
+     * Room for the problems' panels and the warm-up's, mapped from a file in dir that is deleted once mapped; native
+     * memory when dir cannot be written (the tuning then runs on another kind of segment, which costs later speed,
+     * not the run).
+     */
     private static MemorySegment mappedScratch(Path dir, Arena arena) {
         long bytes = 4 * 16 * VectorMicroKernels.PANEL_ROW;
         for (int[] s : SHAPES) bytes += panelBytes(s);
@@ -95,7 +100,8 @@ public final class GemmTuner {
                 Files.deleteIfExists(f);
             }
         } catch (IOException e) {
-            throw new ClipException("cannot tune the matrix products in " + dir + ": " + e.getMessage(), e);
+            LOG.log(System.Logger.Level.DEBUG, "GEMM tuner scratch file not writable in " + dir + ": " + e.getMessage());
+            return arena.allocate(bytes, 64);
         }
     }
 
