@@ -14,20 +14,20 @@ CP="bench/target/clip4j-bench.jar:bench/target/lib/*"
 BITS_ARG=(); [ "$BITS" != 0 ] && BITS_ARG=(--vector-bits "$BITS")
 PICK=$(CLIP4J_JAVA_OPTS="$FLAG" ./clip4j tune --threads "$THREADS" "${BITS_ARG[@]}" -q | tail -1 | sed 's/^plan //')
 echo "tuner's pick: $PICK"
-SPACE=$("${JAVA[@]}" -cp "$CP" clip4j.bench.GemmSweepBench 2>/dev/null)   # line 1: FLOP per op, line 2: the plans
+SPACE=$("${JAVA[@]}" -cp "$CP" clip4j.bench.GemmSweepBench "$THREADS" 2>/dev/null)   # line 1: FLOP per op, line 2: the plans
 FLOP=$(sed -n 1p <<<"$SPACE"); PLANS=$(sed -n 2p <<<"$SPACE")
 case ",$PLANS," in *",$PICK,"*) ;; *) PLANS="$PICK,$PLANS" ;; esac
 OUT=build/compare/gemm-sweep-$THREADS-$BITS${FLAG:+-${FLAG//[^A-Za-z0-9=]/}}.txt
 "${JAVA[@]}" -cp "$CP" org.openjdk.jmh.Main GemmSweepBench -p plan="$PLANS" -p threads="$THREADS" -p vectorBits="$BITS" \
   ${FLAG:+-jvmArgsAppend "$FLAG"} -rf text -rff "$OUT.jmh" >"$OUT.log" 2>&1
-# JMH's table: Benchmark (plan) (threads) (vectorBits) Mode Cnt Score Error Units, plan being four words
+# JMH's table: Benchmark (plan) (threads) (vectorBits) Mode Cnt Score ± Error Units, the plan being four or five words
 grep -E '^GemmSweepBench' "$OUT.jmh" | awk -v flop="$FLOP" -v pick="$PICK" '
-  { plan = $2 " " $3 " " $4 " " $5; us = $10; if (!(plan in t) || us < t[plan]) t[plan] = us }
+  { plan = $2; for (i = 3; i <= NF - 8; i++) plan = plan " " $i; us = $(NF - 3); if (!(plan in t) || us < t[plan]) t[plan] = us }
   END {
     best = 1e30; worst = 0
     for (p in t) { if (t[p] < best) { best = t[p]; bp = p } if (t[p] > worst) { worst = t[p]; wp = p } }
     n = 0; for (p in t) n++
     printf "%d plans; best %s: %.1f GFLOP/s; worst %s: %.1f GFLOP/s (%.0f%% of best)\n", n, bp, flop / best / 1e3, wp, flop / worst / 1e3, 100 * best / worst
     printf "tuner pick %s: %.1f GFLOP/s (%.1f%% of best)\n", pick, flop / t[pick] / 1e3, 100 * best / t[pick]
-    for (p in t) printf "%-24s %10.1f us %8.1f GFLOP/s %6.1f%%\n", p, t[p], flop / t[p] / 1e3, 100 * best / t[p] | "sort -k5 -n"
+    for (p in t) printf "%10.1f us %8.1f GFLOP/s %6.1f%%  %s\n", t[p], flop / t[p] / 1e3, 100 * best / t[p], p | "sort -n"
   }' | tee "$OUT"

@@ -86,13 +86,14 @@ public class GemmSweepBench {
     }
 
     /**
-     * Prints the floating-point operations of one op, then the plans of the tuner's space for this machine's registers,
-     * comma-separated (for JMH's -p plan=...).
+     * Prints the floating-point operations of one op, then the plans of the tuner's space for this machine's registers
+     * and the thread count given (default: all cores), comma-separated (for JMH's -p plan=...).
      */
     public static void main(String[] args) {
         long flop = 0;
         for (int[] s : GemmTuner.SHAPES) flop += 2L * s[0] * s[1] * s[2];
         System.out.println(flop);
-        System.out.println(GemmPlan.space(VectorBackend.registers()).stream().map(GemmPlan::toString).collect(Collectors.joining(",")));
+        int t = args.length > 0 && Integer.parseInt(args[0]) > 0 ? Integer.parseInt(args[0]) : EngineOptions.defaults().threads();
+        System.out.println(GemmPlan.space(VectorBackend.registers(), t).stream().map(GemmPlan::toString).collect(Collectors.joining(",")));
     }
 }

@@ -36,7 +36,7 @@ class TuneCliTest {
         assertEquals(0, r.code(), r.toString());
         List<String> out = r.outLines();
         String plan = out.getLast();
-        assertTrue(plan.matches("plan \\d+x\\d kc\\d+ mc\\d+ nc\\d+"), r.toString());
+        assertTrue(plan.matches("plan \\d+x\\d kc\\d+ mc\\d+ nc\\d+( mt\\d+)?"), r.toString());
         assertTrue(out.getFirst().startsWith("plan "), "a header, then one line per trial: " + r);
         assertTrue(out.size() >= 5, "several trials: " + r);
         java.util.Properties kept = new java.util.Properties();

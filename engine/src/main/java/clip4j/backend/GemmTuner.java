@@ -21,8 +21,8 @@ import java.util.Random;
  * weights as the backend keeps them (f32 panels), scored by the sum of the three times. First the micro-kernels of the
  * candidate tile shapes are brought to compiled code (the JIT needs 0.1–0.4 s per kernel, which bounds how many shapes
  * fit in the budget); then the shapes are timed at the seed's blocking, twice over, and for the fastest the K block,
- * the row block and the column tiles per group, one at a time from the best so far. The search stops at its budget
- * with the best so far. The plan changes results only at fp32 rounding (the K block is where partial sums meet), so
+ * the row block, the column tiles per group and the threads' split of the rows, one at a time from the best so far.
+ * The search stops at its budget with the best so far. The plan changes results only at fp32 rounding (the K block is where partial sums meet), so
  * the choice is one of speed.
  */
 public final class GemmTuner {
@@ -74,6 +74,7 @@ public final class GemmTuner {
             for (int kc : GemmPlan.KCS) search.time(search.best.plan().withKc(kc));
             for (int mc : GemmPlan.MCS) search.time(search.best.plan().withMc(mc));
             for (int nc : GemmPlan.NCS) search.time(search.best.plan().withNc(nc));
+            for (int mt : GemmPlan.rowParts(threads)) search.time(search.best.plan().withMt(mt));
             return new Result(search.best.plan(), List.copyOf(search.trials), (System.nanoTime() - start) / 1e9);
         }
     }

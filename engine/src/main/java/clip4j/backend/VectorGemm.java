@@ -261,7 +261,7 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
         GemmPlan plan;
         Tensor w;
         Epilogue epilogue = Epilogue.NONE;
-        int m, k, n, mPad;
+        int m, k, n, mPad, partRows, tiles;
         final WorkerPool.RangeBody dot = (lo, hi, ws) -> dotPart(this, lo, hi, ws);
         final WorkerPool.RangeBody packInput = (lo, hi, ws) -> packInputPart(this, lo, hi);
         final WorkerPool.RangeBody gemm = (lo, hi, ws) -> gemmPart(this, lo, hi, ws);
@@ -313,9 +313,13 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
         // the input packed once for all tasks: K block pc at pc·mPad, its mr-row group from row r at r·kc
         c.mPad = (m + pl.mr() - 1) / pl.mr() * pl.mr();
         c.packedA = callWorkspace.floats(PACKED_INPUT, c.mPad * k);
+        // the threads' work: row part by column tile, in that order, so that t = mt·s threads form an mt × s grid
+        int groups = c.mPad / pl.mr(), parts = Math.min(pl.mt(), groups);
+        c.partRows = (groups + parts - 1) / parts * pl.mr();
+        c.tiles = tiles;
         try {
-            pool.parallelFor(c.mPad / pl.mr(), c.packInput);
-            pool.parallelFor(tiles, c.gemm);
+            pool.parallelFor(groups, c.packInput);
+            pool.parallelFor(parts * tiles, c.gemm);
         } finally {
             c.clear();
         }
@@ -331,15 +335,24 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
         }
     }
 
-    /** Column tiles [lo, hi) of a packed GEMM, nc tiles at a time. */
+    /** Work items [lo, hi) of a packed GEMM: item i is column tile i % tiles of row part i / tiles. */
     private void gemmPart(LinearCall c, int lo, int hi, Workspace ws) {
+        for (int part = lo / c.tiles; part * c.tiles < hi; part++) {
+            int r0 = part * c.partRows, r1 = Math.min(c.m, r0 + c.partRows);
+            int t0 = Math.max(lo - part * c.tiles, 0), t1 = Math.min(hi - part * c.tiles, c.tiles);
+            if (r0 < r1 && t0 < t1) gemmPart(c, r0, r1, t0, t1, ws);
+        }
+    }
+
+    /** Rows [r0, r1) by column tiles [lo, hi) of a packed GEMM, nc tiles at a time. */
+    private void gemmPart(LinearCall c, int r0, int r1, int lo, int hi, Workspace ws) {
         GemmPlan pl = c.plan;
         int len = species().length(), mr = pl.mr(), nr = pl.nr(), tileCols = nr * len;
-        int m = c.m, k = c.k, n = c.n, mPad = c.mPad;
+        int m = r1, k = c.k, n = c.n, mPad = c.mPad;
         Panels pre = c.prepacked;
         // read in place: f32 panels; 16-bit ones too for few rows (widened in registers), else widened per K block
         boolean half = pre != null && pre.dtype() != DType.F32, f16 = pre != null && pre.dtype() == DType.F16;
-        boolean direct = pre != null && (!half || m < (f16 ? F16_IN_PLACE_ROWS : BF16_IN_PLACE_ROWS));
+        boolean direct = pre != null && (!half || c.m < (f16 ? F16_IN_PLACE_ROWS : BF16_IN_PLACE_ROWS));
         boolean inRegisters = half && direct;
         long step = inRegisters ? HALF_PANEL_ROW : PANEL_ROW;
         int es = (int) (step / WeightPanels.COLS);
@@ -362,7 +375,7 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
                         else widen(pre.data(), ((long) q * k + pc) * WeightPanels.COLS, f16, b, to, kc * WeightPanels.COLS);
                     }
                 }
-                for (int ic = 0; ic < m; ic += pl.mc()) {
+                for (int ic = r0; ic < m; ic += pl.mc()) {
                     int mc = Math.min(pl.mc(), m - ic);
                     for (int tl = g0; tl < g1; tl++) {
                         int j = tl * tileCols, cols = Math.min(tileCols, n - j), vecs = (cols + len - 1) / len;
@@ -392,7 +405,7 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
             }
             // the epilogue on this group's finished columns, while they are still in cache
             if (c.epilogue != Epilogue.NONE) {
-                for (int i = 0; i < m; i++) applyEpilogue(c.epilogue, out, c.out, i * n + j0, j1 - j0);
+                for (int i = r0; i < m; i++) applyEpilogue(c.epilogue, out, c.out, i * n + j0, j1 - j0);
             }
         }
     }

@@ -36,12 +36,15 @@ class GemmPlanTwinTest {
         ARENA.close();
     }
 
-    /** Every kernel shape as a plan, with a K block and row block small enough that the shapes below have several. */
+    /**
+     * Every kernel shape as a plan, with a K block and row block small enough that the shapes below have several, and
+     * the rows in 1, 2 or 3 parts (3 parts for 2 threads: a thread's share then straddles two parts).
+     */
     static List<GemmPlan> plans() {
         List<GemmPlan> out = new ArrayList<>();
         for (int nr = 1; nr <= 4; nr++) {
             for (int mr : new int[]{2, 3, 4, 5, 6, 8, 12}) {
-                if (VectorMicroKernels.hasKernel(mr, nr)) out.add(new GemmPlan(mr, nr, 40, 2 * mr, 1 + mr % 3));
+                if (VectorMicroKernels.hasKernel(mr, nr)) out.add(new GemmPlan(mr, nr, 40, 2 * mr, 1 + mr % 3, 1 + (mr + nr) % 3));
             }
         }
         return out;
@@ -69,6 +72,10 @@ class GemmPlanTwinTest {
                     assertClose(ref, got[0], 2e-6 * Math.sqrt(k), what);
                     assertArrayEquals(got[0], got[1], "packed once vs per call: " + what);
                     assertArrayEquals(got[0], got[2], "panel file vs per call: " + what);
+                    // how the threads share the work never changes a bit (each output is summed by one thread)
+                    if (plan.mt() > 1 && dt == DType.F32) {
+                        assertArrayEquals(got[2], bySource(s, plan.withMt(1), x, m, k, w, bias)[2], "row parts: " + what);
+                    }
                 }
             }
         }
@@ -126,8 +133,11 @@ class GemmPlanTwinTest {
     void plansParseAndRefuseNonsense() {
         for (GemmPlan p : plans()) assertEquals(p, GemmPlan.parse(p.toString()));
         assertEquals(new GemmPlan(8, 2, 768, 96, 8), GemmPlan.parse(" 8x2 kc768 mc96 nc8\n"));
+        assertEquals(new GemmPlan(8, 2, 768, 96, 8, 2), GemmPlan.parse("8x2 kc768 mc96 nc8 mt2"));
+        assertEquals(List.of(1, 16, 8, 4), GemmPlan.rowParts(16));
+        assertEquals(List.of(1), GemmPlan.rowParts(1));
         for (String bad : new String[]{"", "8x2", "12x4 kc768 mc96 nc8", "8x2 kc768 mc90 nc8", "8x2 kc0 mc96 nc8", "8x2 kc768 mc96 nc0",
-                "99x9 kc768 mc96 nc8", "8x2 kc768 mc96 nc8 extra"}) {
+                "99x9 kc768 mc96 nc8", "8x2 kc768 mc96 nc8 extra", "8x2 kc768 mc96 nc8 mt0", "8x2 kc768 mc96 nc8 mt"}) {
             assertThrows(clip4j.ClipException.class, () -> GemmPlan.parse(bad), bad);
         }
     }
