@@ -12,8 +12,11 @@ mkdir -p build/compare
 JAVA=("$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED ${FLAG:+"$FLAG"})
 CP="bench/target/clip4j-bench.jar:bench/target/lib/*"
 BITS_ARG=(); [ "$BITS" != 0 ] && BITS_ARG=(--vector-bits "$BITS")
-PICK=$(CLIP4J_JAVA_OPTS="$FLAG" ./clip4j tune --threads "$THREADS" "${BITS_ARG[@]}" -q | tail -1 | sed 's/^plan //')
-echo "tuner's pick: $PICK"
+TUNED=$(CLIP4J_JAVA_OPTS="$FLAG" ./clip4j tune --threads "$THREADS" "${BITS_ARG[@]}" -q)
+PICK=$(tail -1 <<<"$TUNED" | sed 's/^plan //')
+# without a width, 'tune' compares the widths worth it and picks one: the sweep runs at that width
+WIDTH=$(sed -n 's/^vector width \([0-9]*\).*/\1/p' <<<"$TUNED"); [ "$BITS" = 0 ] && [ -n "$WIDTH" ] && BITS="$WIDTH"
+echo "tuner's pick: $PICK${WIDTH:+ at $WIDTH bits}"
 SPACE=$("${JAVA[@]}" -cp "$CP" clip4j.bench.GemmSweepBench "$THREADS" 2>/dev/null)   # line 1: FLOP per op, line 2: the plans
 FLOP=$(sed -n 1p <<<"$SPACE"); PLANS=$(sed -n 2p <<<"$SPACE")
 case ",$PLANS," in *",$PICK,"*) ;; *) PLANS="$PICK,$PLANS" ;; esac

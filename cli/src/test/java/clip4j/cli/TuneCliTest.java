@@ -27,7 +27,7 @@ class TuneCliTest {
     }
 
     private static boolean tuned(Cli.Result r) {
-        return r.err().contains("clip4j: tuned the matrix products for this CPU in ");
+        return r.err().contains("clip4j: tuned the matrix products for this CPU (");
     }
 
     @Test
@@ -43,10 +43,22 @@ class TuneCliTest {
         try (var in = Files.newBufferedReader(cache.resolve("gemm-plans.properties"))) {
             kept.load(in);
         }
-        assertEquals(1, kept.size(), kept.toString());
-        String key = kept.stringPropertyNames().iterator().next();
-        assertTrue(key.endsWith("-bit; 1 threads") && key.contains(" cores; JDK "), key);
-        assertEquals(plan.substring("plan ".length()), kept.getProperty(key));
+        // one plan per width timed (256 and 512 bits with AVX-512, each in a JVM of its own), and the faster width
+        List<Integer> widths = clip4j.backend.TunedPlans.widths();
+        List<String> planKeys = kept.stringPropertyNames().stream().filter(k -> k.endsWith("-bit; 1 threads")).sorted().toList();
+        assertEquals(widths.size(), planKeys.size(), kept.toString());
+        for (String key : planKeys) assertTrue(key.contains(" cores; JDK "), key);
+        int width = widths.getLast();
+        if (widths.size() > 1) {
+            assertEquals(widths.size() + 1, kept.size(), kept.toString());
+            String w = kept.getProperty(planKeys.getFirst().replaceFirst("\\d+-bit; 1 threads$", "1 threads; vector width"));
+            assertTrue(widths.contains(Integer.parseInt(w)), kept.toString());
+            width = Integer.parseInt(w);
+            assertTrue(out.contains("vector width " + w + " (kept in " + cache.resolve("gemm-plans.properties") + ")"), r.toString());
+            for (int b : widths) assertTrue(out.stream().anyMatch(l -> l.startsWith(b + "-bit: ")), r.toString());
+        }
+        String widthKey = "; " + width + "-bit; 1 threads";
+        assertEquals(plan.substring("plan ".length()), kept.getProperty(planKeys.stream().filter(k -> k.endsWith(widthKey)).findFirst().orElseThrow()));
 
         // the kept plan serves later commands of the same setting; --retune times again
         Cli.Result later = Cli.run(cache, TUNED, null, "embed-text", "--model", model(), "--threads", "1", "a cat");
@@ -57,6 +69,21 @@ class TuneCliTest {
         assertTrue(tuned(again), again.toString());
         // plans differ in bits only where K blocks meet; this tiny model's K fits one block of every plan
         assertEquals(later.out(), again.out(), "a re-tuned plan gives the same embedding");
+        assertTrue(again.err().contains("(" + width + "-bit, 1 threads)"), "the kept width serves: " + again);
+
+        if (widths.size() > 1) {
+            // the other width kept as the faster one, without a plan: the next command tunes at that width
+            int other = widths.get(widths.indexOf(width) ^ 1);
+            String otherKey = planKeys.stream().filter(k -> k.endsWith("; " + other + "-bit; 1 threads")).findFirst().orElseThrow();
+            kept.remove(otherKey);
+            kept.setProperty(otherKey.replaceFirst("\\d+-bit; 1 threads$", "1 threads; vector width"), Integer.toString(other));
+            try (var o = Files.newBufferedWriter(cache.resolve("gemm-plans.properties"))) {
+                kept.store(o, null);
+            }
+            Cli.Result switched = Cli.run(cache, TUNED, null, "embed-text", "--model", model(), "--threads", "1", "a cat");
+            assertEquals(0, switched.code(), switched.toString());
+            assertTrue(switched.err().contains("(" + other + "-bit, 1 threads)"), switched.toString());
+        }
     }
 
     @Test

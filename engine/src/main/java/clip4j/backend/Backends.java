@@ -28,7 +28,8 @@ public final class Backends {
         Backend b = switch (o.device()) {
             case "cpu" -> {
                 requireVectorApi();
-                var species = VectorBackend.speciesForBits(o.vectorBits());
+                // the width asked for, else the one 'clip4j tune' found fastest here, else the JVM's preferred one
+                var species = VectorBackend.speciesForBits(o.vectorBits() != 0 ? o.vectorBits() : TunedPlans.width(o.threads(), o.cacheDir()));
                 GemmPlan plan = o.gemmPlan() != null ? o.gemmPlan() : TunedPlans.planFor(species, o.threads(), o.cacheDir(), o.retune());
                 Path panels = o.cacheDir() != null && o.packWeights() ? panelDir(o.cacheDir()) : null;
                 yield VectorBackend.create(species, o.threads(), plan, o.packWeights(), panels);
