@@ -11,6 +11,7 @@ generate them from a seed with the rule of engine/.../model/SeededWeights.java, 
 import json
 import math
 import os
+import re
 import struct
 import sys
 from collections import OrderedDict
@@ -56,6 +57,14 @@ def seeded(seed, name, shape, center, scale):
 
 def law(name, shape):
     r3 = math.sqrt(3.0)
+    if re.fullmatch(r".*\.(bn\d|downsample\.1)\.[a-z_]+", name):  # a ResNet's BatchNorms, far from the identity
+        if name.endswith(".running_var"):
+            return 1.0, 0.5
+        if name.endswith(".weight"):
+            return 1.0, 0.25
+        return 0.0, 0.1
+    if name == "visual.attnpool.positional_embedding":
+        return 0.0, r3 / math.sqrt(shape[-1])
     if (name.endswith("ln_1.weight") or name.endswith("ln_2.weight") or "ln_pre.weight" in name
             or "ln_post.weight" in name or name == "ln_final.weight"):
         return 1.0, 0.1

@@ -26,6 +26,50 @@ public interface Backend extends AutoCloseable {
         linear(x, m, k, w, bias, out, Epilogue.NONE);
     }
 
+    /**
+     * A 2-D convolution over NHWC activations (a ResNet's; upstream torch {@code nn.Conv2d} with zero padding): x is
+     * [batch, h, w, c], the weight the [out, kernel·kernel·c] matrix of a [out, kernel, kernel, c] convolution, out
+     * [batch, oh, ow, out] with oh = (h + 2·pad − kernel)/stride + 1 (and ow alike), bias may be null; then the
+     * epilogue, as {@link #linear}'s. By default the patches are gathered (im2col, K ordered ky, kx, c) and multiplied
+     * by {@link #linear}: a 1×1 convolution of stride 1 is the product itself.
+     */
+    default void conv2d(float[] x, int batch, int h, int w, int c, Tensor weight, int kernel, float[] bias, int stride, int pad,
+                        float[] out, Epilogue epilogue) {
+        Im2col im = Im2col.of(batch, h, w, c, kernel, stride, pad);
+        im.check(x, weight, out);
+        if (im.identity()) {
+            linear(x, im.rows(), im.cols(), weight, bias, out, epilogue);
+            return;
+        }
+        float[] patches = new float[Math.multiplyExact(im.rows(), im.cols())];
+        im.gather(x, 0, im.rows(), patches, 0);
+        linear(patches, im.rows(), im.cols(), weight, bias, out, epilogue);
+    }
+
+    /**
+     * Average pooling over kernel × kernel windows with stride kernel (upstream torch {@code nn.AvgPool2d(kernel)}:
+     * no padding, a partial last window dropped), NHWC: x [batch, h, w, c] → out [batch, h/kernel, w/kernel, c]; each
+     * window summed in row order in f32, then divided by kernel². Plain loops by default.
+     */
+    default void avgPool2d(float[] x, int batch, int h, int w, int c, int kernel, float[] out) {
+        int oh = h / kernel, ow = w / kernel;
+        float area = kernel * kernel;
+        for (int b = 0; b < batch; b++) {
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++) {
+                    int o = ((b * oh + oy) * ow + ox) * c;
+                    for (int ch = 0; ch < c; ch++) {
+                        float sum = 0f;
+                        for (int ky = 0; ky < kernel; ky++) {
+                            for (int kx = 0; kx < kernel; kx++) sum += x[((b * h + oy * kernel + ky) * w + ox * kernel + kx) * c + ch];
+                        }
+                        out[o + ch] = sum / area;
+                    }
+                }
+            }
+        }
+    }
+
     /** LayerNorm over rows of length cols (biased variance, eps inside the sqrt); in and out may alias. */
     void layerNorm(float[] x, int rows, int cols, float[] gamma, float[] beta, float eps, float[] out);
 

@@ -24,15 +24,56 @@ public final class ScalarBackend implements Backend {
                 double acc = bias == null ? 0.0 : bias[j];
                 int xo = i * k;
                 for (int t = 0; t < k; t++) acc += (double) x[xo + t] * row[t];
-                float y = (float) acc;
-                out[i * n + j] = switch (epilogue) {
-                    case NONE -> y;
-                    case QUICK_GELU -> quickGelu(y);
-                    case GELU -> gelu(y);
-                    case RESIDUAL -> out[i * n + j] + y;
-                };
+                out[i * n + j] = epilogue(epilogue, out[i * n + j], (float) acc);
             }
         }
+    }
+
+    /**
+     * The reference convolution: for every output, the bias plus the products over ky, kx, c in that order, summed
+     * in double and rounded once (zero padding skipped), then the epilogue.
+     */
+    @Override
+    public void conv2d(float[] x, int batch, int h, int w, int c, Tensor weight, int kernel, float[] bias, int stride, int pad,
+                       float[] out, Epilogue epilogue) {
+        Im2col im = Im2col.of(batch, h, w, c, kernel, stride, pad);
+        im.check(x, weight, out);
+        int n = Math.toIntExact(weight.shape()[0]), k = im.cols();
+        float[] wr = new float[k];
+        for (int o = 0; o < n; o++) {
+            for (int t = 0; t < k; t++) wr[t] = weight.getFloat((long) o * k + t);
+            for (int b = 0; b < batch; b++) {
+                for (int oy = 0; oy < im.oh(); oy++) {
+                    for (int ox = 0; ox < im.ow(); ox++) {
+                        double acc = bias == null ? 0.0 : bias[o];
+                        for (int ky = 0; ky < kernel; ky++) {
+                            int iy = oy * stride - pad + ky;
+                            if (iy < 0 || iy >= h) continue;
+                            for (int kx = 0; kx < kernel; kx++) {
+                                int ix = ox * stride - pad + kx;
+                                if (ix < 0 || ix >= w) continue;
+                                int xo = ((b * h + iy) * w + ix) * c, wo = (ky * kernel + kx) * c;
+                                for (int ch = 0; ch < c; ch++) acc += (double) x[xo + ch] * wr[wo + ch];
+                            }
+                        }
+                        int oi = ((b * im.oh() + oy) * im.ow() + ox) * n + o;
+                        out[oi] = epilogue(epilogue, out[oi], (float) acc);
+                    }
+                }
+            }
+        }
+    }
+
+    /** An output after the epilogue: y = the product plus bias, old = what the output held. */
+    private static float epilogue(Epilogue e, float old, float y) {
+        return switch (e) {
+            case NONE -> y;
+            case QUICK_GELU -> quickGelu(y);
+            case GELU -> gelu(y);
+            case RESIDUAL -> old + y;
+            case RELU -> Math.max(y, 0f);
+            case RESIDUAL_RELU -> Math.max(old + y, 0f);
+        };
     }
 
     public static void checkLinear(float[] x, int m, int k, Tensor w, float[] bias, float[] out) {

@@ -151,21 +151,26 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
         ScalarBackend.checkLinear(x, m, k, w, bias, out);
         beginCall();
         try {
-            Panels p = panels(w);
-            if (p != null || m >= PACKED_MIN_ROWS || (packOnce && w.data().isNative())) {
-                linearPacked(x, m, k, w, bias, out, epilogue, p);
-            } else {
-                int n = Math.toIntExact(w.shape()[0]);
-                float[] product = epilogue == Epilogue.RESIDUAL ? callWorkspace.floats(PRODUCT, m * n) : out;
-                linearDot(x, m, k, w, bias, product);
-                for (int i = 0; i < m; i++) applyEpilogue(epilogue, product, out, i * n, n);
-            }
+            linearCalled(x, m, k, w, bias, out, epilogue);
         } finally {
             calls.unlock();
         }
     }
 
-    /** The epilogue on out[off, off+len): the activation in place, or out += product for a residual. */
+    /** {@link #linear} under {@link #calls}. */
+    private void linearCalled(float[] x, int m, int k, Tensor w, float[] bias, float[] out, Epilogue epilogue) {
+        Panels p = panels(w);
+        if (p != null || m >= PACKED_MIN_ROWS || (packOnce && w.data().isNative())) {
+            linearPacked(x, m, k, w, bias, out, epilogue, p);
+        } else {
+            int n = Math.toIntExact(w.shape()[0]);
+            float[] product = epilogue.accumulates() ? callWorkspace.floats(PRODUCT, m * n) : out;
+            linearDot(x, m, k, w, bias, product);
+            for (int i = 0; i < m; i++) applyEpilogue(epilogue, product, out, i * n, n);
+        }
+    }
+
+    /** The epilogue on out[off, off+len): the activation in place, or out += product for a residual (then a ReLU). */
     private void applyEpilogue(Epilogue e, float[] product, float[] out, int off, int len) {
         switch (e) {
             case NONE -> {
@@ -173,8 +178,75 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
             case QUICK_GELU -> quickGelu(out, off, len);
             case GELU -> gelu(out, off, len);
             case RESIDUAL -> add(out, product, off, len);
+            case RELU -> relu(out, off, len);
+            case RESIDUAL_RELU -> addRelu(out, product, off, len);
         }
     }
+
+    /** Patch floats gathered per step of a convolution (16 MB), so that its im2col matrix never needs to exist whole. */
+    static final int CONV_CHUNK_FLOATS = 1 << 22;
+
+    /**
+     * A convolution as products over its im2col rows ({@link Im2col}), a chunk of rows at a time: the workers gather
+     * a chunk's patches, then the packed GEMM multiplies them by the weight matrix (kept in panels like every weight)
+     * with the epilogue fused; a 1×1 convolution of stride 1 multiplies the input itself.
+     */
+    @Override
+    public void conv2d(float[] x, int batch, int h, int w, int c, Tensor weight, int kernel, float[] bias, int stride, int pad,
+                       float[] out, Epilogue epilogue) {
+        Im2col im = Im2col.of(batch, h, w, c, kernel, stride, pad);
+        im.check(x, weight, out);
+        if (im.identity()) {
+            linear(x, im.rows(), im.cols(), weight, bias, out, epilogue);
+            return;
+        }
+        int rows = im.rows(), k = im.cols(), n = Math.toIntExact(weight.shape()[0]);
+        if (bias != null && bias.length != n) throw new IllegalArgumentException("conv2d: bias of " + bias.length + " for " + n + " outputs");
+        beginCall();
+        try {
+            int chunk = Math.max(1, Math.min(rows, CONV_CHUNK_FLOATS / k));
+            float[] patches = callWorkspace.floats(CONV_PATCHES, Math.multiplyExact(chunk, k));
+            float[] y = chunk == rows ? out : callWorkspace.floats(CONV_OUT, Math.multiplyExact(chunk, n));
+            for (int r0 = 0; r0 < rows; r0 += chunk) {
+                int r1 = Math.min(rows, r0 + chunk);
+                gather.set(im, x, r0, patches);
+                try {
+                    pool.parallelFor(r1 - r0, gather.body);
+                } finally {
+                    gather.clear();
+                }
+                if (y != out && epilogue.accumulates()) System.arraycopy(out, r0 * n, y, 0, (r1 - r0) * n);
+                linearCalled(patches, r1 - r0, k, weight, bias, y, epilogue);
+                if (y != out) System.arraycopy(y, 0, out, r0 * n, (r1 - r0) * n);
+            }
+        } finally {
+            calls.unlock();
+        }
+    }
+
+    private static final Workspace.Buffer CONV_PATCHES = Workspace.buffer("conv.patches"), CONV_OUT = Workspace.buffer("conv.out");
+
+    /** The running convolution's gather (one call at a time, under {@link #calls}; no lambda allocated per call). */
+    private static final class Gather {
+        Im2col im;
+        float[] x, dst;
+        int base;
+        final WorkerPool.RangeBody body = (lo, hi, ws) -> im.gather(x, base + lo, base + hi, dst, base);
+
+        void set(Im2col im, float[] x, int base, float[] dst) {
+            this.im = im;
+            this.x = x;
+            this.base = base;
+            this.dst = dst;
+        }
+
+        void clear() {
+            im = null;
+            x = dst = null;
+        }
+    }
+
+    private final Gather gather = new Gather();
 
     /**
      * The weight's panels: from a panel file, or packed in memory from the weight's second use on; null on its first
@@ -305,7 +377,7 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
         GemmPlan pl = c.plan = plan;
         c.epilogue = epilogue;
         // a residual's product goes to a buffer first, added to out column group by column group as each is finished
-        c.product = epilogue == Epilogue.RESIDUAL ? callWorkspace.floats(PRODUCT, m * c.n) : out;
+        c.product = epilogue.accumulates() ? callWorkspace.floats(PRODUCT, m * c.n) : out;
         int tileCols = pl.nr() * species().length();
         int tiles = (c.n + tileCols - 1) / tileCols;
         c.bias = bias != null ? bias : zeros(c.n);

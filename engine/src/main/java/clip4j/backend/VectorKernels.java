@@ -194,6 +194,57 @@ abstract sealed class VectorKernels implements Backend permits VectorMicroKernel
         for (; i < end; i++) x[i] = x[i] / (exp(x[i] * -1.702f) + 1f);
     }
 
+    /** x[off, off+n) ← max(x, 0) (ReLU; Math.max's: NaN stays NaN). */
+    void relu(float[] x, int off, int n) {
+        final VectorSpecies<Float> species = species();
+        int len = species.length();
+        int ub = off + species.loopBound(n), end = off + n;
+        int i = off;
+        for (; i < ub; i += len) FloatVector.fromArray(species, x, i).max(0f).intoArray(x, i);
+        for (; i < end; i++) x[i] = Math.max(x[i], 0f);
+    }
+
+    /** x[off, off+n) ← max(x + y, 0): a Bottleneck's residual add and ReLU. */
+    void addRelu(float[] x, float[] y, int off, int n) {
+        final VectorSpecies<Float> species = species();
+        int len = species.length();
+        int ub = off + species.loopBound(n), end = off + n;
+        int i = off;
+        for (; i < ub; i += len) FloatVector.fromArray(species, x, i).add(FloatVector.fromArray(species, y, i)).max(0f).intoArray(x, i);
+        for (; i < end; i++) x[i] = Math.max(x[i] + y[i], 0f);
+    }
+
+    /**
+     * Average pooling as {@link Backend#avgPool2d}'s plain loops do it (each window from 0 in row order, then divided
+     * by kernel², the same bits), a vector of channels at a time.
+     */
+    @Override
+    public void avgPool2d(float[] x, int batch, int h, int w, int c, int kernel, float[] out) {
+        final VectorSpecies<Float> species = species();
+        int oh = h / kernel, ow = w / kernel, ub = species.loopBound(c);
+        float area = kernel * kernel;
+        for (int b = 0; b < batch; b++) {
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++) {
+                    int o = ((b * oh + oy) * ow + ox) * c, in = ((b * h + oy * kernel) * w + ox * kernel) * c;
+                    int ch = 0;
+                    for (; ch < ub; ch += species.length()) {
+                        FloatVector sum = FloatVector.zero(species);
+                        for (int ky = 0; ky < kernel; ky++) {
+                            for (int kx = 0; kx < kernel; kx++) sum = sum.add(FloatVector.fromArray(species, x, in + (ky * w + kx) * c + ch));
+                        }
+                        sum.div(area).intoArray(out, o + ch);
+                    }
+                    for (; ch < c; ch++) {
+                        float sum = 0f;
+                        for (int ky = 0; ky < kernel; ky++) for (int kx = 0; kx < kernel; kx++) sum += x[in + (ky * w + kx) * c + ch];
+                        out[o + ch] = sum / area;
+                    }
+                }
+            }
+        }
+    }
+
     /** x[off, off+n) += y[off, off+n). */
     void add(float[] x, float[] y, int off, int n) {
         final VectorSpecies<Float> species = species();

@@ -22,7 +22,7 @@ import java.util.List;
 public final class ClipModel implements AutoCloseable {
     private final ModelFile file;
     private final Backend backend;
-    private final VisionTransformer visual;
+    private final VisionTower visual;
     private final TextTransformer text;
     private volatile ClipTokenizer tokenizer;
     private final Preprocessor preprocessor;
@@ -34,7 +34,7 @@ public final class ClipModel implements AutoCloseable {
         this.file = file;
         this.backend = backend;
         ClipConfig c = file.config();
-        this.visual = VisionTransformer.load(file);
+        this.visual = VisionTower.load(file);
         this.text = TextTransformer.load(file);
         this.preprocessor = new Preprocessor(c.imageSize(), c.imageMean(), c.imageStd());
         List<Tensor> matrices = new ArrayList<>(visual.matrices());
@@ -153,7 +153,7 @@ public final class ClipModel implements AutoCloseable {
     }
 
     /** The image encoder, for callers that drive a backend directly (the CUDA device check). */
-    public VisionTransformer visual() {
+    public VisionTower visual() {
         return visual;
     }
 

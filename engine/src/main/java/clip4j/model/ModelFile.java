@@ -111,9 +111,9 @@ public final class ModelFile implements AutoCloseable {
         return file.metadata();
     }
 
-    /** Storage type of the weight matrices (the dtype of the first block's in_proj). */
+    /** Storage type of the weight matrices (the dtype of the text tower's first in_proj). */
     public DType weightDType() {
-        return tensor("visual.transformer.resblocks.0.attn.in_proj_weight").dtype();
+        return tensor("transformer.resblocks.0.attn.in_proj_weight").dtype();
     }
 
     @Override

@@ -59,6 +59,14 @@ public final class SeededWeights {
     /** The law of a canonical tensor: uniform with std 1/√fan_in for matrices, gains near 1, small biases. */
     public static Law law(String name, long[] shape) {
         double root3 = Math.sqrt(3.0);
+        // a ResNet's BatchNorms, far from the identity (upstream's init would hide a folding mistake): gains and
+        // variances around 1, shifts and means around 0
+        if (name.matches(".*\\.(bn\\d|downsample\\.1)\\.[a-z_]+")) {
+            if (name.endsWith(".running_var")) return new Law(1.0, 0.5);
+            if (name.endsWith(".weight")) return new Law(1.0, 0.25);
+            return new Law(0.0, 0.1);
+        }
+        if (name.equals("visual.attnpool.positional_embedding")) return new Law(0.0, root3 / Math.sqrt(shape[shape.length - 1]));
         if (name.endsWith("ln_1.weight") || name.endsWith("ln_2.weight") || name.contains("ln_pre.weight")
                 || name.contains("ln_post.weight") || name.equals("ln_final.weight")) return new Law(1.0, 0.1);
         if (name.contains("ln_") && name.endsWith(".bias")) return new Law(0.0, 0.05);
@@ -73,16 +81,26 @@ public final class SeededWeights {
         return new Law(0.0, root3 / Math.sqrt(fanIn));
     }
 
-    /** All canonical tensors of a seeded model, as lazily computed sources for the model-file writer. */
+    /**
+     * All canonical tensors of a seeded model, as lazily computed sources for the model-file writer. A ResNet's image
+     * tower is seeded in upstream's names and shapes (convolutions, BatchNorms) and folded as a converter folds it.
+     */
     public static Map<String, ModelFileWriter.Source> tensors(ClipConfig c, long seed) {
         Map<String, ModelFileWriter.Source> m = new LinkedHashMap<>();
+        Map<String, long[]> upstream = c.isResNet() ? ResNetLayout.upstream(c) : Map.of();
+        Map<String, ModelFileWriter.Source> folded = c.isResNet()
+                ? BatchNormFold.fold(c, name -> source(seed, name, upstream.get(name))) : Map.of();
         for (Map.Entry<String, long[]> e : WeightSchema.of(c).entrySet()) {
-            long k = key(seed, e.getKey());
-            Law law = law(e.getKey(), e.getValue());
-            SafetensorsWriter.FloatSource src = i -> value(k, law, i);
-            m.put(e.getKey(), new ModelFileWriter.Source(e.getValue(), src));
+            ModelFileWriter.Source f = folded.get(e.getKey());
+            m.put(e.getKey(), f != null ? f : new ModelFileWriter.Source(e.getValue(), source(seed, e.getKey(), e.getValue())));
         }
         return m;
+    }
+
+    private static SafetensorsWriter.FloatSource source(long seed, String name, long[] shape) {
+        long k = key(seed, name);
+        Law law = law(name, shape);
+        return i -> value(k, law, i);
     }
 
     /**

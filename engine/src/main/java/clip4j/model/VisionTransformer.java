@@ -12,7 +12,7 @@ import java.util.List;
  * viewed as the [W, 3·P²] matrix of the patch GEMM; positionalEmbedding is [tokens, W].
  */
 public record VisionTransformer(Tensor patchWeight, float[] classEmbedding, float[] positionalEmbedding, float[] lnPreWeight,
-                                float[] lnPreBias, Transformer transformer, PooledHead head, int imageSize, int patchSize) {
+                                float[] lnPreBias, Transformer transformer, PooledHead head, int imageSize, int patchSize) implements VisionTower {
     private static final Workspace.Buffer PATCHES = Workspace.buffer("visual.patches"), EMB = Workspace.buffer("visual.conv1"),
             X = Workspace.buffer("visual.x"), CLASS_ROWS = Workspace.buffer("visual.classRows");
 
@@ -30,6 +30,7 @@ public record VisionTransformer(Tensor patchWeight, float[] classEmbedding, floa
     }
 
     /** The weight matrices of linear layers: the patch embedding, the blocks', then proj. */
+    @Override
     public List<Tensor> matrices() {
         List<Tensor> all = new java.util.ArrayList<>();
         all.add(patchWeight);
@@ -51,7 +52,7 @@ public record VisionTransformer(Tensor patchWeight, float[] classEmbedding, floa
         return grid() * grid() + 1;
     }
 
-    /** Raw (unnormalised) image features [images.size(), E] of preprocessed [3, R, R] images into out. */
+    @Override
     public void forward(Backend be, Workspace ws, List<float[]> images, float[] out) {
         checkImages(images);
         if (be instanceof TowerRunner runner && runner.vision(this, images, out)) return;
@@ -91,14 +92,5 @@ public record VisionTransformer(Tensor patchWeight, float[] classEmbedding, floa
         int[] classRows = ws.ints(CLASS_ROWS, batch);
         for (int b = 0; b < batch; b++) classRows[b] = b * n;
         head.forward(be, ws, x, w, classRows, batch, out);
-    }
-
-    /** Checks that every image is a [3, R, R] array. */
-    public void checkImages(List<float[]> images) {
-        for (float[] px : images) {
-            if (px.length != 3 * imageSize * imageSize) {
-                throw new IllegalArgumentException("expected images of 3x" + imageSize + "x" + imageSize + ", got " + px.length + " values");
-            }
-        }
     }
 }

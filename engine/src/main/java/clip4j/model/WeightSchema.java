@@ -16,6 +16,31 @@ public final class WeightSchema {
 
     public static Map<String, long[]> of(ClipConfig c) {
         Map<String, long[]> m = new LinkedHashMap<>();
+        if (c.isResNet()) resnet(c, m);
+        else vit(c, m);
+        int d = c.textWidth();
+        m.put("token_embedding.weight", new long[]{c.vocabSize(), d});
+        m.put("positional_embedding", new long[]{c.contextLength(), d});
+        blocks(m, "transformer.resblocks.", c.textLayers(), d);
+        m.put("ln_final.weight", new long[]{d});
+        m.put("ln_final.bias", new long[]{d});
+        m.put("text_projection.weight", new long[]{c.embedDim(), d});
+        return m;
+    }
+
+    /**
+     * A ResNet's image tower in our file: each convolution with its BatchNorm folded in, so a weight and a bias, the
+     * weight stored [out, kh, kw, in] (the matrix of the convolution as a GEMM over NHWC patches); then the attention pool.
+     */
+    private static void resnet(ClipConfig c, Map<String, long[]> m) {
+        for (ResNetLayout.Conv v : ResNetLayout.convs(c)) {
+            m.put(v.name() + ".weight", new long[]{v.out(), v.kernel(), v.kernel(), v.in()});
+            m.put(v.name() + ".bias", new long[]{v.out()});
+        }
+        ResNetLayout.attnpool(c, m);
+    }
+
+    private static void vit(ClipConfig c, Map<String, long[]> m) {
         int w = c.visionWidth();
         int p = c.patchSize();
         m.put("visual.conv1.weight", new long[]{w, 3, p, p});
@@ -27,14 +52,6 @@ public final class WeightSchema {
         m.put("visual.ln_post.weight", new long[]{w});
         m.put("visual.ln_post.bias", new long[]{w});
         m.put("visual.proj.weight", new long[]{c.embedDim(), w});
-        int d = c.textWidth();
-        m.put("token_embedding.weight", new long[]{c.vocabSize(), d});
-        m.put("positional_embedding", new long[]{c.contextLength(), d});
-        blocks(m, "transformer.resblocks.", c.textLayers(), d);
-        m.put("ln_final.weight", new long[]{d});
-        m.put("ln_final.bias", new long[]{d});
-        m.put("text_projection.weight", new long[]{c.embedDim(), d});
-        return m;
     }
 
     private static void blocks(Map<String, long[]> m, String prefix, int layers, int w) {

@@ -75,14 +75,22 @@ final class Launches {
         return kernel.contains("_x16") ? LINEAR_TC16_SHARED : 0;
     }
 
-    /** The epilogue flags of a GEMM: the MLP's activation, or accumulation into y (a residual add). */
+    /**
+     * The epilogue flags of a GEMM: the MLP's activation, or accumulation into y (a residual add); for a ReLU, the
+     * product (or the accumulation) without it: the caller applies the ReLU after ({@link #reluAfter}).
+     */
     static int epilogue(clip4j.backend.Epilogue e) {
         return switch (e) {
-            case NONE -> EPI_NONE;
+            case NONE, RELU -> EPI_NONE;
             case QUICK_GELU -> EPI_QUICK_GELU;
             case GELU -> EPI_GELU;
-            case RESIDUAL -> EPI_ACCUMULATE;
+            case RESIDUAL, RESIDUAL_RELU -> EPI_ACCUMULATE;
         };
+    }
+
+    /** Whether the GEMM's result still needs a ReLU (the kernels' epilogues have none). */
+    static boolean reluAfter(clip4j.backend.Epilogue e) {
+        return e == clip4j.backend.Epilogue.RELU || e == clip4j.backend.Epilogue.RESIDUAL_RELU;
     }
 
     /** Blocks of a grid-stride kernel over count elements. */

@@ -84,7 +84,7 @@ public final class DeviceCheck {
                     for (int b : plan.imageBatches()) {
                         List<float[]> batch = images.subList(0, b);
                         double s = Timing.measure(() -> m.imageFeatures(batch), 1, seconds);
-                        double dev = visionDeviceSeconds(gpu, m.visual(), batch, seconds);
+                        double dev = visionDeviceSeconds(gpu, (VisionTransformer) m.visual(), batch, seconds);
                         report(summary, String.format(Locale.ROOT, "%s image batch %d: %.1f images/s from the Java heap (%.2f ms per batch); "
                                 + "%.1f images/s with the pixels on the device (%.2f ms)", p, b, b / s, s * 1e3, b / dev, dev * 1e3));
                     }

@@ -1,0 +1,60 @@
+package clip4j.backend;
+
+import clip4j.io.Tensor;
+
+/**
+ * The patches of a convolution over NHWC activations as the rows of a matrix (im2col), so that the convolution is a
+ * product with its [out, kernel·kernel·c] weight matrix: row (b, oy, ox) holds, for ky, kx in order, the c channels
+ * of input pixel (oy·stride − pad + ky, ox·stride − pad + kx), zeros where that lies in the padding.
+ */
+record Im2col(int batch, int h, int w, int c, int kernel, int stride, int pad, int oh, int ow) {
+    static Im2col of(int batch, int h, int w, int c, int kernel, int stride, int pad) {
+        if (batch < 0 || h < 1 || w < 1 || c < 1 || kernel < 1 || stride < 1 || pad < 0 || pad >= kernel) {
+            throw new IllegalArgumentException("conv2d: bad shape " + batch + "x" + h + "x" + w + "x" + c + " kernel " + kernel
+                    + " stride " + stride + " pad " + pad);
+        }
+        int oh = (h + 2 * pad - kernel) / stride + 1, ow = (w + 2 * pad - kernel) / stride + 1;
+        if (oh < 1 || ow < 1) throw new IllegalArgumentException("conv2d: a " + kernel + "x" + kernel + " kernel does not fit " + h + "x" + w);
+        return new Im2col(batch, h, w, c, kernel, stride, pad, oh, ow);
+    }
+
+    /** Output pixels: rows of the product. */
+    int rows() {
+        return Math.multiplyExact(Math.multiplyExact(batch, oh), ow);
+    }
+
+    /** Values per patch: columns of the product, K of the GEMM. */
+    int cols() {
+        return Math.multiplyExact(kernel * kernel, c);
+    }
+
+    /** A 1×1 convolution of stride 1: the input is the patch matrix. */
+    boolean identity() {
+        return kernel == 1 && stride == 1 && pad == 0;
+    }
+
+    void check(float[] x, Tensor weight, float[] out) {
+        if (weight.rank() != 2 || weight.shape()[1] != cols()) {
+            throw new IllegalArgumentException("conv2d: weight " + weight.shapeString() + " is not a " + kernel + "x" + kernel + "x" + c + " kernel");
+        }
+        if (x.length < (long) batch * h * w * c || out.length < (long) rows() * weight.shape()[0]) {
+            throw new IllegalArgumentException("conv2d: buffers too small for " + batch + "x" + h + "x" + w + "x" + c);
+        }
+    }
+
+    /** Patch rows [from, to) into dst, row r at (r − base)·cols(). */
+    void gather(float[] x, int from, int to, float[] dst, int base) {
+        int k = cols(), perImage = oh * ow;
+        for (int r = from; r < to; r++) {
+            int b = r / perImage, oy = r % perImage / ow, ox = r % ow, d = (r - base) * k;
+            for (int ky = 0; ky < kernel; ky++) {
+                int iy = oy * stride - pad + ky;
+                for (int kx = 0; kx < kernel; kx++, d += c) {
+                    int ix = ox * stride - pad + kx;
+                    if (iy < 0 || iy >= h || ix < 0 || ix >= w) java.util.Arrays.fill(dst, d, d + c, 0f);
+                    else System.arraycopy(x, ((b * h + iy) * w + ix) * c, dst, d, c);
+                }
+            }
+        }
+    }
+}
