@@ -132,6 +132,16 @@ class KernelTwinTest {
                 fused = residual.clone();
                 vb.linear(x, m, k, w, bias, fused, Epilogue.RESIDUAL);
                 assertArrayEquals(added, fused, "residual " + where);
+                float[] relu = product.clone(), addedRelu = added.clone();
+                for (int i = 0; i < relu.length; i++) {
+                    relu[i] = Math.max(relu[i], 0f);
+                    addedRelu[i] = Math.max(addedRelu[i], 0f);
+                }
+                vb.linear(x, m, k, w, bias, fused, Epilogue.RELU);
+                assertArrayEquals(relu, fused, "ReLU " + where);
+                fused = residual.clone();
+                vb.linear(x, m, k, w, bias, fused, Epilogue.RESIDUAL_RELU);
+                assertArrayEquals(addedRelu, fused, "residual + ReLU " + where);
             }
         }
     }
