@@ -87,13 +87,19 @@ public final class SeededWeights {
      */
     public static Map<String, ModelFileWriter.Source> tensors(ClipConfig c, long seed) {
         Map<String, ModelFileWriter.Source> m = new LinkedHashMap<>();
-        Map<String, long[]> upstream = c.isResNet() ? ResNetLayout.upstream(c) : Map.of();
-        Map<String, ModelFileWriter.Source> folded = c.isResNet()
-                ? BatchNormFold.fold(c, name -> source(seed, name, upstream.get(name))) : Map.of();
+        Map<String, ModelFileWriter.Source> upstream = c.isResNet() ? resnetUpstream(c, seed) : Map.of();
+        Map<String, ModelFileWriter.Source> folded = c.isResNet() ? BatchNormFold.fold(c, name -> upstream.get(name).values()) : Map.of();
         for (Map.Entry<String, long[]> e : WeightSchema.of(c).entrySet()) {
             ModelFileWriter.Source f = folded.get(e.getKey());
             m.put(e.getKey(), f != null ? f : new ModelFileWriter.Source(e.getValue(), source(seed, e.getKey(), e.getValue())));
         }
+        return m;
+    }
+
+    /** A ResNet's image tower in upstream's names and shapes ({@link ResNetLayout#upstream}), seeded: what {@link #tensors} folds. */
+    public static Map<String, ModelFileWriter.Source> resnetUpstream(ClipConfig c, long seed) {
+        Map<String, ModelFileWriter.Source> m = new LinkedHashMap<>();
+        ResNetLayout.upstream(c).forEach((name, shape) -> m.put(name, new ModelFileWriter.Source(shape, source(seed, name, shape))));
         return m;
     }
 

@@ -7,9 +7,11 @@ import clip4j.io.Safetensors;
 import clip4j.io.Tensor;
 import clip4j.model.Activation;
 import clip4j.model.Architectures;
+import clip4j.model.BatchNormFold;
 import clip4j.model.ClipConfig;
 import clip4j.model.ModelFileWriter.Source;
 import clip4j.model.ModelFileWriter;
+import clip4j.model.ResNetLayout;
 import clip4j.text.Bpe;
 import clip4j.text.ClipTokenizer;
 import clip4j.util.Json;
@@ -18,6 +20,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,14 +81,16 @@ public final class Converter {
             logitScale = (float) Math.log(100.0);
             LOG.log(System.Logger.Level.WARNING, input.getFileName() + " has no logit_scale; using ln(100)");
         }
-        ClipConfig inferred = infer(canon.tensors(), in.heads, act, in.mean, in.std, logitScale, arch);
-        if (byArch != null && (byArch.visionWidth() != inferred.visionWidth()
-                || byArch.patchSize() != inferred.patchSize() || byArch.textWidth() != inferred.textWidth())) {
+        boolean resnet = isResNet(canon.tensors());
+        ClipConfig inferred = resnet ? inferResNet(canon.tensors(), in.heads, act, in.mean, in.std, logitScale, arch)
+                : infer(canon.tensors(), in.heads, act, in.mean, in.std, logitScale, arch);
+        if (byArch != null && !sameShape(byArch, inferred)) {
             throw new ClipException("--arch " + arch + " does not match the weights' shapes (" + inferred + ")");
         }
+        Map<String, Source> tensors = resnet ? foldResNet(canon.tensors(), inferred) : canon.tensors();
         String merges = merges(in, bpe != null ? bpe : in.merges == null ? bpeMissing.get() : null, inferred.vocabSize());
         if (merges == null) LOG.log(System.Logger.Level.WARNING, "no BPE merges (--bpe FILE): the converted model will not tokenize text");
-        ModelFileWriter.write(output, inferred, canon.tensors(), merges,
+        ModelFileWriter.write(output, inferred, tensors, merges,
                 "converted from " + input.getFileName() + " (" + in.kind + ")", in.randomWeights, dtype);
         LOG.log(System.Logger.Level.DEBUG, "wrote " + output + ": " + inferred + ", " + dtype.name().toLowerCase());
         return inferred;
@@ -101,6 +106,8 @@ public final class Converter {
     }
 
     private static Input read(Path input, List<Safetensors> mapped) {
+        if (Files.isDirectory(input) && !Files.isRegularFile(input.resolve("config.json"))
+                && Files.isRegularFile(input.resolve(OPEN_CLIP_CONFIG))) return readOpenClipDirectory(input, mapped);
         if (Files.isDirectory(input)) return readHfDirectory(input, mapped);
         if (!Files.isRegularFile(input)) throw new ClipException("input not found: " + input);
         try {
@@ -130,6 +137,42 @@ public final class Converter {
         Map<String, Source> m = new LinkedHashMap<>();
         for (Tensor t : st.tensors().values()) m.put(t.name(), new Source(t.shape(), t::getFloat));
         return m;
+    }
+
+    /** The config of an open_clip model directory (as open_clip's push_to_hf_hub writes it). */
+    static final String OPEN_CLIP_CONFIG = "open_clip_config.json";
+
+    /**
+     * An open_clip model directory (open_clip_config.json with model_cfg and preprocess_cfg, and open_clip_model.safetensors
+     * or open_clip_pytorch_model.bin in OpenAI's names): the activation from model_cfg.quick_gelu, heads from
+     * text_cfg.heads and vision_cfg.head_width (default 64), mean/std from preprocess_cfg; a merges.txt beside it, when
+     * there is one, gives the vocabulary (clip4j init-random writes one).
+     */
+    private static Input readOpenClipDirectory(Path dir, List<Safetensors> mapped) {
+        Path configFile = dir.resolve(OPEN_CLIP_CONFIG);
+        Map<String, Object> cfg = json(configFile);
+        Map<String, Object> model = section(cfg, "model_cfg", configFile);
+        Map<String, Object> vision = section(model, "vision_cfg", configFile), text = section(model, "text_cfg", configFile);
+        Object quick = model.getOrDefault("quick_gelu", Boolean.FALSE);
+        if (!(quick instanceof Boolean q)) throw new ClipException(configFile + ": 'quick_gelu' must be true or false");
+        int headWidth = num(vision, "head_width", 64), visionWidth = num(vision, "width", 64);
+        boolean resnet = vision.get("layers") instanceof List<?>;
+        int[] heads = {Math.max(1, resnet ? visionWidth * 32 / headWidth : visionWidth / headWidth), num(text, "heads", 8)};
+        Map<String, Object> pre = section(cfg, "preprocess_cfg", configFile);
+        float[] mean = pre.get("mean") instanceof List<?> m ? floats(m, configFile) : null;
+        float[] std = pre.get("std") instanceof List<?> sd ? floats(sd, configFile) : null;
+        Map<String, Source> tensors = null;
+        for (String name : new String[]{"open_clip_model.safetensors", "open_clip_pytorch_model.bin"}) {
+            Path f = dir.resolve(name);
+            if (!Files.isRegularFile(f)) continue;
+            tensors = name.endsWith(".safetensors") ? readSafetensors(f, mapped) : TorchCheckpoint.read(f).tensors();
+            break;
+        }
+        if (tensors == null) throw new ClipException(dir + " has neither open_clip_model.safetensors nor open_clip_pytorch_model.bin");
+        Path mergesFile = dir.resolve("merges.txt");
+        List<String> merges = Files.isRegularFile(mergesFile) ? readString(mergesFile).lines().toList() : null;
+        String random = cfg.get(RandomModel.CONFIG_KEY) instanceof String r ? r : null;
+        return new Input(tensors, "open_clip directory", q ? Activation.QUICK_GELU : Activation.GELU, heads, mean, std, merges, random);
     }
 
     private static Input readHfDirectory(Path dir, List<Safetensors> mapped) {
@@ -171,6 +214,86 @@ public final class Converter {
         return new Input(tensors, "Hugging Face directory", act, heads, mean, std, merges, random);
     }
 
+    /** Whether --arch names the shape the weights have (the image tower's kind and sizes, the text width). */
+    private static boolean sameShape(ClipConfig a, ClipConfig w) {
+        return a.isResNet() == w.isResNet() && a.visionWidth() == w.visionWidth() && a.patchSize() == w.patchSize()
+                && a.textWidth() == w.textWidth() && Arrays.equals(a.resnetLayers(), w.resnetLayers())
+                && (!a.isResNet() || a.imageSize() == w.imageSize());
+    }
+
+    /**
+     * A ResNet CLIP's image tower, as upstream build_model decides (no visual.proj: a ModifiedResNet), with its
+     * attention pool or stages present; a ResNet without the "visual." prefix is an image classifier (torchvision,
+     * timm), not a CLIP.
+     */
+    private static boolean isResNet(Map<String, Source> t) {
+        if (t.containsKey("visual.proj.weight")) return false;
+        if (t.keySet().stream().anyMatch(k -> k.startsWith("visual.attnpool.") || k.startsWith("visual.layer1."))) return true;
+        if (t.containsKey("layer1.0.conv1.weight") && t.keySet().stream().noneMatch(k -> k.startsWith("visual."))) {
+            throw new ClipException("this is a ResNet image classifier (torchvision or timm names: layer1.0.conv1, fc), not a CLIP "
+                    + "checkpoint: it has no text tower and no attention pool");
+        }
+        return false;
+    }
+
+    /** The text tower's shape, the same for every image tower. */
+    private record TextShape(int width, int layers, int heads, int context, int vocab) {
+        static TextShape of(Map<String, Source> t, int[] heads) {
+            int d = (int) shape(t, "ln_final.weight")[0];
+            return new TextShape(d, countLayers(t, "transformer.resblocks."), heads != null ? heads[1] : Math.max(1, d / 64),
+                    (int) shape(t, "positional_embedding")[0], (int) shape(t, "token_embedding.weight")[0]);
+        }
+    }
+
+    /**
+     * A ResNet's config from its weights, as build_model infers it: blocks per stage (the indices under
+     * visual.layerN.), the stem width (layer1.0.conv1's output channels), the resolution (32 × the side of the attention
+     * pool's grid), the embedding (c_proj's outputs), heads width·32/64 (or the config's); then every upstream tensor
+     * of the tower must be there with its shape.
+     */
+    private static ClipConfig inferResNet(Map<String, Source> t, int[] heads, Activation act, float[] mean, float[] std,
+                                          float logitScale, String arch) {
+        int[] layers = new int[4];
+        for (int s = 0; s < 4; s++) {
+            while (t.containsKey("visual.layer" + (s + 1) + "." + layers[s] + ".conv1.weight")) layers[s]++;
+            if (layers[s] == 0) throw new ClipException("checkpoint lacks 'visual.layer" + (s + 1) + ".0.conv1.weight' (a ResNet CLIP has four stages)");
+        }
+        int width = (int) shape(t, "visual.layer1.0.conv1.weight")[0];
+        int tokens = (int) shape(t, "visual.attnpool.positional_embedding")[0];
+        int side = (int) Math.round(Math.sqrt(tokens - 1));
+        if (side * side + 1 != tokens) throw new ClipException("visual.attnpool.positional_embedding has " + tokens + " rows, not a square grid + 1");
+        int e = (int) shape(t, "visual.attnpool.c_proj.weight")[0];
+        TextShape text = TextShape.of(t, heads);
+        int vh = heads != null ? heads[0] : width * 32 / 64;
+        ClipConfig shape = ClipConfig.resnet("", layers, width, Math.max(1, vh), 32 * side, text.width(), text.layers(), text.heads(), e, act);
+        String name = arch != null ? arch : knownName(shape, act);
+        ClipConfig c = new ClipConfig(name, width, shape.visionLayers(), shape.visionHeads(), 32, 32 * side, text.width(), text.layers(),
+                text.heads(), text.context(), text.vocab(), e, act, mean != null ? mean : ClipConfig.OPENAI_MEAN,
+                std != null ? std : ClipConfig.OPENAI_STD, 1e-5f, logitScale, layers);
+        Map<String, long[]> upstream = ResNetLayout.upstream(c);
+        for (Map.Entry<String, long[]> u : upstream.entrySet()) {
+            Source s = t.get(u.getKey());
+            if (s == null) throw new ClipException("checkpoint lacks '" + u.getKey() + "' (" + c.architecture() + " needs it)");
+            if (!Arrays.equals(s.shape(), u.getValue())) {
+                throw new ClipException("tensor '" + u.getKey() + "' has shape " + Arrays.toString(s.shape()) + ", expected "
+                        + Arrays.toString(u.getValue()));
+            }
+        }
+        for (String k : t.keySet()) {
+            if (k.startsWith("visual.") && !upstream.containsKey(k)) throw new ClipException("unknown tensor '" + k + "' in a ResNet CLIP");
+        }
+        return c;
+    }
+
+    /** Our tensors of a ResNet CLIP: the image tower with its BatchNorms folded ({@link BatchNormFold}), the text tower as is. */
+    private static Map<String, Source> foldResNet(Map<String, Source> t, ClipConfig c) {
+        Map<String, Source> out = new LinkedHashMap<>(BatchNormFold.fold(c, name -> t.get(name).values()));
+        t.forEach((k, v) -> {
+            if (!k.startsWith("visual.")) out.put(k, v);
+        });
+        return out;
+    }
+
     private static ClipConfig infer(Map<String, Source> t, int[] heads, Activation act, float[] mean, float[] std,
                                     float logitScale, String arch) {
         long[] conv = shape(t, "visual.conv1.weight");
@@ -180,28 +303,27 @@ public final class Converter {
         int g = (int) Math.round(Math.sqrt(tokens - 1));
         if (g * g + 1 != tokens) throw new ClipException("visual.positional_embedding has " + tokens + " rows, not a square grid + 1");
         int visionLayers = countLayers(t, "visual.transformer.resblocks.");
-        int textLayers = countLayers(t, "transformer.resblocks.");
-        long[] tok = shape(t, "token_embedding.weight");
-        int d = (int) shape(t, "ln_final.weight")[0];
+        TextShape text = TextShape.of(t, heads);
         int e = (int) shape(t, "visual.proj.weight")[0];
-        int context = (int) shape(t, "positional_embedding")[0];
         int vh = heads != null ? heads[0] : w / 64;
-        int th = heads != null ? heads[1] : Math.max(1, d / 64);
-        String name = arch != null ? arch : knownName(w, visionLayers, p, p * g, d, textLayers, (int) e, act);
-        return new ClipConfig(name, w, visionLayers, Math.max(1, vh), p, p * g, d, textLayers, th, context, (int) tok[0], e, act,
-                mean != null ? mean : ClipConfig.OPENAI_MEAN, std != null ? std : ClipConfig.OPENAI_STD, 1e-5f, logitScale);
+        ClipConfig c = new ClipConfig("", w, visionLayers, Math.max(1, vh), p, p * g, text.width(), text.layers(), text.heads(),
+                text.context(), text.vocab(), e, act, mean != null ? mean : ClipConfig.OPENAI_MEAN,
+                std != null ? std : ClipConfig.OPENAI_STD, 1e-5f, logitScale);
+        return c.withArchitecture(arch != null ? arch : knownName(c, act));
     }
 
     /** The open_clip name of a known shape (with -quickgelu where it applies), else a descriptive one. */
-    private static String knownName(int w, int vl, int p, int r, int d, int tl, int e, Activation act) {
+    private static String knownName(ClipConfig c, Activation act) {
         for (String n : Architectures.NAMES) {
             ClipConfig k = Architectures.byName(n);
-            if (k.visionWidth() == w && k.visionLayers() == vl && k.patchSize() == p && k.imageSize() == r
-                    && k.textWidth() == d && k.textLayers() == tl && k.embedDim() == e) {
+            if (k.visionWidth() == c.visionWidth() && k.visionLayers() == c.visionLayers() && k.patchSize() == c.patchSize()
+                    && k.imageSize() == c.imageSize() && Arrays.equals(k.resnetLayers(), c.resnetLayers())
+                    && k.textWidth() == c.textWidth() && k.textLayers() == c.textLayers() && k.embedDim() == c.embedDim()) {
                 return act == Activation.QUICK_GELU ? n + "-quickgelu" : n;
             }
         }
-        return "custom-vit-w" + w + "-p" + p + "-r" + r;
+        return c.isResNet() ? "custom-rn-w" + c.visionWidth() + "-r" + c.imageSize()
+                : "custom-vit-w" + c.visionWidth() + "-p" + c.patchSize() + "-r" + c.imageSize();
     }
 
     private static long[] shape(Map<String, Source> t, String name) {

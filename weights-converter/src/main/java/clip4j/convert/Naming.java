@@ -60,8 +60,9 @@ public final class Naming {
                 logitScale = s.values().get(0);
                 continue;
             }
+            // not weights: buffers of HF and of OpenAI's TorchScript modules, a BatchNorm's step counter
             if (k.endsWith("position_ids") || k.endsWith("attn_mask") || k.equals("input_resolution")
-                    || k.equals("context_length") || k.equals("vocab_size")) continue;
+                    || k.equals("context_length") || k.equals("vocab_size") || k.endsWith(".num_batches_tracked")) continue;
             if (hf) {
                 Matcher m = HF_LAYER.matcher(k);
                 if (m.matches()) {

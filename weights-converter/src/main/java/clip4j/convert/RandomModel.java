@@ -19,9 +19,10 @@ import java.util.Map;
 
 /**
  * {@code init-random}: a seeded model ({@link SeededWeights}) written as a Hugging Face directory (config.json,
- * preprocessor_config.json, model.safetensors, and vocab.json + merges.txt when BPE merges are given), so that
- * converting it exercises the converter's HF path. config.json marks the weights as random under
- * {@link #CONFIG_KEY}, which the converter carries into the model file.
+ * preprocessor_config.json, model.safetensors), or for a ResNet, which Hugging Face's CLIPModel cannot hold, as an
+ * open_clip directory (open_clip_config.json, open_clip_model.safetensors); with vocab.json + merges.txt when BPE
+ * merges are given. Converting it exercises the converter's path for that kind of directory. The config marks the
+ * weights as random under {@link #CONFIG_KEY}, which the converter carries into the model file.
  */
 public final class RandomModel {
     /** config.json key saying the weights are random, and from which seed. */
@@ -36,7 +37,7 @@ public final class RandomModel {
      *
      * @return the configuration written
      */
-    public static ClipConfig writeHfDirectory(ClipConfig shape, long seed, Path dir, String merges) {
+    public static ClipConfig write(ClipConfig shape, long seed, Path dir, String merges) {
         Bpe bpe = merges == null ? null : new Bpe(merges.lines().toList());
         ClipConfig c = bpe == null ? shape : shape.withVocabSize(bpe.vocabSize());
         try {
@@ -44,6 +45,64 @@ public final class RandomModel {
         } catch (IOException e) {
             throw new clip4j.ClipException("cannot create " + dir + ": " + e.getMessage());
         }
+        if (c.isResNet()) writeOpenClipDirectory(c, seed, dir);
+        else writeHfDirectory(c, seed, dir);
+        if (bpe != null) {
+            Map<String, Object> vocab = new LinkedHashMap<>();
+            for (int i = 0; i < bpe.vocabSize(); i++) vocab.put(bpe.token(i), i);
+            AtomicFiles.writeString(dir.resolve("vocab.json"), Json.write(vocab));
+            AtomicFiles.writeString(dir.resolve("merges.txt"), "#version: 0.2\n" + merges + "\n");
+        }
+        return c;
+    }
+
+    /**
+     * A ResNet CLIP (which Hugging Face's CLIPModel cannot hold) as an open_clip model directory: open_clip_config.json
+     * and open_clip_model.safetensors in OpenAI's names, the image tower with its convolutions and BatchNorms unfolded.
+     */
+    private static void writeOpenClipDirectory(ClipConfig c, long seed, Path dir) {
+        SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
+        SeededWeights.resnetUpstream(c, seed).forEach((name, s) -> w.add(name, DType.F32, s.shape(), s.values()));
+        SeededWeights.tensors(c, seed).forEach((name, s) -> {
+            if (name.equals("text_projection.weight")) {
+                Source t = Naming.transpose(name, s);
+                w.add("text_projection", DType.F32, t.shape(), t.values());
+            } else if (!name.startsWith("visual.")) {
+                w.add(name, DType.F32, s.shape(), s.values());
+            }
+        });
+        float ls = c.logitScale();
+        w.add("logit_scale", DType.F32, new long[]{}, i -> ls);
+        w.write(dir.resolve("open_clip_model.safetensors"));
+        Map<String, Object> vision = new LinkedHashMap<>();
+        vision.put("image_size", c.imageSize());
+        List<Object> layers = new ArrayList<>();
+        for (int l : c.resnetLayers()) layers.add(l);
+        vision.put("layers", layers);
+        vision.put("width", c.visionWidth());
+        vision.put("head_width", c.visionEmbed() / c.visionHeads());
+        Map<String, Object> text = new LinkedHashMap<>();
+        text.put("context_length", c.contextLength());
+        text.put("vocab_size", c.vocabSize());
+        text.put("width", c.textWidth());
+        text.put("heads", c.textHeads());
+        text.put("layers", c.textLayers());
+        Map<String, Object> model = new LinkedHashMap<>();
+        model.put("embed_dim", c.embedDim());
+        model.put("quick_gelu", c.activation() == clip4j.model.Activation.QUICK_GELU);
+        model.put("vision_cfg", vision);
+        model.put("text_cfg", text);
+        Map<String, Object> pre = new LinkedHashMap<>();
+        pre.put("mean", floats(c.imageMean()));
+        pre.put("std", floats(c.imageStd()));
+        Map<String, Object> cfg = new LinkedHashMap<>();
+        cfg.put("model_cfg", model);
+        cfg.put("preprocess_cfg", pre);
+        cfg.put(CONFIG_KEY, "seed " + seed + " (clip4j init-random, " + c.architecture() + ")");
+        AtomicFiles.writeString(dir.resolve(Converter.OPEN_CLIP_CONFIG), Json.write(cfg));
+    }
+
+    private static void writeHfDirectory(ClipConfig c, long seed, Path dir) {
         SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
         for (Map.Entry<String, Source> e : Naming.toHf(SeededWeights.tensors(c, seed), c).entrySet()) {
             w.add(e.getKey(), DType.F32, e.getValue().shape(), e.getValue().values());
@@ -56,13 +115,6 @@ public final class RandomModel {
         pre.put("crop_size", c.imageSize());
         pre.put("resample", 3);
         AtomicFiles.writeString(dir.resolve("preprocessor_config.json"), Json.write(pre));
-        if (bpe != null) {
-            Map<String, Object> vocab = new LinkedHashMap<>();
-            for (int i = 0; i < bpe.vocabSize(); i++) vocab.put(bpe.token(i), i);
-            AtomicFiles.writeString(dir.resolve("vocab.json"), Json.write(vocab));
-            AtomicFiles.writeString(dir.resolve("merges.txt"), "#version: 0.2\n" + merges + "\n");
-        }
-        return c;
     }
 
     private static Map<String, Object> config(ClipConfig c, long seed) {

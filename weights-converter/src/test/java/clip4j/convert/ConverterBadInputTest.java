@@ -120,7 +120,7 @@ class ConverterBadInputTest {
     void seededHfDirectoryRoundTripsExactly() throws IOException {
         ClipConfig c = Architectures.byName("test-tiny-quickgelu");
         Path hf = dir.resolve("hf");
-        RandomModel.writeHfDirectory(c, 5, hf, null);
+        RandomModel.write(c, 5, hf, null);
         Path out = dir.resolve("converted.safetensors");
         ClipConfig got = Converter.convert(hf, out, null, null, DType.F32);
         assertEquals(c.visionWidth(), got.visionWidth());
