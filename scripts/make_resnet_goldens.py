@@ -7,7 +7,9 @@ Run from the repository root with Debian's python3-torch, python3-pil and python
 Weights come from a seed on both sides (the rule of engine/.../model/SeededWeights.java, mirrored in make_goldens.py),
 in upstream's names: convolutions without bias and BatchNorms with random weight, bias, running mean and variance (the
 upstream init leaves them trivial, which would hide a folding mistake). Writes engine/src/test/resources/golden/
-rn50-seed0-quick_gelu.json (full size) and test-tiny-rn-seed3-gelu.json (width 16, one block per stage, 64 px).
+rn50-seed0-quick_gelu.json (full size) and test-tiny-rn-seed3-gelu.json (width 8, one block per stage, 64 px), and
+weights-converter/src/test/resources/fixtures/tiny-rn-*: an OpenAI TorchScript archive with the released fp16 storage
+and an open_clip torch.save checkpoint of the same small ResNet (vocabulary 512), each with its goldens.
 """
 import json
 import math
@@ -24,10 +26,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from make_goldens import (GOLDEN, PROMPTS, Transformer, law, norm, pad, floats, seeded, to_tensor)  # noqa: E402
 from pillow_pipeline import pil_pipeline  # noqa: E402
 
-# name: (layers, width, resolution, text width, text layers, embed dim)
+FIXTURES = "weights-converter/src/test/resources/fixtures"
+# name: (layers, width, resolution, text width, text layers, embed dim, vocabulary)
 ARCHS = {
-    "RN50": ([3, 4, 6, 3], 64, 224, 512, 12, 1024),
-    "test-tiny-rn": ([1, 1, 1, 1], 16, 64, 64, 2, 64),
+    "RN50": ([3, 4, 6, 3], 64, 224, 512, 12, 1024, 49408),
+    "test-tiny-rn": ([1, 1, 1, 1], 8, 64, 64, 2, 64, 49408),
+    "fixture-rn": ([1, 1, 1, 1], 8, 64, 64, 2, 64, 512),
 }
 
 
@@ -84,7 +88,7 @@ class AttentionPool2d(nn.Module):
             query=x[:1], key=x, value=x, embed_dim_to_check=x.shape[-1], num_heads=self.num_heads,
             q_proj_weight=self.q_proj.weight, k_proj_weight=self.k_proj.weight, v_proj_weight=self.v_proj.weight,
             in_proj_weight=None, in_proj_bias=torch.cat([self.q_proj.bias, self.k_proj.bias, self.v_proj.bias]),
-            bias_k=None, bias_v=None, add_zero_attn=False, dropout_p=0, out_proj_weight=self.c_proj.weight,
+            bias_k=None, bias_v=None, add_zero_attn=False, dropout_p=0.0, out_proj_weight=self.c_proj.weight,
             out_proj_bias=self.c_proj.bias, use_separate_proj_weight=True, training=self.training, need_weights=False)
         return x.squeeze(0)
 
@@ -131,18 +135,18 @@ class ModifiedResNet(nn.Module):
 class CLIP(nn.Module):
     def __init__(self, arch, quick):
         super().__init__()
-        layers, w, r, d, tl, e = ARCHS[arch]
+        layers, w, r, d, tl, e, vocab = ARCHS[arch]
         self.visual = ModifiedResNet(layers, e, w * 32 // 64, r, w)
         mask = torch.empty(77, 77).fill_(float("-inf")).triu_(1)
         self.transformer = Transformer(d, tl, max(d // 64, 1), quick, mask)
-        self.token_embedding = nn.Embedding(49408, d)
+        self.token_embedding = nn.Embedding(vocab, d)
         self.positional_embedding = nn.Parameter(torch.zeros(77, d))
         self.ln_final = nn.LayerNorm(d)
         self.text_projection = nn.Parameter(torch.zeros(d, e))
         self.logit_scale = nn.Parameter(torch.ones([]))
 
     def encode_image(self, image):
-        return self.visual(image)
+        return self.visual(image.type(self.visual.conv1.weight.dtype))
 
     def encode_text(self, text):
         x = self.token_embedding(text) + self.positional_embedding
@@ -174,8 +178,8 @@ def build(arch, seed, quick):
     return m.eval()
 
 
-def golden(arch, seed, quick, images, ids):
-    model = build(arch, seed, quick)
+def golden(arch, seed, quick, images, ids, model=None):
+    model = model or build(arch, seed, quick)
     r = ARCHS[arch][2]
     px = torch.stack([to_tensor(pil_pipeline(Image.open(os.path.join(GOLDEN, n)), r)) for n in images])
     with torch.no_grad():
@@ -200,6 +204,42 @@ def main():
     with open(os.path.join(GOLDEN, "test-tiny-rn-seed3-gelu.json"), "w") as f:
         json.dump(rec, f)
     print("test-tiny-rn logits", rec["logits"][0])
+
+    # converter fixtures, at 64 px, vocabulary 512, seed 7
+    tiny_imgs = ["rgb_500x300.png", "rgba_301x200.png"]
+    tiny_ids = [[49406 % 512, 3, 77, 42, 511], [1, 2, 511], [5, 511, 9, 511]]
+    # 1. OpenAI TorchScript archive: clip/model.py convert_weights (conv, linear and projection weights and biases in
+    # fp16; BatchNorms stay fp32), as OpenAI released RN50.pt
+    model = build("fixture-rn", 7, True)
+    for mod in model.modules():
+        if isinstance(mod, (nn.Conv2d, nn.Linear)):
+            mod.weight.data = mod.weight.data.half()
+            if mod.bias is not None:
+                mod.bias.data = mod.bias.data.half()
+        if isinstance(mod, nn.MultiheadAttention):
+            for a in ["in_proj_weight", "in_proj_bias", "bias_k", "bias_v"]:
+                t = getattr(mod, a)
+                if t is not None:
+                    t.data = t.data.half()
+    model.text_projection.data = model.text_projection.data.half()
+    torch.jit.save(torch.jit.script(model), os.path.join(FIXTURES, "tiny-rn-openai-fp16.pt"))
+    ref = build("fixture-rn", 7, True)
+    with torch.no_grad():
+        for (k, v), (k2, v2) in zip(model.state_dict().items(), ref.state_dict().items()):
+            v2.copy_(v.to(v2.dtype))
+    rec = golden("fixture-rn", 7, True, tiny_imgs, tiny_ids, ref)
+    rec.update({"file": "tiny-rn-openai-fp16.pt"})
+    with open(os.path.join(FIXTURES, "tiny-rn-openai-fp16.json"), "w") as f:
+        json.dump(rec, f)
+    # 2. open_clip training checkpoint, GELU, {"state_dict": {"module." + name: tensor}}, fp32
+    model = build("fixture-rn", 7, False)
+    sd = OrderedDict(("module." + k, v) for k, v in model.state_dict().items())
+    torch.save({"epoch": 1, "name": "tiny-rn", "state_dict": sd}, os.path.join(FIXTURES, "tiny-rn-openclip-gelu.pt"))
+    rec = golden("fixture-rn", 7, False, tiny_imgs, tiny_ids, model)
+    rec.update({"file": "tiny-rn-openclip-gelu.pt"})
+    with open(os.path.join(FIXTURES, "tiny-rn-openclip-gelu.json"), "w") as f:
+        json.dump(rec, f)
+    print("fixtures written")
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ public final class Architectures {
             case "RN50x4" -> resnet(new int[]{4, 6, 10, 6}, 80, 288, 640, 12, 640, act);
             case "RN50x16" -> resnet(new int[]{6, 8, 18, 8}, 96, 384, 768, 12, 768, act);
             case "RN50x64" -> resnet(new int[]{3, 15, 36, 10}, 128, 448, 1024, 12, 1024, act);
-            case "test-tiny-rn" -> resnet(new int[]{1, 1, 1, 1}, 16, 64, 64, 2, 64, act);
+            case "test-tiny-rn" -> resnet(new int[]{1, 1, 1, 1}, 8, 64, 64, 2, 64, act);
             default -> throw new ClipException("unknown architecture '" + name + "' (known: " + String.join(", ", NAMES)
                     + ", each also with -quickgelu)");
         };

@@ -64,6 +64,7 @@ public final class Converter {
 
     private static ClipConfig convert(Input in, Path input, Path output, String arch, Path bpe, Supplier<Path> bpeMissing, DType dtype) {
         Naming.Canonical canon = Naming.canonical(in.tensors);
+        boolean resnet = isResNet(canon.tensors());
         ClipConfig byArch = arch == null ? null : Architectures.byName(arch);
         Activation act = in.activation;
         if (byArch != null) {
@@ -73,15 +74,15 @@ public final class Converter {
             act = byArch.activation();
         }
         if (act == null) {
-            throw new ClipException("cannot tell the activation of " + input.getFileName() + ": pass --arch, e.g. --arch ViT-B-32 "
-                    + "(exact GELU, LAION open_clip) or --arch ViT-B-32-quickgelu (OpenAI weights)");
+            String example = resnet ? "RN50" : "ViT-B-32";
+            throw new ClipException("cannot tell the activation of " + input.getFileName() + ": pass --arch, e.g. --arch " + example
+                    + " (exact GELU, LAION open_clip) or --arch " + example + "-quickgelu (OpenAI weights)");
         }
         float logitScale = canon.logitScale();
         if (Float.isNaN(logitScale)) {
             logitScale = (float) Math.log(100.0);
             LOG.log(System.Logger.Level.WARNING, input.getFileName() + " has no logit_scale; using ln(100)");
         }
-        boolean resnet = isResNet(canon.tensors());
         ClipConfig inferred = resnet ? inferResNet(canon.tensors(), in.heads, act, in.mean, in.std, logitScale, arch)
                 : infer(canon.tensors(), in.heads, act, in.mean, in.std, logitScale, arch);
         if (byArch != null && !sameShape(byArch, inferred)) {

@@ -116,6 +116,68 @@ class ConverterBadInputTest {
         assertTrue(fails(canonicalSafetensors(null, null), "ViT-B-32").contains("does not match"));
     }
 
+    /**
+     * A ResNet CLIP in upstream's names (convolutions, BatchNorms; OpenAI's text_projection [D, E]) as safetensors,
+     * minus the tensor drop, with the tensor reshape given another shape, and the names renamed by rename.
+     */
+    private Path resnetSafetensors(String drop, String reshape, java.util.function.UnaryOperator<String> rename) {
+        ClipConfig c = Architectures.byName("test-tiny-rn");
+        SafetensorsWriter w = new SafetensorsWriter();
+        java.util.Map<String, clip4j.model.ModelFileWriter.Source> all = new java.util.LinkedHashMap<>(SeededWeights.resnetUpstream(c, 1));
+        SeededWeights.tensors(c, 1).forEach((name, t) -> {
+            if (!name.startsWith("visual.")) all.put(name.equals("text_projection.weight") ? "text_projection" : name, t);
+        });
+        all.forEach((name, t) -> {
+            if (name.equals(drop)) return;
+            long[] shape = name.equals("text_projection") ? new long[]{t.shape()[1], t.shape()[0]} : t.shape();
+            if (name.equals(reshape)) shape = new long[]{shape[0], shape[1] + 1, shape[2], shape[3]};
+            long n = Arrays.stream(shape).reduce(1, (a, b) -> a * b);
+            w.add(rename.apply(name), DType.F32, shape, i -> i < n ? 0.01f : 0f);
+        });
+        Path p = dir.resolve("rn" + System.nanoTime() + ".safetensors");
+        w.write(p);
+        return p;
+    }
+
+    @Test
+    void badResNetCheckpointsAreRefused() {
+        // a ViT with --arch RN50, a ResNet with --arch ViT-B-32
+        assertTrue(fails(canonicalSafetensors(null, null), "RN50").contains("does not match"));
+        assertTrue(fails(resnetSafetensors(null, null, n -> n), "ViT-B-32").contains("does not match"));
+        // a missing BatchNorm tensor, a wrong convolution shape
+        String missing = fails(resnetSafetensors("visual.layer2.0.bn2.running_var", null, n -> n), "test-tiny-rn");
+        assertTrue(missing.contains("lacks 'visual.layer2.0.bn2.running_var'"), missing);
+        String shape = fails(resnetSafetensors(null, "visual.layer3.0.conv2.weight", n -> n), "test-tiny-rn");
+        assertTrue(shape.contains("visual.layer3.0.conv2.weight") && shape.contains("expected [32, 32, 3, 3]"), shape);
+        String stage = fails(resnetSafetensors("visual.layer4.0.conv1.weight", null, n -> n), "test-tiny-rn");
+        assertTrue(stage.contains("visual.layer4.0.conv1.weight"), stage);
+        // a torchvision or timm ResNet classifier: no "visual." prefix, no text tower
+        String classifier = fails(resnetSafetensors(null, null, n -> n.startsWith("visual.") ? n.substring(7) : "fc." + n), null);
+        assertTrue(classifier.contains("ResNet image classifier"), classifier);
+        // a ResNet's activation cannot be read from safetensors either
+        assertTrue(fails(resnetSafetensors(null, null, n -> n), null).contains("--arch"));
+    }
+
+    /** A seeded ResNet written by init-random (an open_clip directory) converts to the seeded model file bit for bit. */
+    @Test
+    void seededOpenClipDirectoryRoundTripsExactly() throws IOException {
+        ClipConfig c = Architectures.byName("test-tiny-rn-quickgelu");
+        Path oc = dir.resolve("oc");
+        RandomModel.write(c, 5, oc, null);
+        assertTrue(Files.isRegularFile(oc.resolve("open_clip_config.json")) && !Files.exists(oc.resolve("config.json")));
+        Path out = dir.resolve("converted.safetensors");
+        ClipConfig got = Converter.convert(oc, out, null, null, DType.F32);
+        assertEquals("test-tiny-rn-quickgelu", got.architecture());
+        assertTrue(Arrays.equals(c.resnetLayers(), got.resnetLayers()) && c.visionHeads() == got.visionHeads(), got.toString());
+        try (clip4j.model.ModelFile f = clip4j.model.ModelFile.open(out)) {
+            SeededWeights.tensors(c, 5).forEach((name, s) -> {
+                clip4j.io.Tensor t = f.tensor(name);
+                for (long i = 0; i < t.numel(); i += 7) assertEquals(s.values().get(i), t.getFloat(i), name);
+            });
+            assertEquals("seed 5 (clip4j init-random, test-tiny-rn-quickgelu)", f.randomWeights());
+        }
+    }
+
     @Test
     void seededHfDirectoryRoundTripsExactly() throws IOException {
         ClipConfig c = Architectures.byName("test-tiny-quickgelu");

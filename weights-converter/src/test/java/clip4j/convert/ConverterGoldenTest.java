@@ -21,13 +21,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Each source format (scripts/make_goldens.py fixtures) converted and run against PyTorch fp32: an OpenAI TorchScript
- * archive with fp16 storage, an open_clip GELU training checkpoint with "module." names, a Hugging Face directory.
+ * Each source format (scripts/make_goldens.py and make_resnet_goldens.py fixtures) converted and run against PyTorch
+ * fp32: an OpenAI TorchScript archive with fp16 storage, an open_clip GELU training checkpoint with "module." names, a
+ * Hugging Face directory; the first two also as ResNet CLIPs (BatchNorms in fp32 beside fp16 convolutions, folded).
  */
 class ConverterGoldenTest {
     @ParameterizedTest
     @CsvSource({"tiny-openai-fp16.pt,,f32,2e-5", "tiny-openclip-gelu.pt,test-tiny,f32,2e-5", "tiny-hf,,f32,2e-5",
-            "tiny-openai-fp16.pt,,f16,1e-3", "tiny-hf,,bf16,3e-2", "tiny-hf,,f16,3e-3"})
+            "tiny-openai-fp16.pt,,f16,1e-3", "tiny-hf,,bf16,3e-2", "tiny-hf,,f16,3e-3",
+            "tiny-rn-openai-fp16.pt,,f32,2e-5", "tiny-rn-openclip-gelu.pt,test-tiny-rn,f32,2e-5", "tiny-rn-openai-fp16.pt,,f16,1e-3"})
     @SuppressWarnings("unchecked")
     void convertsAndMatchesPyTorch(String fixture, String arch, String dtype, double tol, @TempDir Path dir) throws Exception {
         Map<String, Object> g = TestData.json("/fixtures/" + fixture.replaceAll("\\.pt$", "") + ".json");
