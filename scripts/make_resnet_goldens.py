@@ -30,6 +30,10 @@ FIXTURES = "weights-converter/src/test/resources/fixtures"
 # name: (layers, width, resolution, text width, text layers, embed dim, vocabulary)
 ARCHS = {
     "RN50": ([3, 4, 6, 3], 64, 224, 512, 12, 1024, 49408),
+    "RN101": ([3, 4, 23, 3], 64, 224, 512, 12, 512, 49408),
+    "RN50x4": ([4, 6, 10, 6], 80, 288, 640, 12, 640, 49408),
+    "RN50x16": ([6, 8, 18, 8], 96, 384, 768, 12, 768, 49408),
+    "RN50x64": ([3, 15, 36, 10], 128, 448, 1024, 12, 1024, 49408),
     "test-tiny-rn": ([1, 1, 1, 1], 8, 64, 64, 2, 64, 49408),
     "fixture-rn": ([1, 1, 1, 1], 8, 64, 64, 2, 64, 512),
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Exports the seeded clip4j model (the same weights as `clip4j init-random`, via scripts/make_goldens.py's mirror of
-SeededWeights) to ONNX with Debian's PyTorch, for the ONNX Runtime side-by-side comparison (bench/compare/run.sh).
+SeededWeights; ResNets through scripts/make_resnet_goldens.py) to ONNX with Debian's PyTorch, for the ONNX Runtime side-by-side comparison (bench/compare/run.sh).
     /usr/bin/python3 bench/compare/export_onnx.py ARCH SEED OUTDIR
 writes OUTDIR/image.onnx (pixels [B,3,R,R] -> features [B,E]) and OUTDIR/text.onnx (ids [B,77] int64 -> features [B,E]),
 fp32, opset 14, dynamic batch.
@@ -12,6 +12,7 @@ import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "scripts"))
 import make_goldens as g  # noqa: E402
+import make_resnet_goldens as rn  # noqa: E402
 
 
 class Image(torch.nn.Module):
@@ -37,8 +38,10 @@ def main():
     quick = arch.endswith("-quickgelu")
     base = arch[: -len("-quickgelu")] if quick else arch
     os.makedirs(out, exist_ok=True)
-    model = g.build(base, seed, quick)
-    r = g.ARCHS[base][3]
+    if base in rn.ARCHS:  # a ResNet CLIP (upstream ModifiedResNet with its BatchNorms, as init-random writes it)
+        model, r = rn.build(base, seed, quick), rn.ARCHS[base][2]
+    else:
+        model, r = g.build(base, seed, quick), g.ARCHS[base][3]
     with torch.no_grad():
         torch.onnx.export(Image(model), torch.zeros(1, 3, r, r), os.path.join(out, "image.onnx"), opset_version=14,
                           input_names=["pixels"], output_names=["features"],
