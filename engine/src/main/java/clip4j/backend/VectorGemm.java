@@ -385,8 +385,9 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
         // the input packed once for all tasks: K block pc at pc·mPad, its mr-row group from row r at r·kc
         c.mPad = (m + pl.mr() - 1) / pl.mr() * pl.mr();
         c.packedA = callWorkspace.floats(PACKED_INPUT, c.mPad * k);
-        // the threads' work: row part by column tile, in that order, so that t = mt·s threads form an mt × s grid
-        int groups = c.mPad / pl.mr(), parts = Math.min(pl.mt(), groups);
+        // the threads' work: row part by column tile, in that order, so that t = mt·s threads form an mt × s grid; when
+        // the columns give too few tiles for two per thread (a convolution to 32 or 64 channels), more row parts
+        int groups = c.mPad / pl.mr(), parts = Math.min(Math.max(pl.mt(), (2 * pool.threads() + tiles - 1) / tiles), groups);
         c.partRows = (groups + parts - 1) / parts * pl.mr();
         c.tiles = tiles;
         try {
