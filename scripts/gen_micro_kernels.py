@@ -56,7 +56,6 @@ def kernel(mr, nr, half=False):
 
 half_cases = "\n".join(f"            case {mr * 8 + nr} -> h{mr}x{nr}(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);" for mr, nr in SHAPES)
 cases = "\n".join(f"            case {mr * 8 + nr} -> k{mr}x{nr}(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);" for mr, nr in SHAPES)
-rows_by_nr = {nr: sorted(mr for mr, n in SHAPES if n == nr) for nr in (1, 2, 3, 4)}
 src = f"""package clip4j.backend;
 
 import jdk.incubator.vector.FloatVector;
@@ -93,11 +92,7 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
 
     /** The fewest rows of a kernel of nr vectors that covers the given rows (the kernel for a short last row group). */
     static int kernelRows(int rows, int nr) {{
-        int[] have = switch (nr) {{
-{chr(10).join(f"            case {nr} -> new int[]{{{', '.join(map(str, rows_by_nr[nr]))}}};" for nr in (1, 2, 3, 4))}
-            default -> throw new IllegalArgumentException("no kernel of " + nr + " vectors");
-        }};
-        for (int r : have) if (r >= rows) return r;
+        for (int r = Math.max(rows, 1); r <= {max(mr for mr, nr in SHAPES)}; r++) if (hasKernel(r, nr)) return r;
         throw new IllegalArgumentException("no kernel of " + nr + " vectors and " + rows + " rows");
     }}
 

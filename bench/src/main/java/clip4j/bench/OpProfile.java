@@ -17,8 +17,9 @@ import java.util.Map;
 /**
  * Where an image encoder's time goes: the model on a backend that times every operation it passes on, grouped by
  * operation and shape, after warm-up passes; each group's share of the pass and its GFLOP/s.
- * <pre>java ... clip4j.bench.OpProfile MODEL [BATCH=1] [PASSES=10] [THREADS=all] [CACHE_DIR]</pre>
- * With a cache directory (the CLI's user cache) the cpu backend uses its tuned plan and panel files, as the CLI does.
+ * <pre>java ... clip4j.bench.OpProfile MODEL [BATCH=1] [PASSES=10] [THREADS=all] [CACHE_DIR] [GEMM_PLAN]</pre>
+ * With a cache directory (the CLI's user cache) the cpu backend uses its tuned plan and panel files, as the CLI does;
+ * a GEMM plan ("8x2 kc768 mc96 nc8") replaces the tuned one.
  */
 public final class OpProfile {
     private OpProfile() {
@@ -117,6 +118,7 @@ public final class OpProfile {
         EngineOptions o = EngineOptions.defaults();
         if (args.length > 3) o = o.withThreads(Integer.parseInt(args[3]));
         if (args.length > 4) o = o.withCacheDir(Path.of(args[4]));
+        if (args.length > 5) o = o.withGemmPlan(clip4j.backend.GemmPlan.parse(args[5]));
         try (Backend inner = Backends.create(o); Timed be = new Timed(inner); ClipModel m = ClipModel.load(model, be)) {
             int r = m.config().imageSize();
             List<float[]> images = new ArrayList<>();
@@ -126,7 +128,7 @@ public final class OpProfile {
                 for (int j = 0; j < px.length; j++) px[j] = (float) rnd.nextGaussian();
                 images.add(px);
             }
-            for (int i = 0; i < 5; i++) m.imageFeatures(images);
+            for (int i = 0; i < 15; i++) m.imageFeatures(images);
             be.on = true;
             long t0 = System.nanoTime();
             for (int i = 0; i < passes; i++) m.imageFeatures(images);

@@ -36,7 +36,7 @@ public interface Backend extends AutoCloseable {
     default void conv2d(float[] x, int batch, int h, int w, int c, Tensor weight, int kernel, float[] bias, int stride, int pad,
                         float[] out, Epilogue epilogue) {
         Im2col im = Im2col.of(batch, h, w, c, kernel, stride, pad);
-        im.check(x, weight, out);
+        im.check(x, weight, bias, out);
         if (im.identity()) {
             linear(x, im.rows(), im.cols(), weight, bias, out, epilogue);
             return;

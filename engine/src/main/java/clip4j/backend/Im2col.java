@@ -33,12 +33,43 @@ record Im2col(int batch, int h, int w, int c, int kernel, int stride, int pad, i
         return kernel == 1 && stride == 1 && pad == 0;
     }
 
-    void check(float[] x, Tensor weight, float[] out) {
+    void check(float[] x, Tensor weight, float[] bias, float[] out) {
         if (weight.rank() != 2 || weight.shape()[1] != cols()) {
             throw new IllegalArgumentException("conv2d: weight " + weight.shapeString() + " is not a " + kernel + "x" + kernel + "x" + c + " kernel");
         }
+        if (bias != null && bias.length != weight.shape()[0]) {
+            throw new IllegalArgumentException("conv2d: a bias of " + bias.length + " for " + weight.shape()[0] + " outputs");
+        }
         if (x.length < (long) batch * h * w * c || out.length < (long) rows() * weight.shape()[0]) {
             throw new IllegalArgumentException("conv2d: buffers too small for " + batch + "x" + h + "x" + w + "x" + c);
+        }
+    }
+
+    /**
+     * Patch rows r0..r0+mr (zeros past the last), K range [pc, pc+kc), packed K-major for the GEMM as its plain input
+     * rows are: dst[off + t·mr + r]; read straight from x, so the patch matrix never exists.
+     */
+    void packRows(float[] x, int mr, int r0, int pc, int kc, float[] dst, int off) {
+        int rows = rows(), perImage = oh * ow, end = pc + kc;
+        for (int r = 0; r < mr; r++) {
+            int row = r0 + r;
+            if (row >= rows) {
+                for (int t = 0; t < kc; t++) dst[off + t * mr + r] = 0f;
+                continue;
+            }
+            int b = row / perImage, oy = row % perImage / ow, ox = row % ow;
+            for (int t = pc; t < end; ) {
+                int kpos = t / c, ch = t - kpos * c, run = Math.min(end - t, c - ch);
+                int iy = oy * stride - pad + kpos / kernel, ix = ox * stride - pad + kpos % kernel;
+                int d = off + (t - pc) * mr + r;
+                if (iy < 0 || iy >= h || ix < 0 || ix >= w) {
+                    for (int j = 0; j < run; j++) dst[d + j * mr] = 0f;
+                } else {
+                    int src = ((b * h + iy) * w + ix) * c + ch;
+                    for (int j = 0; j < run; j++) dst[d + j * mr] = x[src + j];
+                }
+                t += run;
+            }
         }
     }
 

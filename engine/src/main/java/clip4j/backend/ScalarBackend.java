@@ -37,7 +37,7 @@ public final class ScalarBackend implements Backend {
     public void conv2d(float[] x, int batch, int h, int w, int c, Tensor weight, int kernel, float[] bias, int stride, int pad,
                        float[] out, Epilogue epilogue) {
         Im2col im = Im2col.of(batch, h, w, c, kernel, stride, pad);
-        im.check(x, weight, out);
+        im.check(x, weight, bias, out);
         int n = Math.toIntExact(weight.shape()[0]), k = im.cols();
         float[] wr = new float[k];
         for (int o = 0; o < n; o++) {

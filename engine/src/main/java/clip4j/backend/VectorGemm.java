@@ -45,7 +45,13 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
     /** From this many input rows on, packing the weights per call pays for itself (ViT-B/32 at batch 1 vs 8). */
     static final int PACKED_MIN_ROWS = 96;
 
-    private volatile GemmPlan plan;
+    /**
+     * The blocking in use at [0]; at [v], the same with tiles of v vectors (null where no such kernel exists), for
+     * products whose width is not a multiple of the plan's tile but is of a narrower one: 256 or 64 channels under
+     * 48-column tiles run 32-column ones rather than a slow remainder (the same bits: a tile's shape does not change
+     * any output's sum). One array, so that a reader never pairs a plan with another's narrower ones.
+     */
+    private volatile GemmPlan[] plans;
     /** Weights of mapped files packed once, in memory, from their second use on (when no panel file holds them). */
     private final boolean packOnce;
     /** Where panel files are kept, or null for none. */
@@ -58,19 +64,30 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
 
     VectorGemm(int threads, GemmPlan plan, boolean packOnce, Path panelDir) {
         super(threads);
-        this.plan = plan;
+        plan(plan);
         this.packOnce = packOnce;
         this.panelDir = panelDir;
     }
 
     /** The blocking in use. */
     public GemmPlan plan() {
-        return plan;
+        return plans[0];
     }
 
     /** Changes the blocking (the tuner's trials). */
     void plan(GemmPlan p) {
-        plan = p;
+        GemmPlan[] all = new GemmPlan[p.nr() + 1];
+        all[0] = p;
+        for (int v = 1; v < p.nr(); v++) all[v] = hasKernel(p.mr(), v) ? new GemmPlan(p.mr(), v, p.kc(), p.mc(), p.nc(), p.mt()) : null;
+        plans = all;
+    }
+
+    /** The plan for a product of n columns: the plan itself, or one of narrower tiles that divide n. */
+    private GemmPlan planFor(int n) {
+        GemmPlan[] all = plans;
+        int len = species().length(), nr = all[0].nr();
+        if (n % (nr * len) != 0) for (int v = nr - 1; v >= 1; v--) if (all[v] != null && n % (v * len) == 0) return all[v];
+        return all[0];
     }
 
     /**
@@ -159,10 +176,24 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
 
     /** {@link #linear} under {@link #calls}. */
     private void linearCalled(float[] x, int m, int k, Tensor w, float[] bias, float[] out, Epilogue epilogue) {
+        linearCalled(x, null, m, k, w, bias, out, epilogue);
+    }
+
+    /**
+     * The product of x, or with im of x's im2col patches (a convolution), by w. The packed GEMM packs the patches
+     * straight from x (an implicit im2col: the patch matrix never exists); the dot-product kernel, for few rows of
+     * weights that are not kept, multiplies them gathered.
+     */
+    private void linearCalled(float[] x, Im2col im, int m, int k, Tensor w, float[] bias, float[] out, Epilogue epilogue) {
         Panels p = panels(w);
         if (p != null || m >= PACKED_MIN_ROWS || (packOnce && w.data().isNative())) {
-            linearPacked(x, m, k, w, bias, out, epilogue, p);
+            linearPacked(x, im, m, k, w, bias, out, epilogue, p);
         } else {
+            if (im != null) {
+                float[] patches = callWorkspace.floats(CONV_PATCHES, Math.multiplyExact(m, k));
+                im.gather(x, 0, m, patches, 0);
+                x = patches;
+            }
             int n = Math.toIntExact(w.shape()[0]);
             float[] product = epilogue.accumulates() ? callWorkspace.floats(PRODUCT, m * n) : out;
             linearDot(x, m, k, w, bias, product);
@@ -183,70 +214,25 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
         }
     }
 
-    /** Patch floats gathered per step of a convolution (16 MB), so that its im2col matrix never needs to exist whole. */
-    static final int CONV_CHUNK_FLOATS = 1 << 22;
-
     /**
-     * A convolution as products over its im2col rows ({@link Im2col}), a chunk of rows at a time: the workers gather
-     * a chunk's patches, then the packed GEMM multiplies them by the weight matrix (kept in panels like every weight)
-     * with the epilogue fused; a 1×1 convolution of stride 1 multiplies the input itself.
+     * A convolution as one product over its im2col rows ({@link Im2col}), the patches packed for the GEMM straight
+     * from the NHWC input, the weight matrix kept in panels like every weight and the epilogue fused; a 1×1
+     * convolution of stride 1 multiplies the input itself.
      */
     @Override
     public void conv2d(float[] x, int batch, int h, int w, int c, Tensor weight, int kernel, float[] bias, int stride, int pad,
                        float[] out, Epilogue epilogue) {
         Im2col im = Im2col.of(batch, h, w, c, kernel, stride, pad);
-        im.check(x, weight, out);
-        if (im.identity()) {
-            linear(x, im.rows(), im.cols(), weight, bias, out, epilogue);
-            return;
-        }
-        int rows = im.rows(), k = im.cols(), n = Math.toIntExact(weight.shape()[0]);
-        if (bias != null && bias.length != n) throw new IllegalArgumentException("conv2d: bias of " + bias.length + " for " + n + " outputs");
+        im.check(x, weight, bias, out);
         beginCall();
         try {
-            int chunk = Math.max(1, Math.min(rows, CONV_CHUNK_FLOATS / k));
-            float[] patches = callWorkspace.floats(CONV_PATCHES, Math.multiplyExact(chunk, k));
-            float[] y = chunk == rows ? out : callWorkspace.floats(CONV_OUT, Math.multiplyExact(chunk, n));
-            for (int r0 = 0; r0 < rows; r0 += chunk) {
-                int r1 = Math.min(rows, r0 + chunk);
-                gather.set(im, x, r0, patches);
-                try {
-                    pool.parallelFor(r1 - r0, gather.body);
-                } finally {
-                    gather.clear();
-                }
-                if (y != out && epilogue.accumulates()) System.arraycopy(out, r0 * n, y, 0, (r1 - r0) * n);
-                linearCalled(patches, r1 - r0, k, weight, bias, y, epilogue);
-                if (y != out) System.arraycopy(y, 0, out, r0 * n, (r1 - r0) * n);
-            }
+            linearCalled(x, im.identity() ? null : im, im.rows(), im.cols(), weight, bias, out, epilogue);
         } finally {
             calls.unlock();
         }
     }
 
-    private static final Workspace.Buffer CONV_PATCHES = Workspace.buffer("conv.patches"), CONV_OUT = Workspace.buffer("conv.out");
-
-    /** The running convolution's gather (one call at a time, under {@link #calls}; no lambda allocated per call). */
-    private static final class Gather {
-        Im2col im;
-        float[] x, dst;
-        int base;
-        final WorkerPool.RangeBody body = (lo, hi, ws) -> im.gather(x, base + lo, base + hi, dst, base);
-
-        void set(Im2col im, float[] x, int base, float[] dst) {
-            this.im = im;
-            this.x = x;
-            this.base = base;
-            this.dst = dst;
-        }
-
-        void clear() {
-            im = null;
-            x = dst = null;
-        }
-    }
-
-    private final Gather gather = new Gather();
+    private static final Workspace.Buffer CONV_PATCHES = Workspace.buffer("conv.patches");
 
     /**
      * The weight's panels: from a panel file, or packed in memory from the weight's second use on; null on its first
@@ -329,6 +315,8 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
      */
     private final class LinearCall {
         float[] x, bias, out, packedA, product;
+        /** The convolution whose patches of x are the input, or null for x itself. */
+        Im2col im;
         Panels prepacked;
         GemmPlan plan;
         Tensor w;
@@ -352,6 +340,7 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
         /** Drops the references, so that a finished call keeps no model or activation alive. */
         void clear() {
             x = bias = out = packedA = product = null;
+            im = null;
             epilogue = Epilogue.NONE;
             prepacked = null;
             plan = null;
@@ -372,9 +361,10 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
      * summed in k order by one thread, so results do not depend on the thread count; of the plan, only the K block
      * matters to the bits (where a block's sum is added to the previous ones').
      */
-    private void linearPacked(float[] x, int m, int k, Tensor w, float[] bias, float[] out, Epilogue epilogue, Panels prepacked) {
+    private void linearPacked(float[] x, Im2col im, int m, int k, Tensor w, float[] bias, float[] out, Epilogue epilogue, Panels prepacked) {
         LinearCall c = linearCall.set(x, m, k, w, bias, out);
-        GemmPlan pl = c.plan = plan;
+        c.im = im;
+        GemmPlan pl = c.plan = planFor(c.n);
         c.epilogue = epilogue;
         // a residual's product goes to a buffer first, added to out column group by column group as each is finished
         c.product = epilogue.accumulates() ? callWorkspace.floats(PRODUCT, m * c.n) : out;
@@ -403,7 +393,8 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
         for (int g = lo; g < hi; g++) {
             for (int pc = 0; pc < k; pc += kcMax) {
                 int kc = Math.min(kcMax, k - pc);
-                packRows(c.x, c.m, k, mr, g * mr, pc, kc, c.packedA, pc * c.mPad + g * mr * kc);
+                if (c.im != null) c.im.packRows(c.x, mr, g * mr, pc, kc, c.packedA, pc * c.mPad + g * mr * kc);
+                else packRows(c.x, c.m, k, mr, g * mr, pc, kc, c.packedA, pc * c.mPad + g * mr * kc);
             }
         }
     }
@@ -457,9 +448,11 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
                                 bo3 = vecs > 3 ? panelOffset(j + 3 * len, qBase, panelBytes, base, es) : 0;
                         for (int rb = 0; rb < mc; rb += mr) {
                             int rows = Math.min(mr, mc - rb), o = (ic + rb) * n + j, ao = pc * mPad + (ic + rb) * kc;
-                            boolean whole = rows == mr && cols == tileCols;
-                            // a short last row group or column tile: the smallest kernel that covers it, into a tile
-                            int kr = whole ? mr : kernelRows(rows, vecs), kv = whole ? nr : vecs;
+                            // a short last row group or column tile of whole vectors: the kernel of its size, straight
+                            // into the output when there is one (8x1 for 256 channels under 8x3 tiles); else the
+                            // smallest kernel that covers it, into a tile
+                            boolean whole = cols == vecs * len && hasKernel(rows, vecs);
+                            int kr = whole ? rows : kernelRows(rows, vecs), kv = vecs;
                             float[] dst = whole ? out : tile, bs = whole ? bias : zeros(tileCols);
                             int d = whole ? o : 0, stride = whole ? n : tileCols, bj = whole ? j : 0;
                             boolean first = !whole || pc == 0;
@@ -474,11 +467,12 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
                             }
                         }
                     }
+                    // after the last K block, the epilogue on this row block of the group's columns, while it is in
+                    // cache (a whole group of a convolution's thousands of rows is not)
+                    if (c.epilogue != Epilogue.NONE && pc + kc >= k) {
+                        for (int i = ic; i < ic + mc; i++) applyEpilogue(c.epilogue, out, c.out, i * n + j0, j1 - j0);
+                    }
                 }
-            }
-            // the epilogue on this group's finished columns, while they are still in cache
-            if (c.epilogue != Epilogue.NONE) {
-                for (int i = r0; i < m; i++) applyEpilogue(c.epilogue, out, c.out, i * n + j0, j1 - j0);
             }
         }
     }

@@ -34,14 +34,7 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
 
     /** The fewest rows of a kernel of nr vectors that covers the given rows (the kernel for a short last row group). */
     static int kernelRows(int rows, int nr) {
-        int[] have = switch (nr) {
-            case 1 -> new int[]{2, 3, 4, 5, 6, 8, 12};
-            case 2 -> new int[]{2, 3, 4, 5, 6, 8, 12};
-            case 3 -> new int[]{2, 3, 4, 5, 6, 8};
-            case 4 -> new int[]{2, 3, 4, 5, 6};
-            default -> throw new IllegalArgumentException("no kernel of " + nr + " vectors");
-        };
-        for (int r : have) if (r >= rows) return r;
+        for (int r = Math.max(rows, 1); r <= 12; r++) if (hasKernel(r, nr)) return r;
         throw new IllegalArgumentException("no kernel of " + nr + " vectors and " + rows + " rows");
     }
 

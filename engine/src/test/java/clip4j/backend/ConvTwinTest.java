@@ -58,23 +58,28 @@ class ConvTwinTest {
     }
 
     /**
-     * RN50's stem convolution at batch 2 gathers more patches than one chunk holds: in chunks it gives the same bits
-     * as the product of the whole im2col matrix.
+     * The packed GEMM packs a convolution's patches straight from its input: the same bits as the product of the
+     * explicit im2col matrix (RN50's stem convolution at batch 2, and a strided, padded odd one).
      */
     @ParameterizedTest
     @MethodSource("clip4j.backend.KernelTwinTest#species")
-    void chunkedConvolutionEqualsTheWholeProduct(VectorSpecies<Float> s) {
-        int batch = 2, h = 112, c = 32, n = 32, k = 3, kk = k * k * c, rows = batch * h * h;
-        assert (long) rows * kk > VectorGemm.CONV_CHUNK_FLOATS;
+    void implicitIm2colEqualsTheExplicitProduct(VectorSpecies<Float> s) {
+        implicitEqualsExplicit(s, 2, 112, 32, 32, 3, 1, 1);
+        implicitEqualsExplicit(s, 3, 13, 7, 40, 3, 2, 1);
+    }
+
+    private static void implicitEqualsExplicit(VectorSpecies<Float> s, int batch, int h, int c, int n, int k, int stride, int pad) {
+        Im2col im = Im2col.of(batch, h, h, c, k, stride, pad);
+        int kk = im.cols(), rows = im.rows();
         float[] x = random(batch * h * h * c, 5, 1f), bias = random(n, 6, 0.1f);
         Tensor w = weight(random(n * kk, 7, (float) (1 / Math.sqrt(kk))), n, kk, DType.F32);
         float[] patches = new float[rows * kk];
-        Im2col.of(batch, h, h, c, k, 1, 1).gather(x, 0, rows, patches, 0);
+        im.gather(x, 0, rows, patches, 0);
         try (VectorBackend vb = VectorBackend.create(s, 2)) {
-            float[] whole = new float[rows * n], chunked = new float[rows * n];
-            vb.linear(patches, rows, kk, w, bias, whole, Epilogue.RELU);
-            vb.conv2d(x, batch, h, h, c, w, k, bias, 1, 1, chunked, Epilogue.RELU);
-            assertArrayEquals(whole, chunked, "chunked vs whole at " + s);
+            float[] explicit = new float[rows * n], implicit = new float[rows * n];
+            vb.linear(patches, rows, kk, w, bias, explicit, Epilogue.RELU);
+            vb.conv2d(x, batch, h, h, c, w, k, bias, stride, pad, implicit, Epilogue.RELU);
+            assertArrayEquals(explicit, implicit, "implicit vs explicit im2col at " + s + ", " + im);
         }
     }
 

@@ -129,6 +129,22 @@ class GemmPlanTwinTest {
         }
     }
 
+    /**
+     * A product whose width is not a multiple of the plan's tile runs narrower tiles when they divide it (RN50's 256
+     * and 64 channels under 8x3): the same bits as the narrower plan itself, at every width.
+     */
+    @Test
+    void aNarrowerTileServesWidthsTheTileDoesNotDivide() {
+        int m = 37, k = 300;
+        for (VectorSpecies<Float> s : species().toList()) for (int n : new int[]{4 * s.length(), 16 * s.length()}) {
+            float[] x = random(m * k, 31, 1f), bias = random(n, 32, 0.1f);
+            Tensor w = weight(random(n * k, 33, 0.05f), n, k, DType.F32);
+            float[] wide = bySource(s, new GemmPlan(8, 3, 128, 16, 2), x, m, k, w, bias)[2];
+            float[] narrow = bySource(s, new GemmPlan(8, 2, 128, 16, 2), x, m, k, w, bias)[2];
+            assertArrayEquals(narrow, wide, n + " columns at " + s);
+        }
+    }
+
     @Test
     void plansParseAndRefuseNonsense() {
         for (GemmPlan p : plans()) assertEquals(p, GemmPlan.parse(p.toString()));
