@@ -33,6 +33,7 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
     /** Buffers, one per use so none grows to another's shape: the workers' own, and the call's (the packed input). */
     private static final Workspace.Buffer PAIR = Workspace.buffer("linear.pair"), BLOCK = Workspace.buffer("linear.block"),
             ROW = Workspace.buffer("linear.row"), TILE = Workspace.buffer("linear.tile"), PACKED_INPUT = Workspace.buffer("linear.input"),
+            LOCAL_INPUT = Workspace.buffer("linear.localInput"),
             PRODUCT = Workspace.buffer("linear.product");
 
     /**
@@ -322,6 +323,8 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
         Tensor w;
         Epilogue epilogue = Epilogue.NONE;
         int m, k, n, mPad, partRows, tiles;
+        /** Whether each task packs its own input rows (a large input) rather than reading packedA. */
+        boolean localA;
         final WorkerPool.RangeBody dot = (lo, hi, ws) -> dotPart(this, lo, hi, ws);
         final WorkerPool.RangeBody packInput = (lo, hi, ws) -> packInputPart(this, lo, hi);
         final WorkerPool.RangeBody gemm = (lo, hi, ws) -> gemmPart(this, lo, hi, ws);
@@ -372,16 +375,20 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
         int tiles = (c.n + tileCols - 1) / tileCols;
         c.bias = bias != null ? bias : zeros(c.n);
         c.prepacked = prepacked;
-        // the input packed once for all tasks: K block pc at pc·mPad, its mr-row group from row r at r·kc
+        // a small input packed once for all tasks: K block pc at pc·mPad, its mr-row group from row r at r·kc; a large
+        // one (a convolution's thousands of rows) by each task, a row block at a time, into its own cache-sized buffer
         c.mPad = (m + pl.mr() - 1) / pl.mr() * pl.mr();
-        c.packedA = callWorkspace.floats(PACKED_INPUT, c.mPad * k);
+        c.localA = (long) c.mPad * k > SHARED_INPUT_FLOATS;
+        c.packedA = c.localA ? null : callWorkspace.floats(PACKED_INPUT, c.mPad * k);
         // the threads' work: row part by column tile, in that order, so that t = mt·s threads form an mt × s grid; when
         // the columns give too few tiles for two per thread (a convolution to 32 or 64 channels), more row parts
         int groups = c.mPad / pl.mr(), parts = Math.min(Math.max(pl.mt(), (2 * pool.threads() + tiles - 1) / tiles), groups);
+        // a large input that each task packs itself: the rows split between the threads, so that none packs another's
+        if (c.localA) parts = Math.min(Math.max(parts, pool.threads()), groups);
         c.partRows = (groups + parts - 1) / parts * pl.mr();
         c.tiles = tiles;
         try {
-            pool.parallelFor(groups, c.packInput);
+            if (!c.localA) pool.parallelFor(groups, c.packInput);
             pool.parallelFor(parts * tiles, c.gemm);
         } finally {
             c.clear();
@@ -393,11 +400,23 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
         for (int g = lo; g < hi; g++) {
             for (int pc = 0; pc < k; pc += kcMax) {
                 int kc = Math.min(kcMax, k - pc);
-                if (c.im != null) c.im.packRows(c.x, mr, g * mr, pc, kc, c.packedA, pc * c.mPad + g * mr * kc);
-                else packRows(c.x, c.m, k, mr, g * mr, pc, kc, c.packedA, pc * c.mPad + g * mr * kc);
+                packGroup(c, g * mr, pc, kc, c.packedA, pc * c.mPad + g * mr * kc);
             }
         }
     }
+
+    /** The mr-row group of input rows from r0 (zeros past the last), K steps [pc, pc+kc), K-major into dst from off. */
+    private static void packGroup(LinearCall c, int r0, int pc, int kc, float[] dst, int off) {
+        if (c.im != null) c.im.packRows(c.x, c.plan.mr(), r0, pc, kc, dst, off);
+        else packRows(c.x, c.m, c.k, c.plan.mr(), r0, pc, kc, dst, off);
+    }
+
+    /**
+     * Above this many packed input floats (2 MB) each task packs the rows it needs per row block into its own buffer,
+     * which stays in cache, instead of all tasks sharing one packed copy that does not: RN50's stage-1 convolutions
+     * (3136 × 576) ran at 0.6× the speed of its later ones through the shared copy.
+     */
+    static final int SHARED_INPUT_FLOATS = 1 << 19;
 
     /** Work items [lo, hi) of a packed GEMM: item i is column tile i % tiles of row part i / tiles. */
     private void gemmPart(LinearCall c, int lo, int hi, Workspace ws) {
@@ -420,7 +439,7 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
         boolean inRegisters = half && direct;
         long step = inRegisters ? HALF_PANEL_ROW : PANEL_ROW;
         int es = (int) (step / WeightPanels.COLS);
-        float[] a = c.packedA, out = c.product, bias = c.bias;
+        float[] a = c.localA ? ws.floats(LOCAL_INPUT, pl.mc() * Math.min(pl.kc(), k)) : c.packedA, out = c.product, bias = c.bias;
         float[] row = pre == null ? ws.floats(ROW, k) : null, tile = ws.floats(TILE, mr * tileCols);
         for (int g0 = lo; g0 < hi; g0 += pl.nc()) {
             int g1 = Math.min(hi, g0 + pl.nc());
@@ -441,13 +460,14 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
                 }
                 for (int ic = r0; ic < m; ic += pl.mc()) {
                     int mc = Math.min(pl.mc(), m - ic);
+                    if (c.localA) for (int rb = 0; rb < mc; rb += mr) packGroup(c, ic + rb, pc, kc, a, rb * kc);
                     for (int tl = g0; tl < g1; tl++) {
                         int j = tl * tileCols, cols = Math.min(tileCols, n - j), vecs = (cols + len - 1) / len;
                         long bo0 = panelOffset(j, qBase, panelBytes, base, es), bo1 = vecs > 1 ? panelOffset(j + len, qBase, panelBytes, base, es) : 0,
                                 bo2 = vecs > 2 ? panelOffset(j + 2 * len, qBase, panelBytes, base, es) : 0,
                                 bo3 = vecs > 3 ? panelOffset(j + 3 * len, qBase, panelBytes, base, es) : 0;
                         for (int rb = 0; rb < mc; rb += mr) {
-                            int rows = Math.min(mr, mc - rb), o = (ic + rb) * n + j, ao = pc * mPad + (ic + rb) * kc;
+                            int rows = Math.min(mr, mc - rb), o = (ic + rb) * n + j, ao = c.localA ? rb * kc : pc * mPad + (ic + rb) * kc;
                             // a short last row group or column tile of whole vectors: the kernel of its size, straight
                             // into the output when there is one (8x1 for 256 channels under 8x3 tiles); else the
                             // smallest kernel that covers it, into a tile
