@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.lang.foreign.Arena;
@@ -167,12 +168,16 @@ class CudaBackendTest {
         }
     }
 
-    /** Both encoders whole on the device (the TowerRunner capability) against the reference, on the seeded test-tiny model. */
+    /**
+     * Both encoders on the device against the reference: the seeded test-tiny model whole on the device (the
+     * TowerRunner capability), and the seeded ResNet test-tiny-rn operation by operation (its convolutions as im2col
+     * products on the device, with the ReLU epilogues).
+     */
     @ParameterizedTest
-    @EnumSource(Precision.class)
-    void encoders(Precision p) throws Exception {
+    @CsvSource({"test-tiny,FP32", "test-tiny,FP16", "test-tiny,BF16", "test-tiny-rn,FP32", "test-tiny-rn,FP16", "test-tiny-rn,BF16"})
+    void encoders(String arch, Precision p) throws Exception {
         CudaBackend be = gpu(p);
-        Path file = SeededWeights.writeTempModel(Architectures.byName("test-tiny"), 5, null, DType.F32);
+        Path file = SeededWeights.writeTempModel(Architectures.byName(arch), 5, null, DType.F32);
         try (ClipModel ref = ClipModel.load(file, REF); ClipModel dev = ClipModel.load(file, be)) {
             int per = 3 * ref.config().imageSize() * ref.config().imageSize();
             List<float[]> images = new ArrayList<>();  // 9 images: 153 token rows, two row tiles in every GEMM
@@ -180,8 +185,8 @@ class CudaBackendTest {
             int[][] prompts = {{49406, 320, 1125, 539, 49407}, {49406, 7, 49407}, {49406, 5, 6, 7, 8, 9, 10, 11, 49407, 0, 0}};
             float[][] ri = ref.imageFeatures(images), gi = dev.imageFeatures(images);
             float[][] rt = ref.textFeatures(prompts), gt = dev.textFeatures(prompts);
-            for (int i = 0; i < ri.length; i++) assertClose(ri[i], gi[i], tol(p, 2e-5, 2e-2), "image " + i + " " + p);
-            for (int i = 0; i < rt.length; i++) assertClose(rt[i], gt[i], tol(p, 2e-5, 2e-2), "prompt " + i + " " + p);
+            for (int i = 0; i < ri.length; i++) assertClose(ri[i], gi[i], tol(p, 2e-5, 2e-2), arch + " image " + i + " " + p);
+            for (int i = 0; i < rt.length; i++) assertClose(rt[i], gt[i], tol(p, 2e-5, 2e-2), arch + " prompt " + i + " " + p);
         } finally {
             Files.deleteIfExists(file);
         }
