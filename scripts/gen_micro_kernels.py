@@ -13,17 +13,19 @@ def kernel(mr, nr, half=False):
     w = o.append
     if half:
         w(f"    /** {mr} rows x {nr} vector{'s' if nr > 1 else ''} of columns from 16-bit panels, widened in registers. */")
-        w(f"    private void h{mr}x{nr}(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,")
+        w(f"    private void h{mr}x{nr}(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,")
         w("                         float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {")
     else:
         w(f"    /** {mr} rows x {nr} vector{'s' if nr > 1 else ''} of columns: {mr * nr} accumulators. */")
-        w(f"    private void k{mr}x{nr}(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,")
+        w(f"    private void k{mr}x{nr}(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,")
         w("                         float[] dst, int o, int stride, boolean first, float[] bias, int j) {")
     w("        final VectorSpecies<Float> s = species();")
     w("        int len = s.length();")
     acc = [f"c{r}_{v}" for r in range(mr) for v in range(nr)]
     w("        FloatVector " + ", ".join(f"{c} = FloatVector.zero(s)" if i == 0 else f"{c} = c0_0" for i, c in enumerate(acc)) + ";")
     step = "HALF_PANEL_ROW" if half else "PANEL_ROW"
+    if mr > 1:
+        w("        final int " + ", ".join(f"a{r} = {r} * rs" if r > 1 else "a1 = rs" for r in range(1, mr)) + ";")
     w(f"        for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += {step}{''.join(f', bo{v} += {step}' for v in range(1, nr))}) {{")
     for v in range(nr):
         if half:
@@ -31,7 +33,7 @@ def kernel(mr, nr, half=False):
         else:
             w(f"            FloatVector b{v} = FloatVector.fromMemorySegment(s, b, bo{v}, ByteOrder.LITTLE_ENDIAN);")
     for r in range(mr):
-        w(f"            FloatVector x{r} = FloatVector.broadcast(s, a[pa{f' + {r}' if r else ''}]);")
+        w(f"            FloatVector x{r} = FloatVector.broadcast(s, a[pa{f' + a{r}' if r else ''}]);")
         for v in range(nr):
             w(f"            c{r}_{v} = x{r}.fma(b{v}, c{r}_{v});")
     w("        }")
@@ -54,8 +56,8 @@ def kernel(mr, nr, half=False):
     w("    }")
     return "\n".join(o)
 
-half_cases = "\n".join(f"            case {mr * 8 + nr} -> h{mr}x{nr}(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);" for mr, nr in SHAPES)
-cases = "\n".join(f"            case {mr * 8 + nr} -> k{mr}x{nr}(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);" for mr, nr in SHAPES)
+half_cases = "\n".join(f"            case {mr * 8 + nr} -> h{mr}x{nr}(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);" for mr, nr in SHAPES)
+cases = "\n".join(f"            case {mr * 8 + nr} -> k{mr}x{nr}(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);" for mr, nr in SHAPES)
 src = f"""package clip4j.backend;
 
 import jdk.incubator.vector.FloatVector;
@@ -96,8 +98,12 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
         throw new IllegalArgumentException("no kernel of " + nr + " vectors and " + rows + " rows");
     }}
 
-    /** Runs the mr x nr kernel. */
-    final void microKernel(int mr, int nr, float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3,
+    /**
+     * Runs the mr x nr kernel: the group of input rows packed in a, row r's step t at ao + t·as + r·rs (K-major: as =
+     * mr, rs = 1; row by row: as = 1, rs = kc); weight vectors from panels at byte offsets bo0..bo3 of b, a panel row
+     * per step; the tile written to dst at o (rows stride apart), plus bias[j..] when first, else added to what is there.
+     */
+    final void microKernel(int mr, int nr, float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3,
                            int kc, float[] dst, int o, int stride, boolean first, float[] bias, int j) {{
         switch (mr * 8 + nr) {{
 {cases}
@@ -110,7 +116,7 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
      * widened in registers as {{@link #widen}} does it. For few rows, where widening a K block of the weights into a
      * buffer first would cost as much as the products.
      */
-    final void microKernelHalf(int mr, int nr, float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3,
+    final void microKernelHalf(int mr, int nr, float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3,
                                int kc, float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {{
         switch (mr * 8 + nr) {{
 {half_cases}

@@ -73,6 +73,29 @@ record Im2col(int batch, int h, int w, int c, int kernel, int stride, int pad, i
         }
     }
 
+    /**
+     * Patch rows r0..r0+mr (zeros past the last), K range [pc, pc+kc), row by row: dst[off + r·kc + t], copied a run
+     * (a kernel position's channels) at a time straight from x.
+     */
+    void copyRows(float[] x, int mr, int r0, int pc, int kc, float[] dst, int off) {
+        int rows = rows(), perImage = oh * ow, end = pc + kc;
+        for (int r = 0; r < mr; r++) {
+            int row = r0 + r, d = off + r * kc - pc;
+            if (row >= rows) {
+                java.util.Arrays.fill(dst, d + pc, d + end, 0f);
+                continue;
+            }
+            int b = row / perImage, oy = row % perImage / ow, ox = row % ow;
+            for (int t = pc; t < end; ) {
+                int kpos = t / c, ch = t - kpos * c, run = Math.min(end - t, c - ch);
+                int iy = oy * stride - pad + kpos / kernel, ix = ox * stride - pad + kpos % kernel;
+                if (iy < 0 || iy >= h || ix < 0 || ix >= w) java.util.Arrays.fill(dst, d + t, d + t + run, 0f);
+                else System.arraycopy(x, ((b * h + iy) * w + ix) * c + ch, dst, d + t, run);
+                t += run;
+            }
+        }
+    }
+
     /** Patch rows [from, to) into dst, row r at (r − base)·cols(). */
     void gather(float[] x, int from, int to, float[] dst, int base) {
         int k = cols(), perImage = oh * ow;

@@ -38,35 +38,39 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
         throw new IllegalArgumentException("no kernel of " + nr + " vectors and " + rows + " rows");
     }
 
-    /** Runs the mr x nr kernel. */
-    final void microKernel(int mr, int nr, float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3,
+    /**
+     * Runs the mr x nr kernel: the group of input rows packed in a, row r's step t at ao + t·as + r·rs (K-major: as =
+     * mr, rs = 1; row by row: as = 1, rs = kc); weight vectors from panels at byte offsets bo0..bo3 of b, a panel row
+     * per step; the tile written to dst at o (rows stride apart), plus bias[j..] when first, else added to what is there.
+     */
+    final void microKernel(int mr, int nr, float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3,
                            int kc, float[] dst, int o, int stride, boolean first, float[] bias, int j) {
         switch (mr * 8 + nr) {
-            case 17 -> k2x1(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
-            case 25 -> k3x1(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
-            case 33 -> k4x1(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
-            case 41 -> k5x1(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
-            case 49 -> k6x1(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
-            case 65 -> k8x1(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
-            case 97 -> k12x1(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
-            case 18 -> k2x2(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
-            case 26 -> k3x2(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
-            case 34 -> k4x2(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
-            case 42 -> k5x2(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
-            case 50 -> k6x2(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
-            case 66 -> k8x2(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
-            case 98 -> k12x2(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
-            case 19 -> k2x3(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
-            case 27 -> k3x3(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
-            case 35 -> k4x3(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
-            case 43 -> k5x3(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
-            case 51 -> k6x3(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
-            case 67 -> k8x3(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
-            case 20 -> k2x4(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
-            case 28 -> k3x4(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
-            case 36 -> k4x4(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
-            case 44 -> k5x4(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
-            case 52 -> k6x4(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
+            case 17 -> k2x1(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
+            case 25 -> k3x1(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
+            case 33 -> k4x1(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
+            case 41 -> k5x1(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
+            case 49 -> k6x1(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
+            case 65 -> k8x1(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
+            case 97 -> k12x1(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
+            case 18 -> k2x2(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
+            case 26 -> k3x2(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
+            case 34 -> k4x2(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
+            case 42 -> k5x2(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
+            case 50 -> k6x2(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
+            case 66 -> k8x2(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
+            case 98 -> k12x2(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
+            case 19 -> k2x3(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
+            case 27 -> k3x3(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
+            case 35 -> k4x3(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
+            case 43 -> k5x3(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
+            case 51 -> k6x3(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
+            case 67 -> k8x3(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
+            case 20 -> k2x4(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
+            case 28 -> k3x4(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
+            case 36 -> k4x4(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
+            case 44 -> k5x4(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
+            case 52 -> k6x4(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j);
             default -> throw new IllegalArgumentException("no " + mr + "x" + nr + " kernel");
         }
     }
@@ -76,34 +80,34 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
      * widened in registers as {@link #widen} does it. For few rows, where widening a K block of the weights into a
      * buffer first would cost as much as the products.
      */
-    final void microKernelHalf(int mr, int nr, float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3,
+    final void microKernelHalf(int mr, int nr, float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3,
                                int kc, float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
         switch (mr * 8 + nr) {
-            case 17 -> h2x1(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
-            case 25 -> h3x1(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
-            case 33 -> h4x1(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
-            case 41 -> h5x1(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
-            case 49 -> h6x1(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
-            case 65 -> h8x1(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
-            case 97 -> h12x1(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
-            case 18 -> h2x2(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
-            case 26 -> h3x2(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
-            case 34 -> h4x2(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
-            case 42 -> h5x2(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
-            case 50 -> h6x2(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
-            case 66 -> h8x2(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
-            case 98 -> h12x2(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
-            case 19 -> h2x3(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
-            case 27 -> h3x3(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
-            case 35 -> h4x3(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
-            case 43 -> h5x3(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
-            case 51 -> h6x3(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
-            case 67 -> h8x3(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
-            case 20 -> h2x4(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
-            case 28 -> h3x4(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
-            case 36 -> h4x4(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
-            case 44 -> h5x4(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
-            case 52 -> h6x4(a, ao, as, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 17 -> h2x1(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 25 -> h3x1(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 33 -> h4x1(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 41 -> h5x1(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 49 -> h6x1(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 65 -> h8x1(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 97 -> h12x1(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 18 -> h2x2(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 26 -> h3x2(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 34 -> h4x2(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 42 -> h5x2(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 50 -> h6x2(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 66 -> h8x2(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 98 -> h12x2(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 19 -> h2x3(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 27 -> h3x3(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 35 -> h4x3(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 43 -> h5x3(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 51 -> h6x3(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 67 -> h8x3(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 20 -> h2x4(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 28 -> h3x4(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 36 -> h4x4(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 44 -> h5x4(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
+            case 52 -> h6x4(a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, o, stride, first, bias, j, f16);
             default -> throw new IllegalArgumentException("no " + mr + "x" + nr + " kernel");
         }
     }
@@ -112,16 +116,17 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     abstract FloatVector widen(MemorySegment b, long off, boolean f16);
 
     /** 2 rows x 1 vector of columns: 2 accumulators. */
-    private void k2x1(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void k2x1(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c1_0 = c0_0;
+        final int a1 = rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += PANEL_ROW) {
             FloatVector b0 = FloatVector.fromMemorySegment(s, b, bo0, ByteOrder.LITTLE_ENDIAN);
             FloatVector x0 = FloatVector.broadcast(s, a[pa]);
             c0_0 = x0.fma(b0, c0_0);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
         }
         if (first) {
@@ -137,18 +142,19 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 3 rows x 1 vector of columns: 3 accumulators. */
-    private void k3x1(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void k3x1(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c1_0 = c0_0, c2_0 = c0_0;
+        final int a1 = rs, a2 = 2 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += PANEL_ROW) {
             FloatVector b0 = FloatVector.fromMemorySegment(s, b, bo0, ByteOrder.LITTLE_ENDIAN);
             FloatVector x0 = FloatVector.broadcast(s, a[pa]);
             c0_0 = x0.fma(b0, c0_0);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
         }
         if (first) {
@@ -167,20 +173,21 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 4 rows x 1 vector of columns: 4 accumulators. */
-    private void k4x1(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void k4x1(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c1_0 = c0_0, c2_0 = c0_0, c3_0 = c0_0;
+        final int a1 = rs, a2 = 2 * rs, a3 = 3 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += PANEL_ROW) {
             FloatVector b0 = FloatVector.fromMemorySegment(s, b, bo0, ByteOrder.LITTLE_ENDIAN);
             FloatVector x0 = FloatVector.broadcast(s, a[pa]);
             c0_0 = x0.fma(b0, c0_0);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
-            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + a3]);
             c3_0 = x3.fma(b0, c3_0);
         }
         if (first) {
@@ -202,22 +209,23 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 5 rows x 1 vector of columns: 5 accumulators. */
-    private void k5x1(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void k5x1(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c1_0 = c0_0, c2_0 = c0_0, c3_0 = c0_0, c4_0 = c0_0;
+        final int a1 = rs, a2 = 2 * rs, a3 = 3 * rs, a4 = 4 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += PANEL_ROW) {
             FloatVector b0 = FloatVector.fromMemorySegment(s, b, bo0, ByteOrder.LITTLE_ENDIAN);
             FloatVector x0 = FloatVector.broadcast(s, a[pa]);
             c0_0 = x0.fma(b0, c0_0);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
-            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + a3]);
             c3_0 = x3.fma(b0, c3_0);
-            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + a4]);
             c4_0 = x4.fma(b0, c4_0);
         }
         if (first) {
@@ -242,24 +250,25 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 6 rows x 1 vector of columns: 6 accumulators. */
-    private void k6x1(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void k6x1(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c1_0 = c0_0, c2_0 = c0_0, c3_0 = c0_0, c4_0 = c0_0, c5_0 = c0_0;
+        final int a1 = rs, a2 = 2 * rs, a3 = 3 * rs, a4 = 4 * rs, a5 = 5 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += PANEL_ROW) {
             FloatVector b0 = FloatVector.fromMemorySegment(s, b, bo0, ByteOrder.LITTLE_ENDIAN);
             FloatVector x0 = FloatVector.broadcast(s, a[pa]);
             c0_0 = x0.fma(b0, c0_0);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
-            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + a3]);
             c3_0 = x3.fma(b0, c3_0);
-            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + a4]);
             c4_0 = x4.fma(b0, c4_0);
-            FloatVector x5 = FloatVector.broadcast(s, a[pa + 5]);
+            FloatVector x5 = FloatVector.broadcast(s, a[pa + a5]);
             c5_0 = x5.fma(b0, c5_0);
         }
         if (first) {
@@ -287,28 +296,29 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 8 rows x 1 vector of columns: 8 accumulators. */
-    private void k8x1(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void k8x1(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c1_0 = c0_0, c2_0 = c0_0, c3_0 = c0_0, c4_0 = c0_0, c5_0 = c0_0, c6_0 = c0_0, c7_0 = c0_0;
+        final int a1 = rs, a2 = 2 * rs, a3 = 3 * rs, a4 = 4 * rs, a5 = 5 * rs, a6 = 6 * rs, a7 = 7 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += PANEL_ROW) {
             FloatVector b0 = FloatVector.fromMemorySegment(s, b, bo0, ByteOrder.LITTLE_ENDIAN);
             FloatVector x0 = FloatVector.broadcast(s, a[pa]);
             c0_0 = x0.fma(b0, c0_0);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
-            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + a3]);
             c3_0 = x3.fma(b0, c3_0);
-            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + a4]);
             c4_0 = x4.fma(b0, c4_0);
-            FloatVector x5 = FloatVector.broadcast(s, a[pa + 5]);
+            FloatVector x5 = FloatVector.broadcast(s, a[pa + a5]);
             c5_0 = x5.fma(b0, c5_0);
-            FloatVector x6 = FloatVector.broadcast(s, a[pa + 6]);
+            FloatVector x6 = FloatVector.broadcast(s, a[pa + a6]);
             c6_0 = x6.fma(b0, c6_0);
-            FloatVector x7 = FloatVector.broadcast(s, a[pa + 7]);
+            FloatVector x7 = FloatVector.broadcast(s, a[pa + a7]);
             c7_0 = x7.fma(b0, c7_0);
         }
         if (first) {
@@ -342,36 +352,37 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 12 rows x 1 vector of columns: 12 accumulators. */
-    private void k12x1(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void k12x1(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c1_0 = c0_0, c2_0 = c0_0, c3_0 = c0_0, c4_0 = c0_0, c5_0 = c0_0, c6_0 = c0_0, c7_0 = c0_0, c8_0 = c0_0, c9_0 = c0_0, c10_0 = c0_0, c11_0 = c0_0;
+        final int a1 = rs, a2 = 2 * rs, a3 = 3 * rs, a4 = 4 * rs, a5 = 5 * rs, a6 = 6 * rs, a7 = 7 * rs, a8 = 8 * rs, a9 = 9 * rs, a10 = 10 * rs, a11 = 11 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += PANEL_ROW) {
             FloatVector b0 = FloatVector.fromMemorySegment(s, b, bo0, ByteOrder.LITTLE_ENDIAN);
             FloatVector x0 = FloatVector.broadcast(s, a[pa]);
             c0_0 = x0.fma(b0, c0_0);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
-            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + a3]);
             c3_0 = x3.fma(b0, c3_0);
-            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + a4]);
             c4_0 = x4.fma(b0, c4_0);
-            FloatVector x5 = FloatVector.broadcast(s, a[pa + 5]);
+            FloatVector x5 = FloatVector.broadcast(s, a[pa + a5]);
             c5_0 = x5.fma(b0, c5_0);
-            FloatVector x6 = FloatVector.broadcast(s, a[pa + 6]);
+            FloatVector x6 = FloatVector.broadcast(s, a[pa + a6]);
             c6_0 = x6.fma(b0, c6_0);
-            FloatVector x7 = FloatVector.broadcast(s, a[pa + 7]);
+            FloatVector x7 = FloatVector.broadcast(s, a[pa + a7]);
             c7_0 = x7.fma(b0, c7_0);
-            FloatVector x8 = FloatVector.broadcast(s, a[pa + 8]);
+            FloatVector x8 = FloatVector.broadcast(s, a[pa + a8]);
             c8_0 = x8.fma(b0, c8_0);
-            FloatVector x9 = FloatVector.broadcast(s, a[pa + 9]);
+            FloatVector x9 = FloatVector.broadcast(s, a[pa + a9]);
             c9_0 = x9.fma(b0, c9_0);
-            FloatVector x10 = FloatVector.broadcast(s, a[pa + 10]);
+            FloatVector x10 = FloatVector.broadcast(s, a[pa + a10]);
             c10_0 = x10.fma(b0, c10_0);
-            FloatVector x11 = FloatVector.broadcast(s, a[pa + 11]);
+            FloatVector x11 = FloatVector.broadcast(s, a[pa + a11]);
             c11_0 = x11.fma(b0, c11_0);
         }
         if (first) {
@@ -417,18 +428,19 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 2 rows x 2 vectors of columns: 4 accumulators. */
-    private void k2x2(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void k2x2(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c1_0 = c0_0, c1_1 = c0_0;
+        final int a1 = rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += PANEL_ROW, bo1 += PANEL_ROW) {
             FloatVector b0 = FloatVector.fromMemorySegment(s, b, bo0, ByteOrder.LITTLE_ENDIAN);
             FloatVector b1 = FloatVector.fromMemorySegment(s, b, bo1, ByteOrder.LITTLE_ENDIAN);
             FloatVector x0 = FloatVector.broadcast(s, a[pa]);
             c0_0 = x0.fma(b0, c0_0);
             c0_1 = x0.fma(b1, c0_1);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
             c1_1 = x1.fma(b1, c1_1);
         }
@@ -452,21 +464,22 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 3 rows x 2 vectors of columns: 6 accumulators. */
-    private void k3x2(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void k3x2(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c2_0 = c0_0, c2_1 = c0_0;
+        final int a1 = rs, a2 = 2 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += PANEL_ROW, bo1 += PANEL_ROW) {
             FloatVector b0 = FloatVector.fromMemorySegment(s, b, bo0, ByteOrder.LITTLE_ENDIAN);
             FloatVector b1 = FloatVector.fromMemorySegment(s, b, bo1, ByteOrder.LITTLE_ENDIAN);
             FloatVector x0 = FloatVector.broadcast(s, a[pa]);
             c0_0 = x0.fma(b0, c0_0);
             c0_1 = x0.fma(b1, c0_1);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
             c1_1 = x1.fma(b1, c1_1);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
             c2_1 = x2.fma(b1, c2_1);
         }
@@ -496,24 +509,25 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 4 rows x 2 vectors of columns: 8 accumulators. */
-    private void k4x2(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void k4x2(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c3_0 = c0_0, c3_1 = c0_0;
+        final int a1 = rs, a2 = 2 * rs, a3 = 3 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += PANEL_ROW, bo1 += PANEL_ROW) {
             FloatVector b0 = FloatVector.fromMemorySegment(s, b, bo0, ByteOrder.LITTLE_ENDIAN);
             FloatVector b1 = FloatVector.fromMemorySegment(s, b, bo1, ByteOrder.LITTLE_ENDIAN);
             FloatVector x0 = FloatVector.broadcast(s, a[pa]);
             c0_0 = x0.fma(b0, c0_0);
             c0_1 = x0.fma(b1, c0_1);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
             c1_1 = x1.fma(b1, c1_1);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
             c2_1 = x2.fma(b1, c2_1);
-            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + a3]);
             c3_0 = x3.fma(b0, c3_0);
             c3_1 = x3.fma(b1, c3_1);
         }
@@ -549,27 +563,28 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 5 rows x 2 vectors of columns: 10 accumulators. */
-    private void k5x2(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void k5x2(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c4_0 = c0_0, c4_1 = c0_0;
+        final int a1 = rs, a2 = 2 * rs, a3 = 3 * rs, a4 = 4 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += PANEL_ROW, bo1 += PANEL_ROW) {
             FloatVector b0 = FloatVector.fromMemorySegment(s, b, bo0, ByteOrder.LITTLE_ENDIAN);
             FloatVector b1 = FloatVector.fromMemorySegment(s, b, bo1, ByteOrder.LITTLE_ENDIAN);
             FloatVector x0 = FloatVector.broadcast(s, a[pa]);
             c0_0 = x0.fma(b0, c0_0);
             c0_1 = x0.fma(b1, c0_1);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
             c1_1 = x1.fma(b1, c1_1);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
             c2_1 = x2.fma(b1, c2_1);
-            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + a3]);
             c3_0 = x3.fma(b0, c3_0);
             c3_1 = x3.fma(b1, c3_1);
-            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + a4]);
             c4_0 = x4.fma(b0, c4_0);
             c4_1 = x4.fma(b1, c4_1);
         }
@@ -611,30 +626,31 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 6 rows x 2 vectors of columns: 12 accumulators. */
-    private void k6x2(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void k6x2(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c4_0 = c0_0, c4_1 = c0_0, c5_0 = c0_0, c5_1 = c0_0;
+        final int a1 = rs, a2 = 2 * rs, a3 = 3 * rs, a4 = 4 * rs, a5 = 5 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += PANEL_ROW, bo1 += PANEL_ROW) {
             FloatVector b0 = FloatVector.fromMemorySegment(s, b, bo0, ByteOrder.LITTLE_ENDIAN);
             FloatVector b1 = FloatVector.fromMemorySegment(s, b, bo1, ByteOrder.LITTLE_ENDIAN);
             FloatVector x0 = FloatVector.broadcast(s, a[pa]);
             c0_0 = x0.fma(b0, c0_0);
             c0_1 = x0.fma(b1, c0_1);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
             c1_1 = x1.fma(b1, c1_1);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
             c2_1 = x2.fma(b1, c2_1);
-            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + a3]);
             c3_0 = x3.fma(b0, c3_0);
             c3_1 = x3.fma(b1, c3_1);
-            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + a4]);
             c4_0 = x4.fma(b0, c4_0);
             c4_1 = x4.fma(b1, c4_1);
-            FloatVector x5 = FloatVector.broadcast(s, a[pa + 5]);
+            FloatVector x5 = FloatVector.broadcast(s, a[pa + a5]);
             c5_0 = x5.fma(b0, c5_0);
             c5_1 = x5.fma(b1, c5_1);
         }
@@ -682,36 +698,37 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 8 rows x 2 vectors of columns: 16 accumulators. */
-    private void k8x2(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void k8x2(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c4_0 = c0_0, c4_1 = c0_0, c5_0 = c0_0, c5_1 = c0_0, c6_0 = c0_0, c6_1 = c0_0, c7_0 = c0_0, c7_1 = c0_0;
+        final int a1 = rs, a2 = 2 * rs, a3 = 3 * rs, a4 = 4 * rs, a5 = 5 * rs, a6 = 6 * rs, a7 = 7 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += PANEL_ROW, bo1 += PANEL_ROW) {
             FloatVector b0 = FloatVector.fromMemorySegment(s, b, bo0, ByteOrder.LITTLE_ENDIAN);
             FloatVector b1 = FloatVector.fromMemorySegment(s, b, bo1, ByteOrder.LITTLE_ENDIAN);
             FloatVector x0 = FloatVector.broadcast(s, a[pa]);
             c0_0 = x0.fma(b0, c0_0);
             c0_1 = x0.fma(b1, c0_1);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
             c1_1 = x1.fma(b1, c1_1);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
             c2_1 = x2.fma(b1, c2_1);
-            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + a3]);
             c3_0 = x3.fma(b0, c3_0);
             c3_1 = x3.fma(b1, c3_1);
-            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + a4]);
             c4_0 = x4.fma(b0, c4_0);
             c4_1 = x4.fma(b1, c4_1);
-            FloatVector x5 = FloatVector.broadcast(s, a[pa + 5]);
+            FloatVector x5 = FloatVector.broadcast(s, a[pa + a5]);
             c5_0 = x5.fma(b0, c5_0);
             c5_1 = x5.fma(b1, c5_1);
-            FloatVector x6 = FloatVector.broadcast(s, a[pa + 6]);
+            FloatVector x6 = FloatVector.broadcast(s, a[pa + a6]);
             c6_0 = x6.fma(b0, c6_0);
             c6_1 = x6.fma(b1, c6_1);
-            FloatVector x7 = FloatVector.broadcast(s, a[pa + 7]);
+            FloatVector x7 = FloatVector.broadcast(s, a[pa + a7]);
             c7_0 = x7.fma(b0, c7_0);
             c7_1 = x7.fma(b1, c7_1);
         }
@@ -771,48 +788,49 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 12 rows x 2 vectors of columns: 24 accumulators. */
-    private void k12x2(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void k12x2(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c4_0 = c0_0, c4_1 = c0_0, c5_0 = c0_0, c5_1 = c0_0, c6_0 = c0_0, c6_1 = c0_0, c7_0 = c0_0, c7_1 = c0_0, c8_0 = c0_0, c8_1 = c0_0, c9_0 = c0_0, c9_1 = c0_0, c10_0 = c0_0, c10_1 = c0_0, c11_0 = c0_0, c11_1 = c0_0;
+        final int a1 = rs, a2 = 2 * rs, a3 = 3 * rs, a4 = 4 * rs, a5 = 5 * rs, a6 = 6 * rs, a7 = 7 * rs, a8 = 8 * rs, a9 = 9 * rs, a10 = 10 * rs, a11 = 11 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += PANEL_ROW, bo1 += PANEL_ROW) {
             FloatVector b0 = FloatVector.fromMemorySegment(s, b, bo0, ByteOrder.LITTLE_ENDIAN);
             FloatVector b1 = FloatVector.fromMemorySegment(s, b, bo1, ByteOrder.LITTLE_ENDIAN);
             FloatVector x0 = FloatVector.broadcast(s, a[pa]);
             c0_0 = x0.fma(b0, c0_0);
             c0_1 = x0.fma(b1, c0_1);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
             c1_1 = x1.fma(b1, c1_1);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
             c2_1 = x2.fma(b1, c2_1);
-            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + a3]);
             c3_0 = x3.fma(b0, c3_0);
             c3_1 = x3.fma(b1, c3_1);
-            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + a4]);
             c4_0 = x4.fma(b0, c4_0);
             c4_1 = x4.fma(b1, c4_1);
-            FloatVector x5 = FloatVector.broadcast(s, a[pa + 5]);
+            FloatVector x5 = FloatVector.broadcast(s, a[pa + a5]);
             c5_0 = x5.fma(b0, c5_0);
             c5_1 = x5.fma(b1, c5_1);
-            FloatVector x6 = FloatVector.broadcast(s, a[pa + 6]);
+            FloatVector x6 = FloatVector.broadcast(s, a[pa + a6]);
             c6_0 = x6.fma(b0, c6_0);
             c6_1 = x6.fma(b1, c6_1);
-            FloatVector x7 = FloatVector.broadcast(s, a[pa + 7]);
+            FloatVector x7 = FloatVector.broadcast(s, a[pa + a7]);
             c7_0 = x7.fma(b0, c7_0);
             c7_1 = x7.fma(b1, c7_1);
-            FloatVector x8 = FloatVector.broadcast(s, a[pa + 8]);
+            FloatVector x8 = FloatVector.broadcast(s, a[pa + a8]);
             c8_0 = x8.fma(b0, c8_0);
             c8_1 = x8.fma(b1, c8_1);
-            FloatVector x9 = FloatVector.broadcast(s, a[pa + 9]);
+            FloatVector x9 = FloatVector.broadcast(s, a[pa + a9]);
             c9_0 = x9.fma(b0, c9_0);
             c9_1 = x9.fma(b1, c9_1);
-            FloatVector x10 = FloatVector.broadcast(s, a[pa + 10]);
+            FloatVector x10 = FloatVector.broadcast(s, a[pa + a10]);
             c10_0 = x10.fma(b0, c10_0);
             c10_1 = x10.fma(b1, c10_1);
-            FloatVector x11 = FloatVector.broadcast(s, a[pa + 11]);
+            FloatVector x11 = FloatVector.broadcast(s, a[pa + a11]);
             c11_0 = x11.fma(b0, c11_0);
             c11_1 = x11.fma(b1, c11_1);
         }
@@ -896,11 +914,12 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 2 rows x 3 vectors of columns: 6 accumulators. */
-    private void k2x3(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void k2x3(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c0_2 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0;
+        final int a1 = rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += PANEL_ROW, bo1 += PANEL_ROW, bo2 += PANEL_ROW) {
             FloatVector b0 = FloatVector.fromMemorySegment(s, b, bo0, ByteOrder.LITTLE_ENDIAN);
             FloatVector b1 = FloatVector.fromMemorySegment(s, b, bo1, ByteOrder.LITTLE_ENDIAN);
@@ -909,7 +928,7 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
             c0_0 = x0.fma(b0, c0_0);
             c0_1 = x0.fma(b1, c0_1);
             c0_2 = x0.fma(b2, c0_2);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
             c1_1 = x1.fma(b1, c1_1);
             c1_2 = x1.fma(b2, c1_2);
@@ -941,11 +960,12 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 3 rows x 3 vectors of columns: 9 accumulators. */
-    private void k3x3(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void k3x3(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c0_2 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c2_2 = c0_0;
+        final int a1 = rs, a2 = 2 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += PANEL_ROW, bo1 += PANEL_ROW, bo2 += PANEL_ROW) {
             FloatVector b0 = FloatVector.fromMemorySegment(s, b, bo0, ByteOrder.LITTLE_ENDIAN);
             FloatVector b1 = FloatVector.fromMemorySegment(s, b, bo1, ByteOrder.LITTLE_ENDIAN);
@@ -954,11 +974,11 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
             c0_0 = x0.fma(b0, c0_0);
             c0_1 = x0.fma(b1, c0_1);
             c0_2 = x0.fma(b2, c0_2);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
             c1_1 = x1.fma(b1, c1_1);
             c1_2 = x1.fma(b2, c1_2);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
             c2_1 = x2.fma(b1, c2_1);
             c2_2 = x2.fma(b2, c2_2);
@@ -999,11 +1019,12 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 4 rows x 3 vectors of columns: 12 accumulators. */
-    private void k4x3(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void k4x3(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c0_2 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c2_2 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c3_2 = c0_0;
+        final int a1 = rs, a2 = 2 * rs, a3 = 3 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += PANEL_ROW, bo1 += PANEL_ROW, bo2 += PANEL_ROW) {
             FloatVector b0 = FloatVector.fromMemorySegment(s, b, bo0, ByteOrder.LITTLE_ENDIAN);
             FloatVector b1 = FloatVector.fromMemorySegment(s, b, bo1, ByteOrder.LITTLE_ENDIAN);
@@ -1012,15 +1033,15 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
             c0_0 = x0.fma(b0, c0_0);
             c0_1 = x0.fma(b1, c0_1);
             c0_2 = x0.fma(b2, c0_2);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
             c1_1 = x1.fma(b1, c1_1);
             c1_2 = x1.fma(b2, c1_2);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
             c2_1 = x2.fma(b1, c2_1);
             c2_2 = x2.fma(b2, c2_2);
-            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + a3]);
             c3_0 = x3.fma(b0, c3_0);
             c3_1 = x3.fma(b1, c3_1);
             c3_2 = x3.fma(b2, c3_2);
@@ -1070,11 +1091,12 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 5 rows x 3 vectors of columns: 15 accumulators. */
-    private void k5x3(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void k5x3(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c0_2 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c2_2 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c3_2 = c0_0, c4_0 = c0_0, c4_1 = c0_0, c4_2 = c0_0;
+        final int a1 = rs, a2 = 2 * rs, a3 = 3 * rs, a4 = 4 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += PANEL_ROW, bo1 += PANEL_ROW, bo2 += PANEL_ROW) {
             FloatVector b0 = FloatVector.fromMemorySegment(s, b, bo0, ByteOrder.LITTLE_ENDIAN);
             FloatVector b1 = FloatVector.fromMemorySegment(s, b, bo1, ByteOrder.LITTLE_ENDIAN);
@@ -1083,19 +1105,19 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
             c0_0 = x0.fma(b0, c0_0);
             c0_1 = x0.fma(b1, c0_1);
             c0_2 = x0.fma(b2, c0_2);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
             c1_1 = x1.fma(b1, c1_1);
             c1_2 = x1.fma(b2, c1_2);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
             c2_1 = x2.fma(b1, c2_1);
             c2_2 = x2.fma(b2, c2_2);
-            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + a3]);
             c3_0 = x3.fma(b0, c3_0);
             c3_1 = x3.fma(b1, c3_1);
             c3_2 = x3.fma(b2, c3_2);
-            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + a4]);
             c4_0 = x4.fma(b0, c4_0);
             c4_1 = x4.fma(b1, c4_1);
             c4_2 = x4.fma(b2, c4_2);
@@ -1154,11 +1176,12 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 6 rows x 3 vectors of columns: 18 accumulators. */
-    private void k6x3(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void k6x3(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c0_2 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c2_2 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c3_2 = c0_0, c4_0 = c0_0, c4_1 = c0_0, c4_2 = c0_0, c5_0 = c0_0, c5_1 = c0_0, c5_2 = c0_0;
+        final int a1 = rs, a2 = 2 * rs, a3 = 3 * rs, a4 = 4 * rs, a5 = 5 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += PANEL_ROW, bo1 += PANEL_ROW, bo2 += PANEL_ROW) {
             FloatVector b0 = FloatVector.fromMemorySegment(s, b, bo0, ByteOrder.LITTLE_ENDIAN);
             FloatVector b1 = FloatVector.fromMemorySegment(s, b, bo1, ByteOrder.LITTLE_ENDIAN);
@@ -1167,23 +1190,23 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
             c0_0 = x0.fma(b0, c0_0);
             c0_1 = x0.fma(b1, c0_1);
             c0_2 = x0.fma(b2, c0_2);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
             c1_1 = x1.fma(b1, c1_1);
             c1_2 = x1.fma(b2, c1_2);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
             c2_1 = x2.fma(b1, c2_1);
             c2_2 = x2.fma(b2, c2_2);
-            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + a3]);
             c3_0 = x3.fma(b0, c3_0);
             c3_1 = x3.fma(b1, c3_1);
             c3_2 = x3.fma(b2, c3_2);
-            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + a4]);
             c4_0 = x4.fma(b0, c4_0);
             c4_1 = x4.fma(b1, c4_1);
             c4_2 = x4.fma(b2, c4_2);
-            FloatVector x5 = FloatVector.broadcast(s, a[pa + 5]);
+            FloatVector x5 = FloatVector.broadcast(s, a[pa + a5]);
             c5_0 = x5.fma(b0, c5_0);
             c5_1 = x5.fma(b1, c5_1);
             c5_2 = x5.fma(b2, c5_2);
@@ -1251,11 +1274,12 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 8 rows x 3 vectors of columns: 24 accumulators. */
-    private void k8x3(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void k8x3(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c0_2 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c2_2 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c3_2 = c0_0, c4_0 = c0_0, c4_1 = c0_0, c4_2 = c0_0, c5_0 = c0_0, c5_1 = c0_0, c5_2 = c0_0, c6_0 = c0_0, c6_1 = c0_0, c6_2 = c0_0, c7_0 = c0_0, c7_1 = c0_0, c7_2 = c0_0;
+        final int a1 = rs, a2 = 2 * rs, a3 = 3 * rs, a4 = 4 * rs, a5 = 5 * rs, a6 = 6 * rs, a7 = 7 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += PANEL_ROW, bo1 += PANEL_ROW, bo2 += PANEL_ROW) {
             FloatVector b0 = FloatVector.fromMemorySegment(s, b, bo0, ByteOrder.LITTLE_ENDIAN);
             FloatVector b1 = FloatVector.fromMemorySegment(s, b, bo1, ByteOrder.LITTLE_ENDIAN);
@@ -1264,31 +1288,31 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
             c0_0 = x0.fma(b0, c0_0);
             c0_1 = x0.fma(b1, c0_1);
             c0_2 = x0.fma(b2, c0_2);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
             c1_1 = x1.fma(b1, c1_1);
             c1_2 = x1.fma(b2, c1_2);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
             c2_1 = x2.fma(b1, c2_1);
             c2_2 = x2.fma(b2, c2_2);
-            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + a3]);
             c3_0 = x3.fma(b0, c3_0);
             c3_1 = x3.fma(b1, c3_1);
             c3_2 = x3.fma(b2, c3_2);
-            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + a4]);
             c4_0 = x4.fma(b0, c4_0);
             c4_1 = x4.fma(b1, c4_1);
             c4_2 = x4.fma(b2, c4_2);
-            FloatVector x5 = FloatVector.broadcast(s, a[pa + 5]);
+            FloatVector x5 = FloatVector.broadcast(s, a[pa + a5]);
             c5_0 = x5.fma(b0, c5_0);
             c5_1 = x5.fma(b1, c5_1);
             c5_2 = x5.fma(b2, c5_2);
-            FloatVector x6 = FloatVector.broadcast(s, a[pa + 6]);
+            FloatVector x6 = FloatVector.broadcast(s, a[pa + a6]);
             c6_0 = x6.fma(b0, c6_0);
             c6_1 = x6.fma(b1, c6_1);
             c6_2 = x6.fma(b2, c6_2);
-            FloatVector x7 = FloatVector.broadcast(s, a[pa + 7]);
+            FloatVector x7 = FloatVector.broadcast(s, a[pa + a7]);
             c7_0 = x7.fma(b0, c7_0);
             c7_1 = x7.fma(b1, c7_1);
             c7_2 = x7.fma(b2, c7_2);
@@ -1374,11 +1398,12 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 2 rows x 4 vectors of columns: 8 accumulators. */
-    private void k2x4(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void k2x4(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c0_2 = c0_0, c0_3 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0, c1_3 = c0_0;
+        final int a1 = rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += PANEL_ROW, bo1 += PANEL_ROW, bo2 += PANEL_ROW, bo3 += PANEL_ROW) {
             FloatVector b0 = FloatVector.fromMemorySegment(s, b, bo0, ByteOrder.LITTLE_ENDIAN);
             FloatVector b1 = FloatVector.fromMemorySegment(s, b, bo1, ByteOrder.LITTLE_ENDIAN);
@@ -1389,7 +1414,7 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
             c0_1 = x0.fma(b1, c0_1);
             c0_2 = x0.fma(b2, c0_2);
             c0_3 = x0.fma(b3, c0_3);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
             c1_1 = x1.fma(b1, c1_1);
             c1_2 = x1.fma(b2, c1_2);
@@ -1429,11 +1454,12 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 3 rows x 4 vectors of columns: 12 accumulators. */
-    private void k3x4(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void k3x4(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c0_2 = c0_0, c0_3 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0, c1_3 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c2_2 = c0_0, c2_3 = c0_0;
+        final int a1 = rs, a2 = 2 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += PANEL_ROW, bo1 += PANEL_ROW, bo2 += PANEL_ROW, bo3 += PANEL_ROW) {
             FloatVector b0 = FloatVector.fromMemorySegment(s, b, bo0, ByteOrder.LITTLE_ENDIAN);
             FloatVector b1 = FloatVector.fromMemorySegment(s, b, bo1, ByteOrder.LITTLE_ENDIAN);
@@ -1444,12 +1470,12 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
             c0_1 = x0.fma(b1, c0_1);
             c0_2 = x0.fma(b2, c0_2);
             c0_3 = x0.fma(b3, c0_3);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
             c1_1 = x1.fma(b1, c1_1);
             c1_2 = x1.fma(b2, c1_2);
             c1_3 = x1.fma(b3, c1_3);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
             c2_1 = x2.fma(b1, c2_1);
             c2_2 = x2.fma(b2, c2_2);
@@ -1501,11 +1527,12 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 4 rows x 4 vectors of columns: 16 accumulators. */
-    private void k4x4(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void k4x4(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c0_2 = c0_0, c0_3 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0, c1_3 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c2_2 = c0_0, c2_3 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c3_2 = c0_0, c3_3 = c0_0;
+        final int a1 = rs, a2 = 2 * rs, a3 = 3 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += PANEL_ROW, bo1 += PANEL_ROW, bo2 += PANEL_ROW, bo3 += PANEL_ROW) {
             FloatVector b0 = FloatVector.fromMemorySegment(s, b, bo0, ByteOrder.LITTLE_ENDIAN);
             FloatVector b1 = FloatVector.fromMemorySegment(s, b, bo1, ByteOrder.LITTLE_ENDIAN);
@@ -1516,17 +1543,17 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
             c0_1 = x0.fma(b1, c0_1);
             c0_2 = x0.fma(b2, c0_2);
             c0_3 = x0.fma(b3, c0_3);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
             c1_1 = x1.fma(b1, c1_1);
             c1_2 = x1.fma(b2, c1_2);
             c1_3 = x1.fma(b3, c1_3);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
             c2_1 = x2.fma(b1, c2_1);
             c2_2 = x2.fma(b2, c2_2);
             c2_3 = x2.fma(b3, c2_3);
-            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + a3]);
             c3_0 = x3.fma(b0, c3_0);
             c3_1 = x3.fma(b1, c3_1);
             c3_2 = x3.fma(b2, c3_2);
@@ -1590,11 +1617,12 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 5 rows x 4 vectors of columns: 20 accumulators. */
-    private void k5x4(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void k5x4(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c0_2 = c0_0, c0_3 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0, c1_3 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c2_2 = c0_0, c2_3 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c3_2 = c0_0, c3_3 = c0_0, c4_0 = c0_0, c4_1 = c0_0, c4_2 = c0_0, c4_3 = c0_0;
+        final int a1 = rs, a2 = 2 * rs, a3 = 3 * rs, a4 = 4 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += PANEL_ROW, bo1 += PANEL_ROW, bo2 += PANEL_ROW, bo3 += PANEL_ROW) {
             FloatVector b0 = FloatVector.fromMemorySegment(s, b, bo0, ByteOrder.LITTLE_ENDIAN);
             FloatVector b1 = FloatVector.fromMemorySegment(s, b, bo1, ByteOrder.LITTLE_ENDIAN);
@@ -1605,22 +1633,22 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
             c0_1 = x0.fma(b1, c0_1);
             c0_2 = x0.fma(b2, c0_2);
             c0_3 = x0.fma(b3, c0_3);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
             c1_1 = x1.fma(b1, c1_1);
             c1_2 = x1.fma(b2, c1_2);
             c1_3 = x1.fma(b3, c1_3);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
             c2_1 = x2.fma(b1, c2_1);
             c2_2 = x2.fma(b2, c2_2);
             c2_3 = x2.fma(b3, c2_3);
-            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + a3]);
             c3_0 = x3.fma(b0, c3_0);
             c3_1 = x3.fma(b1, c3_1);
             c3_2 = x3.fma(b2, c3_2);
             c3_3 = x3.fma(b3, c3_3);
-            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + a4]);
             c4_0 = x4.fma(b0, c4_0);
             c4_1 = x4.fma(b1, c4_1);
             c4_2 = x4.fma(b2, c4_2);
@@ -1696,11 +1724,12 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 6 rows x 4 vectors of columns: 24 accumulators. */
-    private void k6x4(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void k6x4(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c0_2 = c0_0, c0_3 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0, c1_3 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c2_2 = c0_0, c2_3 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c3_2 = c0_0, c3_3 = c0_0, c4_0 = c0_0, c4_1 = c0_0, c4_2 = c0_0, c4_3 = c0_0, c5_0 = c0_0, c5_1 = c0_0, c5_2 = c0_0, c5_3 = c0_0;
+        final int a1 = rs, a2 = 2 * rs, a3 = 3 * rs, a4 = 4 * rs, a5 = 5 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += PANEL_ROW, bo1 += PANEL_ROW, bo2 += PANEL_ROW, bo3 += PANEL_ROW) {
             FloatVector b0 = FloatVector.fromMemorySegment(s, b, bo0, ByteOrder.LITTLE_ENDIAN);
             FloatVector b1 = FloatVector.fromMemorySegment(s, b, bo1, ByteOrder.LITTLE_ENDIAN);
@@ -1711,27 +1740,27 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
             c0_1 = x0.fma(b1, c0_1);
             c0_2 = x0.fma(b2, c0_2);
             c0_3 = x0.fma(b3, c0_3);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
             c1_1 = x1.fma(b1, c1_1);
             c1_2 = x1.fma(b2, c1_2);
             c1_3 = x1.fma(b3, c1_3);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
             c2_1 = x2.fma(b1, c2_1);
             c2_2 = x2.fma(b2, c2_2);
             c2_3 = x2.fma(b3, c2_3);
-            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + a3]);
             c3_0 = x3.fma(b0, c3_0);
             c3_1 = x3.fma(b1, c3_1);
             c3_2 = x3.fma(b2, c3_2);
             c3_3 = x3.fma(b3, c3_3);
-            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + a4]);
             c4_0 = x4.fma(b0, c4_0);
             c4_1 = x4.fma(b1, c4_1);
             c4_2 = x4.fma(b2, c4_2);
             c4_3 = x4.fma(b3, c4_3);
-            FloatVector x5 = FloatVector.broadcast(s, a[pa + 5]);
+            FloatVector x5 = FloatVector.broadcast(s, a[pa + a5]);
             c5_0 = x5.fma(b0, c5_0);
             c5_1 = x5.fma(b1, c5_1);
             c5_2 = x5.fma(b2, c5_2);
@@ -1819,16 +1848,17 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 2 rows x 1 vector of columns from 16-bit panels, widened in registers. */
-    private void h2x1(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void h2x1(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c1_0 = c0_0;
+        final int a1 = rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW) {
             FloatVector b0 = widen(b, bo0, f16);
             FloatVector x0 = FloatVector.broadcast(s, a[pa]);
             c0_0 = x0.fma(b0, c0_0);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
         }
         if (first) {
@@ -1844,18 +1874,19 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 3 rows x 1 vector of columns from 16-bit panels, widened in registers. */
-    private void h3x1(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void h3x1(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c1_0 = c0_0, c2_0 = c0_0;
+        final int a1 = rs, a2 = 2 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW) {
             FloatVector b0 = widen(b, bo0, f16);
             FloatVector x0 = FloatVector.broadcast(s, a[pa]);
             c0_0 = x0.fma(b0, c0_0);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
         }
         if (first) {
@@ -1874,20 +1905,21 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 4 rows x 1 vector of columns from 16-bit panels, widened in registers. */
-    private void h4x1(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void h4x1(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c1_0 = c0_0, c2_0 = c0_0, c3_0 = c0_0;
+        final int a1 = rs, a2 = 2 * rs, a3 = 3 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW) {
             FloatVector b0 = widen(b, bo0, f16);
             FloatVector x0 = FloatVector.broadcast(s, a[pa]);
             c0_0 = x0.fma(b0, c0_0);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
-            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + a3]);
             c3_0 = x3.fma(b0, c3_0);
         }
         if (first) {
@@ -1909,22 +1941,23 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 5 rows x 1 vector of columns from 16-bit panels, widened in registers. */
-    private void h5x1(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void h5x1(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c1_0 = c0_0, c2_0 = c0_0, c3_0 = c0_0, c4_0 = c0_0;
+        final int a1 = rs, a2 = 2 * rs, a3 = 3 * rs, a4 = 4 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW) {
             FloatVector b0 = widen(b, bo0, f16);
             FloatVector x0 = FloatVector.broadcast(s, a[pa]);
             c0_0 = x0.fma(b0, c0_0);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
-            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + a3]);
             c3_0 = x3.fma(b0, c3_0);
-            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + a4]);
             c4_0 = x4.fma(b0, c4_0);
         }
         if (first) {
@@ -1949,24 +1982,25 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 6 rows x 1 vector of columns from 16-bit panels, widened in registers. */
-    private void h6x1(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void h6x1(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c1_0 = c0_0, c2_0 = c0_0, c3_0 = c0_0, c4_0 = c0_0, c5_0 = c0_0;
+        final int a1 = rs, a2 = 2 * rs, a3 = 3 * rs, a4 = 4 * rs, a5 = 5 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW) {
             FloatVector b0 = widen(b, bo0, f16);
             FloatVector x0 = FloatVector.broadcast(s, a[pa]);
             c0_0 = x0.fma(b0, c0_0);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
-            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + a3]);
             c3_0 = x3.fma(b0, c3_0);
-            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + a4]);
             c4_0 = x4.fma(b0, c4_0);
-            FloatVector x5 = FloatVector.broadcast(s, a[pa + 5]);
+            FloatVector x5 = FloatVector.broadcast(s, a[pa + a5]);
             c5_0 = x5.fma(b0, c5_0);
         }
         if (first) {
@@ -1994,28 +2028,29 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 8 rows x 1 vector of columns from 16-bit panels, widened in registers. */
-    private void h8x1(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void h8x1(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c1_0 = c0_0, c2_0 = c0_0, c3_0 = c0_0, c4_0 = c0_0, c5_0 = c0_0, c6_0 = c0_0, c7_0 = c0_0;
+        final int a1 = rs, a2 = 2 * rs, a3 = 3 * rs, a4 = 4 * rs, a5 = 5 * rs, a6 = 6 * rs, a7 = 7 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW) {
             FloatVector b0 = widen(b, bo0, f16);
             FloatVector x0 = FloatVector.broadcast(s, a[pa]);
             c0_0 = x0.fma(b0, c0_0);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
-            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + a3]);
             c3_0 = x3.fma(b0, c3_0);
-            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + a4]);
             c4_0 = x4.fma(b0, c4_0);
-            FloatVector x5 = FloatVector.broadcast(s, a[pa + 5]);
+            FloatVector x5 = FloatVector.broadcast(s, a[pa + a5]);
             c5_0 = x5.fma(b0, c5_0);
-            FloatVector x6 = FloatVector.broadcast(s, a[pa + 6]);
+            FloatVector x6 = FloatVector.broadcast(s, a[pa + a6]);
             c6_0 = x6.fma(b0, c6_0);
-            FloatVector x7 = FloatVector.broadcast(s, a[pa + 7]);
+            FloatVector x7 = FloatVector.broadcast(s, a[pa + a7]);
             c7_0 = x7.fma(b0, c7_0);
         }
         if (first) {
@@ -2049,36 +2084,37 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 12 rows x 1 vector of columns from 16-bit panels, widened in registers. */
-    private void h12x1(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void h12x1(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c1_0 = c0_0, c2_0 = c0_0, c3_0 = c0_0, c4_0 = c0_0, c5_0 = c0_0, c6_0 = c0_0, c7_0 = c0_0, c8_0 = c0_0, c9_0 = c0_0, c10_0 = c0_0, c11_0 = c0_0;
+        final int a1 = rs, a2 = 2 * rs, a3 = 3 * rs, a4 = 4 * rs, a5 = 5 * rs, a6 = 6 * rs, a7 = 7 * rs, a8 = 8 * rs, a9 = 9 * rs, a10 = 10 * rs, a11 = 11 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW) {
             FloatVector b0 = widen(b, bo0, f16);
             FloatVector x0 = FloatVector.broadcast(s, a[pa]);
             c0_0 = x0.fma(b0, c0_0);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
-            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + a3]);
             c3_0 = x3.fma(b0, c3_0);
-            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + a4]);
             c4_0 = x4.fma(b0, c4_0);
-            FloatVector x5 = FloatVector.broadcast(s, a[pa + 5]);
+            FloatVector x5 = FloatVector.broadcast(s, a[pa + a5]);
             c5_0 = x5.fma(b0, c5_0);
-            FloatVector x6 = FloatVector.broadcast(s, a[pa + 6]);
+            FloatVector x6 = FloatVector.broadcast(s, a[pa + a6]);
             c6_0 = x6.fma(b0, c6_0);
-            FloatVector x7 = FloatVector.broadcast(s, a[pa + 7]);
+            FloatVector x7 = FloatVector.broadcast(s, a[pa + a7]);
             c7_0 = x7.fma(b0, c7_0);
-            FloatVector x8 = FloatVector.broadcast(s, a[pa + 8]);
+            FloatVector x8 = FloatVector.broadcast(s, a[pa + a8]);
             c8_0 = x8.fma(b0, c8_0);
-            FloatVector x9 = FloatVector.broadcast(s, a[pa + 9]);
+            FloatVector x9 = FloatVector.broadcast(s, a[pa + a9]);
             c9_0 = x9.fma(b0, c9_0);
-            FloatVector x10 = FloatVector.broadcast(s, a[pa + 10]);
+            FloatVector x10 = FloatVector.broadcast(s, a[pa + a10]);
             c10_0 = x10.fma(b0, c10_0);
-            FloatVector x11 = FloatVector.broadcast(s, a[pa + 11]);
+            FloatVector x11 = FloatVector.broadcast(s, a[pa + a11]);
             c11_0 = x11.fma(b0, c11_0);
         }
         if (first) {
@@ -2124,18 +2160,19 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 2 rows x 2 vectors of columns from 16-bit panels, widened in registers. */
-    private void h2x2(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void h2x2(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c1_0 = c0_0, c1_1 = c0_0;
+        final int a1 = rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW, bo1 += HALF_PANEL_ROW) {
             FloatVector b0 = widen(b, bo0, f16);
             FloatVector b1 = widen(b, bo1, f16);
             FloatVector x0 = FloatVector.broadcast(s, a[pa]);
             c0_0 = x0.fma(b0, c0_0);
             c0_1 = x0.fma(b1, c0_1);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
             c1_1 = x1.fma(b1, c1_1);
         }
@@ -2159,21 +2196,22 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 3 rows x 2 vectors of columns from 16-bit panels, widened in registers. */
-    private void h3x2(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void h3x2(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c2_0 = c0_0, c2_1 = c0_0;
+        final int a1 = rs, a2 = 2 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW, bo1 += HALF_PANEL_ROW) {
             FloatVector b0 = widen(b, bo0, f16);
             FloatVector b1 = widen(b, bo1, f16);
             FloatVector x0 = FloatVector.broadcast(s, a[pa]);
             c0_0 = x0.fma(b0, c0_0);
             c0_1 = x0.fma(b1, c0_1);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
             c1_1 = x1.fma(b1, c1_1);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
             c2_1 = x2.fma(b1, c2_1);
         }
@@ -2203,24 +2241,25 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 4 rows x 2 vectors of columns from 16-bit panels, widened in registers. */
-    private void h4x2(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void h4x2(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c3_0 = c0_0, c3_1 = c0_0;
+        final int a1 = rs, a2 = 2 * rs, a3 = 3 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW, bo1 += HALF_PANEL_ROW) {
             FloatVector b0 = widen(b, bo0, f16);
             FloatVector b1 = widen(b, bo1, f16);
             FloatVector x0 = FloatVector.broadcast(s, a[pa]);
             c0_0 = x0.fma(b0, c0_0);
             c0_1 = x0.fma(b1, c0_1);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
             c1_1 = x1.fma(b1, c1_1);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
             c2_1 = x2.fma(b1, c2_1);
-            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + a3]);
             c3_0 = x3.fma(b0, c3_0);
             c3_1 = x3.fma(b1, c3_1);
         }
@@ -2256,27 +2295,28 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 5 rows x 2 vectors of columns from 16-bit panels, widened in registers. */
-    private void h5x2(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void h5x2(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c4_0 = c0_0, c4_1 = c0_0;
+        final int a1 = rs, a2 = 2 * rs, a3 = 3 * rs, a4 = 4 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW, bo1 += HALF_PANEL_ROW) {
             FloatVector b0 = widen(b, bo0, f16);
             FloatVector b1 = widen(b, bo1, f16);
             FloatVector x0 = FloatVector.broadcast(s, a[pa]);
             c0_0 = x0.fma(b0, c0_0);
             c0_1 = x0.fma(b1, c0_1);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
             c1_1 = x1.fma(b1, c1_1);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
             c2_1 = x2.fma(b1, c2_1);
-            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + a3]);
             c3_0 = x3.fma(b0, c3_0);
             c3_1 = x3.fma(b1, c3_1);
-            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + a4]);
             c4_0 = x4.fma(b0, c4_0);
             c4_1 = x4.fma(b1, c4_1);
         }
@@ -2318,30 +2358,31 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 6 rows x 2 vectors of columns from 16-bit panels, widened in registers. */
-    private void h6x2(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void h6x2(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c4_0 = c0_0, c4_1 = c0_0, c5_0 = c0_0, c5_1 = c0_0;
+        final int a1 = rs, a2 = 2 * rs, a3 = 3 * rs, a4 = 4 * rs, a5 = 5 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW, bo1 += HALF_PANEL_ROW) {
             FloatVector b0 = widen(b, bo0, f16);
             FloatVector b1 = widen(b, bo1, f16);
             FloatVector x0 = FloatVector.broadcast(s, a[pa]);
             c0_0 = x0.fma(b0, c0_0);
             c0_1 = x0.fma(b1, c0_1);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
             c1_1 = x1.fma(b1, c1_1);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
             c2_1 = x2.fma(b1, c2_1);
-            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + a3]);
             c3_0 = x3.fma(b0, c3_0);
             c3_1 = x3.fma(b1, c3_1);
-            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + a4]);
             c4_0 = x4.fma(b0, c4_0);
             c4_1 = x4.fma(b1, c4_1);
-            FloatVector x5 = FloatVector.broadcast(s, a[pa + 5]);
+            FloatVector x5 = FloatVector.broadcast(s, a[pa + a5]);
             c5_0 = x5.fma(b0, c5_0);
             c5_1 = x5.fma(b1, c5_1);
         }
@@ -2389,36 +2430,37 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 8 rows x 2 vectors of columns from 16-bit panels, widened in registers. */
-    private void h8x2(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void h8x2(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c4_0 = c0_0, c4_1 = c0_0, c5_0 = c0_0, c5_1 = c0_0, c6_0 = c0_0, c6_1 = c0_0, c7_0 = c0_0, c7_1 = c0_0;
+        final int a1 = rs, a2 = 2 * rs, a3 = 3 * rs, a4 = 4 * rs, a5 = 5 * rs, a6 = 6 * rs, a7 = 7 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW, bo1 += HALF_PANEL_ROW) {
             FloatVector b0 = widen(b, bo0, f16);
             FloatVector b1 = widen(b, bo1, f16);
             FloatVector x0 = FloatVector.broadcast(s, a[pa]);
             c0_0 = x0.fma(b0, c0_0);
             c0_1 = x0.fma(b1, c0_1);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
             c1_1 = x1.fma(b1, c1_1);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
             c2_1 = x2.fma(b1, c2_1);
-            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + a3]);
             c3_0 = x3.fma(b0, c3_0);
             c3_1 = x3.fma(b1, c3_1);
-            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + a4]);
             c4_0 = x4.fma(b0, c4_0);
             c4_1 = x4.fma(b1, c4_1);
-            FloatVector x5 = FloatVector.broadcast(s, a[pa + 5]);
+            FloatVector x5 = FloatVector.broadcast(s, a[pa + a5]);
             c5_0 = x5.fma(b0, c5_0);
             c5_1 = x5.fma(b1, c5_1);
-            FloatVector x6 = FloatVector.broadcast(s, a[pa + 6]);
+            FloatVector x6 = FloatVector.broadcast(s, a[pa + a6]);
             c6_0 = x6.fma(b0, c6_0);
             c6_1 = x6.fma(b1, c6_1);
-            FloatVector x7 = FloatVector.broadcast(s, a[pa + 7]);
+            FloatVector x7 = FloatVector.broadcast(s, a[pa + a7]);
             c7_0 = x7.fma(b0, c7_0);
             c7_1 = x7.fma(b1, c7_1);
         }
@@ -2478,48 +2520,49 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 12 rows x 2 vectors of columns from 16-bit panels, widened in registers. */
-    private void h12x2(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void h12x2(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c4_0 = c0_0, c4_1 = c0_0, c5_0 = c0_0, c5_1 = c0_0, c6_0 = c0_0, c6_1 = c0_0, c7_0 = c0_0, c7_1 = c0_0, c8_0 = c0_0, c8_1 = c0_0, c9_0 = c0_0, c9_1 = c0_0, c10_0 = c0_0, c10_1 = c0_0, c11_0 = c0_0, c11_1 = c0_0;
+        final int a1 = rs, a2 = 2 * rs, a3 = 3 * rs, a4 = 4 * rs, a5 = 5 * rs, a6 = 6 * rs, a7 = 7 * rs, a8 = 8 * rs, a9 = 9 * rs, a10 = 10 * rs, a11 = 11 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW, bo1 += HALF_PANEL_ROW) {
             FloatVector b0 = widen(b, bo0, f16);
             FloatVector b1 = widen(b, bo1, f16);
             FloatVector x0 = FloatVector.broadcast(s, a[pa]);
             c0_0 = x0.fma(b0, c0_0);
             c0_1 = x0.fma(b1, c0_1);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
             c1_1 = x1.fma(b1, c1_1);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
             c2_1 = x2.fma(b1, c2_1);
-            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + a3]);
             c3_0 = x3.fma(b0, c3_0);
             c3_1 = x3.fma(b1, c3_1);
-            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + a4]);
             c4_0 = x4.fma(b0, c4_0);
             c4_1 = x4.fma(b1, c4_1);
-            FloatVector x5 = FloatVector.broadcast(s, a[pa + 5]);
+            FloatVector x5 = FloatVector.broadcast(s, a[pa + a5]);
             c5_0 = x5.fma(b0, c5_0);
             c5_1 = x5.fma(b1, c5_1);
-            FloatVector x6 = FloatVector.broadcast(s, a[pa + 6]);
+            FloatVector x6 = FloatVector.broadcast(s, a[pa + a6]);
             c6_0 = x6.fma(b0, c6_0);
             c6_1 = x6.fma(b1, c6_1);
-            FloatVector x7 = FloatVector.broadcast(s, a[pa + 7]);
+            FloatVector x7 = FloatVector.broadcast(s, a[pa + a7]);
             c7_0 = x7.fma(b0, c7_0);
             c7_1 = x7.fma(b1, c7_1);
-            FloatVector x8 = FloatVector.broadcast(s, a[pa + 8]);
+            FloatVector x8 = FloatVector.broadcast(s, a[pa + a8]);
             c8_0 = x8.fma(b0, c8_0);
             c8_1 = x8.fma(b1, c8_1);
-            FloatVector x9 = FloatVector.broadcast(s, a[pa + 9]);
+            FloatVector x9 = FloatVector.broadcast(s, a[pa + a9]);
             c9_0 = x9.fma(b0, c9_0);
             c9_1 = x9.fma(b1, c9_1);
-            FloatVector x10 = FloatVector.broadcast(s, a[pa + 10]);
+            FloatVector x10 = FloatVector.broadcast(s, a[pa + a10]);
             c10_0 = x10.fma(b0, c10_0);
             c10_1 = x10.fma(b1, c10_1);
-            FloatVector x11 = FloatVector.broadcast(s, a[pa + 11]);
+            FloatVector x11 = FloatVector.broadcast(s, a[pa + a11]);
             c11_0 = x11.fma(b0, c11_0);
             c11_1 = x11.fma(b1, c11_1);
         }
@@ -2603,11 +2646,12 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 2 rows x 3 vectors of columns from 16-bit panels, widened in registers. */
-    private void h2x3(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void h2x3(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c0_2 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0;
+        final int a1 = rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW, bo1 += HALF_PANEL_ROW, bo2 += HALF_PANEL_ROW) {
             FloatVector b0 = widen(b, bo0, f16);
             FloatVector b1 = widen(b, bo1, f16);
@@ -2616,7 +2660,7 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
             c0_0 = x0.fma(b0, c0_0);
             c0_1 = x0.fma(b1, c0_1);
             c0_2 = x0.fma(b2, c0_2);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
             c1_1 = x1.fma(b1, c1_1);
             c1_2 = x1.fma(b2, c1_2);
@@ -2648,11 +2692,12 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 3 rows x 3 vectors of columns from 16-bit panels, widened in registers. */
-    private void h3x3(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void h3x3(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c0_2 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c2_2 = c0_0;
+        final int a1 = rs, a2 = 2 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW, bo1 += HALF_PANEL_ROW, bo2 += HALF_PANEL_ROW) {
             FloatVector b0 = widen(b, bo0, f16);
             FloatVector b1 = widen(b, bo1, f16);
@@ -2661,11 +2706,11 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
             c0_0 = x0.fma(b0, c0_0);
             c0_1 = x0.fma(b1, c0_1);
             c0_2 = x0.fma(b2, c0_2);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
             c1_1 = x1.fma(b1, c1_1);
             c1_2 = x1.fma(b2, c1_2);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
             c2_1 = x2.fma(b1, c2_1);
             c2_2 = x2.fma(b2, c2_2);
@@ -2706,11 +2751,12 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 4 rows x 3 vectors of columns from 16-bit panels, widened in registers. */
-    private void h4x3(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void h4x3(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c0_2 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c2_2 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c3_2 = c0_0;
+        final int a1 = rs, a2 = 2 * rs, a3 = 3 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW, bo1 += HALF_PANEL_ROW, bo2 += HALF_PANEL_ROW) {
             FloatVector b0 = widen(b, bo0, f16);
             FloatVector b1 = widen(b, bo1, f16);
@@ -2719,15 +2765,15 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
             c0_0 = x0.fma(b0, c0_0);
             c0_1 = x0.fma(b1, c0_1);
             c0_2 = x0.fma(b2, c0_2);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
             c1_1 = x1.fma(b1, c1_1);
             c1_2 = x1.fma(b2, c1_2);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
             c2_1 = x2.fma(b1, c2_1);
             c2_2 = x2.fma(b2, c2_2);
-            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + a3]);
             c3_0 = x3.fma(b0, c3_0);
             c3_1 = x3.fma(b1, c3_1);
             c3_2 = x3.fma(b2, c3_2);
@@ -2777,11 +2823,12 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 5 rows x 3 vectors of columns from 16-bit panels, widened in registers. */
-    private void h5x3(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void h5x3(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c0_2 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c2_2 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c3_2 = c0_0, c4_0 = c0_0, c4_1 = c0_0, c4_2 = c0_0;
+        final int a1 = rs, a2 = 2 * rs, a3 = 3 * rs, a4 = 4 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW, bo1 += HALF_PANEL_ROW, bo2 += HALF_PANEL_ROW) {
             FloatVector b0 = widen(b, bo0, f16);
             FloatVector b1 = widen(b, bo1, f16);
@@ -2790,19 +2837,19 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
             c0_0 = x0.fma(b0, c0_0);
             c0_1 = x0.fma(b1, c0_1);
             c0_2 = x0.fma(b2, c0_2);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
             c1_1 = x1.fma(b1, c1_1);
             c1_2 = x1.fma(b2, c1_2);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
             c2_1 = x2.fma(b1, c2_1);
             c2_2 = x2.fma(b2, c2_2);
-            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + a3]);
             c3_0 = x3.fma(b0, c3_0);
             c3_1 = x3.fma(b1, c3_1);
             c3_2 = x3.fma(b2, c3_2);
-            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + a4]);
             c4_0 = x4.fma(b0, c4_0);
             c4_1 = x4.fma(b1, c4_1);
             c4_2 = x4.fma(b2, c4_2);
@@ -2861,11 +2908,12 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 6 rows x 3 vectors of columns from 16-bit panels, widened in registers. */
-    private void h6x3(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void h6x3(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c0_2 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c2_2 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c3_2 = c0_0, c4_0 = c0_0, c4_1 = c0_0, c4_2 = c0_0, c5_0 = c0_0, c5_1 = c0_0, c5_2 = c0_0;
+        final int a1 = rs, a2 = 2 * rs, a3 = 3 * rs, a4 = 4 * rs, a5 = 5 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW, bo1 += HALF_PANEL_ROW, bo2 += HALF_PANEL_ROW) {
             FloatVector b0 = widen(b, bo0, f16);
             FloatVector b1 = widen(b, bo1, f16);
@@ -2874,23 +2922,23 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
             c0_0 = x0.fma(b0, c0_0);
             c0_1 = x0.fma(b1, c0_1);
             c0_2 = x0.fma(b2, c0_2);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
             c1_1 = x1.fma(b1, c1_1);
             c1_2 = x1.fma(b2, c1_2);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
             c2_1 = x2.fma(b1, c2_1);
             c2_2 = x2.fma(b2, c2_2);
-            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + a3]);
             c3_0 = x3.fma(b0, c3_0);
             c3_1 = x3.fma(b1, c3_1);
             c3_2 = x3.fma(b2, c3_2);
-            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + a4]);
             c4_0 = x4.fma(b0, c4_0);
             c4_1 = x4.fma(b1, c4_1);
             c4_2 = x4.fma(b2, c4_2);
-            FloatVector x5 = FloatVector.broadcast(s, a[pa + 5]);
+            FloatVector x5 = FloatVector.broadcast(s, a[pa + a5]);
             c5_0 = x5.fma(b0, c5_0);
             c5_1 = x5.fma(b1, c5_1);
             c5_2 = x5.fma(b2, c5_2);
@@ -2958,11 +3006,12 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 8 rows x 3 vectors of columns from 16-bit panels, widened in registers. */
-    private void h8x3(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void h8x3(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c0_2 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c2_2 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c3_2 = c0_0, c4_0 = c0_0, c4_1 = c0_0, c4_2 = c0_0, c5_0 = c0_0, c5_1 = c0_0, c5_2 = c0_0, c6_0 = c0_0, c6_1 = c0_0, c6_2 = c0_0, c7_0 = c0_0, c7_1 = c0_0, c7_2 = c0_0;
+        final int a1 = rs, a2 = 2 * rs, a3 = 3 * rs, a4 = 4 * rs, a5 = 5 * rs, a6 = 6 * rs, a7 = 7 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW, bo1 += HALF_PANEL_ROW, bo2 += HALF_PANEL_ROW) {
             FloatVector b0 = widen(b, bo0, f16);
             FloatVector b1 = widen(b, bo1, f16);
@@ -2971,31 +3020,31 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
             c0_0 = x0.fma(b0, c0_0);
             c0_1 = x0.fma(b1, c0_1);
             c0_2 = x0.fma(b2, c0_2);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
             c1_1 = x1.fma(b1, c1_1);
             c1_2 = x1.fma(b2, c1_2);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
             c2_1 = x2.fma(b1, c2_1);
             c2_2 = x2.fma(b2, c2_2);
-            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + a3]);
             c3_0 = x3.fma(b0, c3_0);
             c3_1 = x3.fma(b1, c3_1);
             c3_2 = x3.fma(b2, c3_2);
-            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + a4]);
             c4_0 = x4.fma(b0, c4_0);
             c4_1 = x4.fma(b1, c4_1);
             c4_2 = x4.fma(b2, c4_2);
-            FloatVector x5 = FloatVector.broadcast(s, a[pa + 5]);
+            FloatVector x5 = FloatVector.broadcast(s, a[pa + a5]);
             c5_0 = x5.fma(b0, c5_0);
             c5_1 = x5.fma(b1, c5_1);
             c5_2 = x5.fma(b2, c5_2);
-            FloatVector x6 = FloatVector.broadcast(s, a[pa + 6]);
+            FloatVector x6 = FloatVector.broadcast(s, a[pa + a6]);
             c6_0 = x6.fma(b0, c6_0);
             c6_1 = x6.fma(b1, c6_1);
             c6_2 = x6.fma(b2, c6_2);
-            FloatVector x7 = FloatVector.broadcast(s, a[pa + 7]);
+            FloatVector x7 = FloatVector.broadcast(s, a[pa + a7]);
             c7_0 = x7.fma(b0, c7_0);
             c7_1 = x7.fma(b1, c7_1);
             c7_2 = x7.fma(b2, c7_2);
@@ -3081,11 +3130,12 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 2 rows x 4 vectors of columns from 16-bit panels, widened in registers. */
-    private void h2x4(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void h2x4(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c0_2 = c0_0, c0_3 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0, c1_3 = c0_0;
+        final int a1 = rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW, bo1 += HALF_PANEL_ROW, bo2 += HALF_PANEL_ROW, bo3 += HALF_PANEL_ROW) {
             FloatVector b0 = widen(b, bo0, f16);
             FloatVector b1 = widen(b, bo1, f16);
@@ -3096,7 +3146,7 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
             c0_1 = x0.fma(b1, c0_1);
             c0_2 = x0.fma(b2, c0_2);
             c0_3 = x0.fma(b3, c0_3);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
             c1_1 = x1.fma(b1, c1_1);
             c1_2 = x1.fma(b2, c1_2);
@@ -3136,11 +3186,12 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 3 rows x 4 vectors of columns from 16-bit panels, widened in registers. */
-    private void h3x4(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void h3x4(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c0_2 = c0_0, c0_3 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0, c1_3 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c2_2 = c0_0, c2_3 = c0_0;
+        final int a1 = rs, a2 = 2 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW, bo1 += HALF_PANEL_ROW, bo2 += HALF_PANEL_ROW, bo3 += HALF_PANEL_ROW) {
             FloatVector b0 = widen(b, bo0, f16);
             FloatVector b1 = widen(b, bo1, f16);
@@ -3151,12 +3202,12 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
             c0_1 = x0.fma(b1, c0_1);
             c0_2 = x0.fma(b2, c0_2);
             c0_3 = x0.fma(b3, c0_3);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
             c1_1 = x1.fma(b1, c1_1);
             c1_2 = x1.fma(b2, c1_2);
             c1_3 = x1.fma(b3, c1_3);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
             c2_1 = x2.fma(b1, c2_1);
             c2_2 = x2.fma(b2, c2_2);
@@ -3208,11 +3259,12 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 4 rows x 4 vectors of columns from 16-bit panels, widened in registers. */
-    private void h4x4(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void h4x4(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c0_2 = c0_0, c0_3 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0, c1_3 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c2_2 = c0_0, c2_3 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c3_2 = c0_0, c3_3 = c0_0;
+        final int a1 = rs, a2 = 2 * rs, a3 = 3 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW, bo1 += HALF_PANEL_ROW, bo2 += HALF_PANEL_ROW, bo3 += HALF_PANEL_ROW) {
             FloatVector b0 = widen(b, bo0, f16);
             FloatVector b1 = widen(b, bo1, f16);
@@ -3223,17 +3275,17 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
             c0_1 = x0.fma(b1, c0_1);
             c0_2 = x0.fma(b2, c0_2);
             c0_3 = x0.fma(b3, c0_3);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
             c1_1 = x1.fma(b1, c1_1);
             c1_2 = x1.fma(b2, c1_2);
             c1_3 = x1.fma(b3, c1_3);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
             c2_1 = x2.fma(b1, c2_1);
             c2_2 = x2.fma(b2, c2_2);
             c2_3 = x2.fma(b3, c2_3);
-            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + a3]);
             c3_0 = x3.fma(b0, c3_0);
             c3_1 = x3.fma(b1, c3_1);
             c3_2 = x3.fma(b2, c3_2);
@@ -3297,11 +3349,12 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 5 rows x 4 vectors of columns from 16-bit panels, widened in registers. */
-    private void h5x4(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void h5x4(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c0_2 = c0_0, c0_3 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0, c1_3 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c2_2 = c0_0, c2_3 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c3_2 = c0_0, c3_3 = c0_0, c4_0 = c0_0, c4_1 = c0_0, c4_2 = c0_0, c4_3 = c0_0;
+        final int a1 = rs, a2 = 2 * rs, a3 = 3 * rs, a4 = 4 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW, bo1 += HALF_PANEL_ROW, bo2 += HALF_PANEL_ROW, bo3 += HALF_PANEL_ROW) {
             FloatVector b0 = widen(b, bo0, f16);
             FloatVector b1 = widen(b, bo1, f16);
@@ -3312,22 +3365,22 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
             c0_1 = x0.fma(b1, c0_1);
             c0_2 = x0.fma(b2, c0_2);
             c0_3 = x0.fma(b3, c0_3);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
             c1_1 = x1.fma(b1, c1_1);
             c1_2 = x1.fma(b2, c1_2);
             c1_3 = x1.fma(b3, c1_3);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
             c2_1 = x2.fma(b1, c2_1);
             c2_2 = x2.fma(b2, c2_2);
             c2_3 = x2.fma(b3, c2_3);
-            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + a3]);
             c3_0 = x3.fma(b0, c3_0);
             c3_1 = x3.fma(b1, c3_1);
             c3_2 = x3.fma(b2, c3_2);
             c3_3 = x3.fma(b3, c3_3);
-            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + a4]);
             c4_0 = x4.fma(b0, c4_0);
             c4_1 = x4.fma(b1, c4_1);
             c4_2 = x4.fma(b2, c4_2);
@@ -3403,11 +3456,12 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
     }
 
     /** 6 rows x 4 vectors of columns from 16-bit panels, widened in registers. */
-    private void h6x4(float[] a, int ao, int as, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
+    private void h6x4(float[] a, int ao, int as, int rs, MemorySegment b, long bo0, long bo1, long bo2, long bo3, int kc,
                          float[] dst, int o, int stride, boolean first, float[] bias, int j, boolean f16) {
         final VectorSpecies<Float> s = species();
         int len = s.length();
         FloatVector c0_0 = FloatVector.zero(s), c0_1 = c0_0, c0_2 = c0_0, c0_3 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c1_2 = c0_0, c1_3 = c0_0, c2_0 = c0_0, c2_1 = c0_0, c2_2 = c0_0, c2_3 = c0_0, c3_0 = c0_0, c3_1 = c0_0, c3_2 = c0_0, c3_3 = c0_0, c4_0 = c0_0, c4_1 = c0_0, c4_2 = c0_0, c4_3 = c0_0, c5_0 = c0_0, c5_1 = c0_0, c5_2 = c0_0, c5_3 = c0_0;
+        final int a1 = rs, a2 = 2 * rs, a3 = 3 * rs, a4 = 4 * rs, a5 = 5 * rs;
         for (int t = 0, pa = ao; t < kc; t++, pa += as, bo0 += HALF_PANEL_ROW, bo1 += HALF_PANEL_ROW, bo2 += HALF_PANEL_ROW, bo3 += HALF_PANEL_ROW) {
             FloatVector b0 = widen(b, bo0, f16);
             FloatVector b1 = widen(b, bo1, f16);
@@ -3418,27 +3472,27 @@ abstract sealed class VectorMicroKernels extends VectorKernels permits VectorGem
             c0_1 = x0.fma(b1, c0_1);
             c0_2 = x0.fma(b2, c0_2);
             c0_3 = x0.fma(b3, c0_3);
-            FloatVector x1 = FloatVector.broadcast(s, a[pa + 1]);
+            FloatVector x1 = FloatVector.broadcast(s, a[pa + a1]);
             c1_0 = x1.fma(b0, c1_0);
             c1_1 = x1.fma(b1, c1_1);
             c1_2 = x1.fma(b2, c1_2);
             c1_3 = x1.fma(b3, c1_3);
-            FloatVector x2 = FloatVector.broadcast(s, a[pa + 2]);
+            FloatVector x2 = FloatVector.broadcast(s, a[pa + a2]);
             c2_0 = x2.fma(b0, c2_0);
             c2_1 = x2.fma(b1, c2_1);
             c2_2 = x2.fma(b2, c2_2);
             c2_3 = x2.fma(b3, c2_3);
-            FloatVector x3 = FloatVector.broadcast(s, a[pa + 3]);
+            FloatVector x3 = FloatVector.broadcast(s, a[pa + a3]);
             c3_0 = x3.fma(b0, c3_0);
             c3_1 = x3.fma(b1, c3_1);
             c3_2 = x3.fma(b2, c3_2);
             c3_3 = x3.fma(b3, c3_3);
-            FloatVector x4 = FloatVector.broadcast(s, a[pa + 4]);
+            FloatVector x4 = FloatVector.broadcast(s, a[pa + a4]);
             c4_0 = x4.fma(b0, c4_0);
             c4_1 = x4.fma(b1, c4_1);
             c4_2 = x4.fma(b2, c4_2);
             c4_3 = x4.fma(b3, c4_3);
-            FloatVector x5 = FloatVector.broadcast(s, a[pa + 5]);
+            FloatVector x5 = FloatVector.broadcast(s, a[pa + a5]);
             c5_0 = x5.fma(b0, c5_0);
             c5_1 = x5.fma(b1, c5_1);
             c5_2 = x5.fma(b2, c5_2);

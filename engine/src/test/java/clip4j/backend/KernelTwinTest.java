@@ -38,7 +38,9 @@ class KernelTwinTest {
         // mapped (native) weights: the GEMM on panels packed once, at any m; heap weights: the dot-product kernel
         // for m < 96 and the GEMM packing per call from m = 96 (partial panels, K blocks, row tails)
         int[][] shapes = {{31, 17, 23}, {1, 1, 1}, {5, 3, 2}, {50, 768, 2304}, {50, 3072, 768}, {7, 512, 512}, {4, 3072, 33},
-                {131, 17, 23}, {97, 300, 65}, {120, 768, 768}, {100, 3072, 40}};
+                {131, 17, 23}, {97, 300, 65}, {120, 768, 768}, {100, 3072, 40},
+                // an input too large to share packed (over VectorGemm.SHARED_INPUT_FLOATS): each task packs its own rows
+                {701, 1000, 40}};
         Stream.Builder<Arguments> b = Stream.builder();
         for (VectorSpecies<Float> s : new VectorSpecies[]{FloatVector.SPECIES_128, FloatVector.SPECIES_256, FloatVector.SPECIES_512}) {
             for (int[] sh : shapes) {
