@@ -46,51 +46,28 @@ record Im2col(int batch, int h, int w, int c, int kernel, int stride, int pad, i
     }
 
     /**
-     * Patch rows r0..r0+mr (zeros past the last), K range [pc, pc+kc), packed K-major for the GEMM as its plain input
-     * rows are: dst[off + t·mr + r]; read straight from x, so the patch matrix never exists.
+     * Patch rows r0..r0+mr (zeros past the last), K range [pc, pc+kc), packed for the GEMM as its plain input rows are,
+     * straight from x (the patch matrix never exists): K-major, dst[off + t·mr + r], or byRow, dst[off + r·kc + t]
+     * (a run of a kernel position's channels then one copy).
      */
-    void packRows(float[] x, int mr, int r0, int pc, int kc, float[] dst, int off) {
-        int rows = rows(), perImage = oh * ow, end = pc + kc;
+    void packRows(float[] x, int mr, int r0, int pc, int kc, float[] dst, int off, boolean byRow) {
+        int rows = rows(), perImage = oh * ow, end = pc + kc, as = byRow ? 1 : mr;
         for (int r = 0; r < mr; r++) {
-            int row = r0 + r;
-            if (row >= rows) {
-                for (int t = 0; t < kc; t++) dst[off + t * mr + r] = 0f;
-                continue;
-            }
+            int row = r0 + r, d0 = off + (byRow ? r * kc : r);
+            boolean zero = row >= rows;
             int b = row / perImage, oy = row % perImage / ow, ox = row % ow;
             for (int t = pc; t < end; ) {
                 int kpos = t / c, ch = t - kpos * c, run = Math.min(end - t, c - ch);
                 int iy = oy * stride - pad + kpos / kernel, ix = ox * stride - pad + kpos % kernel;
-                int d = off + (t - pc) * mr + r;
-                if (iy < 0 || iy >= h || ix < 0 || ix >= w) {
-                    for (int j = 0; j < run; j++) dst[d + j * mr] = 0f;
+                int d = d0 + (t - pc) * as, src = ((b * h + iy) * w + ix) * c + ch;
+                if (zero || iy < 0 || iy >= h || ix < 0 || ix >= w) {
+                    if (byRow) java.util.Arrays.fill(dst, d, d + run, 0f);
+                    else for (int j = 0; j < run; j++) dst[d + j * mr] = 0f;
+                } else if (byRow) {
+                    System.arraycopy(x, src, dst, d, run);
                 } else {
-                    int src = ((b * h + iy) * w + ix) * c + ch;
                     for (int j = 0; j < run; j++) dst[d + j * mr] = x[src + j];
                 }
-                t += run;
-            }
-        }
-    }
-
-    /**
-     * Patch rows r0..r0+mr (zeros past the last), K range [pc, pc+kc), row by row: dst[off + r·kc + t], copied a run
-     * (a kernel position's channels) at a time straight from x.
-     */
-    void copyRows(float[] x, int mr, int r0, int pc, int kc, float[] dst, int off) {
-        int rows = rows(), perImage = oh * ow, end = pc + kc;
-        for (int r = 0; r < mr; r++) {
-            int row = r0 + r, d = off + r * kc - pc;
-            if (row >= rows) {
-                java.util.Arrays.fill(dst, d + pc, d + end, 0f);
-                continue;
-            }
-            int b = row / perImage, oy = row % perImage / ow, ox = row % ow;
-            for (int t = pc; t < end; ) {
-                int kpos = t / c, ch = t - kpos * c, run = Math.min(end - t, c - ch);
-                int iy = oy * stride - pad + kpos / kernel, ix = ox * stride - pad + kpos % kernel;
-                if (iy < 0 || iy >= h || ix < 0 || ix >= w) java.util.Arrays.fill(dst, d + t, d + t + run, 0f);
-                else System.arraycopy(x, ((b * h + iy) * w + ix) * c + ch, dst, d + t, run);
                 t += run;
             }
         }

@@ -400,15 +400,18 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
         for (int g = lo; g < hi; g++) {
             for (int pc = 0; pc < k; pc += kcMax) {
                 int kc = Math.min(kcMax, k - pc);
-                packGroup(c, g * mr, pc, kc, c.packedA, pc * c.mPad + g * mr * kc);
+                packGroup(c, g * mr, pc, kc, c.packedA, pc * c.mPad + g * mr * kc, false);
             }
         }
     }
 
-    /** The mr-row group of input rows from r0 (zeros past the last), K steps [pc, pc+kc), K-major into dst from off. */
-    private static void packGroup(LinearCall c, int r0, int pc, int kc, float[] dst, int off) {
-        if (c.im != null) c.im.packRows(c.x, c.plan.mr(), r0, pc, kc, dst, off);
-        else packRows(c.x, c.m, c.k, c.plan.mr(), r0, pc, kc, dst, off);
+    /**
+     * The mr-row group of input rows from r0 (zeros past the last), K steps [pc, pc+kc), into dst from off: K-major, or
+     * byRow (each row's steps consecutive).
+     */
+    private static void packGroup(LinearCall c, int r0, int pc, int kc, float[] dst, int off, boolean byRow) {
+        if (c.im != null) c.im.packRows(c.x, c.plan.mr(), r0, pc, kc, dst, off, byRow);
+        else packRows(c.x, c.m, c.k, c.plan.mr(), r0, pc, kc, dst, off, byRow);
     }
 
     /**
@@ -464,12 +467,7 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
                     int mc = Math.min(pl.mc(), m - ic);
                     // a task's own block row by row (row copies); the shared input K-major (the kernel's faster read)
                     int as = c.localA ? 1 : mr, rs = c.localA ? kc : 1;
-                    if (c.localA) {
-                        for (int rb = 0; rb < mc; rb += mr) {
-                            if (c.im != null) c.im.copyRows(c.x, mr, ic + rb, pc, kc, a, rb * kc);
-                            else copyRows(c.x, c.m, k, mr, ic + rb, pc, kc, a, rb * kc);
-                        }
-                    }
+                    if (c.localA) for (int rb = 0; rb < mc; rb += mr) packGroup(c, ic + rb, pc, kc, a, rb * kc, true);
                     for (int tl = g0; tl < g1; tl++) {
                         int j = tl * tileCols, cols = Math.min(tileCols, n - j), vecs = (cols + len - 1) / len;
                         long bo0 = panelOffset(j, qBase, panelBytes, base, es), bo1 = vecs > 1 ? panelOffset(j + len, qBase, panelBytes, base, es) : 0,
@@ -536,19 +534,14 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
         }
     }
 
-    /** Rows r0..r0+mr of x (zero past m), k range [pc, pc+kc), row by row: dst[off + r·kc + t]. */
-    private static void copyRows(float[] x, int m, int k, int mr, int r0, int pc, int kc, float[] dst, int off) {
+    /** Rows r0..r0+mr of x (zero past m), k range [pc, pc+kc): K-major, dst[off + t·mr + r], or byRow, dst[off + r·kc + t]. */
+    private static void packRows(float[] x, int m, int k, int mr, int r0, int pc, int kc, float[] dst, int off, boolean byRow) {
         for (int r = 0; r < mr; r++) {
-            if (r0 + r < m) System.arraycopy(x, (r0 + r) * k + pc, dst, off + r * kc, kc);
-            else java.util.Arrays.fill(dst, off + r * kc, off + (r + 1) * kc, 0f);
-        }
-    }
-
-    /** Rows r0..r0+mr of x (zero past m), k range [pc, pc+kc), K-major: dst[off + t·mr + r]. */
-    private static void packRows(float[] x, int m, int k, int mr, int r0, int pc, int kc, float[] dst, int off) {
-        for (int r = 0; r < mr; r++) {
-            if (r0 + r < m) {
-                int src = (r0 + r) * k + pc;
+            int src = (r0 + r) * k + pc;
+            if (byRow) {
+                if (r0 + r < m) System.arraycopy(x, src, dst, off + r * kc, kc);
+                else java.util.Arrays.fill(dst, off + r * kc, off + (r + 1) * kc, 0f);
+            } else if (r0 + r < m) {
                 for (int t = 0; t < kc; t++) dst[off + t * mr + r] = x[src + t];
             } else {
                 for (int t = 0; t < kc; t++) dst[off + t * mr + r] = 0f;
