@@ -146,7 +146,8 @@ final class DemoCommand implements Callable<Integer> {
         Path hf = model.resolveSibling("hf-" + arch + "-random-seed0.tmp");
         deleteTree(hf);
         for (String v : new String[]{"openai", "clip4j"}) Files.deleteIfExists(model.resolveSibling(arch + "-random-seed0-" + v + "-vocab.safetensors"));
-        Log.info("making a seeded random " + arch + " in the Hugging Face (or, for a ResNet, open_clip) layout, then converting it to " + model.getFileName());
+        Log.info("making a seeded random " + arch + " in the " + (Architectures.byName(arch).isResNet() ? "open_clip" : "Hugging Face")
+                + " layout, then converting it to " + model.getFileName());
         try {
             RandomModel.write(Architectures.byName(arch), 0, hf, merges);
             Converter.convert(hf, model, null, null, DType.F32);
