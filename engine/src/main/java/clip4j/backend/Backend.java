@@ -42,7 +42,7 @@ public interface Backend extends AutoCloseable {
             return;
         }
         float[] patches = new float[Math.multiplyExact(im.rows(), im.cols())];
-        im.gather(x, 0, im.rows(), patches, 0);
+        im.gather(x, patches);
         linear(patches, im.rows(), im.cols(), weight, bias, out, epilogue);
     }
 
@@ -52,6 +52,7 @@ public interface Backend extends AutoCloseable {
      * window summed in row order in f32, then divided by kernel². Plain loops by default.
      */
     default void avgPool2d(float[] x, int batch, int h, int w, int c, int kernel, float[] out) {
+        checkAvgPool(x, batch, h, w, c, kernel, out);
         int oh = h / kernel, ow = w / kernel;
         float area = kernel * kernel;
         for (int b = 0; b < batch; b++) {
@@ -67,6 +68,14 @@ public interface Backend extends AutoCloseable {
                     }
                 }
             }
+        }
+    }
+
+    /** {@link #avgPool2d}'s arguments: a kernel of at least 1, buffers that hold the shapes. */
+    static void checkAvgPool(float[] x, int batch, int h, int w, int c, int kernel, float[] out) {
+        if (batch < 0 || h < 1 || w < 1 || c < 1 || kernel < 1 || x.length < (long) batch * h * w * c
+                || out.length < (long) batch * (h / kernel) * (w / kernel) * c) {
+            throw new IllegalArgumentException("avgPool2d: bad shape " + batch + "x" + h + "x" + w + "x" + c + " kernel " + kernel);
         }
     }
 

@@ -11,7 +11,8 @@ import java.util.List;
  * by {@code nr} vectors of columns, the K block {@code kc} (a weight micro-panel of kc × nr vectors is streamed per
  * micro-tile), the row block {@code mc} (input rows swept against one packed K block, a multiple of mr), and
  * {@code nc}, the column tiles of one thread handled together per K block; and how the threads share the work:
- * the rows are cut into {@code mt} parts (whole mr-row groups) and the column tiles of each part are shared statically
+ * the rows are cut into at least {@code mt} parts (whole mr-row groups; more when the columns give under two tiles
+ * per thread, and one per thread for an input too large to share packed) and the column tiles of each part are shared statically
  * (mt = 1: every thread sweeps all rows against its own columns and reads only its share of the weights; more parts:
  * each thread reads more of the weights but fewer input rows). The best values depend on the machine (registers,
  * cache sizes, FMA ports, cores), so {@link GemmTuner} times candidates.
@@ -86,7 +87,7 @@ public record GemmPlan(int mr, int nr, int kc, int mc, int nc, int mt) {
      */
     public static List<Integer> rowParts(int threads) {
         List<Integer> out = new ArrayList<>(List.of(1));
-        for (int d = threads; d > 1 && out.size() < 4; d--) if (threads % d == 0) out.add(d);
+        for (int d = Math.min(threads, 1024); d > 1 && out.size() < 4; d--) if (threads % d == 0) out.add(d);
         return out;
     }
 

@@ -73,11 +73,11 @@ record Im2col(int batch, int h, int w, int c, int kernel, int stride, int pad, i
         }
     }
 
-    /** Patch rows [from, to) into dst, row r at (r − base)·cols(). */
-    void gather(float[] x, int from, int to, float[] dst, int base) {
+    /** The whole patch matrix [rows(), cols()] into dst. */
+    void gather(float[] x, float[] dst) {
         int k = cols(), perImage = oh * ow;
-        for (int r = from; r < to; r++) {
-            int b = r / perImage, oy = r % perImage / ow, ox = r % ow, d = (r - base) * k;
+        for (int r = 0, rows = rows(); r < rows; r++) {
+            int b = r / perImage, oy = r % perImage / ow, ox = r % ow, d = r * k;
             for (int ky = 0; ky < kernel; ky++) {
                 int iy = oy * stride - pad + ky;
                 for (int kx = 0; kx < kernel; kx++, d += c) {

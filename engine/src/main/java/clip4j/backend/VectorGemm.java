@@ -47,7 +47,7 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
     static final int PACKED_MIN_ROWS = 96;
 
     /**
-     * The blocking in use at [0]; at [v], the same with tiles of v vectors (null where no such kernel exists), for
+     * The blocking in use at [0]; at [v] (1 ≤ v < nr), the same with tiles of v vectors (null where no such kernel), for
      * products whose width is not a multiple of the plan's tile but is of a narrower one: 256 or 64 channels under
      * 48-column tiles run 32-column ones rather than a slow remainder (the same bits: a tile's shape does not change
      * any output's sum). One array, so that a reader never pairs a plan with another's narrower ones.
@@ -77,7 +77,7 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
 
     /** Changes the blocking (the tuner's trials). */
     void plan(GemmPlan p) {
-        GemmPlan[] all = new GemmPlan[p.nr() + 1];
+        GemmPlan[] all = new GemmPlan[p.nr()];
         all[0] = p;
         for (int v = 1; v < p.nr(); v++) all[v] = hasKernel(p.mr(), v) ? new GemmPlan(p.mr(), v, p.kc(), p.mc(), p.nc(), p.mt()) : null;
         plans = all;
@@ -87,7 +87,8 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
     private GemmPlan planFor(int n) {
         GemmPlan[] all = plans;
         int len = species().length(), nr = all[0].nr();
-        if (n % (nr * len) != 0) for (int v = nr - 1; v >= 1; v--) if (all[v] != null && n % (v * len) == 0) return all[v];
+        // one-vector tiles are not worth it (a load per FMA): 80 channels stay 48 + 32 under 8x3
+        if (n % (nr * len) != 0) for (int v = nr - 1; v >= 2; v--) if (all[v] != null && n % (v * len) == 0) return all[v];
         return all[0];
     }
 
@@ -169,15 +170,10 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
         ScalarBackend.checkLinear(x, m, k, w, bias, out);
         beginCall();
         try {
-            linearCalled(x, m, k, w, bias, out, epilogue);
+            linearCalled(x, null, m, k, w, bias, out, epilogue);
         } finally {
             calls.unlock();
         }
-    }
-
-    /** {@link #linear} under {@link #calls}. */
-    private void linearCalled(float[] x, int m, int k, Tensor w, float[] bias, float[] out, Epilogue epilogue) {
-        linearCalled(x, null, m, k, w, bias, out, epilogue);
     }
 
     /**
@@ -192,7 +188,7 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
         } else {
             if (im != null) {
                 float[] patches = callWorkspace.floats(CONV_PATCHES, Math.multiplyExact(m, k));
-                im.gather(x, 0, m, patches, 0);
+                im.gather(x, patches);
                 x = patches;
             }
             int n = Math.toIntExact(w.shape()[0]);
@@ -356,8 +352,11 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
     // ---- linear: y = x·Wᵀ + b, BLIS-style packed GEMM ------------------------------------------------------------
 
     /**
-     * Outer-product GEMM: the input is packed once per call (mr-row groups, K-major per K block) for all tasks; per task
-     * (a static share of the column tiles of nr vectors) the weight panels come mapped or packed once (f32: read in
+     * Outer-product GEMM: the input (or a convolution's patches, packed straight from its input) is packed once per
+     * call, K-major in mr-row groups per K block, for all tasks, or, when large, by each task a row block at a time
+     * into its own buffer, row by row; the tasks take static shares of row parts by column tiles of nr vectors (the
+     * plan's mt row parts at least, more when the columns give under two tiles per thread, one per thread for a large
+     * input); per task the weight panels come mapped or packed once (f32: read in
      * place), widened per K block (f16/bf16 panels) or packed per call (weights not kept), and a register-tiled
      * micro-kernel broadcasts mr inputs against the tile's nr weight vectors and writes the tile from its registers
      * (first K block, plus bias) or adds it to the output (later K blocks). No horizontal reductions; each output is
@@ -365,6 +364,7 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
      * matters to the bits (where a block's sum is added to the previous ones').
      */
     private void linearPacked(float[] x, Im2col im, int m, int k, Tensor w, float[] bias, float[] out, Epilogue epilogue, Panels prepacked) {
+        if (m == 0 || w.shape()[0] == 0) return; // nothing to compute (no rows, or no outputs)
         LinearCall c = linearCall.set(x, m, k, w, bias, out);
         c.im = im;
         GemmPlan pl = c.plan = planFor(c.n);
@@ -476,8 +476,8 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
                         for (int rb = 0; rb < mc; rb += mr) {
                             int rows = Math.min(mr, mc - rb), o = (ic + rb) * n + j, ao = c.localA ? rb * kc : pc * mPad + (ic + rb) * kc;
                             // a short last row group or column tile of whole vectors: the kernel of its size, straight
-                            // into the output when there is one (8x1 for 256 channels under 8x3 tiles); else the
-                            // smallest kernel that covers it, into a tile
+                            // into the output when there is one (8x2 for the last 32 of 80 channels under 8x3 tiles);
+                            // else the smallest kernel that covers it, into a tile
                             boolean whole = cols == vecs * len && hasKernel(rows, vecs);
                             int kr = whole ? rows : kernelRows(rows, vecs), kv = vecs;
                             float[] dst = whole ? out : tile, bs = whole ? bias : zeros(tileCols);

@@ -220,6 +220,7 @@ abstract sealed class VectorKernels implements Backend permits VectorMicroKernel
      */
     @Override
     public void avgPool2d(float[] x, int batch, int h, int w, int c, int kernel, float[] out) {
+        Backend.checkAvgPool(x, batch, h, w, c, kernel, out);
         final VectorSpecies<Float> species = species();
         int oh = h / kernel, ow = w / kernel, ub = species.loopBound(c);
         float area = kernel * kernel;

@@ -11,7 +11,7 @@ import java.nio.ByteOrder;
 /**
  * The GEMM's micro-kernels (the BLIS micro-kernel: an MR x NR block of C in registers, updated by kc rank-1 products
  * of an MR-row micro-panel of packed A and an NR-column micro-panel of packed B), one method per shape of MR rows by
- * NR vectors of columns. A[t, r] is a[ao + t*as + r], broadcast; B's vector v for step t is read from the 16-column
+ * NR vectors of columns. A[t, r] is a[ao + t*as + r*rs], broadcast; B's vector v for step t is read from the 16-column
  * panel layout at byte offset bo_v + t*PANEL_ROW. The tile then gets bias[j, j + NR*len) (first K block) or what dst
  * holds (later K blocks) and is stored to dst rows o, o + stride, ... . Instance methods of the final width classes,
  * so that the species is a JIT constant.

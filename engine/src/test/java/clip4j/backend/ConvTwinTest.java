@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 /**
  * A ResNet's operations on the Vector API against the reference twin at 128/256/512 bits: conv2d (im2col on the packed
  * GEMM vs direct loops) on odd shapes and strides and on RN50's, with every epilogue, weights mapped or on the heap,
- * f32/f16/bf16, and a convolution large enough to run in chunks; avgPool2d bit for bit.
+ * f32/f16/bf16; the implicit im2col equal to the explicit product; avgPool2d bit for bit.
  */
 class ConvTwinTest {
     /** batch, h, w, c, out, kernel, stride, pad. */
@@ -74,7 +74,7 @@ class ConvTwinTest {
         float[] x = random(batch * h * h * c, 5, 1f), bias = random(n, 6, 0.1f);
         Tensor w = weight(random(n * kk, 7, (float) (1 / Math.sqrt(kk))), n, kk, DType.F32);
         float[] patches = new float[rows * kk];
-        im.gather(x, 0, rows, patches, 0);
+        im.gather(x, patches);
         try (VectorBackend vb = VectorBackend.create(s, 2)) {
             float[] explicit = new float[rows * n], implicit = new float[rows * n];
             vb.linear(patches, rows, kk, w, bias, explicit, Epilogue.RELU);
@@ -111,6 +111,11 @@ class ConvTwinTest {
             assertThrows(IllegalArgumentException.class, () -> vb.conv2d(x, 1, 2, 2, 3, w, 3, null, 1, 0, out, Epilogue.NONE), "kernel larger than input");
             assertThrows(IllegalArgumentException.class, () -> vb.conv2d(x, 1, 2, 2, 2, w, 3, null, 1, 1, out, Epilogue.NONE), "wrong channels");
             assertThrows(IllegalArgumentException.class, () -> vb.conv2d(new float[3], 1, 2, 2, 3, w, 3, null, 1, 1, out, Epilogue.NONE), "short input");
+            assertThrows(IllegalArgumentException.class, () -> vb.avgPool2d(x, 1, 2, 2, 3, 0, out), "kernel 0");
+            assertThrows(IllegalArgumentException.class, () -> vb.avgPool2d(new float[5], 1, 2, 2, 3, 2, out), "short input");
+            // an empty batch is nothing to compute, on mapped (packed) weights too
+            vb.conv2d(x, 0, 2, 2, 3, w, 3, null, 1, 1, out, Epilogue.RELU);
+            vb.linear(new float[0], 0, 27, w, null, new float[0], Epilogue.NONE);
         }
     }
 }

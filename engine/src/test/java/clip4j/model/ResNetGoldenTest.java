@@ -13,7 +13,7 @@ import java.util.Map;
 /**
  * ResNet CLIPs, weights generated from a seed on both sides in upstream's form (convolutions, and BatchNorms with
  * random statistics, which the model file folds), against PyTorch fp32 of upstream's ModifiedResNet
- * (scripts/make_resnet_goldens.py): RN50 at full size, and a ResNet of width 16 with one block per stage at 64 px.
+ * (scripts/make_resnet_goldens.py): RN50 at full size, and a ResNet of width 8 with one block per stage at 64 px.
  */
 class ResNetGoldenTest {
     @ParameterizedTest

@@ -28,8 +28,8 @@ import java.util.function.Supplier;
 
 /**
  * Converts a checkpoint into our model file (docs/checkpoints.md): OpenAI TorchScript archives, torch.save zips,
- * safetensors (HF or OpenAI/open_clip names) and Hugging Face directories. Shapes come from the weights, as upstream
- * clip/model.py {@code build_model} infers them (docs/checkpoints.md#inferring-the-config);
+ * safetensors (HF or OpenAI/open_clip names), Hugging Face directories and open_clip directories; ViT and ResNet
+ * CLIPs. Shapes come from the weights, as upstream clip/model.py {@code build_model} infers them (docs/checkpoints.md#inferring-the-config);
  * activation and mean/std from config.json, from --arch, or from the format (OpenAI archives are QuickGELU);
  * when none can tell, the conversion stops and names the flag to pass.
  */
@@ -39,9 +39,21 @@ public final class Converter {
     private Converter() {
     }
 
-    /** What was read: raw tensors, and what the format itself says about the model. */
+    /**
+     * What was read: raw tensors, and what the format itself says about the model. heads: the stated vision and text
+     * head counts (0 where not stated: then the weights' width / the head width); stated: an open_clip config's image
+     * tower, checked against the weights.
+     */
     private record Input(Map<String, Source> tensors, String kind, Activation activation, int[] heads,
-                         float[] mean, float[] std, List<String> merges, String randomWeights) {
+                         float[] mean, float[] std, List<String> merges, String randomWeights, StatedVision stated) {
+        Input(Map<String, Source> tensors, String kind, Activation activation, int[] heads, float[] mean, float[] std,
+              List<String> merges, String randomWeights) {
+            this(tensors, kind, activation, heads, mean, std, merges, randomWeights, null);
+        }
+    }
+
+    /** An open_clip config's image tower: a ResNet or not (null if not stated), its width (0 if not stated), its head width. */
+    private record StatedVision(Boolean resnet, int width, int headWidth) {
     }
 
     public static ClipConfig convert(Path input, Path output, String arch, Path bpe, DType dtype) {
@@ -83,8 +95,15 @@ public final class Converter {
             logitScale = (float) Math.log(100.0);
             LOG.log(System.Logger.Level.WARNING, input.getFileName() + " has no logit_scale; using ln(100)");
         }
-        ClipConfig inferred = resnet ? inferResNet(canon.tensors(), in.heads, act, in.mean, in.std, logitScale, arch)
-                : infer(canon.tensors(), in.heads, act, in.mean, in.std, logitScale, arch);
+        int headWidth = in.stated != null ? in.stated.headWidth() : 64;
+        ClipConfig inferred = resnet ? inferResNet(canon.tensors(), in.heads, headWidth, act, in.mean, in.std, logitScale, arch)
+                : infer(canon.tensors(), in.heads, headWidth, act, in.mean, in.std, logitScale, arch);
+        if (in.stated != null && ((in.stated.resnet() != null && in.stated.resnet() != resnet)
+                || (in.stated.width() > 0 && in.stated.width() != inferred.visionWidth()))) {
+            String kind = in.stated.resnet() == null ? "an image tower" : in.stated.resnet() ? "a ResNet" : "a ViT";
+            throw new ClipException(input.getFileName() + ": " + OPEN_CLIP_CONFIG + " describes " + kind
+                    + (in.stated.width() > 0 ? " of width " + in.stated.width() : "") + " but the weights are " + inferred);
+        }
         if (byArch != null && !sameShape(byArch, inferred)) {
             throw new ClipException("--arch " + arch + " does not match the weights' shapes (" + inferred + ")");
         }
@@ -156,9 +175,11 @@ public final class Converter {
         Map<String, Object> vision = section(model, "vision_cfg", configFile), text = section(model, "text_cfg", configFile);
         Object quick = model.getOrDefault("quick_gelu", Boolean.FALSE);
         if (!(quick instanceof Boolean q)) throw new ClipException(configFile + ": 'quick_gelu' must be true or false");
-        int headWidth = num(vision, "head_width", 64), visionWidth = num(vision, "width", 64);
-        boolean resnet = vision.get("layers") instanceof List<?>;
-        int[] heads = {Math.max(1, resnet ? visionWidth * 32 / headWidth : visionWidth / headWidth), num(text, "heads", 8)};
+        // the head counts follow from the weights' widths and head_width; the rest is checked against the weights
+        Object layers = vision.get("layers");
+        StatedVision stated = new StatedVision(layers == null ? null : layers instanceof List<?>, num(vision, "width", 0, configFile),
+                num(vision, "head_width", 64, configFile));
+        int[] heads = {0, num(text, "heads", 0, configFile)};
         Map<String, Object> pre = section(cfg, "preprocess_cfg", configFile);
         float[] mean = pre.get("mean") instanceof List<?> m ? floats(m, configFile) : null;
         float[] std = pre.get("std") instanceof List<?> sd ? floats(sd, configFile) : null;
@@ -173,7 +194,7 @@ public final class Converter {
         Path mergesFile = dir.resolve("merges.txt");
         List<String> merges = Files.isRegularFile(mergesFile) ? readString(mergesFile).lines().toList() : null;
         String random = cfg.get(RandomModel.CONFIG_KEY) instanceof String r ? r : null;
-        return new Input(tensors, "open_clip directory", q ? Activation.QUICK_GELU : Activation.GELU, heads, mean, std, merges, random);
+        return new Input(tensors, "open_clip directory", q ? Activation.QUICK_GELU : Activation.GELU, heads, mean, std, merges, random, stated);
     }
 
     private static Input readHfDirectory(Path dir, List<Safetensors> mapped) {
@@ -188,7 +209,7 @@ public final class Converter {
             case "gelu" -> Activation.GELU;
             default -> throw new ClipException(configFile + ": unsupported hidden_act '" + actName + "'");
         };
-        int[] heads = {num(vision, "num_attention_heads", 12), num(text, "num_attention_heads", 8)};
+        int[] heads = {num(vision, "num_attention_heads", 12, configFile), num(text, "num_attention_heads", 8, configFile)};
         float[] mean = null, std = null;
         Path pre = dir.resolve("preprocessor_config.json");
         if (Files.isRegularFile(pre)) {
@@ -240,9 +261,9 @@ public final class Converter {
     /** The text tower's shape, the same for every image tower. */
     private record TextShape(int width, int layers, int heads, int context, int vocab) {
         static TextShape of(Map<String, Source> t, int[] heads) {
-            int d = (int) shape(t, "ln_final.weight")[0];
-            return new TextShape(d, countLayers(t, "transformer.resblocks."), heads != null ? heads[1] : Math.max(1, d / 64),
-                    (int) shape(t, "positional_embedding")[0], (int) shape(t, "token_embedding.weight")[0]);
+            int d = (int) shape(t, "ln_final.weight", 1)[0];
+            return new TextShape(d, countLayers(t, "transformer.resblocks."), heads != null && heads[1] > 0 ? heads[1] : Math.max(1, d / 64),
+                    (int) shape(t, "positional_embedding", 2)[0], (int) shape(t, "token_embedding.weight", 2)[0]);
         }
     }
 
@@ -252,25 +273,24 @@ public final class Converter {
      * pool's grid), the embedding (c_proj's outputs), heads width·32/64 (or the config's); then every upstream tensor
      * of the tower must be there with its shape.
      */
-    private static ClipConfig inferResNet(Map<String, Source> t, int[] heads, Activation act, float[] mean, float[] std,
+    private static ClipConfig inferResNet(Map<String, Source> t, int[] heads, int headWidth, Activation act, float[] mean, float[] std,
                                           float logitScale, String arch) {
         int[] layers = new int[4];
         for (int s = 0; s < 4; s++) {
             while (t.containsKey("visual.layer" + (s + 1) + "." + layers[s] + ".conv1.weight")) layers[s]++;
             if (layers[s] == 0) throw new ClipException("checkpoint lacks 'visual.layer" + (s + 1) + ".0.conv1.weight' (a ResNet CLIP has four stages)");
         }
-        int width = (int) shape(t, "visual.layer1.0.conv1.weight")[0];
-        int tokens = (int) shape(t, "visual.attnpool.positional_embedding")[0];
+        int width = (int) shape(t, "visual.layer1.0.conv1.weight", 4)[0];
+        int tokens = (int) shape(t, "visual.attnpool.positional_embedding", 2)[0];
         int side = (int) Math.round(Math.sqrt(tokens - 1));
         if (side * side + 1 != tokens) throw new ClipException("visual.attnpool.positional_embedding has " + tokens + " rows, not a square grid + 1");
-        int e = (int) shape(t, "visual.attnpool.c_proj.weight")[0];
+        int e = (int) shape(t, "visual.attnpool.c_proj.weight", 2)[0];
         TextShape text = TextShape.of(t, heads);
-        int vh = heads != null ? heads[0] : width * 32 / 64;
-        ClipConfig shape = ClipConfig.resnet("", layers, width, Math.max(1, vh), 32 * side, text.width(), text.layers(), text.heads(), e, act);
-        String name = arch != null ? arch : knownName(shape, act);
-        ClipConfig c = new ClipConfig(name, width, shape.visionLayers(), shape.visionHeads(), 32, 32 * side, text.width(), text.layers(),
-                text.heads(), text.context(), text.vocab(), e, act, mean != null ? mean : ClipConfig.OPENAI_MEAN,
-                std != null ? std : ClipConfig.OPENAI_STD, 1e-5f, logitScale, layers);
+        int vh = heads != null && heads[0] > 0 ? heads[0] : heads(width * 32, headWidth, "attention pool");
+        ClipConfig c = new ClipConfig("", width, Arrays.stream(layers).sum(), vh, 32, 32 * side, text.width(), text.layers(), text.heads(), text.context(),
+                text.vocab(), e, act, mean != null ? mean : ClipConfig.OPENAI_MEAN, std != null ? std : ClipConfig.OPENAI_STD, 1e-5f,
+                logitScale, layers);
+        c = c.withArchitecture(arch != null ? arch : knownName(c, act));
         Map<String, long[]> upstream = ResNetLayout.upstream(c);
         for (Map.Entry<String, long[]> u : upstream.entrySet()) {
             Source s = t.get(u.getKey());
@@ -295,18 +315,18 @@ public final class Converter {
         return out;
     }
 
-    private static ClipConfig infer(Map<String, Source> t, int[] heads, Activation act, float[] mean, float[] std,
+    private static ClipConfig infer(Map<String, Source> t, int[] heads, int headWidth, Activation act, float[] mean, float[] std,
                                     float logitScale, String arch) {
-        long[] conv = shape(t, "visual.conv1.weight");
+        long[] conv = shape(t, "visual.conv1.weight", 4);
         int w = (int) conv[0];
         int p = (int) conv[3];
-        int tokens = (int) shape(t, "visual.positional_embedding")[0];
+        int tokens = (int) shape(t, "visual.positional_embedding", 2)[0];
         int g = (int) Math.round(Math.sqrt(tokens - 1));
         if (g * g + 1 != tokens) throw new ClipException("visual.positional_embedding has " + tokens + " rows, not a square grid + 1");
         int visionLayers = countLayers(t, "visual.transformer.resblocks.");
         TextShape text = TextShape.of(t, heads);
-        int e = (int) shape(t, "visual.proj.weight")[0];
-        int vh = heads != null ? heads[0] : w / 64;
+        int e = (int) shape(t, "visual.proj.weight", 2)[0];
+        int vh = heads != null && heads[0] > 0 ? heads[0] : heads != null ? heads(w, headWidth, "image tower") : w / 64;
         ClipConfig c = new ClipConfig("", w, visionLayers, Math.max(1, vh), p, p * g, text.width(), text.layers(), text.heads(),
                 text.context(), text.vocab(), e, act, mean != null ? mean : ClipConfig.OPENAI_MEAN,
                 std != null ? std : ClipConfig.OPENAI_STD, 1e-5f, logitScale);
@@ -327,9 +347,13 @@ public final class Converter {
                 : "custom-vit-w" + c.visionWidth() + "-p" + c.patchSize() + "-r" + c.imageSize();
     }
 
-    private static long[] shape(Map<String, Source> t, String name) {
+    /** The shape of a tensor that must be there with the given rank. */
+    private static long[] shape(Map<String, Source> t, String name, int rank) {
         Source s = t.get(name);
         if (s == null) throw new ClipException("checkpoint lacks '" + name + "' (not a ViT CLIP?)");
+        if (s.shape().length != rank) {
+            throw new ClipException("tensor '" + name + "' has shape " + Arrays.toString(s.shape()) + ", not " + rank + "-dimensional");
+        }
         return s.shape();
     }
 
@@ -349,11 +373,17 @@ public final class Converter {
         throw new ClipException(file + ": '" + key + "' is not an object");
     }
 
-    private static int num(Map<String, Object> m, String k, int dflt) {
+    private static int num(Map<String, Object> m, String k, int dflt, Path file) {
         Object v = m.get(k);
         if (v == null) return dflt;
         if (v instanceof Long n && n > 0 && n <= 4096) return n.intValue();
-        throw new ClipException("config.json: '" + k + "' must be a whole number from 1 to 4096, not " + v);
+        throw new ClipException(file.getFileName() + ": '" + k + "' must be a whole number from 1 to 4096, not " + v);
+    }
+
+    /** Heads of a width: width / headWidth, which must divide it. */
+    private static int heads(int width, int headWidth, String what) {
+        if (width % headWidth != 0) throw new ClipException("a head width of " + headWidth + " does not divide the " + what + "'s width " + width);
+        return width / headWidth;
     }
 
     private static float[] floats(List<?> l, Path file) {

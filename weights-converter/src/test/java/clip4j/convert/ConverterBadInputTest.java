@@ -158,6 +158,41 @@ class ConverterBadInputTest {
         assertTrue(fails(resnetSafetensors(null, null, n -> n), null).contains("--arch"));
     }
 
+    /**
+     * An open_clip config that disagrees with its weights is refused, not trusted: a ViT's config over ResNet weights,
+     * another width, a head width that does not divide the attention pool; a rank-0 tensor is refused by name. Without
+     * a vision config the heads follow from the weights (width·32/64).
+     */
+    @Test
+    void openClipConfigMustAgreeWithItsWeights() throws IOException {
+        Path oc = dir.resolve("oc");
+        RandomModel.write(Architectures.byName("test-tiny-rn").withVocabSize(600), 5, oc, null);
+        Path cfg = oc.resolve("open_clip_config.json");
+        Files.writeString(cfg, "{\"model_cfg\": {\"vision_cfg\": {\"layers\": 12, \"width\": 8}}}");
+        assertTrue(fails(oc, null).contains("describes a ViT"));
+        Files.writeString(cfg, "{\"model_cfg\": {\"vision_cfg\": {\"layers\": [1, 1, 1, 1], \"width\": 16}}}");
+        assertTrue(fails(oc, null).contains("of width 16"));
+        Files.writeString(cfg, "{\"model_cfg\": {\"vision_cfg\": {\"layers\": [1, 1, 1, 1], \"head_width\": 48}}}");
+        assertTrue(fails(oc, null).contains("does not divide"));
+        Files.writeString(cfg, "{}");
+        ClipConfig c = Converter.convert(oc, dir.resolve("ok.safetensors"), null, null, DType.F32);
+        assertEquals(4, c.visionHeads(), c.toString());
+        assertTrue(fails(resnetSafetensorsWith("visual.layer1.0.conv1.weight", new long[]{}), "test-tiny-rn").contains("not 4-dimensional"));
+    }
+
+    /** The ResNet of {@link #resnetSafetensors} with one tensor given another shape. */
+    private Path resnetSafetensorsWith(String name, long[] shape) {
+        ClipConfig c = Architectures.byName("test-tiny-rn").withVocabSize(600);
+        SafetensorsWriter w = new SafetensorsWriter();
+        SeededWeights.resnetUpstream(c, 1).forEach((n, t) -> w.add(n, DType.F32, n.equals(name) ? shape : t.shape(), t.values()));
+        SeededWeights.tensors(c, 1).forEach((n, t) -> {
+            if (!n.startsWith("visual.")) w.add(n, DType.F32, t.shape(), t.values());
+        });
+        Path p = dir.resolve("rn" + System.nanoTime() + ".safetensors");
+        w.write(p);
+        return p;
+    }
+
     /** A seeded ResNet written by init-random (an open_clip directory) converts to the seeded model file bit for bit. */
     @Test
     void seededOpenClipDirectoryRoundTripsExactly() throws IOException {
