@@ -1,5 +1,7 @@
 // The GEMM epilogue shared by linear.cu's kernels (docs/forward-pass.md#residual-block: Linear, then the MLP's activation, then the residual
-// add): v = acc + bias[c]; v = act(v); y = (ACCUMULATE ? y : 0) + v. Flags: bits 0-1 the activation, bit 2 accumulate.
+// add; a ResNet's ReLU after the add, docs/forward-pass.md#resnet-image-tower): v = acc + bias[c]; v = act(v);
+// v = (ACCUMULATE ? y : 0) + v; RELU: v = v < 0 ? 0 : v (NaN kept, as Java's Math.max). Flags: bits 0-1 the activation,
+// bit 2 accumulate, bit 3 ReLU.
 // y is fp32, or fp16 / bf16 for the activations the tensor-core path keeps in 16 bits (rounded to nearest even).
 #pragma once
 #include "types.cuh"
@@ -18,5 +20,6 @@ __device__ __forceinline__ void epilogue_store(float acc, const float *__restric
     if (act == EPI_QUICK_GELU) v = quick_gelu_of(v);
     else if (act == EPI_GELU) v = gelu_of(v);
     if (flags & EPI_ACCUMULATE) v += as_float(*y);
+    if ((flags & EPI_RELU) && v < 0.0f) v = 0.0f;
     *y = from_float<TY>(v);
 }

@@ -40,7 +40,8 @@ static double epilogue(double acc, const float *bias, int c, int flags, double o
     double v = acc + (bias ? bias[c] : 0.0);
     if ((flags & 3) == 1) v = quickGelu(v);
     if ((flags & 3) == 2) v = geluExact(v);
-    return (flags & 4) ? old + v : v;
+    v = (flags & 4) ? old + v : v;
+    return (flags & 8) && v < 0 ? 0 : v;
 }
 
 // float -> T -> float: the value a kernel holds after rounding to its 16-bit type (identity for float)
@@ -283,11 +284,12 @@ static void metaCase(int classes, int d, int shots) {
 }
 
 int main() {
-    for (int flags : {EPI_NONE, EPI_QUICK_GELU, EPI_GELU, EPI_QUICK_GELU | EPI_ACCUMULATE, EPI_GELU | EPI_ACCUMULATE}) linearCase("linear_f32", linear_f32, LINEAR_F32_TILE, 31, 17, 23, flags, flags != 1);
+    for (int flags : {EPI_NONE, EPI_QUICK_GELU, EPI_GELU, EPI_QUICK_GELU | EPI_ACCUMULATE, EPI_GELU | EPI_ACCUMULATE, EPI_RELU,
+                      EPI_ACCUMULATE | EPI_RELU}) linearCase("linear_f32", linear_f32, LINEAR_F32_TILE, 31, 17, 23, flags, flags != 1);
     linearCase("linear_f32", linear_f32, LINEAR_F32_TILE, 70, 96, 130, 4, true);
     linearCase("linear_f32", linear_f32, LINEAR_F32_TILE, 1, 1, 1, 0, true);
     linearCase("linear_f32", linear_f32, LINEAR_F32_TILE, 150, 64, 140, 6, true);  // two tiles each way, vector loads
-    for (int flags : {EPI_NONE, EPI_QUICK_GELU, EPI_GELU | EPI_ACCUMULATE}) linearCase("linear_f16", linear_f16, LINEAR_TC_TILE, 31, 17, 23, flags, true);
+    for (int flags : {EPI_NONE, EPI_QUICK_GELU, EPI_GELU | EPI_ACCUMULATE, EPI_ACCUMULATE | EPI_RELU}) linearCase("linear_f16", linear_f16, LINEAR_TC_TILE, 31, 17, 23, flags, true);
     linearCase("linear_f16", linear_f16, LINEAR_TC_TILE, 31, 20, 23, 0, false);   // k % 4 == 0 but not % 8: vector x loads, scalar w loads
     linearCase("linear_f16", linear_f16, LINEAR_TC_TILE, 130, 72, 200, 5, true);  // several tiles each way, vector loads, odd edges
     linearCase("linear_f16", linear_f16, LINEAR_TC_TILE, 50, 768, 160, 4, true);  // one ViT-B/32 image's rows at width 768

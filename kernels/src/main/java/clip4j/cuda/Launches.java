@@ -22,9 +22,9 @@ final class Launches {
     static final int LINEAR_TC_TILE = require("LINEAR_TC_TILE"), LINEAR_TC_THREADS = require("LINEAR_TC_THREADS");
     /** The dynamic shared memory of the _x16 kernels (their cp.async ring). */
     static final int LINEAR_TC16_SHARED = require("LINEAR_TC16_SHARED");
-    /** The GEMM epilogue: the activation in bits 0-1, accumulate into y in bit 2. */
+    /** The GEMM epilogue: the activation in bits 0-1, accumulate into y in bit 2, a ReLU after both in bit 3. */
     static final int EPI_NONE = require("EPI_NONE"), EPI_QUICK_GELU = require("EPI_QUICK_GELU"), EPI_GELU = require("EPI_GELU"),
-            EPI_ACCUMULATE = require("EPI_ACCUMULATE");
+            EPI_ACCUMULATE = require("EPI_ACCUMULATE"), EPI_RELU = require("EPI_RELU");
     /** attention.cu: queries per fp32 block, one thread each; the tensor-core kernels' queries a warp and warps a block. */
     static final int ATTENTION_QUERIES = require("ATTENTION_QUERIES"), ATTENTION_TC_WARP_QUERIES = require("ATTENTION_TC_WARP_QUERIES"),
             ATTENTION_TC_WARPS = require("ATTENTION_TC_WARPS"), ATTENTION_TC_WARPS_HD128 = require("ATTENTION_TC_WARPS_HD128");
@@ -75,22 +75,16 @@ final class Launches {
         return kernel.contains("_x16") ? LINEAR_TC16_SHARED : 0;
     }
 
-    /**
-     * The epilogue flags of a GEMM: the MLP's activation, or accumulation into y (a residual add); for a ReLU, the
-     * product (or the accumulation) without it: the caller applies the ReLU after ({@link #reluAfter}).
-     */
+    /** The epilogue flags of a GEMM: the MLP's activation, accumulation into y (a residual add), a ResNet's ReLU. */
     static int epilogue(clip4j.backend.Epilogue e) {
         return switch (e) {
-            case NONE, RELU -> EPI_NONE;
+            case NONE -> EPI_NONE;
             case QUICK_GELU -> EPI_QUICK_GELU;
             case GELU -> EPI_GELU;
-            case RESIDUAL, RESIDUAL_RELU -> EPI_ACCUMULATE;
+            case RESIDUAL -> EPI_ACCUMULATE;
+            case RELU -> EPI_RELU;
+            case RESIDUAL_RELU -> EPI_ACCUMULATE | EPI_RELU;
         };
-    }
-
-    /** Whether the GEMM's result still needs a ReLU (the kernels' epilogues have none). */
-    static boolean reluAfter(clip4j.backend.Epilogue e) {
-        return e == clip4j.backend.Epilogue.RELU || e == clip4j.backend.Epilogue.RESIDUAL_RELU;
     }
 
     /** Blocks of a grid-stride kernel over count elements. */

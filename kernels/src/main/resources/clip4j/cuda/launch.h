@@ -14,12 +14,14 @@
 #define LINEAR_TC_BK 32
 #define LINEAR_TC_STAGES 3
 #define LINEAR_TC16_SHARED 61440
-// the GEMM epilogue's flags: bits 0-1 the activation, bit 2 accumulate into y (the residual add)
+// the GEMM epilogue's flags: bits 0-1 the activation, bit 2 accumulate into y (the residual add), bit 3 a ReLU after
+// both (a ResNet's convolutions, and the end of its blocks)
 #define EPI_NONE 0
 #define EPI_QUICK_GELU 1
 #define EPI_GELU 2
 #define EPI_ACT_MASK 3
 #define EPI_ACCUMULATE 4
+#define EPI_RELU 8
 // fp32 attention: ATTENTION_QUERIES queries per block, one thread each
 #define ATTENTION_QUERIES 64
 // tensor-core attention: ATTENTION_TC_WARP_QUERIES queries a warp, ATTENTION_TC_WARPS warps a block, and

@@ -28,6 +28,8 @@ class LaunchesTest {
         assertEquals(Launches.EPI_GELU, Launches.epilogue(clip4j.backend.Epilogue.GELU));
         assertEquals(Launches.EPI_ACCUMULATE, Launches.epilogue(clip4j.backend.Epilogue.RESIDUAL));
         assertEquals(Launches.EPI_NONE, Launches.epilogue(clip4j.backend.Epilogue.NONE));
+        assertEquals(Launches.EPI_RELU, Launches.epilogue(clip4j.backend.Epilogue.RELU));
+        assertEquals(Launches.EPI_ACCUMULATE | Launches.EPI_RELU, Launches.epilogue(clip4j.backend.Epilogue.RESIDUAL_RELU));
     }
 
     @Test
