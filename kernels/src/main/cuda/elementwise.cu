@@ -44,6 +44,37 @@ extern "C" __global__ void unfold_patches(const float *__restrict__ pixels, int 
     }
 }
 
+// A convolution's patches (docs/forward-pass.md#resnet-image-tower): NHWC x [batch, h, w, c] -> [batch·oh·ow, k·k·c],
+// each row ordered (ky, kx, channel) like the weight [out, k, k, c], zeros in the padding
+extern "C" __global__ void im2col_nhwc(const float *__restrict__ x, int batch, int h, int w, int c, int kernel, int stride, int pad,
+                                       int oh, int ow, float *__restrict__ patches) {
+    int k = kernel * kernel * c;
+    long total = (long) batch * oh * ow * k;
+    for (long e = blockIdx.x * (long) blockDim.x + threadIdx.x; e < total; e += (long) gridDim.x * blockDim.x) {
+        long row = e / k;
+        int t = (int) (e % k), kpos = t / c, ch = t % c;
+        int ox = (int) (row % ow), oy = (int) (row / ow % oh), b = (int) (row / ((long) ow * oh));
+        int iy = oy * stride - pad + kpos / kernel, ix = ox * stride - pad + kpos % kernel;
+        patches[e] = iy < 0 || iy >= h || ix < 0 || ix >= w ? 0.0f : x[(((long) b * h + iy) * w + ix) * c + ch];
+    }
+}
+
+// Average pooling over kernel x kernel windows of stride kernel (torch AvgPool2d), NHWC: each window summed in row
+// order in f32, then divided by kernel²
+extern "C" __global__ void avg_pool_nhwc(const float *__restrict__ x, int batch, int h, int w, int c, int kernel, float *__restrict__ out) {
+    int oh = h / kernel, ow = w / kernel;
+    long total = (long) batch * oh * ow * c;
+    float area = (float) (kernel * kernel);
+    for (long e = blockIdx.x * (long) blockDim.x + threadIdx.x; e < total; e += (long) gridDim.x * blockDim.x) {
+        int ch = (int) (e % c), ox = (int) (e / c % ow), oy = (int) (e / ((long) c * ow) % oh);
+        long b = e / ((long) c * ow * oh);
+        float sum = 0.0f;
+        for (int ky = 0; ky < kernel; ky++)
+            for (int kx = 0; kx < kernel; kx++) sum += x[((b * h + oy * kernel + ky) * w + ox * kernel + kx) * c + ch];
+        out[e] = sum / area;
+    }
+}
+
 // x[b, t, :] = (t == 0 ? class_embedding : emb[b·(tokens-1) + t-1, :]) + positional_embedding[t, :] (steps 2-3)
 extern "C" __global__ void vision_tokens(const float *__restrict__ emb, const float *__restrict__ cls,
                                          const float *__restrict__ pos, int batch, int tokens, int width, float *__restrict__ x) {

@@ -80,6 +80,8 @@ static Function FUNCTIONS[] = {
     {"gelu", [](void **p) { gelu(A(float *, 0), A(long, 1)); }, 0, DEFAULT_DYNAMIC_SHARED, pointerMask(gelu)},
     {"softmax_rows", [](void **p) { softmax_rows(A(float *, 0), A(int, 1), A(int, 2)); }, 0, DEFAULT_DYNAMIC_SHARED, pointerMask(softmax_rows)},
     {"unfold_patches", [](void **p) { unfold_patches(A(const float *, 0), A(int, 1), A(int, 2), A(int, 3), A(float *, 4)); }, 0, DEFAULT_DYNAMIC_SHARED, pointerMask(unfold_patches)},
+    {"im2col_nhwc", [](void **p) { im2col_nhwc(A(const float *, 0), A(int, 1), A(int, 2), A(int, 3), A(int, 4), A(int, 5), A(int, 6), A(int, 7), A(int, 8), A(int, 9), A(float *, 10)); }, 0, DEFAULT_DYNAMIC_SHARED, pointerMask(im2col_nhwc)},
+    {"avg_pool_nhwc", [](void **p) { avg_pool_nhwc(A(const float *, 0), A(int, 1), A(int, 2), A(int, 3), A(int, 4), A(int, 5), A(float *, 6)); }, 0, DEFAULT_DYNAMIC_SHARED, pointerMask(avg_pool_nhwc)},
     {"text_tokens", [](void **p) { text_tokens(A(const int *, 0), A(const float *, 1), A(const float *, 2), A(int, 3), A(int, 4), A(int, 5), A(float *, 6)); }, 0, DEFAULT_DYNAMIC_SHARED, pointerMask(text_tokens)},
     {"vision_tokens", [](void **p) { vision_tokens(A(const float *, 0), A(const float *, 1), A(const float *, 2), A(int, 3), A(int, 4), A(int, 5), A(float *, 6)); }, 0, DEFAULT_DYNAMIC_SHARED, pointerMask(vision_tokens)},
     {"tip_cache_logits", [](void **p) { tip_cache_logits(A(const float *, 0), A(const int *, 1), A(const int *, 2), A(const float *, 3), A(int, 4), A(int, 5), A(int, 6), A(float, 7), A(float, 8), A(float, 9), A(float *, 10)); }, 0, DEFAULT_DYNAMIC_SHARED, pointerMask(tip_cache_logits)},

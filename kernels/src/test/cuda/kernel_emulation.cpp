@@ -201,6 +201,38 @@ static void elementwiseCases() {
     emu::launch(grid(2), grid(ELEMENT_THREADS), [&] { unfold_patches(px.data(), batch, r, p, patches.data()); });
     report("unfold_patches", "2 images 12x12, patch 4", patches, wp, 0);
 
+    // a ResNet's convolution patches (3x3, stride 2, padding 1, odd sizes: edges in the padding) and 2x2 average pool
+    int ih = 9, iw = 7, ic = 5, kk = 3, st = 2, pd = 1, oh = (ih + 2 * pd - kk) / st + 1, ow = (iw + 2 * pd - kk) / st + 1, kc = kk * kk * ic;
+    auto xi = randoms((size_t) batch * ih * iw * ic);
+    std::vector<double> wi((size_t) batch * oh * ow * kc);
+    for (int bb = 0; bb < batch; bb++)
+        for (int oy = 0; oy < oh; oy++)
+            for (int ox = 0; ox < ow; ox++)
+                for (int ky = 0; ky < kk; ky++)
+                    for (int kx = 0; kx < kk; kx++)
+                        for (int ch = 0; ch < ic; ch++) {
+                            int iy = oy * st - pd + ky, ix = ox * st - pd + kx;
+                            wi[(((size_t) bb * oh + oy) * ow + ox) * kc + (ky * kk + kx) * ic + ch] =
+                                iy < 0 || iy >= ih || ix < 0 || ix >= iw ? 0.0 : xi[(((size_t) bb * ih + iy) * iw + ix) * ic + ch];
+                        }
+    std::vector<float> pi(wi.size());
+    emu::launch(grid(2), grid(ELEMENT_THREADS), [&] { im2col_nhwc(xi.data(), batch, ih, iw, ic, kk, st, pd, oh, ow, pi.data()); });
+    report("im2col_nhwc", "2 images 9x7x5, 3x3 stride 2 pad 1", pi, wi, 0);
+    int ph = ih / 2, pw = iw / 2;
+    std::vector<double> wa((size_t) batch * ph * pw * ic);
+    for (int bb = 0; bb < batch; bb++)
+        for (int oy = 0; oy < ph; oy++)
+            for (int ox = 0; ox < pw; ox++)
+                for (int ch = 0; ch < ic; ch++) {
+                    float sum = 0.0f;  // f32, in row order, as the kernel
+                    for (int ky = 0; ky < 2; ky++)
+                        for (int kx = 0; kx < 2; kx++) sum += xi[(((size_t) bb * ih + oy * 2 + ky) * iw + ox * 2 + kx) * ic + ch];
+                    wa[(((size_t) bb * ph + oy) * pw + ox) * ic + ch] = sum / 4.0f;
+                }
+    std::vector<float> pa(wa.size());
+    emu::launch(grid(2), grid(ELEMENT_THREADS), [&] { avg_pool_nhwc(xi.data(), batch, ih, iw, ic, 2, pa.data()); });
+    report("avg_pool_nhwc", "2 images 9x7x5, 2x2 (a partial window dropped)", pa, wa, 0);
+
     int tokens = g * g + 1, width = 40;
     auto emb = randoms((size_t) batch * g * g * width), cls = randoms(width), pos = randoms((size_t) tokens * width);
     std::vector<double> wt((size_t) batch * tokens * width);

@@ -27,6 +27,8 @@ void quick_gelu(float *, long);
 void gelu(float *, long);
 void softmax_rows(float *, int, int);
 void unfold_patches(const float *, int, int, int, float *);
+void im2col_nhwc(const float *, int, int, int, int, int, int, int, int, int, float *);
+void avg_pool_nhwc(const float *, int, int, int, int, int, float *);
 void text_tokens(const int *, const float *, const float *, int, int, int, float *);
 void vision_tokens(const float *, const float *, const float *, int, int, int, float *);
 void tip_cache_logits(const float *, const int *, const int *, const float *, int, int, int, float, float, float, float *);

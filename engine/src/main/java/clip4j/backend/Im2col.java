@@ -7,8 +7,8 @@ import clip4j.io.Tensor;
  * product with its [out, kernel·kernel·c] weight matrix: row (b, oy, ox) holds, for ky, kx in order, the c channels
  * of input pixel (oy·stride − pad + ky, ox·stride − pad + kx), zeros where that lies in the padding.
  */
-record Im2col(int batch, int h, int w, int c, int kernel, int stride, int pad, int oh, int ow) {
-    static Im2col of(int batch, int h, int w, int c, int kernel, int stride, int pad) {
+public record Im2col(int batch, int h, int w, int c, int kernel, int stride, int pad, int oh, int ow) {
+    public static Im2col of(int batch, int h, int w, int c, int kernel, int stride, int pad) {
         if (batch < 0 || h < 1 || w < 1 || c < 1 || kernel < 1 || stride < 1 || pad < 0 || pad >= kernel) {
             throw new IllegalArgumentException("conv2d: bad shape " + batch + "x" + h + "x" + w + "x" + c + " kernel " + kernel
                     + " stride " + stride + " pad " + pad);
@@ -19,21 +19,21 @@ record Im2col(int batch, int h, int w, int c, int kernel, int stride, int pad, i
     }
 
     /** Output pixels: rows of the product. */
-    int rows() {
+    public int rows() {
         return Math.multiplyExact(Math.multiplyExact(batch, oh), ow);
     }
 
     /** Values per patch: columns of the product, K of the GEMM. */
-    int cols() {
+    public int cols() {
         return Math.multiplyExact(kernel * kernel, c);
     }
 
     /** A 1×1 convolution of stride 1: the input is the patch matrix. */
-    boolean identity() {
+    public boolean identity() {
         return kernel == 1 && stride == 1 && pad == 0;
     }
 
-    void check(float[] x, Tensor weight, float[] bias, float[] out) {
+    public void check(float[] x, Tensor weight, float[] bias, float[] out) {
         if (weight.rank() != 2 || weight.shape()[1] != cols()) {
             throw new IllegalArgumentException("conv2d: weight " + weight.shapeString() + " is not a " + kernel + "x" + kernel + "x" + c + " kernel");
         }

@@ -4,6 +4,7 @@ import clip4j.backend.AdapterKernels;
 import clip4j.backend.Backend;
 import clip4j.backend.EngineOptions.Precision;
 import clip4j.backend.Epilogue;
+import clip4j.backend.Im2col;
 import clip4j.backend.ScalarBackend;
 import clip4j.io.HalfFloats;
 import clip4j.io.Tensor;
@@ -88,6 +89,37 @@ public final class CudaBackend implements Backend, TowerRunner, AdapterKernels {
         linearOn("", upload("x", x, (long) m * k), m, k, n, device(w, "w"), bias == null ? NULL : upload("bias", bias, n), dy,
                 Launches.epilogue(epilogue));
         cuMemcpyDtoH(Pointer.to(y), dy, 4L * m * n);
+    }
+
+    /** A convolution as the product of its im2col rows, both on the device, the epilogue in the GEMM kernel. */
+    @Override
+    public synchronized void conv2d(float[] x, int batch, int h, int w, int c, Tensor weight, int kernel, float[] bias, int stride, int pad,
+                                    float[] out, Epilogue epilogue) {
+        Im2col im = Im2col.of(batch, h, w, c, kernel, stride, pad);
+        im.check(x, weight, bias, out);
+        int n = Math.toIntExact(weight.shape()[0]), rows = im.rows(), k = im.cols();
+        if (rows == 0) return;
+        cuda.makeCurrent();
+        CUdeviceptr dx = upload("x", x, (long) batch * h * w * c), dp = dx;
+        if (!im.identity()) {
+            dp = buf("patches", 4L * rows * k);
+            cuda.launch("im2col_nhwc", Launches.elementBlocks((long) rows * k), 1, Launches.ELEMENT_THREADS,
+                    CudaContext.args(dx, batch, h, w, c, kernel, stride, pad, im.oh(), im.ow(), dp));
+        }
+        CUdeviceptr dy = epilogue.accumulates() ? upload("y", out, (long) rows * n) : buf("y", 4L * rows * n);
+        linearOn("", dp, rows, k, n, device(weight, "w"), bias == null ? NULL : upload("bias", bias, n), dy, Launches.epilogue(epilogue));
+        cuMemcpyDtoH(Pointer.to(out), dy, 4L * rows * n);
+    }
+
+    @Override
+    public synchronized void avgPool2d(float[] x, int batch, int h, int w, int c, int kernel, float[] out) {
+        Backend.checkAvgPool(x, batch, h, w, c, kernel, out);
+        long n = (long) batch * (h / kernel) * (w / kernel) * c;
+        if (n == 0) return;
+        cuda.makeCurrent();
+        CUdeviceptr dx = upload("x", x, (long) batch * h * w * c), dy = buf("y", 4 * n);
+        cuda.launch("avg_pool_nhwc", Launches.elementBlocks(n), 1, Launches.ELEMENT_THREADS, CudaContext.args(dx, batch, h, w, c, kernel, dy));
+        cuMemcpyDtoH(Pointer.to(out), dy, 4 * n);
     }
 
     @Override

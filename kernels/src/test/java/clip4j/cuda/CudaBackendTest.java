@@ -192,6 +192,35 @@ class CudaBackendTest {
         }
     }
 
+    /**
+     * A ResNet's operations on the device (im2col_nhwc then the GEMM with the ReLU epilogues; avg_pool_nhwc) against
+     * the reference: odd sizes, strides, padding, a 1x1 convolution (no patches), every epilogue a ResNet uses.
+     */
+    @ParameterizedTest
+    @EnumSource(Precision.class)
+    void convolutions(Precision p) {
+        CudaBackend be = gpu(p);
+        int[][] shapes = {{2, 9, 7, 5, 6, 3, 2, 1}, {1, 8, 8, 16, 32, 3, 1, 1}, {3, 4, 4, 8, 12, 1, 1, 0}};  // batch h w c out k stride pad
+        try (Arena arena = Arena.ofConfined()) {
+            for (int[] sh : shapes) {
+                int batch = sh[0], h = sh[1], w = sh[2], c = sh[3], n = sh[4], k = sh[5], stride = sh[6], pad = sh[7];
+                int oh = (h + 2 * pad - k) / stride + 1, ow = (w + 2 * pad - k) / stride + 1, kk = k * k * c;
+                float[] x = random(batch * h * w * c, 40, 1f), bias = random(n, 41, 0.1f), start = random(batch * oh * ow * n, 42, 1f);
+                Tensor wt = matrix(arena, random(n * kk, 43, (float) (1 / Math.sqrt(kk))), n, kk);
+                for (Epilogue e : new Epilogue[]{Epilogue.NONE, Epilogue.RELU, Epilogue.RESIDUAL_RELU}) {
+                    float[] want = start.clone(), got = start.clone();
+                    REF.conv2d(x, batch, h, w, c, wt, k, bias, stride, pad, want, e);
+                    be.conv2d(x, batch, h, w, c, wt, k, bias, stride, pad, got, e);
+                    assertClose(want, got, tol(p, 2e-5, 2e-2), "conv2d " + java.util.Arrays.toString(sh) + " " + e + " " + p);
+                }
+                float[] want = new float[batch * (h / 2) * (w / 2) * c], got = want.clone();
+                REF.avgPool2d(x, batch, h, w, c, 2, want);
+                be.avgPool2d(x, batch, h, w, c, 2, got);
+                assertClose(want, got, 1e-6, "avgPool2d " + java.util.Arrays.toString(sh));
+            }
+        }
+    }
+
     /** Meta-Adapter's refinement (two GEMMs and meta_refine) against the reference's host default. */
     @ParameterizedTest
     @EnumSource(Precision.class)
