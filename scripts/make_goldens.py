@@ -238,6 +238,22 @@ class CLIP(nn.Module):
         return self.encode_image(image), self.encode_text(text)
 
 
+def convert_weights(model):
+    """clip/model.py convert_weights: conv, linear and attention weights and biases, and text_projection, to fp16
+    (BatchNorms and LayerNorms stay fp32), as OpenAI released its archives."""
+    for mod in model.modules():
+        if isinstance(mod, (nn.Conv2d, nn.Linear)):
+            mod.weight.data = mod.weight.data.half()
+            if mod.bias is not None:
+                mod.bias.data = mod.bias.data.half()
+        if isinstance(mod, nn.MultiheadAttention):
+            for a in ["in_proj_weight", "in_proj_bias", "bias_k", "bias_v"]:
+                t = getattr(mod, a)
+                if t is not None:
+                    t.data = t.data.half()
+    model.text_projection.data = model.text_projection.data.half()
+
+
 def build(arch, seed, quick):
     m = CLIP(arch, quick)
     m.load_state_dict(seeded_state(arch, seed))
@@ -438,18 +454,7 @@ def main():
 
     # 1. OpenAI TorchScript archive, fp16 storage as clip.model.convert_weights does
     model = build("fixture-ts", 7, True)
-    for mod in model.modules():
-        if isinstance(mod, (nn.Conv2d, nn.Linear)):
-            mod.weight.data = mod.weight.data.half()
-            if mod.bias is not None:
-                mod.bias.data = mod.bias.data.half()
-        if isinstance(mod, nn.MultiheadAttention):
-            for a in ["in_proj_weight", "in_proj_bias", "bias_k", "bias_v"]:
-                t = getattr(mod, a)
-                if t is not None:
-                    t.data = t.data.half()
-    for a in ["text_projection"]:
-        getattr(model, a).data = getattr(model, a).data.half()
+    convert_weights(model)
     model.visual.proj.data = model.visual.proj.data.half()
     ts_path = os.path.join(FIXTURES, "tiny-openai-fp16.pt")
     torch.jit.save(torch.jit.script(model), ts_path)

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_goldens import (GOLDEN, PROMPTS, Transformer, law, norm, pad, floats, seeded, to_tensor)  # noqa: E402
+from make_goldens import (GOLDEN, PROMPTS, Transformer, convert_weights, law, norm, pad, floats, seeded, to_tensor)  # noqa: E402
 from pillow_pipeline import pil_pipeline  # noqa: E402
 
 FIXTURES = "weights-converter/src/test/resources/fixtures"
@@ -215,17 +215,7 @@ def main():
     # 1. OpenAI TorchScript archive: clip/model.py convert_weights (conv, linear and projection weights and biases in
     # fp16; BatchNorms stay fp32), as OpenAI released RN50.pt
     model = build("fixture-rn", 7, True)
-    for mod in model.modules():
-        if isinstance(mod, (nn.Conv2d, nn.Linear)):
-            mod.weight.data = mod.weight.data.half()
-            if mod.bias is not None:
-                mod.bias.data = mod.bias.data.half()
-        if isinstance(mod, nn.MultiheadAttention):
-            for a in ["in_proj_weight", "in_proj_bias", "bias_k", "bias_v"]:
-                t = getattr(mod, a)
-                if t is not None:
-                    t.data = t.data.half()
-    model.text_projection.data = model.text_projection.data.half()
+    convert_weights(model)
     torch.jit.save(torch.jit.script(model), os.path.join(FIXTURES, "tiny-rn-openai-fp16.pt"))
     ref = build("fixture-rn", 7, True)
     with torch.no_grad():

@@ -183,18 +183,23 @@ public final class Converter {
         Map<String, Object> pre = section(cfg, "preprocess_cfg", configFile);
         float[] mean = pre.get("mean") instanceof List<?> m ? floats(m, configFile) : null;
         float[] std = pre.get("std") instanceof List<?> sd ? floats(sd, configFile) : null;
-        Map<String, Source> tensors = null;
-        for (String name : new String[]{"open_clip_model.safetensors", "open_clip_pytorch_model.bin"}) {
-            Path f = dir.resolve(name);
-            if (!Files.isRegularFile(f)) continue;
-            tensors = name.endsWith(".safetensors") ? readSafetensors(f, mapped) : TorchCheckpoint.read(f).tensors();
-            break;
-        }
-        if (tensors == null) throw new ClipException(dir + " has neither open_clip_model.safetensors nor open_clip_pytorch_model.bin");
-        Path mergesFile = dir.resolve("merges.txt");
-        List<String> merges = Files.isRegularFile(mergesFile) ? readString(mergesFile).lines().toList() : null;
+        Map<String, Source> tensors = readWeights(dir, "open_clip_model.safetensors", "open_clip_pytorch_model.bin", mapped);
+        List<String> merges = readMerges(dir);
         String random = cfg.get(RandomModel.CONFIG_KEY) instanceof String r ? r : null;
         return new Input(tensors, "open_clip directory", q ? Activation.QUICK_GELU : Activation.GELU, heads, mean, std, merges, random, stated);
+    }
+
+    /** A model directory's weights: its safetensors file, else its torch.save file. */
+    private static Map<String, Source> readWeights(Path dir, String safetensors, String torchSave, List<Safetensors> mapped) {
+        if (Files.isRegularFile(dir.resolve(safetensors))) return readSafetensors(dir.resolve(safetensors), mapped);
+        if (Files.isRegularFile(dir.resolve(torchSave))) return TorchCheckpoint.read(dir.resolve(torchSave)).tensors();
+        throw new ClipException(dir + " has neither " + safetensors + " nor " + torchSave);
+    }
+
+    /** The lines of a model directory's merges.txt (header first), or null when it has none. */
+    private static List<String> readMerges(Path dir) {
+        Path f = dir.resolve("merges.txt");
+        return Files.isRegularFile(f) ? readString(f).lines().toList() : null;
     }
 
     private static Input readHfDirectory(Path dir, List<Safetensors> mapped) {
@@ -219,19 +224,8 @@ public final class Converter {
                 std = floats(s, pre);
             }
         }
-        Map<String, Source> tensors = null;
-        for (String name : new String[]{"model.safetensors", "pytorch_model.bin"}) {
-            Path f = dir.resolve(name);
-            if (!Files.isRegularFile(f)) continue;
-            tensors = name.endsWith(".safetensors") ? readSafetensors(f, mapped) : TorchCheckpoint.read(f).tensors();
-            break;
-        }
-        if (tensors == null) throw new ClipException(dir + " has neither model.safetensors nor pytorch_model.bin");
-        List<String> merges = null;
-        Path mergesFile = dir.resolve("merges.txt");
-        if (Files.isRegularFile(mergesFile)) {
-            merges = readString(mergesFile).lines().toList();
-        }
+        Map<String, Source> tensors = readWeights(dir, "model.safetensors", "pytorch_model.bin", mapped);
+        List<String> merges = readMerges(dir);
         String random = cfg.get(RandomModel.CONFIG_KEY) instanceof String r ? r : null;
         return new Input(tensors, "Hugging Face directory", act, heads, mean, std, merges, random);
     }
