@@ -205,7 +205,7 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
             }
             case QUICK_GELU -> quickGelu(out, off, len);
             case GELU -> gelu(out, off, len);
-            case RESIDUAL -> add(out, product, off, len);
+            case RESIDUAL -> add(out, off, product, off, len);
             case RELU -> relu(out, off, len);
             case RESIDUAL_RELU -> addRelu(out, product, off, len);
         }
@@ -311,7 +311,7 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
      * capturing the arguments would be allocated on every call, and steady-state inference allocates nothing.
      */
     private final class LinearCall {
-        float[] x, bias, out, packedA, product;
+        float[] x, bias, out, packedA;
         /** The convolution whose patches of x are the input, or null for x itself. */
         Im2col im;
         Panels prepacked;
@@ -338,7 +338,7 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
 
         /** Drops the references, so that a finished call keeps no model or activation alive. */
         void clear() {
-            x = bias = out = packedA = product = null;
+            x = bias = out = packedA = null;
             im = null;
             epilogue = Epilogue.NONE;
             prepacked = null;
@@ -359,7 +359,8 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
      * input); per task the weight panels come mapped or packed once (f32: read in
      * place), widened per K block (f16/bf16 panels) or packed per call (weights not kept), and a register-tiled
      * micro-kernel broadcasts mr inputs against the tile's nr weight vectors and writes the tile from its registers
-     * (first K block, plus bias) or adds it to the output (later K blocks). No horizontal reductions; each output is
+     * (first K block, plus bias) or adds it to the output (later K blocks; every block for a residual, whose
+     * identity in the output got the bias first). No horizontal reductions; each output is
      * summed in k order by one thread, so results do not depend on the thread count; of the plan, only the K block
      * matters to the bits (where a block's sum is added to the previous ones').
      */
@@ -369,8 +370,6 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
         c.im = im;
         GemmPlan pl = c.plan = planFor(c.n);
         c.epilogue = epilogue;
-        // a residual's product goes to a buffer first, added to out column group by column group as each is finished
-        c.product = epilogue.accumulates() ? callWorkspace.floats(PRODUCT, m * c.n) : out;
         int tileCols = pl.nr() * species().length();
         int tiles = (c.n + tileCols - 1) / tileCols;
         c.bias = bias != null ? bias : zeros(c.n);
@@ -444,7 +443,12 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
         boolean inRegisters = half && direct;
         long step = inRegisters ? HALF_PANEL_ROW : PANEL_ROW;
         int es = (int) (step / WeightPanels.COLS);
-        float[] a = c.localA ? ws.floats(LOCAL_INPUT, pl.mc() * Math.min(pl.kc(), k)) : c.packedA, out = c.product, bias = c.bias;
+        float[] a = c.localA ? ws.floats(LOCAL_INPUT, pl.mc() * Math.min(pl.kc(), k)) : c.packedA, out = c.out, bias = c.bias;
+        // a residual sums in place: out (the identity) gets the bias before the first K block and every block's sum
+        // after it, (identity + b) + x·Wᵀ, with no product to write to a buffer and read back
+        boolean residual = c.epilogue.accumulates();
+        // a large plain input is row by row already: the kernel reads its whole row groups where they lie in x
+        boolean fromX = c.localA && c.im == null;
         float[] row = pre == null ? ws.floats(ROW, k) : null, tile = ws.floats(TILE, mr * tileCols);
         for (int g0 = lo; g0 < hi; g0 += pl.nc()) {
             int g1 = Math.min(hi, g0 + pl.nc());
@@ -465,16 +469,24 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
                 }
                 for (int ic = r0; ic < m; ic += pl.mc()) {
                     int mc = Math.min(pl.mc(), m - ic);
-                    // a task's own block row by row (row copies); the shared input K-major (the kernel's faster read)
-                    int as = c.localA ? 1 : mr, rs = c.localA ? kc : 1;
-                    if (c.localA) for (int rb = 0; rb < mc; rb += mr) packGroup(c, ic + rb, pc, kc, a, rb * kc, true);
+                    // a task's own block row by row (row copies; a plain input's short last group only); the shared
+                    // input K-major (the kernel's faster read)
+                    int as = c.localA ? 1 : mr;
+                    if (c.localA) {
+                        for (int rb = 0; rb < mc; rb += mr) if (!fromX || ic + rb + mr > c.m) packGroup(c, ic + rb, pc, kc, a, rb * kc, true);
+                    }
+                    if (residual && pc == 0) for (int i = ic; i < ic + mc; i++) add(out, i * n + j0, bias, j0, j1 - j0);
                     for (int tl = g0; tl < g1; tl++) {
                         int j = tl * tileCols, cols = Math.min(tileCols, n - j), vecs = (cols + len - 1) / len;
                         long bo0 = panelOffset(j, qBase, panelBytes, base, es), bo1 = vecs > 1 ? panelOffset(j + len, qBase, panelBytes, base, es) : 0,
                                 bo2 = vecs > 2 ? panelOffset(j + 2 * len, qBase, panelBytes, base, es) : 0,
                                 bo3 = vecs > 3 ? panelOffset(j + 3 * len, qBase, panelBytes, base, es) : 0;
                         for (int rb = 0; rb < mc; rb += mr) {
-                            int rows = Math.min(mr, mc - rb), o = (ic + rb) * n + j, ao = c.localA ? rb * kc : pc * mPad + (ic + rb) * kc;
+                            int rows = Math.min(mr, mc - rb), o = (ic + rb) * n + j;
+                            boolean inX = fromX && ic + rb + mr <= c.m;
+                            float[] ag = inX ? c.x : a;
+                            int ao = inX ? (ic + rb) * k + pc : c.localA ? rb * kc : pc * mPad + (ic + rb) * kc;
+                            int rs = inX ? k : c.localA ? kc : 1;
                             // a short last row group or column tile of whole vectors: the kernel of its size, straight
                             // into the output when there is one (8x2 for the last 32 of 80 channels under 8x3 tiles);
                             // else the smallest kernel that covers it, into a tile
@@ -482,22 +494,23 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
                             int kr = whole ? rows : kernelRows(rows, vecs), kv = vecs;
                             float[] dst = whole ? out : tile, bs = whole ? bias : zeros(tileCols);
                             int d = whole ? o : 0, stride = whole ? n : tileCols, bj = whole ? j : 0;
-                            boolean first = !whole || pc == 0;
-                            if (inRegisters) microKernelHalf(kr, kv, a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, d, stride, first, bs, bj, f16);
-                            else microKernel(kr, kv, a, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, d, stride, first, bs, bj);
+                            boolean first = !whole || pc == 0 && !residual;
+                            if (inRegisters) microKernelHalf(kr, kv, ag, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, d, stride, first, bs, bj, f16);
+                            else microKernel(kr, kv, ag, ao, as, rs, b, bo0, bo1, bo2, bo3, kc, dst, d, stride, first, bs, bj);
                             if (whole) continue;
                             for (int rr = 0; rr < rows; rr++) {
                                 for (int cc = 0; cc < cols; cc++) {
                                     int oi = o + rr * n + cc;
-                                    out[oi] = pc == 0 ? tile[rr * tileCols + cc] + bias[j + cc] : out[oi] + tile[rr * tileCols + cc];
+                                    out[oi] = pc == 0 && !residual ? tile[rr * tileCols + cc] + bias[j + cc] : out[oi] + tile[rr * tileCols + cc];
                                 }
                             }
                         }
                     }
                     // after the last K block, the epilogue on this row block of the group's columns, while it is in
                     // cache (a whole group of a convolution's thousands of rows is not)
-                    if (c.epilogue != Epilogue.NONE && pc + kc >= k) {
-                        for (int i = ic; i < ic + mc; i++) applyEpilogue(c.epilogue, out, c.out, i * n + j0, j1 - j0);
+                    Epilogue e = residual ? (c.epilogue == Epilogue.RESIDUAL_RELU ? Epilogue.RELU : Epilogue.NONE) : c.epilogue;
+                    if (e != Epilogue.NONE && pc + kc >= k) {
+                        for (int i = ic; i < ic + mc; i++) applyEpilogue(e, null, out, i * n + j0, j1 - j0);
                     }
                 }
             }

@@ -246,14 +246,12 @@ abstract sealed class VectorKernels implements Backend permits VectorMicroKernel
         }
     }
 
-    /** x[off, off+n) += y[off, off+n). */
-    void add(float[] x, float[] y, int off, int n) {
+    /** x[off, off+n) += y[yOff, yOff+n). */
+    void add(float[] x, int off, float[] y, int yOff, int n) {
         final VectorSpecies<Float> species = species();
-        int len = species.length();
-        int ub = off + species.loopBound(n), end = off + n;
-        int i = off;
-        for (; i < ub; i += len) FloatVector.fromArray(species, x, i).add(FloatVector.fromArray(species, y, i)).intoArray(x, i);
-        for (; i < end; i++) x[i] += y[i];
+        int len = species.length(), ub = species.loopBound(n), i = 0;
+        for (; i < ub; i += len) FloatVector.fromArray(species, x, off + i).add(FloatVector.fromArray(species, y, yOff + i)).intoArray(x, off + i);
+        for (; i < n; i++) x[off + i] += y[yOff + i];
     }
 
     /**
