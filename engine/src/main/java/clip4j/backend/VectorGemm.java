@@ -374,10 +374,11 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
         int tiles = (c.n + tileCols - 1) / tileCols;
         c.bias = bias != null ? bias : zeros(c.n);
         c.prepacked = prepacked;
-        // a small input packed once for all tasks: K block pc at pc·mPad, its mr-row group from row r at r·kc; a large
-        // one (a convolution's thousands of rows) by each task, a row block at a time, into its own cache-sized buffer
+        // few rows packed once for all tasks: K block pc at pc·mPad, its mr-row group from row r at r·kc; many (a
+        // convolution's thousands) by each task, a row block at a time, into its own cache-sized buffer, or read where
+        // they lie (a plain input)
         c.mPad = (m + pl.mr() - 1) / pl.mr() * pl.mr();
-        c.localA = (long) c.mPad * k > SHARED_INPUT_FLOATS;
+        c.localA = m >= LOCAL_INPUT_MIN_ROWS || (long) c.mPad * k > SHARED_INPUT_FLOATS;
         c.packedA = c.localA ? null : callWorkspace.floats(PACKED_INPUT, c.mPad * k);
         // the threads' work: row part by column tile, in that order, so that t = mt·s threads form an mt × s grid; when
         // the columns give too few tiles for two per thread (a convolution to 32 or 64 channels), more row parts
@@ -414,13 +415,15 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
     }
 
     /**
-     * Above this many packed input floats (2 MB) each task packs the rows it needs per row block into its own buffer,
-     * which stays in cache, instead of all tasks sharing one packed copy that does not: RN50's stage-1 convolutions
-     * (3136 × 576) ran at 0.6× the speed of its later ones through the shared copy. The task's block is copied row by
-     * row (the shared copy is K-major: a strided store per value, a third of those convolutions' time, but 5-8 %
-     * faster to read for the kernel).
+     * From this many input rows on, or above this many packed input floats (2 MB), each task takes a share of the rows
+     * and packs them per row block into its own buffer, which stays in cache, row by row (a plain input's rows are
+     * read where they lie), instead of all tasks sharing one K-major packed copy (a strided store per value, but
+     * 5-8 % faster to read for the kernel). RN50's stage-1 convolutions (3136 × 576) ran at 0.6× the speed of its
+     * later ones through the shared copy; at batch 1 its 1×1 convolutions of 784 and 3136 rows ran 1.6-2× as fast
+     * read in place, its 196-row ones 1.12-1.18× as fast with per-task rows, and ViT-B/32's 400-row products 1.15×;
+     * its 49-row products and ViT-B/32's 50-row ones ran 5-15 % slower (Zen 5, 2 threads).
      */
-    static final int SHARED_INPUT_FLOATS = 1 << 19;
+    static final int LOCAL_INPUT_MIN_ROWS = 128, SHARED_INPUT_FLOATS = 1 << 19;
 
     /** Work items [lo, hi) of a packed GEMM: item i is column tile i % tiles of row part i / tiles. */
     private void gemmPart(LinearCall c, int lo, int hi, Workspace ws) {
