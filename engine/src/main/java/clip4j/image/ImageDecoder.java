@@ -34,6 +34,23 @@ public final class ImageDecoder {
     public static RawImage decode(Path path) {
         if (!Files.isRegularFile(path)) throw new ClipException("image not found: " + path);
         try (ImageInputStream in = ImageIO.createImageInputStream(path.toFile())) {
+            return decode(in, path.toString());
+        } catch (IOException e) {
+            throw new ClipException("cannot open image " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** An image held in memory (a member of a tar shard, an upload), named in errors as name. */
+    public static RawImage decode(byte[] data, String name) {
+        try (ImageInputStream in = ImageIO.createImageInputStream(new java.io.ByteArrayInputStream(data))) {
+            return decode(in, name);
+        } catch (IOException e) {
+            throw new ClipException("cannot read image " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static RawImage decode(ImageInputStream in, String path) {
+        try {
             if (in == null) throw new ClipException("cannot open image " + path);
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext()) throw new ClipException("not an image this build reads (" + formats() + "): " + path);
@@ -76,7 +93,7 @@ public final class ImageDecoder {
         return String.join(", ", names);
     }
 
-    static RawImage fromBuffered(BufferedImage img, String format, Path path) {
+    static RawImage fromBuffered(BufferedImage img, String format, String path) {
         int w = img.getWidth(), h = img.getHeight();
         ColorModel cm = img.getColorModel();
         Raster r = img.getRaster();

@@ -30,7 +30,12 @@ public final class Preprocessor {
 
     /** The normalised CHW float tensor [3, S, S] of an image file. */
     public float[] preprocess(Path image) {
-        return normalize(toRgb(ImageDecoder.decode(image)));
+        return preprocess(ImageDecoder.decode(image));
+    }
+
+    /** The normalised CHW float tensor [3, S, S] of a decoded image. */
+    public float[] preprocess(RawImage image) {
+        return normalize(toRgb(image));
     }
 
     /** torchvision's output size for Resize(S): shortest side S, long side int(S·long/short). */

@@ -7,7 +7,6 @@ import clip4j.model.ClipConfig;
 import clip4j.model.ClipModel;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -61,7 +60,7 @@ public final class FeatureStore {
         this.encoded = n -> {
         };
         ClipConfig c = model.config();
-        this.prefix = fileHash(model.file().path()) + "|pillow-bicubic-crop-v1|crc32c:" + c.imageSize() + ":"
+        this.prefix = Hashing.sha256(model.file().path()) + "|pillow-bicubic-crop-v1|crc32c:" + c.imageSize() + ":"
                 + Arrays.toString(c.imageMean()) + Arrays.toString(c.imageStd()) + "|";
         this.augmenter = new Augmenter(model.preprocessor());
     }
@@ -83,18 +82,6 @@ public final class FeatureStore {
     /** The same store, telling {@code encoded} the number of images each time a batch has been encoded (progress). */
     public FeatureStore withProgress(IntConsumer encoded) {
         return new FeatureStore(this, encoded);
-    }
-
-    static String fileHash(Path p) {
-        var md = Hashing.sha256();
-        try (InputStream in = Files.newInputStream(p)) {
-            byte[] buf = new byte[1 << 20];
-            int n;
-            while ((n = in.read(buf)) > 0) md.update(buf, 0, n);
-        } catch (IOException e) {
-            throw new ClipException("cannot read " + p + ": " + e.getMessage(), e);
-        }
-        return Hashing.hex(md.digest());
     }
 
     private Path file(ImageItem item, View view) {
