@@ -2,6 +2,7 @@ package clip4j.cli;
 
 import clip4j.ClipException;
 import clip4j.backend.Backend;
+import clip4j.collection.AnnIndex;
 import clip4j.collection.Index;
 import clip4j.io.Hashing;
 import clip4j.model.ClipModel;
@@ -45,12 +46,20 @@ final class SearchCommand implements Callable<Integer> {
     @Option(names = "--k", paramLabel = "K", defaultValue = "10", description = "how many results (default: ${DEFAULT-VALUE})")
     int k;
 
+    @Option(names = "--ann", description = "search the approximate index ('clip4j ann') instead of every embedding")
+    boolean ann;
+
+    @Option(names = "--ef", paramLabel = "N", defaultValue = "100", description = "candidates of an approximate search, "
+            + "at least k (default: ${DEFAULT-VALUE}; more: higher recall, slower)")
+    int ef;
+
     @Mixin
     CommonOptions common;
 
     @Override
     public Integer call() {
         if (k < 1 || k > 100_000) throw new ClipException("--k must be between 1 and 100000, not " + k);
+        if (ef < 1 || ef > 100_000) throw new ClipException("--ef must be between 1 and 100000, not " + ef);
         int threads = opts.engine.options().threads();
         try (Index idx = Index.open(index, threads, 0)) {
             String hash = Hashing.sha256(opts.model);
@@ -63,9 +72,17 @@ final class SearchCommand implements Callable<Integer> {
                 q = query.text != null ? model.encodeTexts(List.of(query.text))[0] : model.encodeImages(List.of(query.image))[0];
             }
             long t0 = System.nanoTime();
-            List<Index.Hit> hits = idx.search(q, k);
-            Log.info(String.format(Locale.ROOT, "searched %d embeddings in %d shard(s) in %.1f ms", idx.size(), idx.shards(),
-                    (System.nanoTime() - t0) / 1e6));
+            List<Index.Hit> hits;
+            if (ann) {
+                try (AnnIndex a = AnnIndex.open(index)) {
+                    if (a == null) throw new ClipException(index + " has no approximate index: build it with 'clip4j ann --index " + index + "'");
+                    hits = idx.search(q, k, a, ef);
+                }
+            } else {
+                hits = idx.search(q, k);
+            }
+            Log.info(String.format(Locale.ROOT, "searched %d embeddings in %d shard(s)%s in %.1f ms", idx.size(), idx.shards(),
+                    ann ? " (approximate, ef " + Math.max(ef, k) + ")" : "", (System.nanoTime() - t0) / 1e6));
             int rank = 1;
             for (Index.Hit h : hits) {
                 Map<String, Object> r = new LinkedHashMap<>();

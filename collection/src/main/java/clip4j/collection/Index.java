@@ -143,16 +143,51 @@ public final class Index implements AutoCloseable {
         return hits;
     }
 
-    /** The metadata row of row (its shard's metadata read once, when first needed). */
-    public MetadataFile.Row item(long row) {
+    /**
+     * The k rows of highest cosine with query that the approximate index finds among ef candidates, scored exactly
+     * (the kernel of {@link #search}) and in that order.
+     */
+    public List<Hit> search(float[] query, int k, AnnIndex ann, int ef) {
+        if (query.length != dims) throw new ClipException("a " + query.length + "-d query for an index of " + dims + "-d embeddings");
+        TopK top = new TopK(k);
+        float[] v = new float[dims];
+        MemorySegment vs = MemorySegment.ofArray(v);
+        float[] lanes = new float[64];
+        for (long row : ann.search(query, k, ef)) {
+            vector(row, v);
+            top.offer(row, kernel.dot(vs, 0, dims, false, 0, query, lanes));
+        }
+        List<Hit> hits = new ArrayList<>();
+        for (TopK.Hit h : top.hits()) hits.add(new Hit(h.row(), h.score(), item(h.row())));
+        return hits;
+    }
+
+    /** Row row's embedding (f16 rows widened), into dst[0, dims). */
+    public void vector(long row, float[] dst) {
+        Shard s = shards.get(shard(row));
+        int r = (int) (row - s.first());
+        for (int j = 0; j < dims; j++) {
+            dst[j] = s.f16() ? Float.float16ToFloat(s.data().get(Npy.F16, s.offset() + 2L * ((long) r * dims + j)))
+                    : s.data().get(Npy.F32, s.offset() + 4L * ((long) r * dims + j));
+        }
+    }
+
+    private int shard(long row) {
+        if (row < 0 || row >= size) throw new IndexOutOfBoundsException("row " + row + " of " + size);
         int lo = 0, hi = shards.size() - 1;
         while (lo < hi) {
             int mid = (lo + hi + 1) >>> 1;
             if (shards.get(mid).first() <= row) lo = mid;
             else hi = mid - 1;
         }
-        Shard s = shards.get(lo);
-        List<MetadataFile.Row> rows = metadata.computeIfAbsent(lo, i -> MetadataFile.read(s.meta()));
+        return lo;
+    }
+
+    /** The metadata row of row (its shard's metadata read once, when first needed). */
+    public MetadataFile.Row item(long row) {
+        int si = shard(row);
+        Shard s = shards.get(si);
+        List<MetadataFile.Row> rows = metadata.computeIfAbsent(si, i -> MetadataFile.read(s.meta()));
         if (rows.size() != s.rows()) throw new ClipException(s.meta() + " has " + rows.size() + " rows for " + s.rows() + " embeddings");
         return rows.get((int) (row - s.first()));
     }

@@ -5,6 +5,7 @@ import clip4j.ClipException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +22,8 @@ import java.util.regex.Pattern;
  * and ended by a newline, then the rows, C order, little-endian f4 or f2.
  */
 public final class Npy {
+    static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0};
     private static final Pattern HEADER = Pattern.compile(
             "\\{'descr': '<f([24])', 'fortran_order': False, 'shape': \\((\\d+), (\\d+)\\), }\\s*");

@@ -18,9 +18,6 @@ import java.nio.ByteOrder;
  * products of elements l, l + len, l + 2·len… by FMA, the lanes are added in order, then the tail by FMA. The same bits.
  */
 abstract sealed class Scores permits Scores.W128, Scores.W256, Scores.W512 {
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-
     abstract VectorSpecies<Float> species();
 
     abstract VectorSpecies<Short> half();
@@ -73,7 +70,7 @@ abstract sealed class Scores permits Scores.W128, Scores.W256, Scores.W512 {
     }
 
     private static float value(MemorySegment m, long o, int j, boolean f16) {
-        return f16 ? Float.float16ToFloat(m.get(I16, o + 2L * j)) : m.get(F32, o + 4L * j);
+        return f16 ? Float.float16ToFloat(m.get(Npy.F16, o + 2L * j)) : m.get(Npy.F32, o + 4L * j);
     }
 
     /** Rows [from, to) offered to top as rows first + r; an all-zero row (an item that failed) is never a hit. */

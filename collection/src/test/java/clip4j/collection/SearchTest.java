@@ -144,6 +144,45 @@ class SearchTest {
         }
     }
 
+    /** The graph finds nearly every true top-10 (recall@10) on 3000 random unit vectors; its hits are scored exactly. */
+    @Test
+    void approximateSearchHasHighRecallAndExactScores(@TempDir Path dir) throws IOException {
+        Random r = new Random(5);
+        int d = 32, n = 3000;
+        List<float[]> rows = new ArrayList<>();
+        List<MetadataFile.Row> meta = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            rows.add(i == 7 ? new float[d] : unit(r, d));
+            meta.add(new MetadataFile.Row("k" + i, null, 1, 1, i == 7 ? "bad" : null));
+        }
+        try (OutputStream o = Files.newOutputStream(dir.resolve(String.format(EmbedJob.EMBEDDINGS, 0)))) {
+            Npy.write(o, rows, d, Npy.DType.F16);
+        }
+        MetadataFile.write(dir.resolve(String.format(EmbedJob.METADATA, 0)), meta);
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("dims", String.valueOf(d));
+        Manifest.write(dir, settings, null);
+        try (Index idx = Index.open(dir, 2, 0)) {
+            AnnIndex.build(idx, 16, 100, 2, x -> { });
+            try (AnnIndex ann = AnnIndex.open(dir)) {
+                assertEquals(n - 1, ann.size());
+                int found = 0;
+                for (int t = 0; t < 20; t++) {
+                    float[] q = unit(r, d);
+                    List<Index.Hit> exact = idx.search(q, 10), approx = idx.search(q, 10, ann, 100);
+                    java.util.Set<Long> truth = new java.util.HashSet<>();
+                    exact.forEach(h -> truth.add(h.row()));
+                    for (Index.Hit h : approx) {
+                        if (truth.contains(h.row())) found++;
+                        Index.Hit same = exact.stream().filter(e -> e.row() == h.row()).findFirst().orElse(null);
+                        if (same != null) assertEquals(same.score(), h.score());
+                    }
+                }
+                assertTrue(found >= 190, "recall@10 " + found / 200.0);
+            }
+        }
+    }
+
     /** Over one task's rows, so that the first shard is cut between tasks. */
     static final int CHUNKED = Index.CHUNK + 5;
 
