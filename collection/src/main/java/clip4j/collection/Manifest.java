@@ -41,7 +41,7 @@ public final class Manifest {
         }
     }
 
-    static void write(Path dir, Map<String, Object> settings, Map<String, Object> result) {
+    public static void write(Path dir, Map<String, Object> settings, Map<String, Object> result) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("format", FORMAT);
         m.put("settings", settings);

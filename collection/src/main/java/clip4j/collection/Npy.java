@@ -39,6 +39,10 @@ public final class Npy {
         DType(int bytes) {
             this.bytes = bytes;
         }
+
+        public int bytes() {
+            return bytes;
+        }
     }
 
     /** The header, rows, dims and dtype of an .npy file as read back. */

@@ -1,0 +1,94 @@
+package clip4j.cli;
+
+import clip4j.io.DType;
+import clip4j.testing.TestData;
+import clip4j.util.Json;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * embed, search and ann as a user runs them: a run killed with SIGKILL mid-way resumes to the bytes of an
+ * uninterrupted one; a bad image gives exit 3 and a row with its reason; search finds an image by itself, exactly and
+ * through the graph; another model is refused.
+ */
+class CollectionCliTest {
+    @Test
+    void embedSurvivesKillMinus9AndSearchFindsTheImage(@TempDir Path dir) throws Exception {
+        Path images = dir.resolve("images");
+        Files.createDirectories(images);
+        for (int i = 0; i < 40; i++) {
+            BufferedImage img = new BufferedImage(30 + i, 50 - i / 2, BufferedImage.TYPE_INT_RGB);
+            for (int y = 0; y < img.getHeight(); y++) for (int x = 0; x < img.getWidth(); x++) img.setRGB(x, y, (x * 37 + y * 11 + i * 1001) * 2654435761L > 0 ? (x * i) << 8 | y * 3 : x);
+            ImageIO.write(img, "png", images.resolve(String.format("p%02d.png", i)).toFile());
+        }
+        Files.writeString(images.resolve("zz-broken.png"), "\u0089PNG but no more");
+        String model = TestData.seededModel("test-tiny-quickgelu", 3, DType.F32).toString();
+        Path whole = dir.resolve("whole"), killed = dir.resolve("killed");
+        Cli.Result a = Cli.run(dir, "embed", "--model", model, "--input", images.toString(), "--output", whole.toString(), "--shard-size", "4",
+                "--batch", "1", "--threads", "1");
+        assertEquals(3, a.code(), a.toString());
+        assertTrue(a.err().contains("41 images in 11 shard(s)") && a.err().contains("1 failed"), a.toString());
+
+        // the same run, killed once three shards are written
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--add-modules",
+                "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "embed", "--model", model, "--input", images.toString(), "--output", killed.toString(), "--shard-size", "4", "--batch", "1",
+                "--threads", "1", "-q"));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("killed.log").toFile());
+        pb.environment().putAll(Map.of("CLIP4J_OFFLINE", "1", "CLIP4J_CACHE", dir.toString(), "CLIP4J_GEMM_PLAN", "8x2 kc768 mc96 nc8"));
+        Process p = pb.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!Files.exists(killed.resolve("embeddings-00002.npy")) && p.isAlive() && System.nanoTime() < deadline) Thread.sleep(5);
+        p.destroyForcibly().waitFor(); // SIGKILL
+        assertTrue(Files.exists(killed.resolve("embeddings-00002.npy")), Files.readString(dir.resolve("killed.log")));
+        Cli.Result b = Cli.run(dir, "embed", "--model", model, "--input", images.toString(), "--output", killed.toString(), "--shard-size", "4",
+                "--batch", "1", "--threads", "1");
+        assertEquals(3, b.code(), b.toString());
+        assertTrue(b.err().contains("kept from before"), b.toString());
+        Map<String, byte[]> x = files(whole), y = files(killed);
+        assertEquals(x.keySet(), y.keySet());
+        for (String k : x.keySet()) assertArrayEquals(x.get(k), y.get(k), k);
+
+        String query = images.resolve("p17.png").toString();
+        for (boolean ann : new boolean[]{false, true}) {
+            if (ann) assertEquals(0, Cli.run(dir, "ann", "--index", whole.toString(), "-q").code());
+            List<String> args = new ArrayList<>(List.of("search", "--model", model, "--index", whole.toString(), "--image", query, "--k", "3"));
+            if (ann) args.add("--ann");
+            Cli.Result s = Cli.run(dir, args.toArray(String[]::new));
+            assertEquals(0, s.code(), s.toString());
+            Map<String, Object> first = Json.parseObject(s.outLines().getFirst());
+            assertEquals(query, first.get("key"), s.toString());
+            assertEquals(1.0, ((Number) first.get("score")).doubleValue(), 1e-6);
+            assertEquals(3, s.outLines().size());
+        }
+        String other = TestData.seededModel("test-tiny-quickgelu", 4, DType.F32).toString();
+        Cli.Result wrong = Cli.run(dir, "search", "--model", other, "--index", whole.toString(), "--text", "a cat");
+        assertEquals(1, wrong.code(), wrong.toString());
+        assertTrue(wrong.err().contains("another model"), wrong.toString());
+        Cli.Result changed = Cli.run(dir, "embed", "--model", other, "--input", images.toString(), "--output", whole.toString(), "--shard-size", "4");
+        assertEquals(1, changed.code(), changed.toString());
+        assertTrue(changed.err().contains("--overwrite") && !changed.err().contains("\tat "), changed.toString());
+    }
+
+    private static Map<String, byte[]> files(Path d) throws Exception {
+        Map<String, byte[]> m = new TreeMap<>();
+        try (var s = Files.list(d)) {
+            for (Path f : s.toList()) if (Files.isRegularFile(f)) m.put(f.getFileName().toString(), Files.readAllBytes(f));
+        }
+        return m;
+    }
+}
