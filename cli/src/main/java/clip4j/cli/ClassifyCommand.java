@@ -2,6 +2,8 @@ package clip4j.cli;
 
 import clip4j.ClipException;
 import clip4j.backend.Backend;
+import clip4j.fewshot.AdapterFile;
+import clip4j.io.Hashing;
 import clip4j.model.ClipModel;
 import clip4j.zeroshot.ZeroShotClassifier;
 import picocli.CommandLine.Command;
@@ -36,6 +38,10 @@ final class ClassifyCommand implements Callable<Integer> {
     @Option(names = "--labels-file", paramLabel = "FILE", description = "class names, one per line (instead of --labels)")
     Path labelsFile;
 
+    @Option(names = "--adapter", paramLabel = "FILE", description = "a few-shot classifier from 'clip4j adapt' (its classes, "
+            + "instead of --labels and templates); it must come from this model")
+    Path adapter;
+
     @Mixin
     TemplateOptions templates;
 
@@ -47,15 +53,21 @@ final class ClassifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        List<String> names = names();
+        AdapterFile fitted = adapter == null ? null : AdapterFile.read(adapter);
+        if (fitted != null && (labels != null || labelsFile != null)) throw new ClipException("--adapter holds the classes: no --labels with it");
+        List<String> names = fitted != null ? fitted.classNames() : names();
         List<String> tpl = templates.templates();
         List<Path> images = batch.images();
         BatchOptions failures = batch;
         try (failures; Backend be = opts.backend(); ClipModel model = opts.load(be);
              Progress progress = Progress.start("classifying images", "img", images.size(), common.quiet)) {
-            ZeroShotClassifier zs = ZeroShotClassifier.build(model, names, tpl);
+            if (fitted != null && !fitted.modelSha256().equals(Hashing.sha256(opts.model))) {
+                throw new ClipException(adapter + " was fitted on another model's features (" + fitted.info().getOrDefault("architecture", "?")
+                        + "), not " + opts.model);
+            }
+            ZeroShotClassifier zs = fitted != null ? null : ZeroShotClassifier.build(model, names, tpl);
             ImageStream.embed(model, images, failures, progress, (image, embedding) -> {
-                float[] logits = zs.logits(embedding);
+                float[] logits = zs != null ? zs.logits(embedding) : fitted.classifier().logits(be, new float[][]{embedding})[0];
                 float[] probs = ZeroShotClassifier.probabilities(logits);
                 int best = 0;
                 for (int c = 1; c < probs.length; c++) if (probs[c] > probs[best]) best = c;

@@ -2,12 +2,10 @@ package clip4j.cli;
 
 import clip4j.ClipException;
 import clip4j.backend.Backend;
-import clip4j.convert.MetaCheckpoints;
 import clip4j.data.Dataset;
 import clip4j.fewshot.FewShotExperiment;
 import clip4j.fewshot.Method;
 import clip4j.fewshot.Methods;
-import clip4j.fewshot.TipSearch;
 import clip4j.model.ClipModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -56,35 +54,8 @@ final class FewShotCommand implements Callable<Integer> {
     @Option(names = "--method", paramLabel = "M", split = ",", defaultValue = "zero-shot,tip", description = "zero-shot, tip, tip-f, clip-adapter, meta (comma-separated)")
     List<String> methods;
 
-    @Option(names = "--alpha", paramLabel = "A", description = "Tip-Adapter alpha (with --beta) instead of the search")
-    Double alpha;
-
-    @Option(names = "--beta", paramLabel = "B", description = "Tip-Adapter beta (with --alpha)")
-    Double beta;
-
-    @Option(names = "--search", description = "search alpha/beta on validation (the default when --alpha/--beta are absent)")
-    boolean search;
-
-    @Option(names = "--search-scale", paramLabel = "S", split = ",", defaultValue = "12,10", description = "S_beta,S_alpha of the 200x20 grid")
-    double[] searchScale;
-
-    @Option(names = "--augment-epochs", paramLabel = "N", defaultValue = "10", description = "augmentation passes averaged into the cache (0 = plain preprocessing)")
-    int augmentEpochs;
-
-    @Option(names = "--tip-f-epochs", paramLabel = "N", defaultValue = "20", description = "Tip-Adapter-F training epochs (best epoch chosen on validation)")
-    int tipFEpochs;
-
-    @Option(names = "--clip-adapter-epochs", paramLabel = "N", defaultValue = "200", description = "CLIP-Adapter training epochs (best epoch chosen on validation)")
-    int clipAdapterEpochs;
-
-    @Option(names = "--clip-adapter-ratio", paramLabel = "R", defaultValue = "0.2", description = "CLIP-Adapter residual ratio r")
-    double clipAdapterRatio;
-
-    @Option(names = "--meta-epochs", paramLabel = "N", defaultValue = "5", description = "Meta-Adapter training epochs when no --meta-checkpoint is given")
-    int metaEpochs;
-
-    @Option(names = "--meta-checkpoint", paramLabel = "FILE", description = "trained Meta-Adapter (torch.save state dict or safetensors); applied online")
-    Path metaCheckpoint;
+    @Mixin
+    MethodOptions method;
 
     @Option(names = "--eval-classes", paramLabel = "CLASS", split = ",", description = "test only images of these classes (e.g. the novel ones), still classified among all classes")
     List<String> evalClasses;
@@ -113,9 +84,7 @@ final class FewShotCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if ((alpha == null) != (beta == null)) throw new ClipException("--alpha and --beta go together");
-        if (alpha != null && search) throw new ClipException("--alpha/--beta and --search exclude each other");
-        if (augmentEpochs < 0) throw new ClipException("--augment-epochs must be 0 or more");
+        Methods.Options o = method.options();
         List<Method> ms = methods.stream().map(Method::parse).toList();
         List<String> tpl = templates.templates();
         try (Backend be = opts.backend(); ClipModel model = opts.load(be)) {
@@ -125,10 +94,7 @@ final class FewShotCommand implements Callable<Integer> {
             Dataset va = val == null ? null : DatasetArg.load(val, "train", classNames).relabel(tr.classNames());
             String random = model.file().randomWeights();
             if (random != null) Log.warn(opts.model + " has RANDOM weights (" + random + "): the accuracies show the methods, not CLIP");
-            Methods.Options o = new Methods.Options(alpha, beta, TipSearch.Grid.of(searchScale[0], searchScale[1], 200, 20),
-                    tipFEpochs, clipAdapterEpochs, clipAdapterRatio, metaEpochs,
-                    metaCheckpoint == null ? null : MetaCheckpoints.load(metaCheckpoint));
-            FewShotExperiment.Config cfg = new FewShotExperiment.Config(ms, sampling.shots, sampling.seeds, tpl, augmentEpochs, o);
+            FewShotExperiment.Config cfg = new FewShotExperiment.Config(ms, sampling.shots, sampling.seeds, tpl, method.augmentEpochs, o);
             FewShotExperiment.Outcome out = Experiments.run(store.open(model), tr, te, va, cfg, common.quiet);
             if (random != null) Output.line("# model with RANDOM weights (" + random + "): " + opts.model);
             Output.line(ResultsTable.render(out.runs(), ms, sampling.shots, sampling.seeds.length));
@@ -151,13 +117,7 @@ final class FewShotCommand implements Callable<Integer> {
         s.put("seeds", Arrays.stream(sampling.seeds).boxed().toList());
         s.put("templates", tpl);
         s.put("test_per_class", testPerClass == 0 ? "all" : testPerClass);
-        if (ms.stream().anyMatch(m -> m != Method.ZERO_SHOT)) s.put("augment_epochs", augmentEpochs);
-        if (ms.contains(Method.TIP) || ms.contains(Method.TIP_F)) {
-            s.put("alpha_beta", alpha == null ? "searched on validation, grid 200x20 up to " + Arrays.toString(searchScale) : alpha + "," + beta);
-        }
-        if (ms.contains(Method.TIP_F)) s.put("tip_f_epochs", tipFEpochs);
-        if (ms.contains(Method.CLIP_ADAPTER)) s.put("clip_adapter", "epochs " + clipAdapterEpochs + ", ratio " + clipAdapterRatio);
-        if (ms.contains(Method.META)) s.put("meta", metaCheckpoint == null ? "trained here, " + metaEpochs + " epochs" : "checkpoint " + metaCheckpoint);
+        method.describe(ms, s);
         return s;
     }
 }

@@ -20,7 +20,7 @@ import java.util.Properties;
                 + "3 finished with some inputs skipped (--skip-bad).",
                 "", "Examples:", "  clip4j demo", "  clip4j convert --input ViT-B-32.pt --output vit-b-32.safetensors",
                 "  clip4j classify --model vit-b-32.safetensors --labels cat,dog photos/"},
-        subcommands = {ConvertCommand.class, EmbedCommand.class, SearchCommand.class, AnnCommand.class, EmbedImageCommand.class, EmbedTextCommand.class, ClassifyCommand.class,
+        subcommands = {ConvertCommand.class, EmbedCommand.class, SearchCommand.class, AnnCommand.class, EmbedImageCommand.class, EmbedTextCommand.class, ClassifyCommand.class, AdaptCommand.class,
                 InitRandomCommand.class, DemoCommand.class, FewShotCommand.class, MetaTrainCommand.class, BenchCommand.class, TuneCommand.class})
 public final class Main {
     public static void main(String[] args) {

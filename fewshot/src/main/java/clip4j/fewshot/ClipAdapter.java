@@ -1,5 +1,6 @@
 package clip4j.fewshot;
 
+import clip4j.ClipException;
 import clip4j.model.Embeddings;
 
 import java.util.Random;
@@ -31,6 +32,29 @@ public final class ClipAdapter {
         w2 = uniform(d * h, 1 / Math.sqrt(h), r);
         w1t = new float[d * h];
         w2t = new float[h * d];
+    }
+
+    /** A trained adapter from its weights: W₁ [D/4, D] and W₂ [D, D/4], row-major, and its residual ratio. */
+    public static ClipAdapter of(int d, double ratio, float[] w1, float[] w2) {
+        ClipAdapter a = new ClipAdapter(d, ratio, 0);
+        if (w1.length != a.w1.length || w2.length != a.w2.length) {
+            throw new ClipException("CLIP-Adapter weights of " + w1.length + " and " + w2.length + " values for dimension " + d);
+        }
+        System.arraycopy(w1, 0, a.w1, 0, w1.length);
+        System.arraycopy(w2, 0, a.w2, 0, w2.length);
+        return a;
+    }
+
+    public int dim() {
+        return d;
+    }
+
+    public int hidden() {
+        return h;
+    }
+
+    public double ratio() {
+        return ratio;
     }
 
     private void sync() {

@@ -61,11 +61,9 @@ public final class FewShotExperiment {
 
     public static Outcome run(ClipModel model, FeatureStore store, Dataset train, Dataset test, Dataset val, Config cfg) {
         for (int k : cfg.shots()) if (k < 1) throw new ClipException("shots must be at least 1, not " + k);
-        LOG.log(System.Logger.Level.DEBUG, "class weights from " + cfg.templates().size() + " template(s) x " + train.numClasses() + " classes");
-        float[][] w = ZeroShotClassifier.build(store::textEmbeddings, model.config().embedDim(), model.logitScaleFactor(),
-                train.classNames(), cfg.templates()).weights();
+        float[][] w = classWeights(model, store, train, cfg.templates());
         Kept t = keep(store.features(test.items(), FeatureStore.View.PLAIN, "test set"), test.items(), "test");
-        Kept fixedVal = val == null ? null : keep(store.features(val.items(), FeatureStore.View.PLAIN, "validation set"), val.items(), "validation");
+        Kept fixedVal = fixedVal(store, val);
         List<RunResult> runs = new ArrayList<>();
         for (int k : cfg.shots()) {
             for (long seed : cfg.seeds()) {
@@ -81,6 +79,31 @@ public final class FewShotExperiment {
             }
         }
         return new Outcome(train.classNames(), t.items, t.labels, runs);
+    }
+
+    /** A classifier to deploy: one method fitted on one (shots, seed) split of train, exactly as {@link #run} fits it. */
+    public record Fitted(Classifier classifier, java.util.Map<String, Object> chosen) {
+    }
+
+    public static Fitted fit(ClipModel model, FeatureStore store, Dataset train, Dataset val, Method m, int shots, long seed,
+                             List<String> templates, int augmentEpochs, Methods.Options o) {
+        if (shots < 1) throw new ClipException("shots must be at least 1, not " + shots);
+        float[][] w = classWeights(model, store, train, templates);
+        FewShotSampler.Split split = FewShotSampler.sample(train, shots, seed, Math.min(shots, 4));
+        Kept none = new Kept(List.of(), new float[0][], new int[0]);
+        FewShotData d = data(store, w, split, fixedVal(store, val), none, augmentEpochs, seed);
+        java.util.Map<String, Object> chosen = new java.util.LinkedHashMap<>();
+        return new Fitted(Methods.fit(model.backend(), m, d, o, seed, chosen), chosen);
+    }
+
+    private static float[][] classWeights(ClipModel model, FeatureStore store, Dataset train, List<String> templates) {
+        LOG.log(System.Logger.Level.DEBUG, "class weights from " + templates.size() + " template(s) x " + train.numClasses() + " classes");
+        return ZeroShotClassifier.build(store::textEmbeddings, model.config().embedDim(), model.logitScaleFactor(),
+                train.classNames(), templates).weights();
+    }
+
+    private static Kept fixedVal(FeatureStore store, Dataset val) {
+        return val == null ? null : keep(store.features(val.items(), FeatureStore.View.PLAIN, "validation set"), val.items(), "validation");
     }
 
     private record Kept(List<ImageItem> items, float[][] features, int[] labels) {

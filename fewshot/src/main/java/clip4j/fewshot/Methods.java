@@ -21,42 +21,10 @@ public final class Methods {
     private Methods() {
     }
 
+    /** A method fitted on one run's shots (every choice made on validation) and evaluated once on its test features. */
     public static RunResult run(Backend be, Method m, FewShotData d, Options o, int shots, long seed) {
         Map<String, Object> chosen = new LinkedHashMap<>();
-        float[][] logits = switch (m) {
-            case ZERO_SHOT -> {
-                TipAdapter zs = new TipAdapter(d.classWeights(), new float[0][], new int[0]);
-                yield map(d.test(), zs::zeroShotLogits);
-            }
-            case TIP -> {
-                TipAdapter tip = new TipAdapter(d.classWeights(), d.keys(), d.keyLabels());
-                double[] ab = alphaBeta(be, tip, d, o, chosen);
-                yield tip.logitsBatch(be, d.test(), ab[0], ab[1]);
-            }
-            case TIP_F -> {
-                TipAdapter tip = new TipAdapter(d.classWeights(), d.keys(), d.keyLabels());
-                TipAdapterF.Settings s = new TipAdapterF.Settings(1.0, 1.0, 1e-3, 1e-4, 0.01, 256, o.tipFEpochs(), seed);
-                TipAdapterF.Trained t = TipAdapterF.train(be, tip, d.views(), d.keyLabels(), d.val(), d.valLabels(), s);
-                chosen.put("best_epoch", t.bestEpoch());
-                TipAdapter tuned = new TipAdapter(d.classWeights(), t.keys(), d.keyLabels());
-                double[] ab = alphaBeta(be, tuned, d, o, chosen);
-                yield tuned.logitsBatch(be, d.test(), ab[0], ab[1]);
-            }
-            case CLIP_ADAPTER -> {
-                ClipAdapter a = trainClipAdapter(d, o, seed, chosen);
-                yield floats(a.logits(d.test(), d.classWeights()));
-            }
-            case META -> {
-                MetaAdapter meta = o.metaCheckpoint() != null ? o.metaCheckpoint() : MetaTraining.train(d, d.views(), d.keyLabels(),
-                        d.val(), d.valLabels(), o.metaEpochs(), seed, chosen);
-                if (meta.dim() != d.classWeights()[0].length) {
-                    throw new ClipException("Meta-Adapter checkpoint has dimension " + meta.dim() + ", the model " + d.classWeights()[0].length);
-                }
-                float[][] refined = meta.refine(be, d.classWeights(), MetaTraining.supports(d.keys(), d.keyLabels(), d.classWeights().length));
-                TipAdapter zs = new TipAdapter(refined, new float[0][], new int[0]);
-                yield map(d.test(), zs::zeroShotLogits);
-            }
-        };
+        float[][] logits = fit(be, m, d, o, seed, chosen).logits(be, d.test());
         int[] pred = new int[logits.length];
         int hit = 0;
         for (int i = 0; i < logits.length; i++) {
@@ -66,18 +34,39 @@ public final class Methods {
         return new RunResult(m, shots, seed, logits.length == 0 ? 0 : (double) hit / logits.length, chosen, pred, logits);
     }
 
-    private static float[][] map(float[][] x, java.util.function.Function<float[], double[]> f) {
-        double[][] z = new double[x.length][];
-        for (int i = 0; i < x.length; i++) z[i] = f.apply(x[i]);
-        return floats(z);
+    /** The classifier a method makes of one run's shots and validation set (d's test features are not looked at). */
+    public static Classifier fit(Backend be, Method m, FewShotData d, Options o, long seed, Map<String, Object> chosen) {
+        return switch (m) {
+            case ZERO_SHOT -> new Classifier.ZeroShot(d.classWeights());
+            case TIP -> {
+                TipAdapter tip = new TipAdapter(d.classWeights(), d.keys(), d.keyLabels());
+                double[] ab = alphaBeta(be, tip, d, o, chosen);
+                yield new Classifier.Tip(d.classWeights(), d.keys(), d.keyLabels(), ab[0], ab[1]);
+            }
+            case TIP_F -> {
+                TipAdapter tip = new TipAdapter(d.classWeights(), d.keys(), d.keyLabels());
+                TipAdapterF.Settings s = new TipAdapterF.Settings(1.0, 1.0, 1e-3, 1e-4, 0.01, 256, o.tipFEpochs(), seed);
+                TipAdapterF.Trained t = TipAdapterF.train(be, tip, d.views(), d.keyLabels(), d.val(), d.valLabels(), s);
+                chosen.put("best_epoch", t.bestEpoch());
+                TipAdapter tuned = new TipAdapter(d.classWeights(), t.keys(), d.keyLabels());
+                double[] ab = alphaBeta(be, tuned, d, o, chosen);
+                yield new Classifier.Tip(d.classWeights(), t.keys(), d.keyLabels(), ab[0], ab[1]);
+            }
+            case CLIP_ADAPTER -> new Classifier.Adapter(d.classWeights(), trainClipAdapter(d, o, seed, chosen));
+            case META -> {
+                MetaAdapter meta = o.metaCheckpoint() != null ? o.metaCheckpoint() : MetaTraining.train(d, d.views(), d.keyLabels(),
+                        d.val(), d.valLabels(), o.metaEpochs(), seed, chosen);
+                if (meta.dim() != d.classWeights()[0].length) {
+                    throw new ClipException("Meta-Adapter checkpoint has dimension " + meta.dim() + ", the model " + d.classWeights()[0].length);
+                }
+                yield new Classifier.ZeroShot(meta.refine(be, d.classWeights(), MetaTraining.supports(d.keys(), d.keyLabels(), d.classWeights().length)));
+            }
+        };
     }
 
-    private static float[][] floats(double[][] z) {
-        float[][] o = new float[z.length][];
-        for (int i = 0; i < z.length; i++) {
-            o[i] = new float[z[i].length];
-            for (int c = 0; c < z[i].length; c++) o[i][c] = (float) z[i][c];
-        }
+    static float[] floats(double[] z) {
+        float[] o = new float[z.length];
+        for (int c = 0; c < z.length; c++) o[c] = (float) z[c];
         return o;
     }
 
