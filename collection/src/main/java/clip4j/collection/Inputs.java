@@ -31,8 +31,8 @@ import java.util.stream.Stream;
  */
 public final class Inputs implements Iterator<Item>, AutoCloseable {
     static final Set<String> IMAGE_EXTENSIONS = Set.of("jpg", "jpeg", "png", "webp", "bmp", "gif", "tif", "tiff");
-    /** A tar member larger than this is recorded as failed without being read (100 megapixels fit in far less). */
-    static final long MAX_MEMBER_BYTES = 256L << 20;
+    /** A tar member larger than this is recorded as failed without being read (a photo is a few MB; the images in flight stay bounded). */
+    static final long MAX_MEMBER_BYTES = 64L << 20;
 
     private final Iterator<String> inputs;
     private final Consumer<String> warnings;
