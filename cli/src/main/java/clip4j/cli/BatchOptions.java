@@ -2,7 +2,10 @@ package clip4j.cli;
 
 import clip4j.ClipException;
 import clip4j.util.Json;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
@@ -30,9 +33,17 @@ final class BatchOptions implements AutoCloseable {
             + "(overwritten; implies --skip-bad) instead of stderr")
     Path errorsFile;
 
-    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "image files; a directory means every image file under it "
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
+    @Parameters(arity = "0..*", paramLabel = "IMAGE", description = "image files; a directory means every image file under it "
             + "(recursively); @FILE reads one path per line from FILE, - from stdin")
     List<String> inputs;
+
+    /** Whether any image argument was given (commands that take other inputs instead refuse both). */
+    boolean given() {
+        return inputs != null && !inputs.isEmpty();
+    }
 
     private PrintStream errors;
 
@@ -41,6 +52,7 @@ final class BatchOptions implements AutoCloseable {
      * Opens {@code --errors FILE} now, so that an unwritable one stops the run before anything is computed.
      */
     List<Path> images() {
+        if (inputs == null || inputs.isEmpty()) throw new ParameterException(command.commandLine(), "Missing required parameter: 'IMAGE'");
         List<Path> images = InputArgs.images(inputs);
         if (images.isEmpty()) throw new ClipException("no images: " + String.join(" ", inputs) + " name(s) no image file");
         if (errorsFile != null) errors();

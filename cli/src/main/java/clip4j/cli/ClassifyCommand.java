@@ -2,7 +2,11 @@ package clip4j.cli;
 
 import clip4j.ClipException;
 import clip4j.backend.Backend;
+import clip4j.collection.Index;
+import clip4j.collection.MetadataFile;
+import clip4j.collection.PredictionsFile;
 import clip4j.fewshot.AdapterFile;
+import clip4j.io.AtomicFiles;
 import clip4j.io.Hashing;
 import clip4j.model.ClipModel;
 import clip4j.zeroshot.ZeroShotClassifier;
@@ -42,6 +46,14 @@ final class ClassifyCommand implements Callable<Integer> {
             + "instead of --labels and templates); it must come from this model")
     Path adapter;
 
+    @Option(names = "--index", paramLabel = "DIR", description = "classify every image of an embeddings folder ('clip4j embed') "
+            + "from its stored embeddings, instead of image files; needs --output")
+    Path index;
+
+    @Option(names = "--output", paramLabel = "FILE", description = "with --index: the Parquet file of row, key, source, label, "
+            + "score (the label's probability) and error")
+    Path output;
+
     @Mixin
     TemplateOptions templates;
 
@@ -57,6 +69,8 @@ final class ClassifyCommand implements Callable<Integer> {
         if (fitted != null && (labels != null || labelsFile != null)) throw new ClipException("--adapter holds the classes: no --labels with it");
         List<String> names = fitted != null ? fitted.classNames() : names();
         List<String> tpl = templates.templates();
+        if (index != null) return classifyIndex(fitted, names, tpl);
+        if (output != null) throw new ClipException("--output goes with --index (image files are classified to stdout)");
         List<Path> images = batch.images();
         BatchOptions failures = batch;
         try (failures; Backend be = opts.backend(); ClipModel model = opts.load(be);
@@ -80,6 +94,43 @@ final class ClassifyCommand implements Callable<Integer> {
             });
         }
         return batch.exitCode(images.size());
+    }
+
+    /** Every row of an index, from its stored embeddings, to a Parquet file. */
+    private int classifyIndex(AdapterFile fitted, List<String> names, List<String> tpl) {
+        if (output == null) throw new ClipException("--index needs --output FILE (Parquet)");
+        if (batch.given()) throw new ClipException("--index classifies the folder's images: no image arguments with it");
+        try (Index idx = Index.open(index, opts.engine.options().threads(), 0); Backend be = opts.backend(); ClipModel model = opts.load(be);
+             Progress progress = Progress.start("classifying", "img", idx.size(), common.quiet)) {
+            String hash = Hashing.sha256(opts.model);
+            if (!hash.equals(idx.modelSha256())) throw new ClipException(index + " was embedded with another model (" + idx.architecture() + "), not " + opts.model);
+            if (fitted != null && !fitted.modelSha256().equals(hash)) throw new ClipException(adapter + " was fitted on another model's features, not " + opts.model);
+            ZeroShotClassifier zs = fitted != null ? null : ZeroShotClassifier.build(model, names, tpl);
+            long[] counts = new long[2];
+            AtomicFiles.write(output, tmp -> {
+                try (PredictionsFile out = new PredictionsFile(tmp)) {
+                    float[] v = new float[idx.dims()];
+                    for (long row = 0; row < idx.size(); row++) {
+                        MetadataFile.Row item = idx.item(row);
+                        if (!item.ok()) {
+                            out.add(row, item, null, 0f);
+                            counts[1]++;
+                        } else {
+                            idx.vector(row, v);
+                            float[] logits = zs != null ? zs.logits(v) : fitted.classifier().logits(be, new float[][]{v})[0];
+                            float[] p = ZeroShotClassifier.probabilities(logits);
+                            int best = 0;
+                            for (int c = 1; c < p.length; c++) if (p[c] > p[best]) best = c;
+                            out.add(row, item, names.get(best), p[best]);
+                            counts[0]++;
+                        }
+                        progress.accept(1);
+                    }
+                }
+            });
+            Log.info(index + ": " + counts[0] + " images classified, " + counts[1] + " without an embedding (failed when embedded), into " + output);
+        }
+        return 0;
     }
 
     private List<String> names() {

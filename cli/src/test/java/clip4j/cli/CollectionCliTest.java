@@ -23,10 +23,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * embed, search and ann as a user runs them: a run killed with SIGKILL mid-way resumes to the bytes of an
  * uninterrupted one; a bad image gives exit 3 and a row with its reason; search finds an image by itself, exactly and
- * through the graph; another model is refused.
+ * through the graph; classify over the index says what classify says of each image file; another model is refused.
  */
 class CollectionCliTest {
     @Test
+    @SuppressWarnings("unchecked")
     void embedSurvivesKillMinus9AndSearchFindsTheImage(@TempDir Path dir) throws Exception {
         Path images = dir.resolve("images");
         Files.createDirectories(images);
@@ -75,6 +76,32 @@ class CollectionCliTest {
             assertEquals(1.0, ((Number) first.get("score")).doubleValue(), 1e-6);
             assertEquals(3, s.outLines().size());
         }
+        // classify every row of the index from its stored embeddings: what classify says of the image file itself
+        Path preds = dir.resolve("preds.parquet");
+        Cli.Result ci = Cli.run(dir, "classify", "--model", model, "--index", whole.toString(), "--labels", "cat,dog,car", "--output", preds.toString());
+        assertEquals(0, ci.code(), ci.toString());
+        Map<String, Object[]> byKey = new TreeMap<>();
+        try (var r = org.apache.parquet.hadoop.ParquetFileReader.open(new org.apache.parquet.io.LocalInputFile(preds),
+                org.apache.parquet.ParquetReadOptions.builder(new org.apache.parquet.conf.PlainParquetConfiguration()).build())) {
+            var schema = r.getFooter().getFileMetaData().getSchema();
+            for (var pages = r.readNextRowGroup(); pages != null; pages = r.readNextRowGroup()) {
+                var rr = new org.apache.parquet.io.ColumnIOFactory().getColumnIO(schema)
+                        .getRecordReader(pages, new org.apache.parquet.example.data.simple.convert.GroupRecordConverter(schema));
+                for (long i = 0; i < pages.getRowCount(); i++) {
+                    var g = rr.read();
+                    boolean ok = g.getFieldRepetitionCount("label") > 0;
+                    byKey.put(g.getString("key", 0), new Object[]{ok ? g.getString("label", 0) : null, ok ? g.getFloat("score", 0) : null,
+                            g.getFieldRepetitionCount("error") > 0});
+                }
+            }
+        }
+        assertEquals(41, byKey.size());
+        assertEquals(true, byKey.get(images.resolve("zz-broken.png").toString())[2]);
+        Cli.Result alone = Cli.run(dir, "classify", "--model", model, "--labels", "cat,dog,car", query);
+        Map<String, Object> a0 = Json.parseObject(alone.outLines().getFirst());
+        assertEquals(a0.get("label"), byKey.get(query)[0]);
+        assertEquals(((Number) ((Map<String, Object>) a0.get("probs")).get(a0.get("label"))).floatValue(), (Float) byKey.get(query)[1]);
+
         String other = TestData.seededModel("test-tiny-quickgelu", 4, DType.F32).toString();
         Cli.Result wrong = Cli.run(dir, "search", "--model", other, "--index", whole.toString(), "--text", "a cat");
         assertEquals(1, wrong.code(), wrong.toString());

@@ -192,6 +192,11 @@ public final class Index implements AutoCloseable {
         return rows.get((int) (row - s.first()));
     }
 
+    /** Whether row's item was embedded (a failed item's row is all zeros and has an error in its metadata). */
+    public boolean embedded(long row) {
+        return item(row).ok();
+    }
+
     public Path dir() {
         return dir;
     }
