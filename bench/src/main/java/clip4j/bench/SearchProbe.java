@@ -131,7 +131,7 @@ public final class SearchProbe {
             try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(dir.resolve(String.format("embeddings-%05d.npy", s))), 1 << 20)) {
                 Npy.write(o, v, d, dt);
             }
-            MetadataFile.write(dir.resolve(String.format("metadata-%05d.parquet", s)), meta);
+            MetadataFile.write(dir.resolve(String.format("metadata-%05d.parquet", s)), meta, false);
         }
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("model_sha256", "random");

@@ -19,7 +19,8 @@ import java.util.concurrent.Callable;
                 + "L2-normalised, f32 or f16) with metadata-00000.parquet (key, source tar, width, height, error; a row per "
                 + "embedding row) and manifest.json (model hash, preprocessing, counts). Inputs: folders (walked "
                 + "recursively, sorted, links followed), webdataset .tar shards (read member by member), image files, and "
-                + "text files listing image paths. An image that cannot be read is recorded with its reason, as a row of "
+                + "text files listing image paths; with --text-column, the texts of a column of JSON-lines, CSV or Parquet "
+                + "tables (metadata: key TABLE:ROW, text, tokens, truncated, error). An image that cannot be read is recorded with its reason, as a row of "
                 + "zeros, and the run goes on. Each shard is written whole; run the same command again after an "
                 + "interruption and it resumes at the first unfinished shard, ending with the same bytes."},
         footer = {"", "Exit codes: 0 all embedded, 1 error, 2 bad usage, 3 done but some images failed (see the metadata's error column).",
@@ -61,6 +62,10 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "replace what OUTPUT holds from a run with other settings")
     boolean overwrite;
 
+    @Option(names = "--text-column", paramLabel = "NAME", description = "embed texts instead of images: the inputs are tables "
+            + "(.jsonl, .csv, .tsv or .parquet) and this is the column of their texts")
+    String textColumn;
+
     @Mixin
     CommonOptions common;
 
@@ -73,9 +78,9 @@ final class EmbedCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         EmbedJob.Summary s;
         try (Backend be = opts.backend(); ClipModel model = opts.load(be);
-             Progress progress = Progress.start("embedding", "img", 0, common.quiet)) {
-            EmbedJob.Options o = new EmbedJob.Options(inputs, output, batch != null ? batch : model.imageBatch(), shardSize, dtype,
-                    decoders, overwrite);
+             Progress progress = Progress.start("embedding", textColumn != null ? "text" : "img", 0, common.quiet)) {
+            int b = batch != null ? batch : textColumn != null ? 64 : model.imageBatch();
+            EmbedJob.Options o = new EmbedJob.Options(inputs, output, b, shardSize, dtype, decoders, overwrite, textColumn);
             s = EmbedJob.run(model, o, new EmbedJob.Listener() {
                 @Override
                 public void resumed(long items, long failed) {
@@ -95,10 +100,11 @@ final class EmbedCommand implements Callable<Integer> {
         }
         double sec = (System.nanoTime() - t0) / 1e9;
         long fresh = s.items() - s.resumed();
-        Log.info(String.format(Locale.ROOT, "%d images in %d shard(s) in %s: %d embedded, %d failed%s; %.1f s, %.1f images/s",
-                s.items(), s.shards(), output, s.embedded(), s.failed(),
+        String what = textColumn != null ? "texts" : "images";
+        Log.info(String.format(Locale.ROOT, "%d %s in %d shard(s) in %s: %d embedded, %d failed%s; %.1f s, %.1f %s/s",
+                s.items(), what, s.shards(), output, s.embedded(), s.failed(),
                 s.resumed() > 0 ? " (" + s.resumed() + " of them in " + s.shardsResumed() + " shard(s) kept from before)" : "",
-                sec, fresh / Math.max(sec, 1e-9)));
+                sec, fresh / Math.max(sec, 1e-9), what));
         for (Map.Entry<String, Long> r : s.reasons().entrySet()) Log.warn(r.getValue() + " failed: " + r.getKey());
         return s.failed() > 0 ? 3 : 0;
     }

@@ -8,6 +8,7 @@ import clip4j.io.Hashing;
 import clip4j.model.ClipConfig;
 import clip4j.model.ClipModel;
 import clip4j.model.Embeddings;
+import clip4j.text.ClipTokenizer;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -16,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,9 +46,16 @@ public final class EmbedJob {
     /**
      * @param decodeThreads threads reading and preprocessing images (they share the machine with the engine's)
      * @param overwrite     replace a previous run's output made with other settings instead of refusing
+     * @param textColumn    null for images; else the inputs are tables ({@link TextInputs}) and this column's texts
+     *                      are embedded
      */
     public record Options(List<String> inputs, Path output, int batch, int shardSize, Npy.DType dtype, int decodeThreads,
-                          boolean overwrite) {
+                          boolean overwrite, String textColumn) {
+        /** Images. */
+        public Options(List<String> inputs, Path output, int batch, int shardSize, Npy.DType dtype, int decodeThreads, boolean overwrite) {
+            this(inputs, output, batch, shardSize, dtype, decodeThreads, overwrite, null);
+        }
+
         public Options {
             inputs = List.copyOf(inputs);
             if (inputs.isEmpty()) throw new ClipException("no inputs to embed");
@@ -97,13 +106,23 @@ public final class EmbedJob {
         s.put("model_sha256", Hashing.sha256(model.file().path()));
         s.put("architecture", c.architecture());
         s.put("dims", String.valueOf(dims));
-        s.put("preprocessing", "resize " + c.imageSize() + " bicubic shortest side (Pillow), center crop " + c.imageSize()
-                + ", RGB, mean " + Arrays.toString(c.imageMean()) + ", std " + Arrays.toString(c.imageStd()));
+        if (texts()) {
+            s.put("kind", "text");
+            s.put("text_column", o.textColumn());
+            s.put("preprocessing", "CLIP BPE tokenizer, context " + c.contextLength() + ", longer texts cut (clip.tokenize(truncate=True))");
+        } else {
+            s.put("preprocessing", "resize " + c.imageSize() + " bicubic shortest side (Pillow), center crop " + c.imageSize()
+                    + ", RGB, mean " + Arrays.toString(c.imageMean()) + ", std " + Arrays.toString(c.imageStd()));
+        }
         s.put("normalized", "L2");
         s.put("dtype", o.dtype().name().toLowerCase(java.util.Locale.ROOT));
         s.put("shard_size", String.valueOf(o.shardSize()));
         s.put("inputs", o.inputs());
         return s;
+    }
+
+    private boolean texts() {
+        return o.textColumn() != null;
     }
 
     private Summary run() {
@@ -169,8 +188,12 @@ public final class EmbedJob {
         }
     }
 
-    /** An item read and preprocessed, or why not. */
-    private record Decoded(long index, Item item, int width, int height, float[] pixels, String error) {
+    /** An item read and preprocessed (an image's pixels, or a text's token ids), or why not. */
+    private record Decoded(long index, Item item, int width, int height, float[] pixels, int[] ids, int tokens, boolean truncated,
+                           String error) {
+        static Decoded failed(long index, Item item, String error) {
+            return new Decoded(index, item, -1, -1, null, null, -1, false, error);
+        }
     }
 
     private static final Object END = new Object();
@@ -199,7 +222,8 @@ public final class EmbedJob {
         }
 
         private void produce() {
-            try (Inputs in = new Inputs(o.inputs(), listener::warning)) {
+            try (AutoCloseableIterator in = texts() ? new AutoCloseableIterator(new TextInputs(o.inputs(), o.textColumn()))
+                    : new AutoCloseableIterator(new Inputs(o.inputs(), listener::warning))) {
                 long index = 0;
                 int skipping = -1;
                 long skipped = 0;
@@ -250,14 +274,18 @@ public final class EmbedJob {
         }
 
         private Decoded decode(long index, Item item) {
-            if (item.error() != null) return new Decoded(index, item, -1, -1, null, item.error());
+            if (item.error() != null) return Decoded.failed(index, item, item.error());
             try {
+                if (item.text() != null) {
+                    ClipTokenizer.Tokenized t = model.tokenizer().tokenizeQuietly(item.text(), model.config().contextLength());
+                    return new Decoded(index, item, -1, -1, null, t.ids(), model.tokenizer().trimPadding(t.ids()).length, t.truncated(), null);
+                }
                 RawImage img = item.bytes() != null ? ImageDecoder.decode(item.bytes(), item.key()) : ImageDecoder.decode(item.path());
-                return new Decoded(index, item, img.width(), img.height(), model.preprocessor().preprocess(img), null);
+                return new Decoded(index, item, img.width(), img.height(), model.preprocessor().preprocess(img), null, -1, false, null);
             } catch (ClipException e) {
-                return new Decoded(index, item, -1, -1, null, e.getMessage());
+                return Decoded.failed(index, item, e.getMessage());
             } catch (RuntimeException e) {
-                return new Decoded(index, item, -1, -1, null, "cannot read image " + item.key() + ": " + e);
+                return Decoded.failed(index, item, "cannot read " + item.key() + ": " + e);
             }
         }
 
@@ -306,7 +334,8 @@ public final class EmbedJob {
 
         private void add(Decoded d) {
             items++;
-            rows.add(new MetadataFile.Row(d.item().key(), d.item().source(), d.width(), d.height(), d.error()));
+            rows.add(new MetadataFile.Row(d.item().key(), d.item().source(), d.width(), d.height(), d.item().text(), d.tokens(), d.truncated(),
+                    d.error()));
             vectors.add(null);
             if (d.error() != null) {
                 failed++;
@@ -320,12 +349,13 @@ public final class EmbedJob {
 
         private void encode() {
             if (batch.isEmpty()) return;
-            List<float[]> pixels = new ArrayList<>(batch.size());
-            for (Decoded d : batch) pixels.add(d.pixels());
-            float[][] f = model.imageFeatures(pixels);
-            for (int i = 0; i < batch.size(); i++) {
-                vectors.set((int) (batch.get(i).index() % o.shardSize()), Embeddings.normalize(f[i]));
+            float[][] f;
+            if (texts()) {
+                f = model.encodeTokens(batch.stream().map(Decoded::ids).toArray(int[][]::new)); // L2-normalised
+            } else {
+                f = Embeddings.normalizeRows(model.imageFeatures(batch.stream().map(Decoded::pixels).toList()));
             }
+            for (int i = 0; i < batch.size(); i++) vectors.set((int) (batch.get(i).index() % o.shardSize()), f[i]);
             embedded += batch.size();
             listener.done(batch.size(), 0);
             batch.clear();
@@ -338,7 +368,7 @@ public final class EmbedJob {
             List<float[]> out = vectors.stream().map(v -> v == null ? zero : v).toList();
             List<MetadataFile.Row> meta = List.copyOf(rows);
             // the embeddings last: a shard counts as finished when both files are there
-            AtomicFiles.write(metadata(shard), tmp -> MetadataFile.write(tmp, meta));
+            AtomicFiles.write(metadata(shard), tmp -> MetadataFile.write(tmp, meta, texts()));
             AtomicFiles.write(embeddings(shard), tmp -> {
                 try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
                     Npy.write(os, out, dims, o.dtype());
@@ -347,6 +377,24 @@ public final class EmbedJob {
             shards++;
             rows.clear();
             vectors.clear();
+        }
+    }
+
+    /** Either kind of input, closed after the producer's loop. */
+    private record AutoCloseableIterator(Iterator<Item> items) implements Iterator<Item>, AutoCloseable {
+        @Override
+        public boolean hasNext() {
+            return items.hasNext();
+        }
+
+        @Override
+        public Item next() {
+            return items.next();
+        }
+
+        @Override
+        public void close() throws Exception {
+            ((AutoCloseable) items).close();
         }
     }
 

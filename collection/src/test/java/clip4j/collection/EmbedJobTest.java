@@ -264,6 +264,60 @@ class EmbedJobTest {
         assertTrue(m.get(1).error().contains("not found"), m.get(1).error());
     }
 
+    /** Texts from a column of JSON lines, CSV and Parquet tables: the model's text embeddings, failures in place. */
+    @Test
+    void textsFromTables() throws IOException {
+        Path jsonl = tmp.resolve("captions.jsonl"), csv = tmp.resolve("captions.csv"), parquet = tmp.resolve("captions.parquet");
+        String longText = "a photo of a cat " + "and a dog ".repeat(60);
+        Files.writeString(jsonl, "{\"caption\": \"a photo of a cat\", \"id\": 1}\n\n{\"id\": 2}\n{\"caption\": 7}\nnot json\n"
+                + "{\"caption\": \"" + longText + "\"}\n");
+        Files.writeString(csv, "id,caption\n1,\"a dog, running\"\n2,\"two\nlines\"\n");
+        MetadataFile.write(parquet, List.of(new MetadataFile.Row("k1", null, -1, -1, "a red car", 4, false, null),
+                new MetadataFile.Row("k2", null, -1, -1, null, -1, false, "none")), true);
+        Path out = tmp.resolve("out-texts");
+        List<String> warnings = new ArrayList<>();
+        EmbedJob.Summary s;
+        try (VectorBackend be = VectorBackend.create(FloatVector.SPECIES_PREFERRED, 2); ClipModel m = ClipModel.load(model, be)) {
+            EmbedJob.Listener quiet = new EmbedJob.Listener() {
+                public void resumed(long items, long failed) {
+                }
+
+                public void done(int items, int failed) {
+                }
+
+                public void warning(String line) {
+                    warnings.add(line);
+                }
+            };
+            // the column of the Parquet table is "text"; of the others "caption": one run per column
+            s = EmbedJob.run(m, new EmbedJob.Options(List.of(jsonl.toString(), csv.toString()), out, 4, 100, Npy.DType.F32, 1, false, "caption"), quiet);
+            EmbedJob.Summary p = EmbedJob.run(m, new EmbedJob.Options(List.of(parquet.toString()), tmp.resolve("out-parquet"), 4, 100,
+                    Npy.DType.F32, 1, false, "text"), quiet);
+            assertEquals(2, p.items());
+            assertEquals(1, p.failed());
+            float[][] want = m.encodeTexts(List.of("a photo of a cat", longText, "a dog, running", "two\nlines"));
+            float[][] got = rows(out.resolve("embeddings-00000.npy"));
+            List<MetadataFile.Row> meta = MetadataFile.read(out.resolve("metadata-00000.parquet"));
+            assertEquals(7, meta.size());
+            assertArrayEquals(want[0], got[0]);
+            assertArrayEquals(want[1], got[4]);
+            assertArrayEquals(want[2], got[5]);
+            assertArrayEquals(want[3], got[6]);
+            assertEquals(jsonl + ":1", meta.get(0).key());
+            assertEquals("a photo of a cat", meta.get(0).text());
+            assertTrue(meta.get(1).error().contains("no column caption"), meta.get(1).toString());
+            assertTrue(meta.get(2).error().contains("not a string"), meta.get(2).toString());
+            assertTrue(meta.get(3).error().contains("not a JSON object"), meta.get(3).toString());
+            assertTrue(meta.get(4).truncated() && meta.get(4).tokens() == 77, meta.get(4).toString());
+            assertTrue(!meta.get(0).truncated() && meta.get(0).tokens() == 7, meta.get(0).toString());
+            assertEquals(csv + ":2", meta.get(6).key());
+            assertArrayEquals(m.encodeTexts(List.of("a red car"))[0], rows(tmp.resolve("out-parquet/embeddings-00000.npy"))[0]);
+        }
+        assertEquals(3, s.failed());
+        String manifest = Files.readString(out.resolve("manifest.json"));
+        assertTrue(manifest.contains("\"kind\":\"text\"") && manifest.contains("\"text_column\":\"caption\""), manifest);
+    }
+
     @Test
     void numpyReadsTheShards() throws Exception {
         Path out = tmp.resolve("out-numpy");

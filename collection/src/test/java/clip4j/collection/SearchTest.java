@@ -112,7 +112,7 @@ class SearchTest {
             try (OutputStream o = Files.newOutputStream(dir.resolve(String.format(EmbedJob.EMBEDDINGS, s)))) {
                 Npy.write(o, rows, d, Npy.DType.F32);
             }
-            MetadataFile.write(dir.resolve(String.format(EmbedJob.METADATA, s)), meta);
+            MetadataFile.write(dir.resolve(String.format(EmbedJob.METADATA, s)), meta, false);
         }
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("model_sha256", "x");
@@ -158,7 +158,7 @@ class SearchTest {
         try (OutputStream o = Files.newOutputStream(dir.resolve(String.format(EmbedJob.EMBEDDINGS, 0)))) {
             Npy.write(o, rows, d, Npy.DType.F16);
         }
-        MetadataFile.write(dir.resolve(String.format(EmbedJob.METADATA, 0)), meta);
+        MetadataFile.write(dir.resolve(String.format(EmbedJob.METADATA, 0)), meta, false);
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("dims", String.valueOf(d));
         Manifest.write(dir, settings, null);

@@ -134,17 +134,27 @@ public final class ClipTokenizer {
      * contextLength − 1 ids of the text are computed: one more than fit tells that it is cut.
      */
     public int[] tokenize(String text, int contextLength) {
+        Tokenized t = tokenizeQuietly(text, contextLength);
+        if (t.truncated()) {
+            LOG.log(System.Logger.Level.WARNING, "prompt longer than " + contextLength + " tokens truncated: \"" + abbreviate(text) + "\"");
+        }
+        return t.ids();
+    }
+
+    /** A tokenized text, and whether it was cut to fit the context. */
+    public record Tokenized(int[] ids, boolean truncated) {
+    }
+
+    /** {@link #tokenize} without the warning: a caller that records truncation itself (a collection of captions). */
+    public Tokenized tokenizeQuietly(String text, int contextLength) {
         int[] body = encode(text, contextLength - 1);
         int[] ids = new int[contextLength];
         int n = body.length + 2;
-        if (n > contextLength) {
-            LOG.log(System.Logger.Level.WARNING, "prompt longer than " + contextLength + " tokens truncated: \"" + abbreviate(text) + "\"");
-        }
         ids[0] = bpe.sot();
         int keep = Math.min(body.length, contextLength - 1);
         System.arraycopy(body, 0, ids, 1, keep);
         ids[Math.min(n, contextLength) - 1] = bpe.eot();
-        return ids;
+        return new Tokenized(ids, n > contextLength);
     }
 
     /** The ids up to and including the last EOT: the unpadded form that the JSON output shows. */
