@@ -95,7 +95,26 @@ public final class PillowResize {
         int r0 = vc == null ? win.y : vc.bounds[0], r1 = vc == null ? win.y + win.height : rowsEnd(vc, win.height);
         int cw = win.width, rows = r1 - r0;
         byte[] tmp = new byte[Math.multiplyExact(Math.multiplyExact(rows, cw), c)];
-        if (ow != w) {
+        if (ow != w && c == 3) {
+            // RGB, the common case: the three channels' sums side by side, reading each input pixel once
+            Coeffs co = coeffs(w, ow, win.x, cw);
+            for (int y = r0; y < r1; y++) {
+                for (int xx = 0; xx < cw; xx++) {
+                    int xmin = co.bounds[2 * xx], n = co.bounds[2 * xx + 1], ko = xx * co.ksize, p = (y * w + xmin) * 3;
+                    int a0 = 1 << (PRECISION_BITS - 1), a1 = a0, a2 = a0;
+                    for (int x = 0; x < n; x++, p += 3) {
+                        int k = co.k[ko + x];
+                        a0 += (src[p] & 0xff) * k;
+                        a1 += (src[p + 1] & 0xff) * k;
+                        a2 += (src[p + 2] & 0xff) * k;
+                    }
+                    int t = ((y - r0) * cw + xx) * 3;
+                    tmp[t] = (byte) clip8(a0);
+                    tmp[t + 1] = (byte) clip8(a1);
+                    tmp[t + 2] = (byte) clip8(a2);
+                }
+            }
+        } else if (ow != w) {
             Coeffs co = coeffs(w, ow, win.x, cw);
             for (int y = r0; y < r1; y++) {
                 for (int xx = 0; xx < cw; xx++) {
@@ -112,13 +131,17 @@ public final class PillowResize {
         }
         if (vc == null) return tmp;
         byte[] out = new byte[win.height * cw * c];
+        // a row of sums at a time, the input rows added in order (each sum's order unchanged), in a loop the JIT vectorises
+        int rowLen = cw * c;
+        int[] acc = new int[rowLen];
         for (int yy = 0; yy < win.height; yy++) {
             int ymin = vc.bounds[2 * yy] - r0, n = vc.bounds[2 * yy + 1], ko = yy * vc.ksize;
-            for (int x = 0; x < cw * c; x++) {
-                int acc = 1 << (PRECISION_BITS - 1);
-                for (int y = 0; y < n; y++) acc += (tmp[(ymin + y) * cw * c + x] & 0xff) * vc.k[ko + y];
-                out[yy * cw * c + x] = (byte) clip8(acc);
+            java.util.Arrays.fill(acc, 1 << (PRECISION_BITS - 1));
+            for (int y = 0; y < n; y++) {
+                int k = vc.k[ko + y], t = (ymin + y) * rowLen;
+                for (int x = 0; x < rowLen; x++) acc[x] += (tmp[t + x] & 0xff) * k;
             }
+            for (int x = 0; x < rowLen; x++) out[yy * rowLen + x] = (byte) clip8(acc[x]);
         }
         return out;
     }
