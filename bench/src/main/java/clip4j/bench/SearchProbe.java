@@ -60,12 +60,12 @@ public final class SearchProbe {
             System.out.printf(Locale.ROOT, "exact top-10: median %.1f ms, p90 %.1f ms (%.1f GB/s of embeddings)%n", pct(t, 50), pct(t, 90),
                     (double) idx.size() * d * dt.bytes() / pct(t, 50) / 1e6);
             if (!annToo) return;
-            if (AnnIndex.open(dir) == null) {
+            if (!Files.isDirectory(dir.resolve(AnnIndex.DIR))) {
                 long t0 = System.nanoTime();
                 AnnIndex.build(idx, 16, 100, threads, x -> { });
                 System.out.printf(Locale.ROOT, "HNSW build (m 16, beam 100): %.1f s%n", (System.nanoTime() - t0) / 1e9);
             }
-            try (AnnIndex ann = AnnIndex.open(dir)) {
+            try (AnnIndex ann = AnnIndex.open(idx)) {
                 for (int ef : new int[]{10, 50, 100, 200, 400}) {
                     for (int i = 0; i < 5; i++) idx.search(qs.get(i), 10, ann, ef);
                     int found = 0;

@@ -74,7 +74,7 @@ final class SearchCommand implements Callable<Integer> {
             long t0 = System.nanoTime();
             List<Index.Hit> hits;
             if (ann) {
-                try (AnnIndex a = AnnIndex.open(index)) {
+                try (AnnIndex a = AnnIndex.open(idx)) {
                     if (a == null) throw new ClipException(index + " has no approximate index: build it with 'clip4j ann --index " + index + "'");
                     hits = idx.search(q, k, a, ef);
                 }

@@ -42,7 +42,7 @@ import java.util.function.LongConsumer;
  */
 public final class AnnIndex implements AutoCloseable {
     public static final String DIR = "ann";
-    static final String FIELD = "embedding", ROW = "row";
+    static final String FIELD = "embedding", ROW = "row", ROWS = "clip4j.rows";
     /** Lucene's HNSW format indexes at most this many dimensions. */
     static final int MAX_DIMS = 1024;
 
@@ -61,15 +61,39 @@ public final class AnnIndex implements AutoCloseable {
         searcher = new IndexSearcher(reader);
     }
 
-    /** The approximate index of an embeddings folder, or null when none was built. */
-    public static AnnIndex open(Path embeddings) {
-        Path p = embeddings.resolve(DIR);
+    /**
+     * The approximate index of an embeddings folder, or null when none was built; one built when the folder held
+     * another number of rows (embedded again since) is refused.
+     */
+    public static AnnIndex open(Index idx) {
+        Path p = idx.dir().resolve(DIR);
         if (!Files.isDirectory(p)) return null;
+        AnnIndex a;
         try {
-            return new AnnIndex(p);
+            a = new AnnIndex(p);
         } catch (IOException e) {
             throw new ClipException("cannot open the approximate index " + p + ": " + e.getMessage(), e);
         }
+        String rows = userData(a).get(ROWS);
+        if (!Long.toString(idx.size()).equals(rows)) {
+            a.close();
+            throw new ClipException("the approximate index " + p + " was built for " + rows + " rows, the folder has " + idx.size()
+                    + " now: build it again with 'clip4j ann --index " + idx.dir() + "'");
+        }
+        return a;
+    }
+
+    private static java.util.Map<String, String> userData(AnnIndex a) {
+        try {
+            return a.reader.getIndexCommit().getUserData();
+        } catch (IOException e) {
+            throw new ClipException("cannot read the approximate index: " + e.getMessage(), e);
+        }
+    }
+
+    /** Removes an embeddings folder's approximate index (its rows are about to change). */
+    static void remove(Path embeddings) throws IOException {
+        deleteTree(embeddings.resolve(DIR));
     }
 
     /**
@@ -122,6 +146,7 @@ public final class AnnIndex implements AutoCloseable {
                 }
                 for (Future<?> f : adders) f.get();
                 w.forceMerge(1);
+                w.setLiveCommitData(java.util.Map.of(ROWS, Long.toString(idx.size())).entrySet());
                 w.commit();
             }
             deleteTree(target);

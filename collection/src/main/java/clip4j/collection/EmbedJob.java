@@ -183,6 +183,7 @@ public final class EmbedJob {
         try (var s = Files.list(dir)) {
             for (Path p : s.toList()) if (isShardFile(p.getFileName().toString())) Files.delete(p);
             Files.deleteIfExists(dir.resolve(Manifest.FILE));
+            AnnIndex.remove(dir);
         } catch (IOException e) {
             throw new ClipException("cannot clear " + dir + ": " + e.getMessage(), e);
         }
@@ -291,6 +292,7 @@ public final class EmbedJob {
 
         // the shard being filled
         private int shard = -1;
+        private boolean annRemoved;
         private final List<MetadataFile.Row> rows = new ArrayList<>();
         private final List<float[]> vectors = new ArrayList<>();
         private final List<Decoded> batch = new ArrayList<>();
@@ -367,6 +369,15 @@ public final class EmbedJob {
             float[] zero = new float[dims];
             List<float[]> out = vectors.stream().map(v -> v == null ? zero : v).toList();
             List<MetadataFile.Row> meta = List.copyOf(rows);
+            if (!annRemoved) {
+                // the rows change: an approximate index built before no longer matches them
+                try {
+                    AnnIndex.remove(o.output());
+                } catch (IOException e) {
+                    throw new ClipException("cannot remove the out-of-date approximate index in " + o.output() + ": " + e.getMessage(), e);
+                }
+                annRemoved = true;
+            }
             // the embeddings last: a shard counts as finished when both files are there
             AtomicFiles.write(metadata(shard), tmp -> MetadataFile.write(tmp, meta, texts()));
             AtomicFiles.write(embeddings(shard), tmp -> {

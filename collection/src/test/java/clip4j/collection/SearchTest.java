@@ -164,7 +164,7 @@ class SearchTest {
         Manifest.write(dir, settings, null);
         try (Index idx = Index.open(dir, 2, 0)) {
             AnnIndex.build(idx, 16, 100, 2, x -> { });
-            try (AnnIndex ann = AnnIndex.open(dir)) {
+            try (AnnIndex ann = AnnIndex.open(idx)) {
                 assertEquals(n - 1, ann.size());
                 int found = 0;
                 for (int t = 0; t < 20; t++) {
@@ -180,6 +180,15 @@ class SearchTest {
                 }
                 assertTrue(found >= 190, "recall@10 " + found / 200.0);
             }
+            // rows embedded since the graph was built: it is refused, not trusted
+            try (OutputStream o = Files.newOutputStream(dir.resolve(String.format(EmbedJob.EMBEDDINGS, 1)))) {
+                Npy.write(o, rows.subList(0, 5), d, Npy.DType.F16);
+            }
+            MetadataFile.write(dir.resolve(String.format(EmbedJob.METADATA, 1)), meta.subList(0, 5), false);
+        }
+        try (Index grown = Index.open(dir, 1, 0)) {
+            clip4j.ClipException e = org.junit.jupiter.api.Assertions.assertThrows(clip4j.ClipException.class, () -> AnnIndex.open(grown));
+            assertTrue(e.getMessage().contains("build it again"), e.getMessage());
         }
     }
 
