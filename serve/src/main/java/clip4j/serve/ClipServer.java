@@ -1,0 +1,36 @@
+package clip4j.serve;
+
+import io.helidon.webserver.WebServer;
+
+import java.time.Duration;
+
+/**
+ * The HTTP server: Helidon SE on a port, the {@link HttpApi} routes, a body limit, graceful shutdown (the listener
+ * closes, requests in flight finish, then the batchers drain).
+ */
+public final class ClipServer implements AutoCloseable {
+    private final WebServer server;
+    private final ClipService service;
+
+    public ClipServer(ClipService service, String host, int port, HttpApi.Limits limits) {
+        this.service = service;
+        HttpApi api = new HttpApi(service, limits, new Metrics());
+        this.server = WebServer.builder().host(host).port(port).maxPayloadSize(limits.maxBody())
+                .shutdownGracePeriod(Duration.ofSeconds(30)).routing(api::routes).build().start();
+    }
+
+    ClipService service() {
+        return service;
+    }
+
+    /** The port listened on (the one chosen when 0 was asked). */
+    public int port() {
+        return server.port();
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+        service.close();
+    }
+}
