@@ -20,18 +20,20 @@ import java.util.Properties;
                 + "3 finished with some inputs skipped (--skip-bad).",
                 "", "Examples:", "  clip4j demo", "  clip4j convert --input ViT-B-32.pt --output vit-b-32.safetensors",
                 "  clip4j classify --model vit-b-32.safetensors --labels cat,dog photos/"},
-        subcommands = {ConvertCommand.class, EmbedCommand.class, SearchCommand.class, AnnCommand.class, EmbedImageCommand.class, EmbedTextCommand.class, ClassifyCommand.class, AdaptCommand.class,
+        subcommands = {ConvertCommand.class, EmbedCommand.class, SearchCommand.class, AnnCommand.class, ServeCommand.class, EmbedImageCommand.class, EmbedTextCommand.class, ClassifyCommand.class, AdaptCommand.class,
                 InitRandomCommand.class, DemoCommand.class, FewShotCommand.class, MetaTrainCommand.class, BenchCommand.class, TuneCommand.class})
 public final class Main {
     public static void main(String[] args) {
         System.exit(run(args));
     }
 
-    /** Lucene reports through java.util.logging (its vector setup, at INFO): kept to warnings, like the CLI's own log. */
-    private static final java.util.logging.Logger LUCENE = java.util.logging.Logger.getLogger("org.apache.lucene");
+    /** Lucene and Helidon report through java.util.logging (set-up lines at INFO): kept to warnings, like the CLI's own log. */
+    private static final java.util.logging.Logger LUCENE = java.util.logging.Logger.getLogger("org.apache.lucene"),
+            HELIDON = java.util.logging.Logger.getLogger("io.helidon");
 
     static int run(String... args) {
         LUCENE.setLevel(java.util.logging.Level.WARNING);
+        HELIDON.setLevel(java.util.logging.Level.WARNING);
         boolean verbose = Arrays.asList(args).contains("--verbose");
         CommandLine cl = new CommandLine(new Main());
         cl.setExpandAtFiles(false); // @FILE is read by the batch commands themselves: one entry per line
