@@ -17,7 +17,9 @@ import java.util.concurrent.CountDownLatch;
 
 @Command(name = "serve", header = "An HTTP service of embeddings, with dynamic batching.",
         description = {"Serves the model over HTTP (JSON): POST /v1/embed/text {\"texts\": [...]}, POST /v1/embed/image (the "
-                + "image's bytes, or {\"image\": BASE64}), GET /v1/model, GET /health, GET /metrics (Prometheus). Requests "
+                + "image's bytes, or {\"image\": BASE64}), POST /v1/classify (an image with \"labels\", or the --adapter's "
+                + "classes), POST /v1/search ({\"text\"} or {\"image\"}, \"k\"; the --index), GET /v1/model, GET /health, "
+                + "GET /metrics (Prometheus). Requests "
                 + "from many clients are coalesced into engine batches of up to --max-batch, each waiting at most "
                 + "--max-delay-ms for others; a full queue answers 429 with Retry-After. Stops gracefully on SIGTERM or "
                 + "Ctrl-C: requests in flight finish."},
@@ -49,6 +51,12 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-body-mb", defaultValue = "16", paramLabel = "MB", description = "largest request body (default: ${DEFAULT-VALUE})")
     int maxBodyMb;
 
+    @Option(names = "--index", paramLabel = "DIR", description = "an embeddings folder of this model ('clip4j embed') for POST /v1/search")
+    java.nio.file.Path index;
+
+    @Option(names = "--adapter", paramLabel = "FILE", description = "a few-shot classifier of this model ('clip4j adapt') for POST /v1/classify without labels")
+    java.nio.file.Path adapter;
+
     @Mixin
     CommonOptions common;
 
@@ -59,9 +67,11 @@ final class ServeCommand implements Callable<Integer> {
         }
         try (Backend be = opts.backend(); ClipModel model = opts.load(be)) {
             ClipService service = new ClipService(model, Hashing.sha256(opts.model), new ClipService.Settings(maxBatch,
-                    Duration.ofMillis(maxDelayMs), queue, Duration.ofMillis(timeoutMs)));
+                    Duration.ofMillis(maxDelayMs), queue, Duration.ofMillis(timeoutMs)),
+                    index == null ? null : clip4j.collection.Index.open(index, opts.engine.options().threads(), 0),
+                    adapter == null ? null : clip4j.fewshot.AdapterFile.read(adapter));
             CountDownLatch stopped = new CountDownLatch(1);
-            try (ClipServer server = new ClipServer(service, host, port, new HttpApi.Limits((long) maxBodyMb << 20, 256, 10_000))) {
+            try (ClipServer server = new ClipServer(service, host, port, new HttpApi.Limits((long) maxBodyMb << 20, 256, 10_000, 1000, 1000))) {
                 Thread hook = new Thread(() -> {
                     server.close();
                     stopped.countDown();

@@ -1,10 +1,15 @@
 package clip4j.serve;
 
+import clip4j.ClipException;
+import clip4j.collection.Index;
+import clip4j.fewshot.AdapterFile;
 import clip4j.model.ClipModel;
+import clip4j.zeroshot.ZeroShotClassifier;
 import clip4j.model.Embeddings;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -22,8 +27,25 @@ public final class ClipService implements AutoCloseable {
     private final Settings settings;
     private final Batcher<int[], float[]> texts;
     private final Batcher<float[], float[]> images;
+    private final Index index;
+    private final AdapterFile adapter;
+    /** Zero-shot classifiers by their labels and templates, the most recent few kept. */
+    private final Map<String, ZeroShotClassifier> zeroShot = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, ZeroShotClassifier> e) {
+            return size() > 64;
+        }
+    });
 
-    public ClipService(ClipModel model, String modelSha256, Settings s) {
+    /**
+     * @param index   an embeddings folder of this model to search, or null
+     * @param adapter a few-shot classifier of this model, or null
+     */
+    public ClipService(ClipModel model, String modelSha256, Settings s, Index index, AdapterFile adapter) {
+        if (index != null && !index.modelSha256().equals(modelSha256)) throw new ClipException(index.dir() + " was embedded with another model");
+        if (adapter != null && !adapter.modelSha256().equals(modelSha256)) throw new ClipException("the adapter file was fitted on another model's features");
+        this.index = index;
+        this.adapter = adapter;
         this.model = model;
         this.modelSha256 = modelSha256;
         this.settings = s;
@@ -42,6 +64,19 @@ public final class ClipService implements AutoCloseable {
 
     public Settings settings() {
         return settings;
+    }
+
+    public Index index() {
+        return index;
+    }
+
+    public AdapterFile adapter() {
+        return adapter;
+    }
+
+    /** The zero-shot classifier of labels with templates (made once per label set, then kept among the recent). */
+    ZeroShotClassifier zeroShot(List<String> labels, List<String> templates) {
+        return zeroShot.computeIfAbsent(labels + "\u0000" + templates, k -> ZeroShotClassifier.build(model, labels, templates));
     }
 
     Batcher<int[], float[]> texts() {
@@ -72,5 +107,6 @@ public final class ClipService implements AutoCloseable {
     public void close() {
         texts.close();
         images.close();
+        if (index != null) index.close();
     }
 }

@@ -1,6 +1,8 @@
 package clip4j.serve;
 
 import clip4j.ClipException;
+import clip4j.collection.Index;
+import clip4j.zeroshot.ZeroShotClassifier;
 import clip4j.image.ImageDecoder;
 import clip4j.image.RawImage;
 import clip4j.model.ClipConfig;
@@ -35,7 +37,7 @@ import java.util.concurrent.TimeoutException;
  */
 public final class HttpApi {
     /** Limits of one request. */
-    public record Limits(long maxBody, int maxTexts, int maxTextChars) {
+    public record Limits(long maxBody, int maxTexts, int maxTextChars, int maxLabels, int maxK) {
     }
 
     /** A request the client got wrong: its status and one line. */
@@ -70,7 +72,9 @@ public final class HttpApi {
                 })
                 .get("/v1/model", measured("model", this::model))
                 .post("/v1/embed/text", measured("embed_text", this::embedText))
-                .post("/v1/embed/image", measured("embed_image", this::embedImage));
+                .post("/v1/embed/image", measured("embed_image", this::embedImage))
+                .post("/v1/classify", measured("classify", this::classify))
+                .post("/v1/search", measured("search", this::search));
     }
 
     /** A handler that counts its requests by status and times them; errors become JSON answers. */
@@ -162,33 +166,122 @@ public final class HttpApi {
         json(res, Status.OK_200, Map.of("embeddings", out, "tokens", tokens));
     }
 
-    private void embedImage(ServerRequest req, ServerResponse res) throws Exception {
+    /** An uploaded image: the body's bytes (image/*), or base64 in a JSON field; its JSON fields, if any, in fields. */
+    private record Upload(RawImage image, Map<String, Object> fields) {
+    }
+
+    private Upload upload(ServerRequest req, boolean required) {
         String type = contentType(req);
-        byte[] bytes;
+        byte[] bytes = null;
+        Map<String, Object> fields = Map.of();
         if (type.startsWith("image/") || type.equals("application/octet-stream")) {
             bytes = body(req);
         } else if (type.equals("application/json")) {
-            if (!(jsonBody(req).get("image") instanceof String b64)) throw new BadRequest(Status.BAD_REQUEST_400, "expected {\"image\": BASE64}");
-            try {
-                bytes = Base64.getMimeDecoder().decode(b64);
-            } catch (IllegalArgumentException e) {
-                throw new BadRequest(Status.BAD_REQUEST_400, "image is not base64: " + e.getMessage());
+            fields = jsonBody(req);
+            Object b64 = fields.get("image");
+            if (b64 != null && !(b64 instanceof String)) throw new BadRequest(Status.BAD_REQUEST_400, "image must be a base64 string");
+            if (b64 != null) {
+                try {
+                    bytes = Base64.getMimeDecoder().decode((String) b64);
+                } catch (IllegalArgumentException e) {
+                    throw new BadRequest(Status.BAD_REQUEST_400, "image is not base64: " + e.getMessage());
+                }
             }
         } else {
             throw new BadRequest(Status.UNSUPPORTED_MEDIA_TYPE_415, "send the image's bytes (image/*) or {\"image\": BASE64} (application/json)");
         }
-        RawImage img;
+        if (bytes == null) {
+            if (required) throw new BadRequest(Status.BAD_REQUEST_400, "expected {\"image\": BASE64}");
+            return new Upload(null, fields);
+        }
         try {
-            img = ImageDecoder.decode(bytes, "the uploaded image");
+            return new Upload(ImageDecoder.decode(bytes, "the uploaded image"), fields);
         } catch (ClipException e) {
             throw new BadRequest(Status.BAD_REQUEST_400, e.getMessage());
         }
-        float[] e = await(List.of(service.embedPixels(service.model().preprocessor().preprocess(img)))).getFirst();
+    }
+
+    private float[] embed(RawImage img) throws Exception {
+        return await(List.of(service.embedPixels(service.model().preprocessor().preprocess(img)))).getFirst();
+    }
+
+    private void embedImage(ServerRequest req, ServerResponse res) throws Exception {
+        RawImage img = upload(req, true).image();
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("embedding", e);
+        m.put("embedding", embed(img));
         m.put("width", img.width());
         m.put("height", img.height());
         json(res, Status.OK_200, m);
+    }
+
+    /** An image (base64 JSON with "labels" and optional "templates", or raw bytes with ?labels=a,b) among labels. */
+    private void classify(ServerRequest req, ServerResponse res) throws Exception {
+        Upload u = upload(req, true);
+        List<String> labels = strings(u.fields().get("labels"), "labels");
+        if (labels == null) labels = req.query().first("labels").map(q -> List.of(q.split(","))).orElse(null);
+        List<String> templates = strings(u.fields().get("templates"), "templates");
+        float[] e = embed(u.image());
+        List<String> names;
+        float[] logits;
+        if (labels == null) {
+            if (service.adapter() == null) throw new BadRequest(Status.BAD_REQUEST_400, "give \"labels\" (no adapter file was loaded)");
+            names = service.adapter().classNames();
+            logits = service.adapter().classifier().logits(service.model().backend(), new float[][]{e})[0];
+        } else {
+            labels = labels.stream().map(String::strip).toList();
+            if (labels.isEmpty() || labels.size() > limits.maxLabels() || labels.stream().anyMatch(l -> l.isEmpty() || l.length() > 200)
+                    || new java.util.HashSet<>(labels).size() != labels.size()) {
+                throw new BadRequest(Status.BAD_REQUEST_400, "1 to " + limits.maxLabels() + " distinct labels of 1 to 200 characters");
+            }
+            if (templates == null) templates = List.of("a photo of a {}.");
+            if (templates.size() > 100 || templates.stream().anyMatch(t -> !t.contains("{}") || t.length() > 300)) {
+                throw new BadRequest(Status.BAD_REQUEST_400, "up to 100 templates, each with {} for the label");
+            }
+            names = labels;
+            logits = service.zeroShot(labels, templates).logits(e);
+        }
+        float[] p = ZeroShotClassifier.probabilities(logits);
+        int best = 0;
+        for (int c = 1; c < p.length; c++) if (p[c] > p[best]) best = c;
+        Map<String, Object> probs = new LinkedHashMap<>();
+        for (int c = 0; c < p.length; c++) probs.put(names.get(c), p[c]);
+        json(res, Status.OK_200, Map.of("label", names.get(best), "probs", probs));
+    }
+
+    /** {"text": "...", "k": 10} or {"image": BASE64, "k": 10}: the index's top k. */
+    private void search(ServerRequest req, ServerResponse res) throws Exception {
+        if (service.index() == null) throw new BadRequest(Status.NOT_FOUND_404, "no index loaded (serve --index DIR)");
+        Upload u = upload(req, false);
+        Object k0 = u.fields().getOrDefault("k", 10);
+        if (!(k0 instanceof Number kn) || kn.doubleValue() != Math.rint(kn.doubleValue()) || kn.intValue() < 1 || kn.intValue() > limits.maxK()) {
+            throw new BadRequest(Status.BAD_REQUEST_400, "k must be an integer from 1 to " + limits.maxK());
+        }
+        float[] q;
+        if (u.image() != null) {
+            q = embed(u.image());
+        } else if (u.fields().get("text") instanceof String text) {
+            if (text.length() > limits.maxTextChars()) throw new BadRequest(Status.BAD_REQUEST_400, "a text over " + limits.maxTextChars() + " characters");
+            int[] ids = service.model().tokenizer().tokenizeQuietly(text, service.model().config().contextLength()).ids();
+            q = await(List.of(service.embedTokens(ids))).getFirst();
+        } else {
+            throw new BadRequest(Status.BAD_REQUEST_400, "expected {\"text\": \"...\"} or {\"image\": BASE64}, and optionally \"k\"");
+        }
+        List<Map<String, Object>> hits = new ArrayList<>();
+        for (Index.Hit h : service.index().search(q, kn.intValue())) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("key", h.item().key());
+            m.put("source", h.item().source());
+            m.put("score", h.score());
+            m.put("row", h.row());
+            hits.add(m);
+        }
+        json(res, Status.OK_200, Map.of("results", hits));
+    }
+
+    private static List<String> strings(Object v, String name) {
+        if (v == null) return null;
+        if (!(v instanceof List<?> l) || l.stream().anyMatch(x -> !(x instanceof String))) throw new BadRequest(Status.BAD_REQUEST_400, name + " must be a list of strings");
+        return l.stream().map(String.class::cast).toList();
     }
 
     /** Every result, waiting at most the request timeout in all. */

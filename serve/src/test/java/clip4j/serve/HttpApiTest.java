@@ -1,15 +1,20 @@
 package clip4j.serve;
 
 import clip4j.backend.VectorBackend;
+import clip4j.collection.EmbedJob;
+import clip4j.collection.Index;
+import clip4j.collection.Npy;
 import clip4j.io.DType;
 import clip4j.io.Hashing;
 import clip4j.model.ClipModel;
 import clip4j.testing.TestData;
 import clip4j.util.Json;
+import clip4j.zeroshot.ZeroShotClassifier;
 import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -37,13 +42,34 @@ class HttpApiTest {
     static HttpClient client = HttpClient.newHttpClient();
     static String base;
 
+    @TempDir
+    static Path tmp;
+
     @BeforeAll
-    static void start() {
+    static void start() throws Exception {
         Path file = TestData.seededModel("test-tiny-quickgelu", 6, DType.F32);
         backend = VectorBackend.create(FloatVector.SPECIES_PREFERRED, 2);
         model = ClipModel.load(file, backend);
-        ClipService service = new ClipService(model, Hashing.sha256(file), new ClipService.Settings(8, Duration.ofMillis(20), 64, Duration.ofSeconds(30)));
-        server = new ClipServer(service, "127.0.0.1", 0, new HttpApi.Limits(1 << 20, 64, 2000));
+        // an index of three images
+        Path images = tmp.resolve("images");
+        Files.createDirectories(images);
+        for (String g : new String[]{"rgb_31x17.png", "rgba_301x200.png", "l_150x260.png"}) {
+            Files.copy(TestData.resource("/golden/" + g), images.resolve(g));
+        }
+        EmbedJob.run(model, new EmbedJob.Options(List.of(images.toString()), tmp.resolve("index"), 4, 10, Npy.DType.F32, 1, false),
+                new EmbedJob.Listener() {
+                    public void resumed(long items, long failed) {
+                    }
+
+                    public void done(int items, int failed) {
+                    }
+
+                    public void warning(String line) {
+                    }
+                });
+        ClipService service = new ClipService(model, Hashing.sha256(file), new ClipService.Settings(8, Duration.ofMillis(20), 64, Duration.ofSeconds(30)),
+                Index.open(tmp.resolve("index"), 1, 0), null);
+        server = new ClipServer(service, "127.0.0.1", 0, new HttpApi.Limits(1 << 20, 64, 2000, 1000, 100));
         base = "http://127.0.0.1:" + server.port();
     }
 
@@ -112,6 +138,29 @@ class HttpApiTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void classifyAndSearch() throws Exception {
+        Path png = TestData.resource("/golden/rgb_31x17.png");
+        String b64 = Base64.getEncoder().encodeToString(Files.readAllBytes(png));
+        HttpResponse<String> c = post("/v1/classify", "application/json", ("{\"image\": \"" + b64 + "\", \"labels\": [\"cat\", \"dog\", \"car\"]}").getBytes());
+        assertEquals(200, c.statusCode(), c.body());
+        float[] e = model.encodeImages(List.of(png))[0];
+        float[] p = ZeroShotClassifier.probabilities(ZeroShotClassifier.build(model, List.of("cat", "dog", "car"), List.of("a photo of a {}.")).logits(e));
+        Map<String, Object> probs = (Map<String, Object>) Json.parseObject(c.body()).get("probs");
+        assertEquals(p[1], ((Number) probs.get("dog")).floatValue());
+        HttpResponse<String> raw = post("/v1/classify?labels=cat,dog,car", "image/png", Files.readAllBytes(png));
+        assertEquals(c.body(), raw.body());
+
+        HttpResponse<String> s = post("/v1/search", "application/json", ("{\"image\": \"" + b64 + "\", \"k\": 2}").getBytes());
+        assertEquals(200, s.statusCode(), s.body());
+        List<Object> hits = (List<Object>) Json.parseObject(s.body()).get("results");
+        assertEquals(2, hits.size());
+        assertTrue(((String) ((Map<String, Object>) hits.getFirst()).get("key")).endsWith("rgb_31x17.png"), s.body());
+        HttpResponse<String> t = post("/v1/search", "application/json", "{\"text\": \"a photo of a cat\"}".getBytes());
+        assertEquals(3, ((List<Object>) Json.parseObject(t.body()).get("results")).size(), t.body());
+    }
+
+    @Test
     void badRequestsGetA4xxAndOneLine() throws Exception {
         Object[][] cases = {
                 {"/v1/embed/text", "application/json", "{\"texts\": [", 400},
@@ -129,6 +178,11 @@ class HttpApiTest {
             String error = (String) Json.parseObject(r.body()).get("error");
             assertTrue(error != null && !error.contains("\n") && !error.contains("\tat "), r.body());
         }
+        List<String> labels = new ArrayList<>();
+        for (int i = 0; i < 10_000; i++) labels.add("\"l" + i + "\"");
+        assertEquals(400, post("/v1/classify", "application/json", ("{\"image\": \"AAAA\", \"labels\": [" + String.join(",", labels) + "]}")
+                .getBytes()).statusCode());
+        assertEquals(400, post("/v1/search", "application/json", "{\"text\": \"a\", \"k\": 0}".getBytes()).statusCode());
         HttpResponse<String> big = post("/v1/embed/image", "image/png", new byte[2 << 20]);
         assertEquals(413, big.statusCode(), big.body());
         List<String> many = new ArrayList<>();
