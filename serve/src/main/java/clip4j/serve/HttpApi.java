@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The HTTP endpoints (JSON in and out; docs/serve.md and openapi.yaml): embeddings of texts and images, the model,
+ * The HTTP endpoints (JSON in and out; described in openapi.yaml, served at /openapi.yaml): embeddings of texts and images, the model,
  * health, Prometheus metrics. Every request runs on a virtual thread of its own: it reads and checks its body,
  * tokenizes or decodes on that thread, queues its items in the batchers and waits for them. Bad requests get a 4xx
  * with {"error": one line}; a full queue 429 with Retry-After; a request that waited past its timeout 503.
@@ -69,6 +69,12 @@ public final class HttpApi {
                 .get("/metrics", (req, res) -> {
                     res.header(HeaderNames.CONTENT_TYPE, Metrics.contentType());
                     res.send(metrics.scrape());
+                })
+                .get("/openapi.yaml", (req, res) -> {
+                    res.header(HeaderNames.CONTENT_TYPE, "application/yaml");
+                    try (InputStream in = HttpApi.class.getResourceAsStream("openapi.yaml")) {
+                        res.send(in.readAllBytes());
+                    }
                 })
                 .get("/v1/model", measured("model", this::model))
                 .post("/v1/embed/text", measured("embed_text", this::embedText))

@@ -189,6 +189,7 @@ class HttpApiTest {
         for (int i = 0; i < 65; i++) many.add("\"t\"");
         assertEquals(400, post("/v1/embed/text", "application/json", ("{\"texts\": [" + String.join(",", many) + "]}").getBytes()).statusCode());
         assertEquals(200, get("/health").statusCode());
+        assertTrue(get("/openapi.yaml").body().contains("/v1/embed/text:"));
         Map<String, Object> m = Json.parseObject(get("/v1/model").body());
         assertEquals(model.config().embedDim(), ((Number) m.get("dims")).intValue());
     }
