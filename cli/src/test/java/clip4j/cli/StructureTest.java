@@ -28,19 +28,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class StructureTest {
     private static final Path ROOT = Path.of(System.getProperty("clip4j.root", ".."));
-    private static final List<String> LIBRARIES = List.of("engine", "fewshot", "collection", "weights-converter", "kernels");
+    private static final List<String> LIBRARIES = List.of("engine", "fewshot", "collection", "serve", "weights-converter", "kernels");
 
     /** package → the clip4j packages it uses, over the main classes of every module on this test's class path. */
     private static Map<String, Set<String>> packageGraph() {
         List<String> options = List.of("-verbose:package", "-e", "clip4j(\\..*)?");
         List<String> args = new ArrayList<>(options);
         // the modules as this test runs them: target/classes in a reactor build, the installed jars otherwise
-        Pattern ours = Pattern.compile(".*[/\\\\](engine|fewshot|collection|weights-converter|kernels|cli)[/\\\\]target[/\\\\]classes"
-                + "|.*clip4j-(engine|fewshot|collection|weights-converter|kernels)-[^/\\\\]*(?<!-tests)\\.jar");
+        Pattern ours = Pattern.compile(".*[/\\\\](engine|fewshot|collection|serve|weights-converter|kernels|cli)[/\\\\]target[/\\\\]classes"
+                + "|.*clip4j-(engine|fewshot|collection|serve|weights-converter|kernels)-[^/\\\\]*(?<!-tests)\\.jar");
         for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
             if (ours.matcher(e).matches()) args.add(e);
         }
-        assertEquals(6, args.size() - options.size(), "expected the six modules on the class path: " + args);
+        assertEquals(7, args.size() - options.size(), "expected the seven modules on the class path: " + args);
         StringWriter out = new StringWriter();
         int rc = ToolProvider.findFirst("jdeps").orElseThrow().run(new PrintWriter(out), new PrintWriter(out), args.toArray(String[]::new));
         assertEquals(0, rc, out.toString());
