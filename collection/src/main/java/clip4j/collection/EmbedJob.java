@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -223,8 +222,7 @@ public final class EmbedJob {
         }
 
         private void produce() {
-            try (AutoCloseableIterator in = texts() ? new AutoCloseableIterator(new TextInputs(o.inputs(), o.textColumn()))
-                    : new AutoCloseableIterator(new Inputs(o.inputs(), listener::warning))) {
+            try (Items in = texts() ? new TextInputs(o.inputs(), o.textColumn()) : new Inputs(o.inputs(), listener::warning)) {
                 long index = 0;
                 int skipping = -1;
                 long skipped = 0;
@@ -388,24 +386,6 @@ public final class EmbedJob {
             shards++;
             rows.clear();
             vectors.clear();
-        }
-    }
-
-    /** Either kind of input, closed after the producer's loop. */
-    private record AutoCloseableIterator(Iterator<Item> items) implements Iterator<Item>, AutoCloseable {
-        @Override
-        public boolean hasNext() {
-            return items.hasNext();
-        }
-
-        @Override
-        public Item next() {
-            return items.next();
-        }
-
-        @Override
-        public void close() throws Exception {
-            ((AutoCloseable) items).close();
         }
     }
 

@@ -29,7 +29,7 @@ import java.util.stream.Stream;
  * such as a sample's .txt or .json, ignored); an image file named directly; any other file a list of paths, one per
  * line. Holds one folder listing per level and one member at a time, whatever the collection's size.
  */
-public final class Inputs implements Iterator<Item>, AutoCloseable {
+public final class Inputs implements Items {
     static final Set<String> IMAGE_EXTENSIONS = Set.of("jpg", "jpeg", "png", "webp", "bmp", "gif", "tif", "tiff");
     /** A tar member larger than this is recorded as failed without being read (a photo is a few MB; the images in flight stay bounded). */
     static final long MAX_MEMBER_BYTES = 64L << 20;

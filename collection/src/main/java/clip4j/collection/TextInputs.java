@@ -37,7 +37,7 @@ import java.util.NoSuchElementException;
  * row. A row whose column is missing, not a string, or too long is an item that failed, with the reason; its key is
  * "TABLE:ROW" (rows from 1, JSON lines by line). A line or cell longer than {@link #MAX_CHARS} is not read whole.
  */
-public final class TextInputs implements Iterator<Item>, AutoCloseable {
+public final class TextInputs implements Items {
     /** Longer texts are refused: CLIP reads 77 tokens, a few hundred characters. */
     static final int MAX_CHARS = 1 << 16;
 
