@@ -57,21 +57,37 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--adapter", paramLabel = "FILE", description = "a few-shot classifier of this model ('clip4j adapt') for POST /v1/classify without labels")
     java.nio.file.Path adapter;
 
+    @Option(names = "--api-key-file", paramLabel = "FILE", description = "require the key in FILE (its first line) on /v1/ and /metrics: "
+            + "'Authorization: Bearer KEY' or 'X-API-Key: KEY'")
+    java.nio.file.Path apiKeyFile;
+
     @Mixin
     CommonOptions common;
+
+    private String apiKey() {
+        if (apiKeyFile == null) return null;
+        try {
+            String key = java.nio.file.Files.readAllLines(apiKeyFile).stream().findFirst().orElse("").strip();
+            if (key.length() < 8) throw new ClipException(apiKeyFile + ": an API key of at least 8 characters on its first line");
+            return key;
+        } catch (java.io.IOException e) {
+            throw new ClipException("cannot read " + apiKeyFile + ": " + e.getMessage(), e);
+        }
+    }
 
     @Override
     public Integer call() throws InterruptedException {
         if (maxBatch < 1 || queue < 1 || maxDelayMs < 0 || timeoutMs < 1 || maxBodyMb < 1 || port < 0 || port > 65535) {
             throw new ClipException("--max-batch, --queue, --timeout-ms and --max-body-mb must be positive, --max-delay-ms 0 or more, --port 0-65535");
         }
+        String key = apiKey();
         try (Backend be = opts.backend(); ClipModel model = opts.load(be)) {
             ClipService service = new ClipService(model, Hashing.sha256(opts.model), new ClipService.Settings(maxBatch,
                     Duration.ofMillis(maxDelayMs), queue, Duration.ofMillis(timeoutMs)),
                     index == null ? null : clip4j.collection.Index.open(index, opts.engine.options().threads(), 0),
                     adapter == null ? null : clip4j.fewshot.AdapterFile.read(adapter));
             CountDownLatch stopped = new CountDownLatch(1);
-            try (ClipServer server = new ClipServer(service, host, port, new HttpApi.Limits((long) maxBodyMb << 20, 256, 10_000, 1000, 1000))) {
+            try (ClipServer server = new ClipServer(service, host, port, new HttpApi.Limits((long) maxBodyMb << 20, 256, 10_000, 1000, 1000), key)) {
                 Thread hook = new Thread(() -> {
                     server.close();
                     stopped.countDown();

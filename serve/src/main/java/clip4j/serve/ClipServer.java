@@ -12,9 +12,10 @@ public final class ClipServer implements AutoCloseable {
     private final WebServer server;
     private final ClipService service;
 
-    public ClipServer(ClipService service, String host, int port, HttpApi.Limits limits) {
+    /** @param apiKey the key requests must carry, or null for none */
+    public ClipServer(ClipService service, String host, int port, HttpApi.Limits limits, String apiKey) {
         this.service = service;
-        HttpApi api = new HttpApi(service, limits, new Metrics());
+        HttpApi api = new HttpApi(service, limits, new Metrics()).apiKey(apiKey);
         this.server = WebServer.builder().host(host).port(port).maxPayloadSize(limits.maxBody())
                 .shutdownGracePeriod(Duration.ofSeconds(30)).routing(api::routes).build().start();
     }

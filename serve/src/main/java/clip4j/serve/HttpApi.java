@@ -40,6 +40,22 @@ public final class HttpApi {
     public record Limits(long maxBody, int maxTexts, int maxTextChars, int maxLabels, int maxK) {
     }
 
+    /** The API key every /v1/ request and /metrics must carry (Authorization: Bearer KEY, or X-API-Key), or null. */
+    private byte[] apiKey;
+
+    HttpApi apiKey(String key) {
+        this.apiKey = key == null ? null : key.getBytes(StandardCharsets.UTF_8);
+        return this;
+    }
+
+    /** Whether the request carries the key, compared in constant time (MessageDigest.isEqual). */
+    private boolean authorized(ServerRequest req) {
+        if (apiKey == null) return true;
+        String given = req.headers().first(HeaderNames.AUTHORIZATION).filter(a -> a.startsWith("Bearer ")).map(a -> a.substring(7))
+                .or(() -> req.headers().first(HeaderNames.create("X-API-Key"))).orElse("");
+        return java.security.MessageDigest.isEqual(apiKey, given.getBytes(StandardCharsets.UTF_8));
+    }
+
     /** A request the client got wrong: its status and one line. */
     static final class BadRequest extends RuntimeException {
         final Status status;
@@ -67,6 +83,10 @@ public final class HttpApi {
                 .get("/health/live", (req, res) -> json(res, Status.OK_200, Map.of("status", "live")))
                 .get("/health/ready", (req, res) -> json(res, Status.OK_200, Map.of("status", "ready")))
                 .get("/metrics", (req, res) -> {
+                    if (!authorized(req)) {
+                        json(res, Status.UNAUTHORIZED_401, Map.of("error", "missing or wrong API key"));
+                        return;
+                    }
                     res.header(HeaderNames.CONTENT_TYPE, Metrics.contentType());
                     res.send(metrics.scrape());
                 })
@@ -88,6 +108,7 @@ public final class HttpApi {
         return (req, res) -> {
             long t0 = System.nanoTime();
             try {
+                if (!authorized(req)) throw new BadRequest(Status.UNAUTHORIZED_401, "missing or wrong API key");
                 h.handle(req, res);
             } catch (BadRequest e) {
                 json(res, e.status, Map.of("error", e.getMessage()));

@@ -69,7 +69,7 @@ class HttpApiTest {
                 });
         ClipService service = new ClipService(model, Hashing.sha256(file), new ClipService.Settings(8, Duration.ofMillis(20), 64, Duration.ofSeconds(30)),
                 Index.open(tmp.resolve("index"), 1, 0), null);
-        server = new ClipServer(service, "127.0.0.1", 0, new HttpApi.Limits(1 << 20, 64, 2000, 1000, 100));
+        server = new ClipServer(service, "127.0.0.1", 0, new HttpApi.Limits(1 << 20, 64, 2000, 1000, 100), null);
         base = "http://127.0.0.1:" + server.port();
     }
 
@@ -158,6 +158,29 @@ class HttpApiTest {
         assertTrue(((String) ((Map<String, Object>) hits.getFirst()).get("key")).endsWith("rgb_31x17.png"), s.body());
         HttpResponse<String> t = post("/v1/search", "application/json", "{\"text\": \"a photo of a cat\"}".getBytes());
         assertEquals(3, ((List<Object>) Json.parseObject(t.body()).get("results")).size(), t.body());
+    }
+
+    @Test
+    void anApiKeyIsRequiredWhenSet() throws Exception {
+        Path file = TestData.seededModel("test-tiny-quickgelu", 6, DType.F32);
+        ClipService s = new ClipService(model, Hashing.sha256(file), new ClipService.Settings(4, Duration.ZERO, 8, Duration.ofSeconds(30)), null, null);
+        try (ClipServer keyed = new ClipServer(s, "127.0.0.1", 0, new HttpApi.Limits(1 << 20, 8, 100, 10, 10), "s3cret-key")) {
+            String url = "http://127.0.0.1:" + keyed.port();
+            byte[] body = "{\"texts\": [\"a\"]}".getBytes();
+            for (String[] h : new String[][]{{}, {"Authorization", "Bearer wrong"}, {"X-API-Key", "s3cret-ke"}}) {
+                HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url + "/v1/embed/text")).header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+                if (h.length > 0) b.header(h[0], h[1]);
+                assertEquals(401, client.send(b.build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+            }
+            for (String[] h : new String[][]{{"Authorization", "Bearer s3cret-key"}, {"X-API-Key", "s3cret-key"}}) {
+                HttpRequest r = HttpRequest.newBuilder(URI.create(url + "/v1/embed/text")).header("Content-Type", "application/json").header(h[0], h[1])
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+                assertEquals(200, client.send(r, HttpResponse.BodyHandlers.ofString()).statusCode());
+            }
+            assertEquals(401, client.send(HttpRequest.newBuilder(URI.create(url + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+            assertEquals(200, client.send(HttpRequest.newBuilder(URI.create(url + "/health")).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+        }
     }
 
     @Test
