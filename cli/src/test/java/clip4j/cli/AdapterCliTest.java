@@ -1,6 +1,5 @@
 package clip4j.cli;
 
-import clip4j.io.DType;
 import clip4j.testing.TestData;
 import clip4j.util.Json;
 import org.junit.jupiter.api.Test;
@@ -57,7 +56,7 @@ class AdapterCliTest {
         Path train = dir.resolve("train").toAbsolutePath(), test = dir.resolve("test").toAbsolutePath(), cache = dir.resolve("features");
         folder(train, 7, 1);
         folder(test, 3, 2);
-        String model = TestData.seededModel("test-tiny-quickgelu", 1, DType.F32).toString();
+        String model = TestData.seededModelWithText("test-tiny-quickgelu", 1).toString();
         List<String> common = List.of("--model", model, "--train", train.toString(), "--augment-epochs", "2", "--tip-f-epochs", "3",
                 "--clip-adapter-epochs", "4", "--meta-epochs", "1", "--cache", cache.toString(), "--threads", "2");
         for (String method : new String[]{"zero-shot", "tip", "tip-f", "clip-adapter", "meta"}) {
@@ -87,7 +86,7 @@ class AdapterCliTest {
             }
             assertEquals(9, c.outLines().size());
         }
-        String other = TestData.seededModel("test-tiny-quickgelu", 2, DType.F32).toString();
+        String other = TestData.seededModelWithText("test-tiny-quickgelu", 2).toString();
         Cli.Result wrong = Cli.run(dir, "classify", "--model", other, "--adapter", dir.resolve("tip.adapter").toString(), test.toString());
         assertEquals(1, wrong.code(), wrong.toString());
         assertTrue(wrong.err().contains("another model"), wrong.toString());

@@ -1,6 +1,5 @@
 package clip4j.cli;
 
-import clip4j.io.DType;
 import clip4j.testing.TestData;
 import clip4j.util.Json;
 import org.junit.jupiter.api.Test;
@@ -37,7 +36,7 @@ class CollectionCliTest {
             ImageIO.write(img, "png", images.resolve(String.format("p%02d.png", i)).toFile());
         }
         Files.writeString(images.resolve("zz-broken.png"), "\u0089PNG but no more");
-        String model = TestData.seededModel("test-tiny-quickgelu", 3, DType.F32).toString();
+        String model = TestData.seededModelWithText("test-tiny-quickgelu", 3).toString();
         Path whole = dir.resolve("whole"), killed = dir.resolve("killed");
         Cli.Result a = Cli.run(dir, "embed", "--model", model, "--input", images.toString(), "--output", whole.toString(), "--shard-size", "4",
                 "--batch", "1", "--threads", "1");
@@ -102,7 +101,7 @@ class CollectionCliTest {
         assertEquals(a0.get("label"), byKey.get(query)[0]);
         assertEquals(((Number) ((Map<String, Object>) a0.get("probs")).get(a0.get("label"))).floatValue(), (Float) byKey.get(query)[1]);
 
-        String other = TestData.seededModel("test-tiny-quickgelu", 4, DType.F32).toString();
+        String other = TestData.seededModelWithText("test-tiny-quickgelu", 4).toString();
         Cli.Result wrong = Cli.run(dir, "search", "--model", other, "--index", whole.toString(), "--text", "a cat");
         assertEquals(1, wrong.code(), wrong.toString());
         assertTrue(wrong.err().contains("another model"), wrong.toString());

@@ -47,7 +47,7 @@ class HttpApiTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Path file = TestData.seededModel("test-tiny-quickgelu", 6, DType.F32);
+        Path file = TestData.seededModelWithText("test-tiny-quickgelu", 6);
         backend = VectorBackend.create(FloatVector.SPECIES_PREFERRED, 2);
         model = ClipModel.load(file, backend);
         // an index of three images
@@ -162,7 +162,7 @@ class HttpApiTest {
 
     @Test
     void anApiKeyIsRequiredWhenSet() throws Exception {
-        Path file = TestData.seededModel("test-tiny-quickgelu", 6, DType.F32);
+        Path file = TestData.seededModelWithText("test-tiny-quickgelu", 6);
         ClipService s = new ClipService(model, Hashing.sha256(file), new ClipService.Settings(4, Duration.ZERO, 8, Duration.ofSeconds(30)), null, null);
         try (ClipServer keyed = new ClipServer(s, "127.0.0.1", 0, new HttpApi.Limits(1 << 20, 8, 100, 10, 10), "s3cret-key")) {
             String url = "http://127.0.0.1:" + keyed.port();

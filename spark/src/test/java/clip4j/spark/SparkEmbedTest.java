@@ -49,7 +49,7 @@ class SparkEmbedTest {
         }
         Files.writeString(images.resolve("broken.png"), "not a png");
         Files.writeString(images.resolve("notes.txt"), "not an image");
-        Path model = TestData.seededModel("test-tiny-quickgelu", 1, DType.F32);
+        Path model = TestData.seededModelWithText("test-tiny-quickgelu", 1);
 
         // what 'clip4j embed' writes
         Path cli = dir.resolve("cli");
