@@ -41,13 +41,11 @@ public final class Index implements AutoCloseable {
     private final long size;
     private final Arena arena = Arena.ofShared();
     private final ExecutorService pool;
-    private final int threads;
     private final Scores kernel;
     private final Map<Integer, List<MetadataFile.Row>> metadata = new ConcurrentHashMap<>();
 
     private Index(Path dir, int threads, int vectorBits) {
         this.dir = dir;
-        this.threads = threads;
         this.kernel = Scores.of(vectorBits);
         Map<String, Object> s = Manifest.settings(dir);
         if (s == null) throw new ClipException(dir + " is not an embeddings folder (no " + Manifest.FILE + "; make one with 'clip4j embed')");
@@ -192,17 +190,8 @@ public final class Index implements AutoCloseable {
         return rows.get((int) (row - s.first()));
     }
 
-    /** Whether row's item was embedded (a failed item's row is all zeros and has an error in its metadata). */
-    public boolean embedded(long row) {
-        return item(row).ok();
-    }
-
     public Path dir() {
         return dir;
-    }
-
-    int threads() {
-        return threads;
     }
 
     @Override

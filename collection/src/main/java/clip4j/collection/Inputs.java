@@ -16,7 +16,6 @@ import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -29,20 +28,16 @@ import java.util.stream.Stream;
  * such as a sample's .txt or .json, ignored); an image file named directly; any other file a list of paths, one per
  * line. Holds one folder listing per level and one member at a time, whatever the collection's size.
  */
-public final class Inputs implements Items {
+public final class Inputs extends ChainedItems {
     static final Set<String> IMAGE_EXTENSIONS = Set.of("jpg", "jpeg", "png", "webp", "bmp", "gif", "tif", "tiff");
     /** A tar member larger than this is recorded as failed without being read (a photo is a few MB; the images in flight stay bounded). */
     static final long MAX_MEMBER_BYTES = 64L << 20;
 
-    private final Iterator<String> inputs;
     private final Consumer<String> warnings;
-    private Iterator<Item> current = java.util.Collections.emptyIterator();
-    private AutoCloseable open;
-    private Item next;
 
     /** @param warnings told, one line each, what was skipped that is not an image (a folder, a link loop, a tar's tail) */
     public Inputs(List<String> inputs, Consumer<String> warnings) {
-        this.inputs = List.copyOf(inputs).iterator();
+        super(inputs);
         this.warnings = warnings;
     }
 
@@ -51,30 +46,9 @@ public final class Inputs implements Items {
         return dot >= 0 && IMAGE_EXTENSIONS.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT));
     }
 
-    @Override
-    public boolean hasNext() {
-        while (next == null) {
-            if (current.hasNext()) {
-                next = current.next();
-            } else if (inputs.hasNext()) {
-                closeOpen();
-                current = open(inputs.next());
-            } else {
-                return false;
-            }
-        }
-        return true;
-    }
 
     @Override
-    public Item next() {
-        if (!hasNext()) throw new NoSuchElementException();
-        Item i = next;
-        next = null;
-        return i;
-    }
-
-    private Iterator<Item> open(String input) {
+    Iterator<Item> open(String input) {
         Path p = Path.of(input);
         if (Files.isDirectory(p)) return new Walk(p);
         if (!Files.exists(p)) throw new ClipException("input not found: " + input);
@@ -87,7 +61,7 @@ public final class Inputs implements Items {
     private Iterator<Item> list(Path file) {
         try {
             BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8);
-            open = r;
+            opened = r;
             return r.lines().filter(l -> !l.isBlank()).map(Inputs::listed).iterator();
         } catch (IOException e) {
             throw new ClipException("cannot read the list of images " + file + ": " + e.getMessage(), e);
@@ -109,50 +83,33 @@ public final class Inputs implements Items {
         } catch (IOException e) {
             throw new ClipException("cannot open tar shard " + file + ": " + e.getMessage(), e);
         }
-        open = in;
+        opened = in;
         String source = file.toString();
-        return new Iterator<>() {
-            Item ready;
-            boolean done;
-
+        return new Advancing<>() {
             @Override
-            public boolean hasNext() {
-                while (ready == null && !done) {
-                    try {
-                        TarArchiveEntry e = in.getNextEntry();
-                        if (e == null) {
-                            done = true;
-                        } else if (e.isFile() && isImage(e.getName())) {
-                            ready = e.getSize() > MAX_MEMBER_BYTES
-                                    ? Item.failed(e.getName(), source, "tar member of " + e.getSize() + " bytes, over the " + (MAX_MEMBER_BYTES >> 20) + " MB limit")
-                                    : Item.member(source, e.getName(), in.readAllBytes());
-                        }
-                    } catch (IOException | RuntimeException e) {
-                        // a damaged header or a file cut short: what came before it stands, the rest of the shard is lost
-                        warnings.accept("tar shard " + source + " is damaged, the rest of it is skipped: " + e.getMessage());
-                        done = true;
+            Item advance() {
+                try {
+                    for (TarArchiveEntry e; (e = in.getNextEntry()) != null; ) {
+                        if (!e.isFile() || !isImage(e.getName())) continue;
+                        return e.getSize() > MAX_MEMBER_BYTES
+                                ? Item.failed(e.getName(), source, "tar member of " + e.getSize() + " bytes, over the " + (MAX_MEMBER_BYTES >> 20) + " MB limit")
+                                : Item.member(source, e.getName(), in.readAllBytes());
                     }
+                } catch (IOException | RuntimeException e) {
+                    // a damaged header or a file cut short: what came before it stands, the rest of the shard is lost
+                    warnings.accept("tar shard " + source + " is damaged, the rest of it is skipped: " + e.getMessage());
                 }
-                return ready != null;
-            }
-
-            @Override
-            public Item next() {
-                if (!hasNext()) throw new NoSuchElementException();
-                Item i = ready;
-                ready = null;
-                return i;
+                return null;
             }
         };
     }
 
     /** Depth first, entries sorted by name, following links but never into a folder already on the path walked. */
-    private final class Walk implements Iterator<Item> {
+    private final class Walk extends Advancing<Item> {
         private record Level(Path real, Iterator<Path> entries) {
         }
 
         private final Deque<Level> stack = new ArrayDeque<>();
-        private Item ready;
 
         Walk(Path root) {
             enter(root);
@@ -184,8 +141,8 @@ public final class Inputs implements Items {
         }
 
         @Override
-        public boolean hasNext() {
-            while (ready == null && !stack.isEmpty()) {
+        Item advance() {
+            while (!stack.isEmpty()) {
                 Iterator<Path> it = stack.peek().entries;
                 if (!it.hasNext()) {
                     stack.pop();
@@ -193,32 +150,9 @@ public final class Inputs implements Items {
                 }
                 Path p = it.next();
                 if (Files.isDirectory(p)) enter(p);
-                else if (isImage(p.getFileName().toString())) ready = Item.file(p);
+                else if (isImage(p.getFileName().toString())) return Item.file(p);
             }
-            return ready != null;
+            return null;
         }
-
-        @Override
-        public Item next() {
-            if (!hasNext()) throw new NoSuchElementException();
-            Item i = ready;
-            ready = null;
-            return i;
-        }
-    }
-
-    private void closeOpen() {
-        if (open == null) return;
-        try {
-            open.close();
-        } catch (Exception ignored) {
-            // a reader we only read from
-        }
-        open = null;
-    }
-
-    @Override
-    public void close() {
-        closeOpen();
     }
 }

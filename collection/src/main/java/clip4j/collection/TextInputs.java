@@ -24,11 +24,9 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.NoSuchElementException;
 
 /**
@@ -37,45 +35,20 @@ import java.util.NoSuchElementException;
  * row. A row whose column is missing, not a string, or too long is an item that failed, with the reason; its key is
  * "TABLE:ROW" (rows from 1, JSON lines by line). A line or cell longer than {@link #MAX_CHARS} is not read whole.
  */
-public final class TextInputs implements Items {
+public final class TextInputs extends ChainedItems {
     /** Longer texts are refused: CLIP reads 77 tokens, a few hundred characters. */
     static final int MAX_CHARS = 1 << 16;
 
-    private final Iterator<String> tables;
     private final String column;
-    private Iterator<Item> current = Collections.emptyIterator();
-    private AutoCloseable open;
-    private Item next;
 
     public TextInputs(List<String> tables, String column) {
-        this.tables = List.copyOf(tables).iterator();
+        super(tables);
         this.column = column;
     }
 
-    @Override
-    public boolean hasNext() {
-        while (next == null) {
-            if (current.hasNext()) {
-                next = current.next();
-            } else if (tables.hasNext()) {
-                closeOpen();
-                current = open(tables.next());
-            } else {
-                return false;
-            }
-        }
-        return true;
-    }
 
     @Override
-    public Item next() {
-        if (!hasNext()) throw new NoSuchElementException();
-        Item i = next;
-        next = null;
-        return i;
-    }
-
-    private Iterator<Item> open(String table) {
+    Iterator<Item> open(String table) {
         Path p = Path.of(table);
         if (!Files.isRegularFile(p)) throw new ClipException("table not found: " + table);
         String name = p.getFileName().toString().toLowerCase(Locale.ROOT);
@@ -98,14 +71,13 @@ public final class TextInputs implements Items {
 
     private Iterator<Item> jsonLines(Path p, String table) throws IOException {
         BufferedReader r = Files.newBufferedReader(p, StandardCharsets.UTF_8);
-        open = r;
-        return new Iterator<>() {
+        opened = r;
+        return new Advancing<>() {
             long line;
-            Item ready;
 
             @Override
-            public boolean hasNext() {
-                while (ready == null) {
+            Item advance() {
+                while (true) {
                     String l;
                     try {
                         l = boundedLine(r);
@@ -113,30 +85,17 @@ public final class TextInputs implements Items {
                         throw new ClipException("cannot read " + table + ": " + e.getMessage(), e);
                     }
                     line++;
-                    if (l == null) return false;
+                    if (l == null) return null;
                     if (l.isBlank()) continue;
-                    if (l.length() > MAX_CHARS) {
-                        ready = Item.failed(table + ":" + line, table, "a line over " + MAX_CHARS + " characters");
-                        continue;
-                    }
+                    if (l.length() > MAX_CHARS) return Item.failed(table + ":" + line, table, "a line over " + MAX_CHARS + " characters");
                     try {
-                        Map<String, Object> o = Json.parseObject(l);
-                        Object v = o.get(column);
-                        ready = v instanceof String s ? text(table, line, s)
+                        Object v = Json.parseObject(l).get(column);
+                        return v instanceof String s ? text(table, line, s)
                                 : Item.failed(table + ":" + line, table, v == null ? "no column " + column : "column " + column + " is not a string");
                     } catch (IllegalArgumentException | ClipException e) {
-                        ready = Item.failed(table + ":" + line, table, "not a JSON object: " + e.getMessage());
+                        return Item.failed(table + ":" + line, table, "not a JSON object: " + e.getMessage());
                     }
                 }
-                return true;
-            }
-
-            @Override
-            public Item next() {
-                if (!hasNext()) throw new NoSuchElementException();
-                Item i = ready;
-                ready = null;
-                return i;
             }
         };
     }
@@ -161,7 +120,7 @@ public final class TextInputs implements Items {
         CSVFormat f = (tabs ? CSVFormat.TDF : CSVFormat.RFC4180).builder().setHeader().setSkipHeaderRecord(true).setMaxRows(0)
                 .setIgnoreEmptyLines(true).get();
         CSVParser parser = CSVParser.parse(p, StandardCharsets.UTF_8, f);
-        open = parser;
+        opened = parser;
         if (!parser.getHeaderMap().containsKey(column)) throw new ClipException(table + " has no column " + column + " (its header: " + parser.getHeaderNames() + ")");
         Iterator<CSVRecord> it = parser.iterator();
         return new Iterator<>() {
@@ -184,7 +143,7 @@ public final class TextInputs implements Items {
 
     private Iterator<Item> parquet(Path p, String table) throws IOException {
         ParquetFileReader r = ParquetFileReader.open(new LocalInputFile(p), ParquetReadOptions.builder(new PlainParquetConfiguration()).build());
-        open = r;
+        opened = r;
         MessageType schema = r.getFooter().getFileMetaData().getSchema();
         if (!schema.containsField(column)) throw new ClipException(table + " has no column " + column);
         Type t = schema.getType(column);
@@ -223,18 +182,4 @@ public final class TextInputs implements Items {
         };
     }
 
-    private void closeOpen() {
-        if (open == null) return;
-        try {
-            open.close();
-        } catch (Exception ignored) {
-            // a reader we only read from
-        }
-        open = null;
-    }
-
-    @Override
-    public void close() {
-        closeOpen();
-    }
 }

@@ -97,12 +97,6 @@ public final class ClipService implements AutoCloseable {
         return images.submit(pixels, settings.timeout());
     }
 
-    /** Finishes what is queued (up to grace) and takes no more. */
-    public void close(Duration grace) throws InterruptedException {
-        texts.close(grace);
-        images.close(grace);
-    }
-
     @Override
     public void close() {
         texts.close();
