@@ -46,6 +46,30 @@ public final class Inputs extends ChainedItems {
         return dot >= 0 && IMAGE_EXTENSIONS.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT));
     }
 
+    /**
+     * The bytes of an image a metadata row names, read again from where it was embedded: the file (a relative key
+     * against the working directory), or the tar shard's member. Refused with one line: a text row, a row that
+     * failed, a file over the tar member limit, one that is gone.
+     */
+    public static byte[] read(MetadataFile.Row row) {
+        if (row.error() != null) throw new ClipException(row.key() + " was not embedded: " + row.error());
+        if (row.text() != null) throw new ClipException(row.key() + " is a text, not an image");
+        try {
+            if (row.source() == null) {
+                Path p = Path.of(row.key());
+                if (Files.size(p) > MAX_MEMBER_BYTES) throw new ClipException(row.key() + " is over " + (MAX_MEMBER_BYTES >> 20) + " MB");
+                return Files.readAllBytes(p);
+            }
+            try (TarArchiveInputStream in = new TarArchiveInputStream(new BufferedInputStream(Files.newInputStream(Path.of(row.source())), 1 << 16))) {
+                for (TarArchiveEntry e; (e = in.getNextEntry()) != null; ) {
+                    if (e.isFile() && e.getName().equals(row.key()) && e.getSize() <= MAX_MEMBER_BYTES) return in.readAllBytes();
+                }
+            }
+            throw new ClipException(row.key() + " is no longer in " + row.source());
+        } catch (IOException | java.nio.file.InvalidPathException e) {
+            throw new ClipException("cannot read " + row.key() + ": " + e.getMessage(), e);
+        }
+    }
 
     @Override
     Iterator<Item> open(String input) {

@@ -87,14 +87,14 @@ public final class ClipService implements AutoCloseable {
         return images;
     }
 
-    /** A tokenized text's L2-normalised embedding. */
-    public CompletableFuture<float[]> embedTokens(int[] ids) throws Batcher.Rejected {
-        return texts.submit(ids, settings.timeout());
+    /** A tokenized text's L2-normalised embedding; dropped unrun if it waits in the queue past timeout. */
+    public CompletableFuture<float[]> embedTokens(int[] ids, Duration timeout) throws Batcher.Rejected {
+        return texts.submit(ids, timeout);
     }
 
-    /** A preprocessed image's ([3, S, S]) L2-normalised embedding. */
-    public CompletableFuture<float[]> embedPixels(float[] pixels) throws Batcher.Rejected {
-        return images.submit(pixels, settings.timeout());
+    /** A preprocessed image's ([3, S, S]) L2-normalised embedding; dropped unrun if it waits in the queue past timeout. */
+    public CompletableFuture<float[]> embedPixels(float[] pixels, Duration timeout) throws Batcher.Rejected {
+        return images.submit(pixels, timeout);
     }
 
     @Override

@@ -18,12 +18,14 @@ import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -69,9 +71,11 @@ public final class HttpApi {
     private final ClipService service;
     private final Limits limits;
     private final Metrics metrics;
+    private final Thumbnails thumbnails;
 
     HttpApi(ClipService service, Limits limits, Metrics metrics) {
         this.service = service;
+        this.thumbnails = service.index() == null ? null : new Thumbnails(service.index());
         this.limits = limits;
         this.metrics = metrics;
         metrics.queueDepth("text", () -> service.texts().queued());
@@ -90,13 +94,12 @@ public final class HttpApi {
                     res.header(HeaderNames.CONTENT_TYPE, Metrics.contentType());
                     res.send(metrics.scrape());
                 })
-                .get("/openapi.yaml", (req, res) -> {
-                    res.header(HeaderNames.CONTENT_TYPE, "application/yaml");
-                    try (InputStream in = HttpApi.class.getResourceAsStream("openapi.yaml")) {
-                        res.send(in.readAllBytes());
-                    }
-                })
+                .get("/openapi.yaml", (req, res) -> resource(res, "openapi.yaml", "application/yaml"))
+                .get("/", (req, res) -> resource(res, "page/index.html", "text/html; charset=utf-8"))
+                .get("/page/app.js", (req, res) -> resource(res, "page/app.js", "text/javascript; charset=utf-8"))
+                .get("/page/style.css", (req, res) -> resource(res, "page/style.css", "text/css; charset=utf-8"))
                 .get("/v1/model", measured("model", this::model))
+                .get("/v1/thumbnail/{row}", measured("thumbnail", this::thumbnail))
                 .post("/v1/embed/text", measured("embed_text", this::embedText))
                 .post("/v1/embed/image", measured("embed_image", this::embedImage))
                 .post("/v1/classify", measured("classify", this::classify))
@@ -129,6 +132,15 @@ public final class HttpApi {
         };
     }
 
+    /** A file shipped in the jar next to this class (the page, the OpenAPI description). */
+    private static void resource(ServerResponse res, String name, String type) throws IOException {
+        try (InputStream in = HttpApi.class.getResourceAsStream(name)) {
+            res.header(HeaderNames.CONTENT_TYPE, type);
+            res.header(HeaderNames.CACHE_CONTROL, "no-cache");
+            res.send(in.readAllBytes());
+        }
+    }
+
     private static void json(ServerResponse res, Status status, Object body) {
         res.status(status);
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
@@ -143,7 +155,31 @@ public final class HttpApi {
         m.put("image_size", c.imageSize());
         m.put("context_length", c.contextLength());
         m.put("sha256", service.modelSha256());
+        m.put("index_rows", service.index() == null ? 0 : service.index().size());
+        m.put("adapter_classes", service.adapter() == null ? List.of() : service.adapter().classNames());
         json(res, Status.OK_200, m);
+    }
+
+    /** GET /v1/thumbnail/{row}: a small JPEG of an index row's image (only rows of the loaded index, never a path). */
+    private void thumbnail(ServerRequest req, ServerResponse res) {
+        if (thumbnails == null) throw new BadRequest(Status.NOT_FOUND_404, "no index loaded (serve --index DIR)");
+        String r = req.path().pathParameters().get("row");
+        long row;
+        try {
+            row = Long.parseLong(r);
+        } catch (NumberFormatException e) {
+            row = -1;
+        }
+        if (row < 0 || row >= service.index().size()) throw new BadRequest(Status.NOT_FOUND_404, "no row " + r + " in the index");
+        byte[] jpeg;
+        try {
+            jpeg = thumbnails.of(row);
+        } catch (ClipException e) {
+            throw new BadRequest(Status.NOT_FOUND_404, e.getMessage().lines().findFirst().orElse("cannot read the image"));
+        }
+        res.header(HeaderNames.CONTENT_TYPE, "image/jpeg");
+        res.header(HeaderNames.CACHE_CONTROL, "max-age=3600");
+        res.send(jpeg);
     }
 
     /** The body, at most maxBody bytes (a longer one is refused unread past the limit). */
@@ -178,6 +214,7 @@ public final class HttpApi {
         }
         ClipTokenizer tok = service.model().tokenizer();
         int ctx = service.model().config().contextLength();
+        Duration timeout = timeout(req);
         List<Integer> tokens = new ArrayList<>();
         List<CompletableFuture<float[]>> pending = new ArrayList<>();
         for (Object t : texts) {
@@ -187,9 +224,9 @@ public final class HttpApi {
         for (Object t : texts) {
             int[] ids = tok.tokenizeQuietly((String) t, ctx).ids();
             tokens.add(tok.trimPadding(ids).length);
-            pending.add(service.embedTokens(ids));
+            pending.add(service.embedTokens(ids, timeout));
         }
-        List<float[]> out = await(pending);
+        List<float[]> out = await(pending, timeout);
         json(res, Status.OK_200, Map.of("embeddings", out, "tokens", tokens));
     }
 
@@ -203,6 +240,15 @@ public final class HttpApi {
         Map<String, Object> fields = Map.of();
         if (type.startsWith("image/") || type.equals("application/octet-stream")) {
             bytes = body(req);
+        } else if (type.equals("multipart/form-data")) {
+            Multipart.Form form;
+            try {
+                form = Multipart.parse(body(req), req.headers().contentType().flatMap(t -> Optional.ofNullable(t.parameters().get("boundary"))).orElse(null));
+            } catch (IllegalArgumentException e) {
+                throw new BadRequest(Status.BAD_REQUEST_400, e.getMessage());
+            }
+            bytes = form.image();
+            fields = formFields(form.fields());
         } else if (type.equals("application/json")) {
             fields = jsonBody(req);
             Object b64 = fields.get("image");
@@ -215,7 +261,8 @@ public final class HttpApi {
                 }
             }
         } else {
-            throw new BadRequest(Status.UNSUPPORTED_MEDIA_TYPE_415, "send the image's bytes (image/*) or {\"image\": BASE64} (application/json)");
+            throw new BadRequest(Status.UNSUPPORTED_MEDIA_TYPE_415, "send the image's bytes (image/*), {\"image\": BASE64} (application/json) "
+                    + "or a form with an image part (multipart/form-data)");
         }
         if (bytes == null) {
             if (required) throw new BadRequest(Status.BAD_REQUEST_400, "expected {\"image\": BASE64}");
@@ -228,14 +275,35 @@ public final class HttpApi {
         }
     }
 
-    private float[] embed(RawImage img) throws Exception {
-        return await(List.of(service.embedPixels(service.model().preprocessor().preprocess(img)))).getFirst();
+    /** A form's fields as the JSON fields they stand for: labels and templates lists, k a number, others one string. */
+    private static Map<String, Object> formFields(Map<String, List<String>> form) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        form.forEach((name, values) -> {
+            if (name.equals("labels") || name.equals("templates")) {
+                fields.put(name, values);
+            } else if (values.size() > 1) {
+                throw new BadRequest(Status.BAD_REQUEST_400, "the field " + name + " is given " + values.size() + " times");
+            } else if (name.equals("k")) {
+                try {
+                    fields.put(name, Integer.parseInt(values.getFirst().strip()));
+                } catch (NumberFormatException e) {
+                    fields.put(name, values.getFirst());
+                }
+            } else {
+                fields.put(name, values.getFirst());
+            }
+        });
+        return fields;
+    }
+
+    private float[] embed(RawImage img, Duration timeout) throws Exception {
+        return await(List.of(service.embedPixels(service.model().preprocessor().preprocess(img), timeout)), timeout).getFirst();
     }
 
     private void embedImage(ServerRequest req, ServerResponse res) throws Exception {
         RawImage img = upload(req, true).image();
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("embedding", embed(img));
+        m.put("embedding", embed(img, timeout(req)));
         m.put("width", img.width());
         m.put("height", img.height());
         json(res, Status.OK_200, m);
@@ -247,7 +315,7 @@ public final class HttpApi {
         List<String> labels = strings(u.fields().get("labels"), "labels");
         if (labels == null) labels = req.query().first("labels").map(q -> List.of(q.split(","))).orElse(null);
         List<String> templates = strings(u.fields().get("templates"), "templates");
-        float[] e = embed(u.image());
+        float[] e = embed(u.image(), timeout(req));
         List<String> names;
         float[] logits;
         if (labels == null) {
@@ -285,11 +353,11 @@ public final class HttpApi {
         }
         float[] q;
         if (u.image() != null) {
-            q = embed(u.image());
+            q = embed(u.image(), timeout(req));
         } else if (u.fields().get("text") instanceof String text) {
             if (text.length() > limits.maxTextChars()) throw new BadRequest(Status.BAD_REQUEST_400, "a text over " + limits.maxTextChars() + " characters");
             int[] ids = service.model().tokenizer().tokenizeQuietly(text, service.model().config().contextLength()).ids();
-            q = await(List.of(service.embedTokens(ids))).getFirst();
+            q = await(List.of(service.embedTokens(ids, timeout(req))), timeout(req)).getFirst();
         } else {
             throw new BadRequest(Status.BAD_REQUEST_400, "expected {\"text\": \"...\"} or {\"image\": BASE64}, and optionally \"k\"");
         }
@@ -311,9 +379,26 @@ public final class HttpApi {
         return l.stream().map(String.class::cast).toList();
     }
 
-    /** Every result, waiting at most the request timeout in all. */
-    private List<float[]> await(List<CompletableFuture<float[]>> pending) throws Exception {
-        long until = System.nanoTime() + service.settings().timeout().toNanos();
+    /**
+     * How long this request may wait for the engine: the client's timeout_ms (query) or X-Timeout-Ms (header), at most
+     * the server's --timeout-ms.
+     */
+    private Duration timeout(ServerRequest req) {
+        Optional<String> asked = req.query().first("timeout_ms").asOptional().or(() -> req.headers().first(HeaderNames.create("X-Timeout-Ms")));
+        if (asked.isEmpty()) return service.settings().timeout();
+        try {
+            long ms = Long.parseLong(asked.get().strip());
+            if (ms < 1) throw new NumberFormatException();
+            Duration d = Duration.ofMillis(ms);
+            return d.compareTo(service.settings().timeout()) < 0 ? d : service.settings().timeout();
+        } catch (NumberFormatException e) {
+            throw new BadRequest(Status.BAD_REQUEST_400, "timeout_ms must be a positive integer of milliseconds");
+        }
+    }
+
+    /** Every result, waiting at most timeout in all. */
+    private List<float[]> await(List<CompletableFuture<float[]>> pending, Duration timeout) throws Exception {
+        long until = System.nanoTime() + timeout.toNanos();
         List<float[]> out = new ArrayList<>(pending.size());
         try {
             for (CompletableFuture<float[]> f : pending) out.add(f.get(Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS));

@@ -1,16 +1,10 @@
 package clip4j.serve;
 
-import clip4j.backend.VectorBackend;
-import clip4j.collection.EmbedJob;
-import clip4j.collection.Index;
-import clip4j.collection.Npy;
-import clip4j.io.DType;
 import clip4j.io.Hashing;
 import clip4j.model.ClipModel;
 import clip4j.testing.TestData;
 import clip4j.util.Json;
 import clip4j.zeroshot.ZeroShotClassifier;
-import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The HTTP API through a real client: embeddings equal the engine's, bad requests get a 4xx and one line, batching. */
 class HttpApiTest {
-    static VectorBackend backend;
+    static TestServer served;
     static ClipModel model;
     static ClipServer server;
     static HttpClient client = HttpClient.newHttpClient();
@@ -46,38 +40,16 @@ class HttpApiTest {
     static Path tmp;
 
     @BeforeAll
-    static void start() throws Exception {
-        Path file = TestData.seededModelWithText("test-tiny-quickgelu", 6);
-        backend = VectorBackend.create(FloatVector.SPECIES_PREFERRED, 2);
-        model = ClipModel.load(file, backend);
-        // an index of three images
-        Path images = tmp.resolve("images");
-        Files.createDirectories(images);
-        for (String g : new String[]{"rgb_31x17.png", "rgba_301x200.png", "l_150x260.png"}) {
-            Files.copy(TestData.resource("/golden/" + g), images.resolve(g));
-        }
-        EmbedJob.run(model, new EmbedJob.Options(List.of(images.toString()), tmp.resolve("index"), 4, 10, Npy.DType.F32, 1, false),
-                new EmbedJob.Listener() {
-                    public void resumed(long items, long failed) {
-                    }
-
-                    public void done(int items, int failed) {
-                    }
-
-                    public void warning(String line) {
-                    }
-                });
-        ClipService service = new ClipService(model, Hashing.sha256(file), new ClipService.Settings(8, Duration.ofMillis(20), 64, Duration.ofSeconds(30)),
-                Index.open(tmp.resolve("index"), 1, 0), null);
-        server = new ClipServer(service, "127.0.0.1", 0, new HttpApi.Limits(1 << 20, 64, 2000, 1000, 100), null);
-        base = "http://127.0.0.1:" + server.port();
+    static void start() {
+        served = TestServer.start(tmp);
+        model = served.model();
+        server = served.server();
+        base = served.base();
     }
 
     @AfterAll
     static void stop() {
-        server.close();
-        model.close();
-        backend.close();
+        served.close();
     }
 
     static HttpResponse<String> post(String path, String type, byte[] body) throws Exception {
@@ -160,10 +132,63 @@ class HttpApiTest {
         assertEquals(3, ((List<Object>) Json.parseObject(t.body()).get("results")).size(), t.body());
     }
 
+    /** A multipart/form-data body as a browser's FormData sends it: the image part, then text fields. */
+    static byte[] form(String boundary, byte[] image, String... fields) {
+        var out = new java.io.ByteArrayOutputStream();
+        java.util.function.Consumer<String> w = t -> out.writeBytes(t.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        if (image != null) {
+            w.accept("--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"x.png\"\r\nContent-Type: image/png\r\n\r\n");
+            out.writeBytes(image);
+            w.accept("\r\n");
+        }
+        for (int i = 0; i < fields.length; i += 2) {
+            w.accept("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + fields[i] + "\"\r\n\r\n" + fields[i + 1] + "\r\n");
+        }
+        w.accept("--" + boundary + "--\r\n");
+        return out.toByteArray();
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void formsThumbnailsAndTimeouts() throws Exception {
+        Path png = TestData.resource("/golden/rgb_31x17.png");
+        byte[] bytes = Files.readAllBytes(png);
+        String type = "multipart/form-data; boundary=----b0undary";
+        HttpResponse<String> e = post("/v1/embed/image", type, form("----b0undary", bytes));
+        assertEquals(200, e.statusCode(), e.body());
+        assertArrayEquals(model.encodeImages(List.of(png))[0], floats(Json.parseObject(e.body()).get("embedding")));
+        HttpResponse<String> c = post("/v1/classify", type, form("----b0undary", bytes, "labels", "cat", "labels", "dog", "labels", "car"));
+        assertEquals(post("/v1/classify?labels=cat,dog,car", "image/png", bytes).body(), c.body());
+        HttpResponse<String> s = post("/v1/search", type, form("----b0undary", null, "text", "a photo of a cat", "k", "2"));
+        assertEquals(200, s.statusCode(), s.body());
+        List<Map<String, Object>> hits = (List<Map<String, Object>>) Json.parseObject(s.body()).get("results");
+        assertEquals(2, hits.size());
+        // malformed forms: no boundary, a cut body, k twice, k not a number
+        assertEquals(400, post("/v1/embed/image", "multipart/form-data", form("x", bytes)).statusCode());
+        byte[] whole = form("----b0undary", bytes);
+        assertEquals(400, post("/v1/embed/image", type, Arrays.copyOf(whole, whole.length / 2)).statusCode());
+        assertEquals(400, post("/v1/search", type, form("----b0undary", null, "text", "a", "k", "2", "k", "3")).statusCode());
+        assertEquals(400, post("/v1/search", type, form("----b0undary", null, "text", "a", "k", "two")).statusCode());
+
+        // thumbnails of index rows only: a JPEG no larger than 192 a side, a 404 for any other row
+        HttpResponse<byte[]> t = client.send(HttpRequest.newBuilder(URI.create(base + "/v1/thumbnail/" + hits.getFirst().get("row"))).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, t.statusCode());
+        java.awt.image.BufferedImage thumb = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(t.body()));
+        assertTrue(thumb.getWidth() <= Thumbnails.SIZE && thumb.getHeight() <= Thumbnails.SIZE && thumb.getWidth() > 0);
+        for (String row : new String[]{"3", "-1", "..%2F..%2Fetc%2Fpasswd", "99999999999999999999"}) {
+            assertEquals(404, get("/v1/thumbnail/" + row).statusCode(), row);
+        }
+        // a client's own timeout: a positive number of milliseconds
+        assertEquals(200, post("/v1/embed/text?timeout_ms=5000", "application/json", "{\"texts\": [\"a\"]}".getBytes()).statusCode());
+        assertEquals(400, post("/v1/embed/text?timeout_ms=-4", "application/json", "{\"texts\": [\"a\"]}".getBytes()).statusCode());
+        assertTrue(get("/").body().contains("<title>clip4j search</title>"));
+        assertEquals(200, get("/page/app.js").statusCode());
+    }
+
     @Test
     void anApiKeyIsRequiredWhenSet() throws Exception {
-        Path file = TestData.seededModelWithText("test-tiny-quickgelu", 6);
-        ClipService s = new ClipService(model, Hashing.sha256(file), new ClipService.Settings(4, Duration.ZERO, 8, Duration.ofSeconds(30)), null, null);
+        ClipService s = new ClipService(model, Hashing.sha256(served.file()), new ClipService.Settings(4, Duration.ZERO, 8, Duration.ofSeconds(30)), null, null);
         try (ClipServer keyed = new ClipServer(s, "127.0.0.1", 0, new HttpApi.Limits(1 << 20, 8, 100, 10, 10), "s3cret-key")) {
             String url = "http://127.0.0.1:" + keyed.port();
             byte[] body = "{\"texts\": [\"a\"]}".getBytes();
