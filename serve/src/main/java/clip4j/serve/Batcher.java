@@ -132,6 +132,15 @@ public final class Batcher<I, O> implements AutoCloseable {
         for (int i = 0; i < live.size(); i++) live.get(i).result.complete(out.get(i));
     }
 
+    /** Refuses at once when the queue is full, before the caller spends work on a request that could not be queued. */
+    public void refuseIfFull() throws Rejected {
+        if (closing) throw new Rejected("shutting down");
+        if (queue.remainingCapacity() == 0) {
+            rejected.incrementAndGet();
+            throw new Rejected("queue full (" + queue.size() + " requests)");
+        }
+    }
+
     /** Requests waiting for the engine now. */
     public int queued() {
         return queue.size();

@@ -15,7 +15,7 @@ public final class ClipServer implements AutoCloseable {
     /** @param apiKey the key requests must carry, or null for none */
     public ClipServer(ClipService service, String host, int port, HttpApi.Limits limits, String apiKey) {
         this.service = service;
-        HttpApi api = new HttpApi(service, limits, new Metrics()).apiKey(apiKey);
+        HttpApi api = new HttpApi(service, limits, new Metrics(java.util.Map.of("text", service.texts(), "image", service.images()))).apiKey(apiKey);
         this.server = WebServer.builder().host(host).port(port).maxPayloadSize(limits.maxBody())
                 .shutdownGracePeriod(Duration.ofSeconds(30)).routing(api::routes).build().start();
     }

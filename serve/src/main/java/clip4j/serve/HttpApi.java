@@ -78,8 +78,6 @@ public final class HttpApi {
         this.thumbnails = service.index() == null ? null : new Thumbnails(service.index());
         this.limits = limits;
         this.metrics = metrics;
-        metrics.queueDepth("text", () -> service.texts().queued());
-        metrics.queueDepth("image", () -> service.images().queued());
     }
 
     void routes(HttpRouting.Builder r) {
@@ -207,6 +205,7 @@ public final class HttpApi {
     }
 
     private void embedText(ServerRequest req, ServerResponse res) throws Exception {
+        service.texts().refuseIfFull();
         Map<String, Object> in = jsonBody(req);
         if (!(in.get("texts") instanceof List<?> texts)) throw new BadRequest(Status.BAD_REQUEST_400, "expected {\"texts\": [\"...\", ...]}");
         if (texts.isEmpty() || texts.size() > limits.maxTexts()) {
@@ -301,6 +300,7 @@ public final class HttpApi {
     }
 
     private void embedImage(ServerRequest req, ServerResponse res) throws Exception {
+        service.images().refuseIfFull();
         RawImage img = upload(req, true).image();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("embedding", embed(img, timeout(req)));
@@ -311,17 +311,14 @@ public final class HttpApi {
 
     /** An image (base64 JSON with "labels" and optional "templates", or raw bytes with ?labels=a,b) among labels. */
     private void classify(ServerRequest req, ServerResponse res) throws Exception {
+        service.images().refuseIfFull();
         Upload u = upload(req, true);
         List<String> labels = strings(u.fields().get("labels"), "labels");
         if (labels == null) labels = req.query().first("labels").map(q -> List.of(q.split(","))).orElse(null);
         List<String> templates = strings(u.fields().get("templates"), "templates");
-        float[] e = embed(u.image(), timeout(req));
-        List<String> names;
-        float[] logits;
+        // every check before the image waits for the engine
         if (labels == null) {
             if (service.adapter() == null) throw new BadRequest(Status.BAD_REQUEST_400, "give \"labels\" (no adapter file was loaded)");
-            names = service.adapter().classNames();
-            logits = service.adapter().classifier().logits(service.model().backend(), new float[][]{e})[0];
         } else {
             labels = labels.stream().map(String::strip).toList();
             if (labels.isEmpty() || labels.size() > limits.maxLabels() || labels.stream().anyMatch(l -> l.isEmpty() || l.length() > 200)
@@ -332,6 +329,14 @@ public final class HttpApi {
             if (templates.size() > 100 || templates.stream().anyMatch(t -> !t.contains("{}") || t.length() > 300)) {
                 throw new BadRequest(Status.BAD_REQUEST_400, "up to 100 templates, each with {} for the label");
             }
+        }
+        float[] e = embed(u.image(), timeout(req));
+        List<String> names;
+        float[] logits;
+        if (labels == null) {
+            names = service.adapter().classNames();
+            logits = service.adapter().classifier().logits(service.model().backend(), new float[][]{e})[0];
+        } else {
             names = labels;
             logits = service.zeroShot(labels, templates).logits(e);
         }
@@ -346,6 +351,7 @@ public final class HttpApi {
     /** {"text": "...", "k": 10} or {"image": BASE64, "k": 10}: the index's top k. */
     private void search(ServerRequest req, ServerResponse res) throws Exception {
         if (service.index() == null) throw new BadRequest(Status.NOT_FOUND_404, "no index loaded (serve --index DIR)");
+        if (!contentType(req).equals("application/json")) service.images().refuseIfFull();
         Upload u = upload(req, false);
         Object k0 = u.fields().getOrDefault("k", 10);
         if (!(k0 instanceof Number kn) || kn.doubleValue() != Math.rint(kn.doubleValue()) || kn.intValue() < 1 || kn.intValue() > limits.maxK()) {

@@ -104,7 +104,8 @@ class HttpApiTest {
         }
         String metrics = get("/metrics").body();
         assertTrue(metrics.contains("clip4j_requests_total{endpoint=\"embed_text\",status=\"200\"}"), metrics);
-        assertTrue(metrics.contains("clip4j_queue_depth_text"), metrics);
+        assertTrue(metrics.contains("clip4j_queue_depth{encoder=\"text\"}"), metrics);
+        assertTrue(metrics.contains("clip4j_batches_total{encoder=\"text\",size=\"1\"}"), metrics);
         long[] sizes = server.service().texts().batchSizes();
         assertTrue(Arrays.stream(sizes, 2, sizes.length).sum() > 0, "some batch held several requests: " + Arrays.toString(sizes));
     }
