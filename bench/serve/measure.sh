@@ -43,6 +43,6 @@ RATE=$(sed -n 's/^closed image c=64: \([0-9.]*\) req\/s.*/\1/p' build/serve-load
 echo "== overload: 10x the concurrency-64 image rate ($RATE req/s) for $OVERLOAD_S s, then concurrency 8"
 "${LOAD[@]}" "$URL" "$PID" "$IMAGES" "open:image:$RATE:$OVERLOAD_S" closed:image:8:$S idle
 echo "== bad requests beside good ones"
-"${LOAD[@]}" "$URL" "$PID" "$IMAGES" storm:30 idle
+"${LOAD[@]}" "$URL" "$PID" "$IMAGES" storm:30:10 storm:30 idle
 start=$(date +%s.%N); kill -TERM "$PID"; wait || true
 echo "graceful stop: $(echo "$(date +%s.%N) - $start" | bc) s"

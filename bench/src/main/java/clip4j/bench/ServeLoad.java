@@ -25,6 +25,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
@@ -37,7 +38,7 @@ import java.util.zip.Deflater;
  * printed with each phase.
  * <p>
  * Usage: ServeLoad URL PID IMAGES_DIR PHASE... where PHASE is closed:text|image:C:SECONDS, open:text|image:RATE:SECONDS,
- * storm:SECONDS or idle (RSS only).
+ * storm:SECONDS[:RATE] (RATE bad requests a second of each kind; none: as fast as they are answered) or idle (RSS only).
  */
 public final class ServeLoad {
     private final HttpClient client = HttpClient.newBuilder().executor(Executors.newVirtualThreadPerTaskExecutor())
@@ -67,10 +68,11 @@ public final class ServeLoad {
             String[] p = phase.split(":");
             Map<String, Long> before = load.batchSizes();
             switch (p[0]) {
-                case "idle" -> System.out.printf(Locale.ROOT, "idle: RSS %.0f MB%n", load.rssMb());
+                case "idle" -> System.out.printf(Locale.ROOT, "idle: RSS %.0f MB (%.0f MB of it mapped files: the model)%n", load.rssMb(),
+                        load.status("RssFile:"));
                 case "closed" -> load.closed(p[1], Integer.parseInt(p[2]), Integer.parseInt(p[3]));
                 case "open" -> load.open(p[1], Double.parseDouble(p[2]), Integer.parseInt(p[3]));
-                case "storm" -> load.storm(Integer.parseInt(p[1]));
+                case "storm" -> load.storm(Integer.parseInt(p[1]), p.length > 2 ? Double.parseDouble(p[2]) : 0);
                 default -> throw new IllegalArgumentException("unknown phase " + phase);
             }
             if (!p[0].equals("idle")) System.out.println("  batch sizes (requests per engine batch: batches): " + load.difference(before, load.batchSizes()));
@@ -155,8 +157,11 @@ public final class ServeLoad {
                 pct(refused, 50), pct(refused, 99), pct(refused, 100), statuses(all), rss.stop());
     }
 
-    /** Each kind of bad request sent again and again by its own client, beside 4 clients of good text and image requests. */
-    private void storm(int seconds) throws Exception {
+    /**
+     * Each kind of bad request sent again and again by its own client (rate a second, or back to back when 0), beside
+     * 4 clients of good text and image requests.
+     */
+    private void storm(int seconds, double rate) throws Exception {
         Map<String, Supplier<HttpRequest>> bad = new TreeMap<>();
         byte[] png = images.getFirst();
         bad.put("truncated image", () -> post("/v1/embed/image", "image/png", Arrays.copyOf(png, png.length / 2)));
@@ -179,7 +184,11 @@ public final class ServeLoad {
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             bad.forEach((name, make) -> pool.submit(() -> {
                 List<Answer> mine = new ArrayList<>();
-                while (!stop.get()) mine.add(send(make.get()));
+                long start = System.nanoTime();
+                while (!stop.get()) {
+                    mine.add(send(make.get()));
+                    if (rate > 0) LockSupport.parkNanos(start + (long) (mine.size() * 1e9 / rate) - System.nanoTime());
+                }
                 results.put(name, mine);
             }));
             for (String kind : new String[]{"text", "image"}) {
@@ -189,7 +198,8 @@ public final class ServeLoad {
             stop.set(true);
         }
         double wall = (System.nanoTime() - t0) / 1e9;
-        System.out.printf(Locale.ROOT, "storm of bad requests for %d s beside good ones; RSS max %.0f MB%n", seconds, rss.stop());
+        System.out.printf(Locale.ROOT, "storm of bad requests (%s) for %d s beside good ones; RSS max %.0f MB%n",
+                rate > 0 ? rate + "/s of each kind" : "back to back", seconds, rss.stop());
         new TreeMap<>(results).forEach((name, answers) -> System.out.printf(Locale.ROOT, "  %-52s %6d sent (%.1f/s), statuses %s, p50 %.1f ms, p99 %.1f ms%n",
                 name, answers.size(), answers.size() / wall, statuses(answers), pct(answers, 50), pct(answers, 99)));
     }
@@ -270,9 +280,14 @@ public final class ServeLoad {
     }
 
     private double rssMb() {
+        return status("VmRSS:");
+    }
+
+    /** A size line of /proc/PID/status in MB (VmRSS: all resident; RssFile: of it, mapped files such as the model's). */
+    private double status(String key) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-                if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
+                if (line.startsWith(key)) return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
             }
         } catch (IOException e) {
             return Double.NaN;

@@ -17,15 +17,18 @@ import java.util.concurrent.CountDownLatch;
 
 @Command(name = "serve", header = "An HTTP service of embeddings, with dynamic batching.",
         description = {"Serves the model over HTTP (JSON): POST /v1/embed/text {\"texts\": [...]}, POST /v1/embed/image (the "
-                + "image's bytes, or {\"image\": BASE64}), POST /v1/classify (an image with \"labels\", or the --adapter's "
-                + "classes), POST /v1/search ({\"text\"} or {\"image\"}, \"k\"; the --index), GET /v1/model, GET /health, "
-                + "GET /metrics (Prometheus). Requests "
+                + "image's bytes, {\"image\": BASE64}, or a form's image part), POST /v1/classify (an image with \"labels\", or "
+                + "the --adapter's classes), POST /v1/search ({\"text\"} or {\"image\"}, \"k\"; the --index), GET /v1/model, "
+                + "GET /health, GET /metrics (Prometheus), GET /openapi.yaml; and a search page at / (a text or a dropped "
+                + "image: the index's matches as thumbnails, the image's zero-shot labels). Requests "
                 + "from many clients are coalesced into engine batches of up to --max-batch, each waiting at most "
                 + "--max-delay-ms for others; a full queue answers 429 with Retry-After. Stops gracefully on SIGTERM or "
                 + "Ctrl-C: requests in flight finish."},
         footer = {"", "Examples:", "  clip4j serve --model m.safetensors --port 8080",
                 "  curl -s localhost:8080/v1/embed/text -H 'Content-Type: application/json' -d '{\"texts\": [\"a cat\"]}'",
-                "  curl -s localhost:8080/v1/embed/image -H 'Content-Type: image/jpeg' --data-binary @cat.jpg"})
+                "  curl -s localhost:8080/v1/embed/image -H 'Content-Type: image/jpeg' --data-binary @cat.jpg",
+                "  curl -s localhost:8080/v1/classify -F image=@cat.jpg -F labels=cat -F labels=dog",
+                "  clip4j serve --model m.safetensors --index photos-index/   (then open http://127.0.0.1:8080/)"})
 final class ServeCommand implements Callable<Integer> {
     @Mixin
     ModelOptions opts;
