@@ -352,6 +352,7 @@ public final class HttpApi {
     private void search(ServerRequest req, ServerResponse res) throws Exception {
         if (service.index() == null) throw new BadRequest(Status.NOT_FOUND_404, "no index loaded (serve --index DIR)");
         if (!contentType(req).equals("application/json")) service.images().refuseIfFull();
+        Duration timeout = timeout(req);
         Upload u = upload(req, false);
         Object k0 = u.fields().getOrDefault("k", 10);
         if (!(k0 instanceof Number kn) || kn.doubleValue() != Math.rint(kn.doubleValue()) || kn.intValue() < 1 || kn.intValue() > limits.maxK()) {
@@ -359,11 +360,11 @@ public final class HttpApi {
         }
         float[] q;
         if (u.image() != null) {
-            q = embed(u.image(), timeout(req));
+            q = embed(u.image(), timeout);
         } else if (u.fields().get("text") instanceof String text) {
             if (text.length() > limits.maxTextChars()) throw new BadRequest(Status.BAD_REQUEST_400, "a text over " + limits.maxTextChars() + " characters");
             int[] ids = service.model().tokenizer().tokenizeQuietly(text, service.model().config().contextLength()).ids();
-            q = await(List.of(service.embedTokens(ids, timeout(req))), timeout(req)).getFirst();
+            q = await(List.of(service.embedTokens(ids, timeout)), timeout).getFirst();
         } else {
             throw new BadRequest(Status.BAD_REQUEST_400, "expected {\"text\": \"...\"} or {\"image\": BASE64}, and optionally \"k\"");
         }
