@@ -16,6 +16,7 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -97,6 +98,9 @@ final class ClassifyCommand implements Callable<Integer> {
     }
 
     /** Every row of an index, from its stored embeddings, to a Parquet file. */
+    /** Rows of an index classified together. */
+    private static final int BLOCK = 256;
+
     private int classifyIndex(AdapterFile fitted, List<String> names, List<String> tpl) {
         if (output == null) throw new ClipException("--index needs --output FILE (Parquet)");
         if (batch.given()) throw new ClipException("--index classifies the folder's images: no image arguments with it");
@@ -109,22 +113,33 @@ final class ClassifyCommand implements Callable<Integer> {
             long[] counts = new long[2];
             AtomicFiles.write(output, tmp -> {
                 try (PredictionsFile out = new PredictionsFile(tmp)) {
-                    float[] v = new float[idx.dims()];
-                    for (long row = 0; row < idx.size(); row++) {
-                        MetadataFile.Row item = idx.item(row);
-                        if (!item.ok()) {
-                            out.add(row, item, null, 0f);
-                            counts[1]++;
-                        } else {
-                            idx.vector(row, v);
-                            float[] logits = zs != null ? zs.logits(v) : fitted.classifier().logits(be, new float[][]{v})[0];
-                            float[] p = ZeroShotClassifier.probabilities(logits);
-                            int best = 0;
-                            for (int c = 1; c < p.length; c++) if (p[c] > p[best]) best = c;
-                            out.add(row, item, names.get(best), p[best]);
-                            counts[0]++;
+                    // rows in blocks: an adapter's products run on a block of embeddings at once
+                    for (long first = 0; first < idx.size(); first += BLOCK) {
+                        int n = (int) Math.min(BLOCK, idx.size() - first);
+                        MetadataFile.Row[] items = new MetadataFile.Row[n];
+                        List<float[]> vectors = new ArrayList<>(n);
+                        for (int i = 0; i < n; i++) {
+                            items[i] = idx.item(first + i);
+                            if (!items[i].ok()) continue;
+                            float[] v = new float[idx.dims()];
+                            idx.vector(first + i, v);
+                            vectors.add(v);
                         }
-                        progress.accept(1);
+                        float[][] logits = fitted != null ? fitted.classifier().logits(be, vectors.toArray(float[][]::new))
+                                : vectors.stream().map(zs::logits).toArray(float[][]::new);
+                        for (int i = 0, j = 0; i < n; i++) {
+                            if (!items[i].ok()) {
+                                out.add(first + i, items[i], null, 0f);
+                                counts[1]++;
+                            } else {
+                                float[] p = ZeroShotClassifier.probabilities(logits[j++]);
+                                int best = 0;
+                                for (int c = 1; c < p.length; c++) if (p[c] > p[best]) best = c;
+                                out.add(first + i, items[i], names.get(best), p[best]);
+                                counts[0]++;
+                            }
+                        }
+                        progress.accept(n);
                     }
                 }
             });

@@ -57,6 +57,8 @@ class AdapterCliTest {
         folder(train, 7, 1);
         folder(test, 3, 2);
         String model = TestData.seededModelWithText("test-tiny-quickgelu", 1).toString();
+        Path index = dir.resolve("index");
+        assertEquals(0, Cli.run(dir, "embed", "--model", model, "--input", test.toString(), "--output", index.toString(), "-q").code());
         List<String> common = List.of("--model", model, "--train", train.toString(), "--augment-epochs", "2", "--tip-f-epochs", "3",
                 "--clip-adapter-epochs", "4", "--meta-epochs", "1", "--cache", cache.toString(), "--threads", "2");
         for (String method : new String[]{"zero-shot", "tip", "tip-f", "clip-adapter", "meta"}) {
@@ -85,6 +87,20 @@ class AdapterCliTest {
                 assertEquals(want.get("logits"), got.get("logits"), method + " " + got.get("image"));
             }
             assertEquals(9, c.outLines().size());
+            // the same adapter over an index of the test images' stored embeddings: the same labels and scores
+            Path stored = dir.resolve(method + ".parquet");
+            Cli.Result ci = Cli.run(dir, "classify", "--model", model, "--adapter", adapter.toString(), "--index", index.toString(), "--output",
+                    stored.toString(), "--threads", "1");
+            assertEquals(0, ci.code(), ci.toString());
+            Map<String, Object[]> byKey = CollectionCliTest.predictions(stored);
+            assertEquals(9, byKey.size());
+            for (String line : c.outLines()) {
+                Map<String, Object> got = Json.parseObject(line);
+                Object[] row = byKey.get((String) got.get("image"));
+                assertEquals(got.get("label"), row[0], method);
+                double p = ((Number) ((Map<String, Object>) got.get("probs")).get(got.get("label"))).doubleValue();
+                assertEquals(p, ((Number) row[1]).doubleValue(), 1e-6, method);
+            }
         }
         String other = TestData.seededModelWithText("test-tiny-quickgelu", 2).toString();
         Cli.Result wrong = Cli.run(dir, "classify", "--model", other, "--adapter", dir.resolve("tip.adapter").toString(), test.toString());

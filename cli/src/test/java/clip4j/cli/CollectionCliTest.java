@@ -79,21 +79,7 @@ class CollectionCliTest {
         Path preds = dir.resolve("preds.parquet");
         Cli.Result ci = Cli.run(dir, "classify", "--model", model, "--index", whole.toString(), "--labels", "cat,dog,car", "--output", preds.toString());
         assertEquals(0, ci.code(), ci.toString());
-        Map<String, Object[]> byKey = new TreeMap<>();
-        try (var r = org.apache.parquet.hadoop.ParquetFileReader.open(new org.apache.parquet.io.LocalInputFile(preds),
-                org.apache.parquet.ParquetReadOptions.builder(new org.apache.parquet.conf.PlainParquetConfiguration()).build())) {
-            var schema = r.getFooter().getFileMetaData().getSchema();
-            for (var pages = r.readNextRowGroup(); pages != null; pages = r.readNextRowGroup()) {
-                var rr = new org.apache.parquet.io.ColumnIOFactory().getColumnIO(schema)
-                        .getRecordReader(pages, new org.apache.parquet.example.data.simple.convert.GroupRecordConverter(schema));
-                for (long i = 0; i < pages.getRowCount(); i++) {
-                    var g = rr.read();
-                    boolean ok = g.getFieldRepetitionCount("label") > 0;
-                    byKey.put(g.getString("key", 0), new Object[]{ok ? g.getString("label", 0) : null, ok ? g.getFloat("score", 0) : null,
-                            g.getFieldRepetitionCount("error") > 0});
-                }
-            }
-        }
+        Map<String, Object[]> byKey = predictions(preds);
         assertEquals(41, byKey.size());
         assertEquals(true, byKey.get(images.resolve("zz-broken.png").toString())[2]);
         Cli.Result alone = Cli.run(dir, "classify", "--model", model, "--labels", "cat,dog,car", query);
@@ -116,5 +102,25 @@ class CollectionCliTest {
             for (Path f : s.toList()) if (Files.isRegularFile(f)) m.put(f.getFileName().toString(), Files.readAllBytes(f));
         }
         return m;
+    }
+
+    /** classify --index's Parquet output by key: {label or null, score or null, whether an error is recorded}. */
+    static Map<String, Object[]> predictions(Path preds) throws java.io.IOException {
+        Map<String, Object[]> byKey = new TreeMap<>();
+        try (var r = org.apache.parquet.hadoop.ParquetFileReader.open(new org.apache.parquet.io.LocalInputFile(preds),
+                org.apache.parquet.ParquetReadOptions.builder(new org.apache.parquet.conf.PlainParquetConfiguration()).build())) {
+            var schema = r.getFooter().getFileMetaData().getSchema();
+            for (var pages = r.readNextRowGroup(); pages != null; pages = r.readNextRowGroup()) {
+                var rr = new org.apache.parquet.io.ColumnIOFactory().getColumnIO(schema)
+                        .getRecordReader(pages, new org.apache.parquet.example.data.simple.convert.GroupRecordConverter(schema));
+                for (long i = 0; i < pages.getRowCount(); i++) {
+                    var g = rr.read();
+                    boolean ok = g.getFieldRepetitionCount("label") > 0;
+                    byKey.put(g.getString("key", 0), new Object[]{ok ? g.getString("label", 0) : null, ok ? g.getFloat("score", 0) : null,
+                            g.getFieldRepetitionCount("error") > 0});
+                }
+            }
+        }
+        return byKey;
     }
 }
