@@ -145,4 +145,21 @@ class SearchPageTest {
         List<String> again = matches(3);
         assertEquals(expected(api("/v1/search", "{\"image\": \"" + Base64.getEncoder().encodeToString(Files.readAllBytes(other)) + "\", \"k\": 12}")), again);
     }
+
+    @Test
+    void aServerWithAnApiKeyAsksForIt() throws Exception {
+        try (TestServer keyed = TestServer.start(Files.createTempDirectory(tmp, "keyed"), "page-test-key")) {
+            browser.get(keyed.base() + "/");
+            wait.until(b -> b.findElement(By.id("key-section")).isDisplayed());
+            assertTrue(browser.findElement(By.id("model")).getText().contains("API key"), browser.findElement(By.id("model")).getText());
+            browser.findElement(By.id("apikey")).sendKeys("page-test-key");
+            browser.findElement(By.id("key-save")).click();
+            wait.until(b -> "true".equals(b.findElement(By.id("model")).getDomAttribute("data-ready")));
+            browser.findElement(By.id("query")).sendKeys("a photo of a dog");
+            browser.findElement(By.id("search")).click();
+            assertEquals(3, matches(3).size(), "thumbnails load with the key");
+        } finally {
+            ((JavascriptExecutor) browser).executeScript("sessionStorage.clear()");
+        }
+    }
 }

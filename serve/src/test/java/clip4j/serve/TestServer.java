@@ -19,6 +19,11 @@ record TestServer(VectorBackend backend, ClipModel model, Path file, ClipServer 
     static final String[] IMAGES = {"rgb_31x17.png", "rgba_301x200.png", "l_150x260.png"};
 
     static TestServer start(Path tmp) {
+        return start(tmp, null);
+    }
+
+    /** @param apiKey the key requests must carry, or null */
+    static TestServer start(Path tmp, String apiKey) {
         Path file = TestData.seededModelWithText("test-tiny-quickgelu", 6);
         VectorBackend backend = VectorBackend.create(FloatVector.SPECIES_PREFERRED, 2);
         ClipModel model = ClipModel.load(file, backend);
@@ -42,7 +47,7 @@ record TestServer(VectorBackend backend, ClipModel model, Path file, ClipServer 
                 });
         ClipService service = new ClipService(model, Hashing.sha256(file), new ClipService.Settings(8, Duration.ofMillis(20), 64, Duration.ofSeconds(30)),
                 Index.open(tmp.resolve("index"), 1, 0), null);
-        ClipServer server = new ClipServer(service, "127.0.0.1", 0, new HttpApi.Limits(1 << 20, 64, 2000, 1000, 100), null);
+        ClipServer server = new ClipServer(service, "127.0.0.1", 0, new HttpApi.Limits(1 << 20, 64, 2000, 1000, 100), apiKey);
         return new TestServer(backend, model, file, server, "http://127.0.0.1:" + server.port());
     }
 
