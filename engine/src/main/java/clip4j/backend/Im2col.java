@@ -51,24 +51,40 @@ public record Im2col(int batch, int h, int w, int c, int kernel, int stride, int
      * (a run of a kernel position's channels then one copy).
      */
     void packRows(float[] x, int mr, int r0, int pc, int kc, float[] dst, int off, boolean byRow) {
-        int rows = rows(), perImage = oh * ow, end = pc + kc, as = byRow ? 1 : mr;
+        int rows = rows(), end = pc + kc, as = byRow ? 1 : mr;
+        // positions found by division once per call, then stepped: per row and per run only adds and compares (a
+        // division per run cost the stem's 3-channel convolution more than its multiply-adds)
+        int kpos0 = pc / c, ky0 = kpos0 / kernel, kx0 = kpos0 - ky0 * kernel, ch0 = pc - kpos0 * c;
+        int perImage = oh * ow, b = r0 / perImage, oy = r0 % perImage / ow, ox = r0 % ow;
         for (int r = 0; r < mr; r++) {
-            int row = r0 + r, d0 = off + (byRow ? r * kc : r);
-            boolean zero = row >= rows;
-            int b = row / perImage, oy = row % perImage / ow, ox = row % ow;
-            for (int t = pc; t < end; ) {
-                int kpos = t / c, ch = t - kpos * c, run = Math.min(end - t, c - ch);
-                int iy = oy * stride - pad + kpos / kernel, ix = ox * stride - pad + kpos % kernel;
-                int d = d0 + (t - pc) * as, src = ((b * h + iy) * w + ix) * c + ch;
+            int d0 = off + (byRow ? r * kc : r);
+            boolean zero = r0 + r >= rows;
+            int iy0 = oy * stride - pad, ix0 = ox * stride - pad, base = b * h;
+            for (int t = pc, ky = ky0, kx = kx0, ch = ch0; t < end; ) {
+                int run = Math.min(end - t, c - ch);
+                int iy = iy0 + ky, ix = ix0 + kx;
+                int d = d0 + (t - pc) * as;
                 if (zero || iy < 0 || iy >= h || ix < 0 || ix >= w) {
                     if (byRow) java.util.Arrays.fill(dst, d, d + run, 0f);
                     else for (int j = 0; j < run; j++) dst[d + j * mr] = 0f;
-                } else if (byRow) {
-                    System.arraycopy(x, src, dst, d, run);
                 } else {
-                    for (int j = 0; j < run; j++) dst[d + j * mr] = x[src + j];
+                    int src = ((base + iy) * w + ix) * c + ch;
+                    if (byRow && run > 8) System.arraycopy(x, src, dst, d, run);
+                    else for (int j = 0; j < run; j++) dst[d + j * as] = x[src + j];
                 }
                 t += run;
+                ch = 0;
+                if (++kx == kernel) {
+                    kx = 0;
+                    ky++;
+                }
+            }
+            if (++ox == ow) {
+                ox = 0;
+                if (++oy == oh) {
+                    oy = 0;
+                    b++;
+                }
             }
         }
     }

@@ -27,6 +27,10 @@ import javax.imageio.stream.ImageInputStream;
  */
 public final class ImageDecoder {
     public static final long MAX_PIXELS = 100_000_000L;
+    /** The largest decoded raster read (100 MP of 8-bit RGBA; see {@link #checkCost}). */
+    public static final long MAX_DECODED_BYTES = 400L << 20;
+    /** The most scans a JPEG may have (see {@link #checkCost}). */
+    public static final int MAX_JPEG_SCANS = 100;
 
     private ImageDecoder() {
     }
@@ -34,7 +38,7 @@ public final class ImageDecoder {
     public static RawImage decode(Path path) {
         if (!Files.isRegularFile(path)) throw new ClipException("image not found: " + path);
         try (ImageInputStream in = ImageIO.createImageInputStream(path.toFile())) {
-            return decode(in, path.toString());
+            return decode(in, path.toString(), Files.size(path));
         } catch (IOException e) {
             throw new ClipException("cannot open image " + path + ": " + e.getMessage(), e);
         }
@@ -43,13 +47,14 @@ public final class ImageDecoder {
     /** An image held in memory (a member of a tar shard, an upload), named in errors as name. */
     public static RawImage decode(byte[] data, String name) {
         try (ImageInputStream in = ImageIO.createImageInputStream(new java.io.ByteArrayInputStream(data))) {
-            return decode(in, name);
+            return decode(in, name, data.length);
         } catch (IOException e) {
             throw new ClipException("cannot read image " + name + ": " + e.getMessage(), e);
         }
     }
 
-    private static RawImage decode(ImageInputStream in, String path) {
+    /** @param length the encoded image's bytes */
+    private static RawImage decode(ImageInputStream in, String path, long length) {
         try {
             if (in == null) throw new ClipException("cannot open image " + path);
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
@@ -73,6 +78,7 @@ public final class ImageDecoder {
                 if (w * h > MAX_PIXELS) {
                     throw new ClipException("image " + path + " is " + w + "x" + h + ", over the " + MAX_PIXELS / 1_000_000 + " megapixel limit");
                 }
+                checkCost(in, reader, w, h, path, length);
                 BufferedImage img = reader.read(0);
                 if (warning[0] != null) throw new ClipException("corrupt or truncated image " + path + ": " + warning[0]);
                 return fromBuffered(img, reader.getFormatName(), path);
@@ -82,6 +88,50 @@ public final class ImageDecoder {
         } catch (IOException | RuntimeException e) {
             if (e instanceof ClipException ce) throw ce;
             throw new ClipException("corrupt or unsupported image " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * What a header can make a decoder spend besides its pixel count, refused before decoding: a decoded raster over
+     * {@link #MAX_DECODED_BYTES} (100 MP of 16-bit RGBA would be 800 MB); a JPEG of more than {@link #MAX_JPEG_SCANS}
+     * scans (a progressive JPEG has about 10; each scan is a pass over the whole image, so a few MB of repeated scans
+     * would take minutes); a TIFF whose strips or tiles claim more bytes than the file holds (the reader allocates
+     * what they claim: 2 GB for a 154-byte file).
+     */
+    private static void checkCost(ImageInputStream in, ImageReader reader, long w, long h, String path, long length) throws IOException {
+        javax.imageio.ImageTypeSpecifier type = reader.getRawImageType(0);
+        if (type != null) {
+            java.awt.image.SampleModel sm = type.getSampleModel(1, 1);
+            long bits = 0;
+            for (int b = 0; b < sm.getNumBands(); b++) bits += sm.getSampleSize(b);
+            if (w * h * bits / 8 > MAX_DECODED_BYTES) {
+                throw new ClipException("image " + path + " would decode to " + (w * h * bits / 8 >> 20) + " MB, over the " + (MAX_DECODED_BYTES >> 20) + " MB limit");
+            }
+        }
+        String format = reader.getFormatName().toLowerCase(java.util.Locale.ROOT);
+        long start = in.getStreamPosition();
+        if (format.equals("jpeg")) {
+            // FF DA starts a scan; inside entropy-coded data an FF is always followed by 00 or a restart marker
+            in.seek(0);
+            int scans = 0, prev = 0;
+            for (int b; (b = in.read()) >= 0; prev = b) {
+                if (prev == 0xFF && b == 0xDA && ++scans > MAX_JPEG_SCANS) {
+                    throw new ClipException("JPEG " + path + " has more than " + MAX_JPEG_SCANS + " scans (a decoder would pass over the image for each)");
+                }
+            }
+            in.seek(start);
+        } else if (format.equals("tif") || format.equals("tiff")) {
+            javax.imageio.metadata.IIOMetadata meta = reader.getImageMetadata(0);
+            javax.imageio.plugins.tiff.TIFFDirectory dir = javax.imageio.plugins.tiff.TIFFDirectory.createFromMetadata(meta);
+            for (int tag : new int[]{279, 325}) { // StripByteCounts, TileByteCounts
+                javax.imageio.plugins.tiff.TIFFField f = dir.getTIFFField(tag);
+                if (f == null) continue;
+                long total = 0;
+                for (int i = 0; i < f.getCount(); i++) total += f.getAsLong(i);
+                if (total < 0 || total > length) {
+                    throw new ClipException("TIFF " + path + " claims " + total + " bytes of image data in a file of " + length);
+                }
+            }
         }
     }
 

@@ -59,13 +59,17 @@ class ConvTwinTest {
 
     /**
      * The packed GEMM packs a convolution's patches straight from its input: the same bits as the product of the
-     * explicit im2col matrix (RN50's stem convolution at batch 2, and a strided, padded odd one).
+     * explicit im2col matrix (RN50's stem convolution at batch 2, and a strided, padded odd one, both packed by row
+     * per task; the 3-channel stem at stride 2; a few rows packed K-major for all tasks, with a K block that ends
+     * inside a kernel position).
      */
     @ParameterizedTest
     @MethodSource("clip4j.backend.KernelTwinTest#species")
     void implicitIm2colEqualsTheExplicitProduct(VectorSpecies<Float> s) {
         implicitEqualsExplicit(s, 2, 112, 32, 32, 3, 1, 1);
         implicitEqualsExplicit(s, 3, 13, 7, 40, 3, 2, 1);
+        implicitEqualsExplicit(s, 1, 64, 3, 32, 3, 2, 1);
+        implicitEqualsExplicit(s, 1, 9, 100, 24, 3, 1, 1);
     }
 
     private static void implicitEqualsExplicit(VectorSpecies<Float> s, int batch, int h, int c, int n, int k, int stride, int pad) {
