@@ -54,6 +54,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-body-mb", defaultValue = "16", paramLabel = "MB", description = "largest request body (default: ${DEFAULT-VALUE})")
     int maxBodyMb;
 
+    @Option(names = "--max-connections", defaultValue = "512", paramLabel = "N", description = "open connections at most (default: "
+            + "${DEFAULT-VALUE}; keep it under the open-file limit, ulimit -n)")
+    int maxConnections;
+
     @Option(names = "--index", paramLabel = "DIR", description = "an embeddings folder of this model ('clip4j embed') for POST /v1/search")
     java.nio.file.Path index;
 
@@ -80,8 +84,8 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        if (maxBatch < 1 || queue < 1 || maxDelayMs < 0 || timeoutMs < 1 || maxBodyMb < 1 || port < 0 || port > 65535) {
-            throw new ClipException("--max-batch, --queue, --timeout-ms and --max-body-mb must be positive, --max-delay-ms 0 or more, --port 0-65535");
+        if (maxBatch < 1 || queue < 1 || maxDelayMs < 0 || timeoutMs < 1 || maxBodyMb < 1 || maxConnections < 1 || port < 0 || port > 65535) {
+            throw new ClipException("--max-batch, --queue, --timeout-ms, --max-body-mb and --max-connections must be positive, --max-delay-ms 0 or more, --port 0-65535");
         }
         String key = apiKey();
         try (Backend be = opts.backend(); ClipModel model = opts.load(be)) {
@@ -90,7 +94,7 @@ final class ServeCommand implements Callable<Integer> {
                     index == null ? null : clip4j.collection.Index.open(index, opts.engine.options().threads(), 0),
                     adapter == null ? null : clip4j.fewshot.AdapterFile.read(adapter));
             CountDownLatch stopped = new CountDownLatch(1);
-            try (ClipServer server = new ClipServer(service, host, port, new HttpApi.Limits((long) maxBodyMb << 20, 256, 10_000, 1000, 1000), key)) {
+            try (ClipServer server = new ClipServer(service, host, port, new HttpApi.Limits((long) maxBodyMb << 20, 256, 10_000, 1000, 1000, maxConnections), key)) {
                 Thread hook = new Thread(() -> {
                     server.close();
                     stopped.countDown();

@@ -135,11 +135,14 @@ public final class Json {
                 case 't' -> b.append('\t');
                 case 'u' -> {
                     if (pos + 4 > s.length()) throw error("bad \\u escape");
-                    try {
-                        b.append((char) Integer.parseInt(s.substring(pos, pos + 4), 16));
-                    } catch (NumberFormatException ex) {
-                        throw error("bad \\u escape");
+                    int code = 0;
+                    for (int i = 0; i < 4; i++) {
+                        int digit = Character.digit(s.charAt(pos + i), 16);
+                        // four ASCII hex digits: no sign (Integer.parseInt took "+123"), no other script's digits
+                        if (digit < 0 || s.charAt(pos + i) > 'f') throw error("bad \\u escape");
+                        code = code * 16 + digit;
                     }
+                    b.append((char) code);
                     pos += 4;
                 }
                 default -> throw error("bad escape");

@@ -29,6 +29,7 @@ public final class ClipService implements AutoCloseable {
     private final Batcher<float[], float[]> images;
     private final Index index;
     private final AdapterFile adapter;
+    private final Decoding decoding = new Decoding(Math.max(1, Runtime.getRuntime().availableProcessors()));
     /** Zero-shot classifiers by their labels and templates, the most recent few kept. */
     private final Map<String, ZeroShotClassifier> zeroShot = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -74,9 +75,17 @@ public final class ClipService implements AutoCloseable {
         return adapter;
     }
 
-    /** The zero-shot classifier of labels with templates (made once per label set, then kept among the recent). */
+    /** A zero-shot classifier of these labels and templates made before and still among the recent, or null. */
     ZeroShotClassifier zeroShot(List<String> labels, List<String> templates) {
-        return zeroShot.computeIfAbsent(labels + "\u0000" + templates, k -> ZeroShotClassifier.build(model, labels, templates));
+        return zeroShot.get(labels + "\u0000" + templates);
+    }
+
+    void keep(List<String> labels, List<String> templates, ZeroShotClassifier classifier) {
+        zeroShot.put(labels + "\u0000" + templates, classifier);
+    }
+
+    Decoding decoding() {
+        return decoding;
     }
 
     Batcher<int[], float[]> texts() {
@@ -101,6 +110,7 @@ public final class ClipService implements AutoCloseable {
     public void close() {
         texts.close();
         images.close();
+        decoding.close();
         if (index != null) index.close();
     }
 }

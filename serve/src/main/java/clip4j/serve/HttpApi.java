@@ -3,7 +3,6 @@ package clip4j.serve;
 import clip4j.ClipException;
 import clip4j.collection.Index;
 import clip4j.zeroshot.ZeroShotClassifier;
-import clip4j.image.ImageDecoder;
 import clip4j.image.RawImage;
 import clip4j.model.ClipConfig;
 import clip4j.text.ClipTokenizer;
@@ -32,14 +31,34 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The HTTP endpoints (JSON in and out; described in openapi.yaml, served at /openapi.yaml): embeddings of texts and images, the model,
- * health, Prometheus metrics. Every request runs on a virtual thread of its own: it reads and checks its body,
+ * The HTTP endpoints (JSON in and out; described in openapi.yaml, served at /openapi.yaml): embeddings of texts and
+ * images, classification, search of the index and its thumbnails, the model, health, Prometheus metrics, and the
+ * search page (page/, static). Every request runs on a virtual thread of its own: it reads and checks its body,
  * tokenizes or decodes on that thread, queues its items in the batchers and waits for them. Bad requests get a 4xx
  * with {"error": one line}; a full queue 429 with Retry-After; a request that waited past its timeout 503.
  */
 public final class HttpApi {
+    /** Texts queued at once by one request; the most prompts (labels × templates) of a zero-shot request. */
+    static final int WAVE = 32, MAX_PROMPTS = 1024;
+
+    /** A checked exception carried out of a lambda, rethrown by the handler. */
+    private static final class Deferred extends RuntimeException {
+        Deferred(Exception cause) {
+            super(cause);
+        }
+
+        @Override
+        public synchronized Exception getCause() {
+            return (Exception) super.getCause();
+        }
+    }
+
     /** Limits of one request. */
-    public record Limits(long maxBody, int maxTexts, int maxTextChars, int maxLabels, int maxK) {
+    public record Limits(long maxBody, int maxTexts, int maxTextChars, int maxLabels, int maxK, int maxConnections) {
+        /** With at most 512 connections (the server's open files stay under the common limit of 1024). */
+        public Limits(long maxBody, int maxTexts, int maxTextChars, int maxLabels, int maxK) {
+            this(maxBody, maxTexts, maxTextChars, maxLabels, maxK, 512);
+        }
     }
 
     /** The API key every /v1/ request and /metrics must carry (Authorization: Bearer KEY, or X-API-Key), or null. */
@@ -72,12 +91,15 @@ public final class HttpApi {
     private final Limits limits;
     private final Metrics metrics;
     private final Thumbnails thumbnails;
+    /** KB of request bodies that may be in memory at once: 16 bodies of the largest size, at most 512 MB. */
+    private final java.util.concurrent.Semaphore bodies;
 
     HttpApi(ClipService service, Limits limits, Metrics metrics) {
         this.service = service;
         this.thumbnails = service.index() == null ? null : new Thumbnails(service.index());
         this.limits = limits;
         this.metrics = metrics;
+        this.bodies = new java.util.concurrent.Semaphore((int) Math.min(512L << 10, 16 * ((limits.maxBody() + 1023) >> 10)));
     }
 
     void routes(HttpRouting.Builder r) {
@@ -108,8 +130,10 @@ public final class HttpApi {
     private Handler measured(String endpoint, Handler h) {
         return (req, res) -> {
             long t0 = System.nanoTime();
+            long reserved = 0;
             try {
                 if (!authorized(req)) throw new BadRequest(Status.UNAUTHORIZED_401, "missing or wrong API key");
+                reserved = reserveBody(req);
                 h.handle(req, res);
             } catch (BadRequest e) {
                 json(res, e.status, Map.of("error", e.getMessage()));
@@ -121,9 +145,17 @@ public final class HttpApi {
                 json(res, Status.SERVICE_UNAVAILABLE_503, Map.of("error", "busy: the request waited past its timeout"));
             } catch (ClipException e) {
                 json(res, Status.BAD_REQUEST_400, Map.of("error", e.getMessage().lines().findFirst().orElse("bad request")));
+            } catch (io.helidon.http.RequestException e) {
+                // the server refused the request as it read it (a chunked body over the limit, a malformed chunk)
+                Status st = e.status().code() >= 400 && e.status().code() < 500 ? e.status() : Status.BAD_REQUEST_400;
+                json(res, st, Map.of("error", "bad request: " + String.valueOf(e.getMessage()).lines().findFirst().orElse("")));
+            } catch (io.helidon.http.HttpException e) {
+                Status st = e.status().code() >= 400 && e.status().code() < 500 ? e.status() : Status.BAD_REQUEST_400;
+                json(res, st, Map.of("error", "bad request: " + String.valueOf(e.getMessage()).lines().findFirst().orElse("")));
             } catch (RuntimeException e) {
                 json(res, Status.INTERNAL_SERVER_ERROR_500, Map.of("error", "internal error: " + e.getClass().getSimpleName()));
             } finally {
+                bodies.release((int) reserved);
                 metrics.requests.labelValues(endpoint, Integer.toString(res.status().code())).inc();
                 metrics.latency.labelValues(endpoint).observe((System.nanoTime() - t0) / 1e9);
             }
@@ -139,7 +171,27 @@ public final class HttpApi {
         }
     }
 
+    /**
+     * Holds back, before a POST's body is read, its share of the memory all bodies in flight may use (its
+     * Content-Length, or the body limit when it is sent in chunks), in KB; refused at once when that is spent (429), so
+     * that many large uploads at once cannot exhaust the heap. Returned after the request.
+     */
+    private long reserveBody(ServerRequest req) throws Batcher.Rejected {
+        if (!req.prologue().method().equals(io.helidon.http.Method.POST)) return 0;
+        long declared = req.headers().contentLength().orElse(limits.maxBody());
+        int kb = (int) ((Math.min(Math.max(declared, 0), limits.maxBody()) + 1023) >> 10);
+        if (!bodies.tryAcquire(kb)) throw new Batcher.Rejected("too many request bodies in memory");
+        return kb;
+    }
+
+    /** An error's one line, at most 300 characters (a huge value in a request is not echoed back whole). */
+    private static String line(String message) {
+        String l = message == null ? "" : message.lines().findFirst().orElse("");
+        return l.length() > 300 ? l.substring(0, 297) + "..." : l;
+    }
+
     private static void json(ServerResponse res, Status status, Object body) {
+        if (body instanceof Map<?, ?> m && m.size() == 1 && m.get("error") instanceof String e) body = Map.of("error", line(e));
         res.status(status);
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
         res.send((Json.write(body) + "\n").getBytes(StandardCharsets.UTF_8));
@@ -186,13 +238,21 @@ public final class HttpApi {
             byte[] b = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limits.maxBody() + 1));
             if (b.length > limits.maxBody()) throw new BadRequest(Status.REQUEST_ENTITY_TOO_LARGE_413, "body over " + limits.maxBody() + " bytes");
             return b;
-        } catch (IOException e) {
-            throw new BadRequest(Status.BAD_REQUEST_400, "cannot read the body: " + e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof BadRequest b) throw b;
+            if (e instanceof io.helidon.http.RequestException r && r.status().code() == 413) {
+                throw new BadRequest(Status.REQUEST_ENTITY_TOO_LARGE_413, "body over " + limits.maxBody() + " bytes");
+            }
+            throw new BadRequest(Status.BAD_REQUEST_400, "cannot read the body: " + e.getClass().getSimpleName() + " " + e.getMessage());
         }
     }
 
     private static String contentType(ServerRequest req) {
-        return req.headers().contentType().map(t -> t.mediaType().text().toLowerCase(Locale.ROOT)).orElse("");
+        try {
+            return req.headers().contentType().map(t -> t.mediaType().text().toLowerCase(Locale.ROOT)).orElse("");
+        } catch (RuntimeException e) {
+            throw new BadRequest(Status.BAD_REQUEST_400, "a malformed Content-Type");
+        }
     }
 
     private Map<String, Object> jsonBody(ServerRequest req) {
@@ -212,20 +272,18 @@ public final class HttpApi {
             throw new BadRequest(Status.BAD_REQUEST_400, "between 1 and " + limits.maxTexts() + " texts per request, not " + texts.size());
         }
         ClipTokenizer tok = service.model().tokenizer();
-        int ctx = service.model().config().contextLength();
         Duration timeout = timeout(req);
         List<Integer> tokens = new ArrayList<>();
-        List<CompletableFuture<float[]>> pending = new ArrayList<>();
         for (Object t : texts) {
             if (!(t instanceof String s)) throw new BadRequest(Status.BAD_REQUEST_400, "every text must be a string");
             if (s.length() > limits.maxTextChars()) throw new BadRequest(Status.BAD_REQUEST_400, "a text over " + limits.maxTextChars() + " characters");
         }
+        List<int[]> ids = new ArrayList<>();
         for (Object t : texts) {
-            int[] ids = tok.tokenizeQuietly((String) t, ctx).ids();
-            tokens.add(tok.trimPadding(ids).length);
-            pending.add(service.embedTokens(ids, timeout));
+            ids.add(tokens((String) t));
+            tokens.add(tok.trimPadding(ids.getLast()).length);
         }
-        List<float[]> out = await(pending, timeout);
+        List<float[]> out = embedTexts(ids, timeout);
         json(res, Status.OK_200, Map.of("embeddings", out, "tokens", tokens));
     }
 
@@ -233,7 +291,7 @@ public final class HttpApi {
     private record Upload(RawImage image, Map<String, Object> fields) {
     }
 
-    private Upload upload(ServerRequest req, boolean required) {
+    private Upload upload(ServerRequest req, boolean required, Duration timeout) throws Exception {
         String type = contentType(req);
         byte[] bytes = null;
         Map<String, Object> fields = Map.of();
@@ -242,7 +300,8 @@ public final class HttpApi {
         } else if (type.equals("multipart/form-data")) {
             Multipart.Form form;
             try {
-                form = Multipart.parse(body(req), req.headers().contentType().flatMap(t -> Optional.ofNullable(t.parameters().get("boundary"))).orElse(null));
+                form = Multipart.parse(body(req), req.headers().contentType().flatMap(t -> Optional.ofNullable(t.parameters().get("boundary")))
+                        .orElse(null));
             } catch (IllegalArgumentException e) {
                 throw new BadRequest(Status.BAD_REQUEST_400, e.getMessage());
             }
@@ -268,7 +327,7 @@ public final class HttpApi {
             return new Upload(null, fields);
         }
         try {
-            return new Upload(ImageDecoder.decode(bytes, "the uploaded image"), fields);
+            return new Upload(service.decoding().decode(bytes, "the uploaded image", timeout), fields);
         } catch (ClipException e) {
             throw new BadRequest(Status.BAD_REQUEST_400, e.getMessage());
         }
@@ -301,9 +360,10 @@ public final class HttpApi {
 
     private void embedImage(ServerRequest req, ServerResponse res) throws Exception {
         service.images().refuseIfFull();
-        RawImage img = upload(req, true).image();
+        Duration timeout = timeout(req);
+        RawImage img = upload(req, true, timeout).image();
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("embedding", embed(img, timeout(req)));
+        m.put("embedding", embed(img, timeout));
         m.put("width", img.width());
         m.put("height", img.height());
         json(res, Status.OK_200, m);
@@ -312,7 +372,8 @@ public final class HttpApi {
     /** An image (base64 JSON with "labels" and optional "templates", or raw bytes with ?labels=a,b) among labels. */
     private void classify(ServerRequest req, ServerResponse res) throws Exception {
         service.images().refuseIfFull();
-        Upload u = upload(req, true);
+        Duration timeout = timeout(req);
+        Upload u = upload(req, true, timeout);
         List<String> labels = strings(u.fields().get("labels"), "labels");
         if (labels == null) labels = req.query().first("labels").map(q -> List.of(q.split(","))).orElse(null);
         List<String> templates = strings(u.fields().get("templates"), "templates");
@@ -329,8 +390,11 @@ public final class HttpApi {
             if (templates.size() > 100 || templates.stream().anyMatch(t -> !t.contains("{}") || t.length() > 300)) {
                 throw new BadRequest(Status.BAD_REQUEST_400, "up to 100 templates, each with {} for the label");
             }
+            if ((long) labels.size() * templates.size() > MAX_PROMPTS) {
+                throw new BadRequest(Status.BAD_REQUEST_400, "at most " + MAX_PROMPTS + " prompts (labels x templates), not " + labels.size() * templates.size());
+            }
         }
-        float[] e = embed(u.image(), timeout(req));
+        float[] e = embed(u.image(), timeout);
         List<String> names;
         float[] logits;
         if (labels == null) {
@@ -338,7 +402,23 @@ public final class HttpApi {
             logits = service.adapter().classifier().logits(service.model().backend(), new float[][]{e})[0];
         } else {
             names = labels;
-            logits = service.zeroShot(labels, templates).logits(e);
+            ZeroShotClassifier zs = service.zeroShot(labels, templates);
+            if (zs == null) {
+                // the prompts through the text batcher, under this request's timeout
+                try {
+                    zs = ZeroShotClassifier.build(prompts -> {
+                        try {
+                            return embedTexts(prompts.stream().map(this::tokens).toList(), timeout).toArray(float[][]::new);
+                        } catch (Exception x) {
+                            throw new Deferred(x);
+                        }
+                    }, service.model().config().embedDim(), service.model().logitScaleFactor(), labels, templates);
+                } catch (Deferred d) {
+                    throw d.getCause();
+                }
+                service.keep(labels, templates, zs);
+            }
+            logits = zs.logits(e);
         }
         float[] p = ZeroShotClassifier.probabilities(logits);
         int best = 0;
@@ -353,9 +433,9 @@ public final class HttpApi {
         if (service.index() == null) throw new BadRequest(Status.NOT_FOUND_404, "no index loaded (serve --index DIR)");
         if (!contentType(req).equals("application/json")) service.images().refuseIfFull();
         Duration timeout = timeout(req);
-        Upload u = upload(req, false);
+        Upload u = upload(req, false, timeout);
         Object k0 = u.fields().getOrDefault("k", 10);
-        if (!(k0 instanceof Number kn) || kn.doubleValue() != Math.rint(kn.doubleValue()) || kn.intValue() < 1 || kn.intValue() > limits.maxK()) {
+        if (!(k0 instanceof Number kn) || kn.doubleValue() != Math.rint(kn.doubleValue()) || kn.doubleValue() < 1 || kn.doubleValue() > limits.maxK()) {
             throw new BadRequest(Status.BAD_REQUEST_400, "k must be an integer from 1 to " + limits.maxK());
         }
         float[] q;
@@ -363,8 +443,7 @@ public final class HttpApi {
             q = embed(u.image(), timeout);
         } else if (u.fields().get("text") instanceof String text) {
             if (text.length() > limits.maxTextChars()) throw new BadRequest(Status.BAD_REQUEST_400, "a text over " + limits.maxTextChars() + " characters");
-            int[] ids = service.model().tokenizer().tokenizeQuietly(text, service.model().config().contextLength()).ids();
-            q = await(List.of(service.embedTokens(ids, timeout)), timeout).getFirst();
+            q = embedTexts(List.of(tokens(text)), timeout).getFirst();
         } else {
             throw new BadRequest(Status.BAD_REQUEST_400, "expected {\"text\": \"...\"} or {\"image\": BASE64}, and optionally \"k\"");
         }
@@ -401,6 +480,31 @@ public final class HttpApi {
         } catch (NumberFormatException e) {
             throw new BadRequest(Status.BAD_REQUEST_400, "timeout_ms must be a positive integer of milliseconds");
         }
+    }
+
+    private int[] tokens(String text) {
+        return service.model().tokenizer().tokenizeQuietly(text, service.model().config().contextLength()).ids();
+    }
+
+    /**
+     * Texts' embeddings through the text batcher, queued a wave of {@link #WAVE} at a time (a request of many texts
+     * never needs the whole queue at once); a refused wave cancels what it had queued.
+     */
+    private List<float[]> embedTexts(List<int[]> ids, Duration timeout) throws Exception {
+        long until = System.nanoTime() + timeout.toNanos();
+        List<float[]> out = new ArrayList<>(ids.size());
+        for (int i = 0; i < ids.size(); i += WAVE) {
+            Duration left = Duration.ofNanos(Math.max(1, until - System.nanoTime()));
+            List<CompletableFuture<float[]>> pending = new ArrayList<>();
+            try {
+                for (int[] t : ids.subList(i, Math.min(ids.size(), i + WAVE))) pending.add(service.embedTokens(t, left));
+            } catch (Batcher.Rejected e) {
+                pending.forEach(f -> f.cancel(false));
+                throw e;
+            }
+            out.addAll(await(pending, left));
+        }
+        return out;
     }
 
     /** Every result, waiting at most timeout in all. */

@@ -220,12 +220,15 @@ class HttpApiTest {
                 {"/v1/embed/image", "image/png", "\u0089PNG\r\n\u001a\n truncated", 400},
                 {"/v1/embed/image", "application/json", "{\"image\": \"%%%\"}", 400},
                 {"/v1/embed/image", "text/html", "<html>", 415},
+                {"/v1/embed/text", "application/json; charset=\"", "{}", 400},
+                {"/v1/search", "application/json", "{\"text\": \"a\", \"k\": 4294967297}", 400},
+                {"/v1/search", "application/json", "{\"text\": \"a\", \"k\": " + "9".repeat(5000) + "}", 400},
         };
         for (Object[] c : cases) {
             HttpResponse<String> r = post((String) c[0], (String) c[1], ((String) c[2]).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
             assertEquals(c[3], r.statusCode(), c[0] + " " + c[1] + ": " + r.body());
             String error = (String) Json.parseObject(r.body()).get("error");
-            assertTrue(error != null && !error.contains("\n") && !error.contains("\tat "), r.body());
+            assertTrue(error != null && !error.contains("\n") && !error.contains("\tat ") && error.length() <= 300, r.body());
         }
         List<String> labels = new ArrayList<>();
         for (int i = 0; i < 10_000; i++) labels.add("\"l" + i + "\"");
@@ -234,6 +237,18 @@ class HttpApiTest {
         assertEquals(400, post("/v1/search", "application/json", "{\"text\": \"a\", \"k\": 0}".getBytes()).statusCode());
         HttpResponse<String> big = post("/v1/embed/image", "image/png", new byte[2 << 20]);
         assertEquals(413, big.statusCode(), big.body());
+        // the same sent in chunks (no Content-Length): refused as it is read
+        HttpResponse<String> chunked = client.send(HttpRequest.newBuilder(URI.create(base + "/v1/embed/image")).header("Content-Type", "image/png")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(new byte[2 << 20]))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertTrue(chunked.statusCode() == 413 || chunked.statusCode() == 400, chunked.statusCode() + " " + chunked.body());
+        // 1000 prompts of a zero-shot request go through the text batcher (64 deep here) a wave at a time
+        List<String> labels1000 = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) labels1000.add("\"thing " + i + "\"");
+        String png64 = Base64.getEncoder().encodeToString(Files.readAllBytes(TestData.resource("/golden/rgb_31x17.png")));
+        HttpResponse<String> many1000 = post("/v1/classify", "application/json", ("{\"image\": \"" + png64 + "\", \"labels\": ["
+                + String.join(",", labels1000) + "]}").getBytes());
+        assertEquals(200, many1000.statusCode(), many1000.body());
         List<String> many = new ArrayList<>();
         for (int i = 0; i < 65; i++) many.add("\"t\"");
         assertEquals(400, post("/v1/embed/text", "application/json", ("{\"texts\": [" + String.join(",", many) + "]}").getBytes()).statusCode());
