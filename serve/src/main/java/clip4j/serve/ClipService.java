@@ -14,8 +14,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * What the HTTP layer asks of the engine: a text's or a preprocessed image's embedding, each request queued in its
- * encoder's {@link Batcher} and run with others' as one engine batch. Tokenizing and image decoding happen on the
- * request's own thread before this, never on the engine's.
+ * encoder's {@link Batcher} and run with others' as one engine batch; and the threads that decode uploads
+ * ({@link Decoding}). Tokenizing happens on the request's own thread, decoding on those, never on the engine's.
  */
 public final class ClipService implements AutoCloseable {
     /** The batchers' settings: batch size, delay, queue length per encoder; how long a request may wait. */

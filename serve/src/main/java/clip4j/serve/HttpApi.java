@@ -34,7 +34,8 @@ import java.util.concurrent.TimeoutException;
  * The HTTP endpoints (JSON in and out; described in openapi.yaml, served at /openapi.yaml): embeddings of texts and
  * images, classification, search of the index and its thumbnails, the model, health, Prometheus metrics, and the
  * search page (page/, static). Every request runs on a virtual thread of its own: it reads and checks its body,
- * tokenizes or decodes on that thread, queues its items in the batchers and waits for them. Bad requests get a 4xx
+ * tokenizes on that thread, has an image decoded by {@link Decoding}'s threads, queues its items in the batchers and
+ * waits for them. Bad requests get a 4xx
  * with {"error": one line}; a full queue 429 with Retry-After; a request that waited past its timeout 503.
  */
 public final class HttpApi {
