@@ -15,6 +15,8 @@ public final class CliLoggerFinder extends System.LoggerFinder {
         return new CliLogger(name);
     }
 
+    static final String CONNECTION_LOGGER = "io.helidon.webserver.http1.Http1Connection";
+
     private record CliLogger(String name) implements System.Logger {
         @Override
         public String getName() {
@@ -25,10 +27,14 @@ public final class CliLoggerFinder extends System.LoggerFinder {
             return name.equals("clip4j") || name.startsWith("clip4j.");
         }
 
-        /** Ours from DEBUG up (the library's routine messages), others from WARNING up; only warnings when quiet. */
+        /**
+         * Ours from DEBUG up (the library's routine messages), others from WARNING up; only warnings when quiet. The
+         * HTTP server's per-connection logger from ERROR up: it warns of every client that drops a request half sent,
+         * which a hostile client turns into a log line per connection.
+         */
         @Override
         public boolean isLoggable(Level level) {
-            Level least = ours() && !Log.quiet() ? Level.DEBUG : Level.WARNING;
+            Level least = ours() && !Log.quiet() ? Level.DEBUG : name.equals(CONNECTION_LOGGER) ? Level.ERROR : Level.WARNING;
             return level.getSeverity() >= least.getSeverity() && level != Level.OFF;
         }
 
