@@ -124,7 +124,10 @@ public final class HttpApi {
                 .post("/v1/embed/text", measured("embed_text", this::embedText))
                 .post("/v1/embed/image", measured("embed_image", this::embedImage))
                 .post("/v1/classify", measured("classify", this::classify))
-                .post("/v1/search", measured("search", this::search));
+                .post("/v1/search", measured("search", this::search))
+                // anything else: a JSON 404 (Helidon's own is plain text)
+                .any((req, res) -> json(res, Status.NOT_FOUND_404, Map.of("error", "no such endpoint: " + req.prologue().method().text() + " "
+                        + req.path().rawPath() + " (see /openapi.yaml)")));
     }
 
     /** A handler that counts its requests by status and times them; errors become JSON answers. */

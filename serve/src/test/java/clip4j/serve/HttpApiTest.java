@@ -253,6 +253,9 @@ class HttpApiTest {
         for (int i = 0; i < 65; i++) many.add("\"t\"");
         assertEquals(400, post("/v1/embed/text", "application/json", ("{\"texts\": [" + String.join(",", many) + "]}").getBytes()).statusCode());
         assertEquals(200, get("/health").statusCode());
+        HttpResponse<String> none = get("/v1/nothing");
+        assertEquals(404, none.statusCode());
+        assertTrue(((String) Json.parseObject(none.body()).get("error")).startsWith("no such endpoint"), none.body());
         assertTrue(get("/openapi.yaml").body().contains("/v1/embed/text:"));
         Map<String, Object> m = Json.parseObject(get("/v1/model").body());
         assertEquals(model.config().embedDim(), ((Number) m.get("dims")).intValue());
