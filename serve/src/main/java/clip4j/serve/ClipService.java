@@ -29,7 +29,7 @@ public final class ClipService implements AutoCloseable {
     private final Batcher<float[], float[]> images;
     private final Index index;
     private final AdapterFile adapter;
-    private final Decoding decoding = new Decoding(Math.max(1, Runtime.getRuntime().availableProcessors()));
+    private final Decoding decoding;
     /** Zero-shot classifiers by their labels and templates, the most recent few kept. */
     private final Map<String, ZeroShotClassifier> zeroShot = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -50,6 +50,7 @@ public final class ClipService implements AutoCloseable {
         this.model = model;
         this.modelSha256 = modelSha256;
         this.settings = s;
+        this.decoding = new Decoding(Math.max(1, Runtime.getRuntime().availableProcessors()), s.queue());
         this.texts = new Batcher<>("text", batch -> List.of(model.encodeTokens(batch.toArray(int[][]::new))), s.maxBatch(), s.maxDelay(), s.queue());
         this.images = new Batcher<>("image", batch -> List.of(Embeddings.normalizeRows(model.imageFeatures(batch))), s.maxBatch(), s.maxDelay(),
                 s.queue());

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeoutException;
  * Uploaded images decoded on a few platform threads of their own, not on the requests' virtual threads: the JDK's
  * native decoders pin the carrier thread they run on, and with one carrier per core two slow decodes stalled every
  * other request (health checks too). At most {@code threads} decode at once, which bounds their memory (each under the
- * decoder's raster limit); a few more wait; beyond that a request is refused at once (429). A request that waits past
+ * decoder's raster limit); as many as the image queue holds may wait; beyond that a request is refused at once (429). A request that waits past
  * its timeout gets 503; its decode still finishes on its thread (a decoder cannot be stopped midway), then frees its
  * slot.
  */
@@ -25,9 +25,10 @@ final class Decoding implements AutoCloseable {
     private final ExecutorService pool;
     private final Semaphore slots;
 
-    Decoding(int threads) {
+    /** @param waiting how many more may wait for a thread (each holds only its encoded bytes, under the body limits) */
+    Decoding(int threads, int waiting) {
         this.pool = Executors.newFixedThreadPool(threads, Thread.ofPlatform().name("clip4j-decode-", 0).daemon().factory());
-        this.slots = new Semaphore(threads * 4);
+        this.slots = new Semaphore(threads + waiting);
     }
 
     RawImage decode(byte[] bytes, String name, Duration timeout) throws Batcher.Rejected, TimeoutException, InterruptedException {

@@ -102,6 +102,17 @@ class HttpApiTest {
             float[] e = floats(((List<Object>) Json.parseObject(one.body()).get("embeddings")).getFirst());
             assertArrayEquals(model.encodeTexts(List.of("a photo of number " + i))[0], e);
         }
+        // and 24 image uploads at once: all decoded (a few at a time) and answered
+        byte[] pngBytes = Files.readAllBytes(png);
+        List<CompletableFuture<HttpResponse<String>>> uploads = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            uploads.add(client.sendAsync(HttpRequest.newBuilder(URI.create(base + "/v1/embed/image")).header("Content-Type", "image/png")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(pngBytes)).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        for (CompletableFuture<HttpResponse<String>> u : uploads) {
+            assertEquals(200, u.join().statusCode(), u.join().body());
+            assertArrayEquals(image, floats(Json.parseObject(u.join().body()).get("embedding")));
+        }
         String metrics = get("/metrics").body();
         assertTrue(metrics.contains("clip4j_requests_total{endpoint=\"embed_text\",status=\"200\"}"), metrics);
         assertTrue(metrics.contains("clip4j_queue_depth{encoder=\"text\"}"), metrics);
@@ -235,10 +246,13 @@ class HttpApiTest {
         assertEquals(400, post("/v1/classify", "application/json", ("{\"image\": \"AAAA\", \"labels\": [" + String.join(",", labels) + "]}")
                 .getBytes()).statusCode());
         assertEquals(400, post("/v1/search", "application/json", "{\"text\": \"a\", \"k\": 0}".getBytes()).statusCode());
-        HttpResponse<String> big = post("/v1/embed/image", "image/png", new byte[2 << 20]);
+        HttpResponse<String> big = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + "/v1/embed/image"))
+                .header("Content-Type", "image/png").POST(HttpRequest.BodyPublishers.ofByteArray(new byte[2 << 20])).build(),
+                HttpResponse.BodyHandlers.ofString()); // on a client of its own: the server closes the connection after it
         assertEquals(413, big.statusCode(), big.body());
-        // the same sent in chunks (no Content-Length): refused as it is read
-        HttpResponse<String> chunked = client.send(HttpRequest.newBuilder(URI.create(base + "/v1/embed/image")).header("Content-Type", "image/png")
+        // the same sent in chunks (no Content-Length): refused as it is read, and the connection closed (on a client of
+        // its own, so that the shared client's pool never holds that connection)
+        HttpResponse<String> chunked = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + "/v1/embed/image")).header("Content-Type", "image/png")
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(new byte[2 << 20]))).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertTrue(chunked.statusCode() == 413 || chunked.statusCode() == 400, chunked.statusCode() + " " + chunked.body());
