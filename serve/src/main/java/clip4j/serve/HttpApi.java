@@ -148,14 +148,12 @@ public final class HttpApi {
                 res.header(HeaderNames.RETRY_AFTER, "1");
                 json(res, Status.SERVICE_UNAVAILABLE_503, Map.of("error", "busy: the request waited past its timeout"));
             } catch (ClipException e) {
-                json(res, Status.BAD_REQUEST_400, Map.of("error", e.getMessage().lines().findFirst().orElse("bad request")));
+                json(res, Status.BAD_REQUEST_400, Map.of("error", String.valueOf(e.getMessage())));
             } catch (io.helidon.http.RequestException e) {
                 // the server refused the request as it read it (a chunked body over the limit, a malformed chunk)
-                Status st = e.status().code() >= 400 && e.status().code() < 500 ? e.status() : Status.BAD_REQUEST_400;
-                json(res, st, Map.of("error", "bad request: " + String.valueOf(e.getMessage()).lines().findFirst().orElse("")));
+                refused(res, e.status(), e.getMessage());
             } catch (io.helidon.http.HttpException e) {
-                Status st = e.status().code() >= 400 && e.status().code() < 500 ? e.status() : Status.BAD_REQUEST_400;
-                json(res, st, Map.of("error", "bad request: " + String.valueOf(e.getMessage()).lines().findFirst().orElse("")));
+                refused(res, e.status(), e.getMessage());
             } catch (RuntimeException e) {
                 json(res, Status.INTERNAL_SERVER_ERROR_500, Map.of("error", "internal error: " + e.getClass().getSimpleName()));
             } finally {
@@ -164,6 +162,11 @@ public final class HttpApi {
                 metrics.latency.labelValues(endpoint).observe((System.nanoTime() - t0) / 1e9);
             }
         };
+    }
+
+    /** Helidon's refusal of a request as a JSON 4xx (its status if a 4xx, else 400). */
+    private static void refused(ServerResponse res, Status status, String message) {
+        json(res, status.code() >= 400 && status.code() < 500 ? status : Status.BAD_REQUEST_400, Map.of("error", "bad request: " + message));
     }
 
     /** A file shipped in the jar next to this class (the page, the OpenAPI description). */
