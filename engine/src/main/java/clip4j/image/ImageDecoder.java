@@ -111,12 +111,18 @@ public final class ImageDecoder {
         String format = reader.getFormatName().toLowerCase(java.util.Locale.ROOT);
         long start = in.getStreamPosition();
         if (format.equals("jpeg")) {
-            // FF DA starts a scan; inside entropy-coded data an FF is always followed by 00 or a restart marker
+            // FF DA starts a scan; inside entropy-coded data an FF is always followed by 00 or a restart marker. Read in
+            // blocks: a file's stream reads a byte at a time from the file itself
             in.seek(0);
-            int scans = 0, prev = 0;
-            for (int b; (b = in.read()) >= 0; prev = b) {
-                if (prev == 0xFF && b == 0xDA && ++scans > MAX_JPEG_SCANS) {
-                    throw new ClipException("JPEG " + path + " has more than " + MAX_JPEG_SCANS + " scans (a decoder would pass over the image for each)");
+            byte[] block = new byte[1 << 16];
+            int scans = 0;
+            boolean ff = false;
+            for (int n; (n = in.read(block)) > 0; ) {
+                for (int i = 0; i < n; i++) {
+                    if (ff && block[i] == (byte) 0xDA && ++scans > MAX_JPEG_SCANS) {
+                        throw new ClipException("JPEG " + path + " has more than " + MAX_JPEG_SCANS + " scans (a decoder would pass over the image for each)");
+                    }
+                    ff = block[i] == (byte) 0xFF;
                 }
             }
             in.seek(start);
