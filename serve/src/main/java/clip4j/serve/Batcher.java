@@ -63,12 +63,8 @@ public final class Batcher<I, O> implements AutoCloseable {
      * @throws Rejected when the queue is full or the batcher is closing
      */
     public CompletableFuture<O> submit(I input, Duration timeout) throws Rejected {
-        if (closing) throw new Rejected("shutting down");
         Request<I, O> r = new Request<>(input, System.nanoTime() + timeout.toNanos(), new CompletableFuture<>());
-        if (!queue.offer(r)) {
-            rejected.incrementAndGet();
-            throw new Rejected("queue full (" + (queue.size() + queue.remainingCapacity()) + " requests)");
-        }
+        if (closing || !queue.offer(r)) refuse();
         return r.result;
     }
 
@@ -134,11 +130,13 @@ public final class Batcher<I, O> implements AutoCloseable {
 
     /** Refuses at once when the queue is full, before the caller spends work on a request that could not be queued. */
     public void refuseIfFull() throws Rejected {
+        if (closing || queue.remainingCapacity() == 0) refuse();
+    }
+
+    private void refuse() throws Rejected {
         if (closing) throw new Rejected("shutting down");
-        if (queue.remainingCapacity() == 0) {
-            rejected.incrementAndGet();
-            throw new Rejected("queue full (" + queue.size() + " requests)");
-        }
+        rejected.incrementAndGet();
+        throw new Rejected("queue full (" + (queue.size() + queue.remainingCapacity()) + " requests)");
     }
 
     /** Requests waiting for the engine now. */

@@ -9,7 +9,6 @@ import clip4j.model.Embeddings;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -31,12 +30,7 @@ public final class ClipService implements AutoCloseable {
     private final AdapterFile adapter;
     private final Decoding decoding;
     /** Zero-shot classifiers by their labels and templates, the most recent few kept. */
-    private final Map<String, ZeroShotClassifier> zeroShot = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, ZeroShotClassifier> e) {
-            return size() > 64;
-        }
-    });
+    private final Recent<String, ZeroShotClassifier> zeroShot = new Recent<>(64);
 
     /**
      * @param index   an embeddings folder of this model to search, or null

@@ -14,12 +14,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Uploaded images decoded on a few platform threads of their own, not on the requests' virtual threads: the JDK's
- * native decoders pin the carrier thread they run on, and with one carrier per core two slow decodes stalled every
- * other request (health checks too). At most {@code threads} decode at once, which bounds their memory (each under the
- * decoder's raster limit); as many as the image queue holds may wait; beyond that a request is refused at once (429). A request that waits past
- * its timeout gets 503; its decode still finishes on its thread (a decoder cannot be stopped midway), then frees its
- * slot.
+ * Images (uploads, the page's previews) decoded on a few platform threads of their own, not on the requests'
+ * virtual threads: the JDK's native decoders pin the carrier thread they run on, and with one carrier per core two
+ * slow decodes stalled every other request (health checks too). At most {@code threads} decode at once, which bounds
+ * their memory (each under the decoder's raster limit); as many as the image queue holds may wait; beyond that a
+ * request is refused at once (429). A request that waits past its timeout gets 503; its decode still finishes on its
+ * thread (a decoder cannot be stopped midway), then frees its slot.
  */
 final class Decoding implements AutoCloseable {
     private final ExecutorService pool;

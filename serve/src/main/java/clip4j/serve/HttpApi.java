@@ -97,7 +97,7 @@ public final class HttpApi {
 
     HttpApi(ClipService service, Limits limits, Metrics metrics) {
         this.service = service;
-        this.thumbnails = service.index() == null ? null : new Thumbnails(service.index());
+        this.thumbnails = service.index() == null ? null : new Thumbnails(service.index(), service.decoding());
         this.limits = limits;
         this.metrics = metrics;
         this.bodies = new java.util.concurrent.Semaphore((int) Math.min(512L << 10, 16 * ((limits.maxBody() + 1023) >> 10)));
@@ -218,7 +218,7 @@ public final class HttpApi {
     }
 
     /** GET /v1/thumbnail/{row}: a small JPEG of an index row's image (only rows of the loaded index, never a path). */
-    private void thumbnail(ServerRequest req, ServerResponse res) {
+    private void thumbnail(ServerRequest req, ServerResponse res) throws Exception {
         if (thumbnails == null) throw new BadRequest(Status.NOT_FOUND_404, "no index loaded (serve --index DIR)");
         String r = req.path().pathParameters().get("row");
         long row;
@@ -230,7 +230,7 @@ public final class HttpApi {
         if (row < 0 || row >= service.index().size()) throw new BadRequest(Status.NOT_FOUND_404, "no row " + r + " in the index");
         byte[] jpeg;
         try {
-            jpeg = thumbnails.of(row);
+            jpeg = thumbnails.of(row, timeout(req));
         } catch (ClipException e) {
             throw new BadRequest(Status.NOT_FOUND_404, e.getMessage().lines().findFirst().orElse("cannot read the image"));
         }

@@ -2,7 +2,6 @@ package clip4j.serve;
 
 import clip4j.collection.Index;
 import clip4j.collection.Inputs;
-import clip4j.image.ImageDecoder;
 import clip4j.image.PillowResize;
 import clip4j.image.Preprocessor;
 import clip4j.image.RawImage;
@@ -12,13 +11,12 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.time.Duration;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Small JPEG previews of an index's images for the search page: the row's image read again from its file or tar
- * shard, decoded under the decoder's pixel limit, shrunk (Pillow's bicubic) to at most {@link #SIZE} pixels a side.
+ * shard, decoded under the decoder's limits, shrunk (Pillow's bicubic) to at most {@link #SIZE} pixels a side.
  * Only rows of the loaded index can be asked for, never a path. The most recent previews are kept.
  */
 final class Thumbnails {
@@ -26,23 +24,23 @@ final class Thumbnails {
     private static final int KEPT = 512;
 
     private final Index index;
-    private final Map<Long, byte[]> recent = Collections.synchronizedMap(new LinkedHashMap<>(64, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Long, byte[]> e) {
-            return size() > KEPT;
-        }
-    });
+    private final Decoding decoding;
+    private final Recent<Long, byte[]> recent = new Recent<>(KEPT);
 
-    Thumbnails(Index index) {
+    Thumbnails(Index index, Decoding decoding) {
         this.index = index;
+        this.decoding = decoding;
     }
 
-    /** The preview of a row (0 ≤ row < index size), as JPEG bytes; a ClipException with one line if it cannot be read. */
-    byte[] of(long row) {
+    /**
+     * The preview of a row (0 ≤ row < index size), as JPEG bytes, decoded on the upload decoders' threads within
+     * timeout; a ClipException with one line if it cannot be read.
+     */
+    byte[] of(long row, Duration timeout) throws Batcher.Rejected, TimeoutException, InterruptedException {
         byte[] kept = recent.get(row);
         if (kept != null) return kept;
         var item = index.item(row);
-        byte[] jpeg = render(ImageDecoder.decode(Inputs.read(item), item.key()));
+        byte[] jpeg = render(decoding.decode(Inputs.read(item), item.key(), timeout));
         recent.put(row, jpeg);
         return jpeg;
     }
