@@ -57,6 +57,19 @@ class HttpApiTest {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /**
+     * The status of an image upload over the body limit, on a client of its own: the server refuses it and closes the
+     * connection, which a client still sending may see as a broken pipe before the answer (then -1).
+     */
+    static int refused(HttpRequest.BodyPublisher body) throws Exception {
+        try {
+            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + "/v1/embed/image")).header("Content-Type", "image/png")
+                    .POST(body).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+        } catch (java.io.IOException e) {
+            return -1;
+        }
+    }
+
     static HttpResponse<String> get(String path) throws Exception {
         return client.send(HttpRequest.newBuilder(URI.create(base + path)).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
@@ -246,16 +259,12 @@ class HttpApiTest {
         assertEquals(400, post("/v1/classify", "application/json", ("{\"image\": \"AAAA\", \"labels\": [" + String.join(",", labels) + "]}")
                 .getBytes()).statusCode());
         assertEquals(400, post("/v1/search", "application/json", "{\"text\": \"a\", \"k\": 0}".getBytes()).statusCode());
-        HttpResponse<String> big = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + "/v1/embed/image"))
-                .header("Content-Type", "image/png").POST(HttpRequest.BodyPublishers.ofByteArray(new byte[2 << 20])).build(),
-                HttpResponse.BodyHandlers.ofString()); // on a client of its own: the server closes the connection after it
-        assertEquals(413, big.statusCode(), big.body());
-        // the same sent in chunks (no Content-Length): refused as it is read, and the connection closed (on a client of
-        // its own, so that the shared client's pool never holds that connection)
-        HttpResponse<String> chunked = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + "/v1/embed/image")).header("Content-Type", "image/png")
-                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(new byte[2 << 20]))).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertTrue(chunked.statusCode() == 413 || chunked.statusCode() == 400, chunked.statusCode() + " " + chunked.body());
+        int big = refused(HttpRequest.BodyPublishers.ofByteArray(new byte[2 << 20]));
+        assertTrue(big == 413 || big == -1, "status " + big);
+        // the same sent in chunks (no Content-Length): refused as it is read
+        int chunked = refused(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(new byte[2 << 20])));
+        assertTrue(chunked == 413 || chunked == 400 || chunked == -1, "status " + chunked);
+        assertEquals(200, get("/health").statusCode());
         // 1000 prompts of a zero-shot request go through the text batcher (64 deep here) a wave at a time
         List<String> labels1000 = new ArrayList<>();
         for (int i = 0; i < 1000; i++) labels1000.add("\"thing " + i + "\"");
