@@ -98,7 +98,7 @@ public final class TunedPlans {
         }
     }
 
-    /** What a plan is chosen for: "AMD EPYC 9B45; 2 cores; JDK 25.0.3+9-LTS; 512-bit; 2 threads". */
+    /** What a plan is chosen for: "AMD EPYC 9B45 (family 26, model 2); 2 cores; JDK 25.0.3+9-LTS; 512-bit; 2 threads". */
     public static String key(VectorSpecies<Float> species, int threads) {
         return cpuModel() + "; " + Runtime.getRuntime().availableProcessors() + " cores; JDK " + Runtime.version() + "; "
                 + species.vectorBitSize() + "-bit; " + threads + " threads";
@@ -110,11 +110,23 @@ public final class TunedPlans {
                 + threads + " threads; vector width";
     }
 
-    /** The CPU's model name from /proc/cpuinfo, or "unknown CPU". */
+    /**
+     * The CPU's model name from /proc/cpuinfo with its family and model numbers ("AMD EPYC (family 25, model 17)"), or
+     * "unknown CPU". Virtual machines often show only a vendor's line ("AMD EPYC" on Zen 4 and on Zen 5 alike), so the
+     * numbers tell such CPUs apart.
+     */
     static String cpuModel() {
         try (var lines = Files.lines(Path.of("/proc/cpuinfo"))) {
-            return lines.filter(l -> l.startsWith("model name")).map(l -> l.substring(l.indexOf(':') + 1).strip())
-                    .findFirst().orElse("unknown CPU");
+            String name = null, family = null, model = null;
+            for (String l : (Iterable<String>) lines::iterator) {
+                if (l.isBlank()) break; // the first processor is enough
+                String value = l.substring(l.indexOf(':') + 1).strip();
+                if (l.startsWith("model name")) name = value;
+                else if (l.startsWith("cpu family")) family = value;
+                else if (l.startsWith("model") && l.substring(5).strip().startsWith(":")) model = value;
+            }
+            if (name == null) return "unknown CPU";
+            return family == null || model == null ? name : name + " (family " + family + ", model " + model + ")";
         } catch (IOException | RuntimeException e) {
             return "unknown CPU";
         }
