@@ -86,6 +86,15 @@ public final class OpProfile {
             add("attention seq " + seq, t0, 4.0 * batch * seq * seq * width);
         }
 
+        /** Counted as the operations it stands for (both projections of every token, then the attention). */
+        @Override
+        public void attentionPool(float[] tokens, int batch, int seq, int width, int heads, float[] q, Tensor kW, float[] kBias,
+                                  Tensor vW, float[] vBias, float[] out) {
+            long t0 = System.nanoTime();
+            be.attentionPool(tokens, batch, seq, width, heads, q, kW, kBias, vW, vBias, out);
+            add("attnpool seq " + seq, t0, 4.0 * batch * seq * width * width + 4.0 * batch * seq * width);
+        }
+
         @Override
         public void quickGelu(float[] x, int n) {
             be.quickGelu(x, n);

@@ -89,6 +89,40 @@ public interface Backend extends AutoCloseable {
      */
     void attention(float[] qkv, int batch, int seq, int width, int heads, boolean causal, float[] out);
 
+    /**
+     * Attention pooling (upstream clip/model.py {@code AttentionPool2d}'s {@code multi_head_attention_forward} with
+     * query=x[:1], key=value=x): for each of {@code batch} sequences of {@code seq} tokens [batch·seq, width], the one
+     * query q[b] (already projected) attends over the tokens' keys tokens·kWᵀ + kBias and values tokens·vWᵀ + vBias, heads of
+     * width/heads contiguous columns, scores scaled by 1/√headDim; out [batch, width] is the heads' outputs before the
+     * output projection. By default as written: both projections of every token, then {@link #attention}.
+     */
+    default void attentionPool(float[] tokens, int batch, int seq, int width, int heads, float[] q, Tensor kW, float[] kBias,
+                               Tensor vW, float[] vBias, float[] out) {
+        checkAttentionPool(tokens, batch, seq, width, heads, q, kW, vW, out);
+        int rows = Math.multiplyExact(batch, seq);
+        float[] k = new float[Math.multiplyExact(rows, width)], v = new float[rows * width];
+        linear(tokens, rows, width, kW, kBias, k);
+        linear(tokens, rows, width, vW, vBias, v);
+        // the attention operation takes [rows, Q | K | V]; only each sequence's first query is set, and its row read
+        float[] qkv = new float[Math.multiplyExact(rows, 3 * width)], attn = new float[rows * width];
+        for (int r = 0; r < rows; r++) {
+            int o = r * 3 * width;
+            if (r % seq == 0) System.arraycopy(q, r / seq * width, qkv, o, width);
+            System.arraycopy(k, r * width, qkv, o + width, width);
+            System.arraycopy(v, r * width, qkv, o + 2 * width, width);
+        }
+        attention(qkv, batch, seq, width, heads, false, attn);
+        for (int b = 0; b < batch; b++) System.arraycopy(attn, b * seq * width, out, b * width, width);
+    }
+
+    /** {@link #attentionPool}'s arguments: whole heads, buffers that hold the shapes, square projections. */
+    static void checkAttentionPool(float[] tokens, int batch, int seq, int width, int heads, float[] q, Tensor kW, Tensor vW, float[] out) {
+        if (batch < 0 || seq < 1 || width < 1 || heads < 1 || width % heads != 0 || tokens.length < (long) batch * seq * width
+                || q.length < (long) batch * width || out.length < (long) batch * width || !kW.hasShape(width, width) || !vW.hasShape(width, width)) {
+            throw new IllegalArgumentException("attentionPool: bad shape " + batch + "x" + seq + "x" + width + ", " + heads + " heads");
+        }
+    }
+
     /** x ← x·sigmoid(1.702·x) on x[0, n). */
     void quickGelu(float[] x, int n);
 

@@ -12,8 +12,7 @@ import clip4j.io.Tensor;
 public record AttentionPool2d(float[] positionalEmbedding, Tensor qProj, float[] qBias, Tensor kProj, float[] kBias,
                               Tensor vProj, float[] vBias, Tensor cProj, float[] cBias, int heads) {
     private static final Workspace.Buffer TOKENS = Workspace.buffer("attnpool.tokens"), QUERY = Workspace.buffer("attnpool.query"),
-            Q = Workspace.buffer("attnpool.q"), K = Workspace.buffer("attnpool.k"), V = Workspace.buffer("attnpool.v"),
-            QKV = Workspace.buffer("attnpool.qkv"), ATTN = Workspace.buffer("attnpool.attn"), POOLED = Workspace.buffer("attnpool.pooled");
+            Q = Workspace.buffer("attnpool.q"), POOLED = Workspace.buffer("attnpool.pooled");
 
     static AttentionPool2d load(ModelFile f, int heads) {
         String p = "visual.attnpool.";
@@ -45,21 +44,9 @@ public record AttentionPool2d(float[] positionalEmbedding, Tensor qProj, float[]
             System.arraycopy(tokens, t0, query, b * c, c);
         }
         // multi_head_attention_forward(query=x[:1], key=x, value=x): q of the mean token, k and v of every token
-        float[] q = ws.floats(Q, batch * c), k = ws.floats(K, rows * c), v = ws.floats(V, rows * c);
+        float[] q = ws.floats(Q, batch * c), pooled = ws.floats(POOLED, batch * c);
         be.linear(query, batch, c, qProj, qBias, q);
-        be.linear(tokens, rows, c, kProj, kBias, k);
-        be.linear(tokens, rows, c, vProj, vBias, v);
-        // the attention operation takes [rows, Q | K | V]; only the mean token's query is set, and only its row read
-        float[] qkv = ws.floats(QKV, Math.multiplyExact(rows, 3 * c)), attn = ws.floats(ATTN, rows * c), pooled = ws.floats(POOLED, batch * c);
-        for (int r = 0; r < rows; r++) {
-            int o = r * 3 * c;
-            if (r % n == 0) System.arraycopy(q, r / n * c, qkv, o, c);
-            else java.util.Arrays.fill(qkv, o, o + c, 0f);
-            System.arraycopy(k, r * c, qkv, o + c, c);
-            System.arraycopy(v, r * c, qkv, o + 2 * c, c);
-        }
-        be.attention(qkv, batch, n, c, heads, false, attn);
-        for (int b = 0; b < batch; b++) System.arraycopy(attn, b * n * c, pooled, b * c, c);
+        be.attentionPool(tokens, batch, n, c, heads, q, kProj, kBias, vProj, vBias, pooled);
         be.linear(pooled, batch, c, cProj, cBias, out);
     }
 }

@@ -185,6 +185,32 @@ class KernelTwinTest {
         }
     }
 
+    /**
+     * The regrouped attention pooling (Kₕᵀq against the tokens, the projection of the weighted sum) against the
+     * projections as written: RN50's shape (50 tokens of 2,048 channels, 32 heads) at batch 1 and 9 (a register tile
+     * and a row), small and odd ones, f32 and 16-bit weights, and a width the vectors do not divide (the default path).
+     */
+    @ParameterizedTest
+    @MethodSource("species")
+    void attentionPool(VectorSpecies<Float> s) {
+        int[][] cases = {{1, 50, 2048, 32}, {9, 50, 2048, 32}, {2, 5, 64, 2}, {3, 10, 256, 4}, {1, 2, 16, 1}, {2, 7, 24, 3}};
+        for (int[] c : cases) {
+            int batch = c[0], seq = c[1], width = c[2], heads = c[3];
+            float[] tokens = random(batch * seq * width, 11, 1f), q = random(batch * width, 12, 1f);
+            float[] kB = random(width, 13, 0.5f), vB = random(width, 14, 0.5f);
+            float scale = (float) (1 / Math.sqrt(width));
+            for (DType dt : new DType[]{DType.F32, DType.F16}) {
+                Tensor kW = weight(random(width * width, 15, scale), width, width, dt), vW = weight(random(width * width, 16, scale), width, width, dt);
+                float[] ref = new float[batch * width], got = new float[batch * width];
+                REF.attentionPool(tokens, batch, seq, width, heads, q, kW, kB, vW, vB, ref);
+                try (VectorBackend vb = VectorBackend.create(s, 2)) {
+                    vb.attentionPool(tokens, batch, seq, width, heads, q, kW, kB, vW, vB, got);
+                }
+                assertClose(ref, got, 2e-6, "attentionPool " + java.util.Arrays.toString(c) + " " + dt + " " + s);
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("species")
     void activations(VectorSpecies<Float> s) {
