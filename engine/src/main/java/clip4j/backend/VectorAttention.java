@@ -5,7 +5,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Multi-head self-attention on the Vector API: one task per (sequence, head), each two small register-tiled GEMMs. */
-abstract sealed class VectorAttention extends VectorGemm permits VectorBackend {
+abstract sealed class VectorAttention extends VectorWinograd permits VectorBackend {
     /** The head's padded Q, Kᵀ, V, scores and output, per worker. */
     private static final Workspace.Buffer Q = Workspace.buffer("attention.q"), KT = Workspace.buffer("attention.kt"),
             V = Workspace.buffer("attention.v"), SCORES = Workspace.buffer("attention.scores"), OUT = Workspace.buffer("attention.out"),

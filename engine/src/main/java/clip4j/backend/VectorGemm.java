@@ -25,7 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * the input packed per call, register-tiled micro-kernels of {@link VectorMicroKernels}, blocked as a {@link GemmPlan}
  * says) and a dot-product kernel for few rows of weights that are not kept.
  */
-abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttention {
+abstract sealed class VectorGemm extends VectorMicroKernels permits VectorWinograd {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -95,7 +95,7 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
      * Cache key: the weight's segment object itself (a model keeps its tensors for its lifetime), never its address,
      * which a later mapping may reuse; entries of closed models are dropped when the next weight is packed.
      */
-    private record SegmentKey(MemorySegment segment) {
+    record SegmentKey(MemorySegment segment) {
         @Override
         public boolean equals(Object o) {
             return o instanceof SegmentKey other && other.segment == segment;
@@ -361,18 +361,33 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
     private void linearPacked(float[] x, Im2col im, int m, int k, Tensor w, float[] bias, float[] out, Epilogue epilogue, Panels prepacked) {
         if (m == 0 || w.shape()[0] == 0) return; // nothing to compute (no rows, or no outputs)
         LinearCall c = linearCall.set(x, m, k, w, bias, out);
+        try {
+            int items = setUp(c, im, epilogue, prepacked, false);
+            if (!c.localA) pool.parallelFor(c.mPad / c.plan.mr(), c.packInput);
+            pool.parallelFor(items, c.gemm);
+        } finally {
+            c.clear();
+        }
+    }
+
+    /**
+     * Sets a packed product up (its plan, the threads' row parts by column tiles, where its input is packed); returns
+     * its work items. ownRows: each task packs its own rows whatever the input's size.
+     */
+    private int setUp(LinearCall c, Im2col im, Epilogue epilogue, Panels prepacked, boolean ownRows) {
+        int m = c.m, k = c.k;
         c.im = im;
         GemmPlan pl = c.plan = planFor(c.n);
         c.epilogue = epilogue;
         int tileCols = pl.nr() * species().length();
         int tiles = (c.n + tileCols - 1) / tileCols;
-        c.bias = bias != null ? bias : zeros(c.n);
+        c.bias = c.bias != null ? c.bias : zeros(c.n);
         c.prepacked = prepacked;
         // few rows packed once for all tasks: K block pc at pc·mPad, its mr-row group from row r at r·kc; many (a
         // convolution's thousands) by each task, a row block at a time, into its own cache-sized buffer, or read where
         // they lie (a plain input)
         c.mPad = (m + pl.mr() - 1) / pl.mr() * pl.mr();
-        c.localA = m >= LOCAL_INPUT_MIN_ROWS || (long) c.mPad * k > SHARED_INPUT_FLOATS;
+        c.localA = ownRows || m >= LOCAL_INPUT_MIN_ROWS || (long) c.mPad * k > SHARED_INPUT_FLOATS;
         c.packedA = c.localA ? null : callWorkspace.floats(PACKED_INPUT, c.mPad * k);
         // the threads' work: row part by column tile, in that order, so that t = mt·s threads form an mt × s grid; when
         // the columns give too few tiles for two per thread (a convolution to 32 or 64 channels), more row parts
@@ -381,12 +396,32 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorAttent
         if (c.localA) parts = Math.min(Math.max(parts, pool.threads()), groups);
         c.partRows = (groups + parts - 1) / parts * pl.mr();
         c.tiles = tiles;
-        try {
-            if (!c.localA) pool.parallelFor(groups, c.packInput);
-            pool.parallelFor(parts * tiles, c.gemm);
-        } finally {
-            c.clear();
+        return parts * tiles;
+    }
+
+    /** The products of {@link #batch}. */
+    private final LinearCall[] batchCalls = new LinearCall[16];
+
+    /**
+     * Sets up count (≤ 16) products of the same shape for {@link #batchPart}: outs[i] = xs[i]·wᵢᵀ, each x row-major
+     * [m, k] and read in place, each weight [n, k] given as its panels (the tensor for its shape only), no bias, no
+     * epilogue: a Winograd convolution's 16. Inside an operation (under {@link #calls}); {@link #endBatch} after.
+     */
+    final void batch(int count, float[][] xs, int m, int k, Tensor[] ws, Panels[] panels, float[][] outs) {
+        for (int i = 0; i < count; i++) {
+            if (batchCalls[i] == null) batchCalls[i] = new LinearCall();
+            setUp(batchCalls[i].set(xs[i], m, k, ws[i], null, outs[i]), null, Epilogue.NONE, panels[i], true);
         }
+    }
+
+    /** Rows [r0, r1) of the batch's product i, all its columns, on the calling thread (a worker's share). */
+    final void batchPart(int i, int r0, int r1, Workspace ws) {
+        if (r0 < r1) gemmPart(batchCalls[i], r0, r1, 0, batchCalls[i].tiles, ws);
+    }
+
+    /** Drops the batch's references. */
+    final void endBatch(int count) {
+        for (int i = 0; i < count; i++) if (batchCalls[i] != null) batchCalls[i].clear();
     }
 
     private void packInputPart(LinearCall c, int lo, int hi) {

@@ -26,8 +26,12 @@ class ConvTwinTest {
     private static final int[][] SHAPES = {
             {1, 7, 5, 3, 5, 3, 1, 1}, {2, 9, 9, 3, 32, 3, 2, 1}, {1, 6, 7, 17, 9, 3, 2, 1}, {3, 4, 4, 5, 7, 1, 1, 0},
             {1, 5, 5, 2, 3, 3, 1, 0}, {1, 8, 8, 4, 4, 3, 3, 2}, {2, 1, 1, 8, 3, 1, 1, 0},
-            // RN50: the stem's first convolution, a stage-1 and a stage-4 3x3, a stage-3 1x1 (at batch 2)
-            {1, 224, 224, 3, 32, 3, 2, 1}, {1, 56, 56, 64, 64, 3, 1, 1}, {2, 7, 7, 512, 512, 3, 1, 1}, {2, 14, 14, 1024, 256, 1, 1, 0}};
+            // Winograd F(2x2, 3x3): small and non-square, bands of tile rows across images (2 x 48 rows of 8 tiles at
+            // 96 -> 32 channels: several bands), a 2x2 input (one tile); and odd sizes the im2col GEMM takes
+            {2, 6, 8, 32, 48, 3, 1, 1}, {2, 96, 16, 96, 32, 3, 1, 1}, {3, 2, 2, 64, 16, 3, 1, 1}, {1, 7, 8, 32, 32, 3, 1, 1},
+            // RN50: the stem's first convolution, its third, a stage-1, stage-3 and stage-4 3x3, a stage-3 1x1 (at batch 2)
+            {1, 224, 224, 3, 32, 3, 2, 1}, {1, 112, 112, 32, 64, 3, 1, 1}, {1, 56, 56, 64, 64, 3, 1, 1}, {2, 14, 14, 256, 256, 3, 1, 1},
+            {2, 7, 7, 512, 512, 3, 1, 1}, {2, 14, 14, 1024, 256, 1, 1, 0}};
 
     @ParameterizedTest
     @MethodSource("clip4j.backend.KernelTwinTest#species")
@@ -80,6 +84,7 @@ class ConvTwinTest {
         float[] patches = new float[rows * kk];
         im.gather(x, patches);
         try (VectorBackend vb = VectorBackend.create(s, 2)) {
+            vb.winograd(false); // the im2col GEMM, whatever the shape
             float[] explicit = new float[rows * n], implicit = new float[rows * n];
             vb.linear(patches, rows, kk, w, bias, explicit, Epilogue.RELU);
             vb.conv2d(x, batch, h, h, c, w, k, bias, stride, pad, implicit, Epilogue.RELU);

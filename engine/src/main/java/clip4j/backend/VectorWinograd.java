@@ -1,0 +1,313 @@
+package clip4j.backend;
+
+import clip4j.io.DType;
+import clip4j.io.Tensor;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * 3×3 convolutions of stride 1 by Winograd's minimal filtering F(2×2, 3×3) (Lavin and Gray, "Fast Algorithms for
+ * Convolutional Neural Networks", CVPR 2016): each 2×2 block of outputs (a tile) comes from its 4×4 input patch d as
+ * Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A, so that per channel pair 16 products replace 36. Over all channels the 16 elementwise
+ * products are 16 GEMMs [tiles, c]·[c, out] on the packed GEMM (the transformed weights kept as panels, made once per
+ * weight), between a vector input transform (Bᵀ d B, per channel vector) and output transform (Aᵀ M A, plus the bias and
+ * the epilogue); the tiles are taken a band of tile rows at a time, so that the 16 inputs and products of a band stay in
+ * cache. The transforms' coefficients are 0, ±1 and ±½: the sums are regrouped, not approximated (fp32 noise against the
+ * direct convolution, which {@link ScalarBackend} computes and the tests compare). Shapes it does not fit (odd sizes,
+ * strides, other kernels, channels the vectors do not divide) take the im2col GEMM of {@link VectorGemm}.
+ */
+abstract sealed class VectorWinograd extends VectorGemm permits VectorAttention {
+    /**
+     * Floats of a thread's 16 transformed inputs and 16 products together (1 MB: they stay in its L2 between the
+     * transforms and the products), unless that is under MIN_SHARE tiles: the 16 weights are read once per share, and
+     * fewer rows would not pay for reading them.
+     */
+    static final int SHARE_FLOATS = 1 << 18, MIN_SHARE = 96;
+    /** Fewer input channels make GEMMs too short in K to gain from 16 products in place of 36. */
+    static final int MIN_CHANNELS = 32;
+    private static final Workspace.Buffer[] V = new Workspace.Buffer[16], M = new Workspace.Buffer[16];
+
+    static {
+        for (int i = 0; i < 16; i++) {
+            V[i] = Workspace.buffer("winograd.v" + i);
+            M[i] = Workspace.buffer("winograd.m" + i);
+        }
+    }
+
+    /** The 16 transformed weights of a 3×3 convolution: each [out, c] as panels, and a tensor for its shape. */
+    record Transformed(Tensor[] shapes, Panels[] panels) {
+    }
+
+    /** Transformed weights of mapped files, kept from their first use (entries of closed models dropped). */
+    private final ConcurrentHashMap<SegmentKey, Transformed> transformed = new ConcurrentHashMap<>();
+    private volatile boolean enabled = true;
+
+    VectorWinograd(int threads, GemmPlan plan, boolean packOnce, java.nio.file.Path panelDir) {
+        super(threads, plan, packOnce, panelDir);
+    }
+
+    /** Switches Winograd convolutions on or off (off: every convolution takes the im2col GEMM; the tests' exact checks). */
+    final void winograd(boolean on) {
+        enabled = on;
+    }
+
+    /** Whether a convolution takes the Winograd path. */
+    final boolean winogradFits(int h, int w, int c, int n, int kernel, int stride, int pad, Epilogue e) {
+        int len = species().length();
+        return enabled && kernel == 3 && stride == 1 && pad == 1 && h % 2 == 0 && w % 2 == 0 && c >= MIN_CHANNELS && c % len == 0
+                && n % len == 0 && (e == Epilogue.NONE || e == Epilogue.RELU || e.accumulates());
+    }
+
+    @Override
+    public void conv2d(float[] x, int batch, int h, int w, int c, Tensor weight, int kernel, float[] bias, int stride, int pad,
+                       float[] out, Epilogue epilogue) {
+        Im2col im = Im2col.of(batch, h, w, c, kernel, stride, pad);
+        im.check(x, weight, bias, out);
+        int n = Math.toIntExact(weight.shape()[0]);
+        if (batch == 0 || !winogradFits(h, w, c, n, kernel, stride, pad, epilogue)) {
+            super.conv2d(x, batch, h, w, c, weight, kernel, bias, stride, pad, out, epilogue);
+            return;
+        }
+        beginCall();
+        try {
+            Transformed u = transformedWeights(weight, n, c);
+            WinogradCall call = winogradCall;
+            call.x = x;
+            call.out = out;
+            call.bias = bias;
+            call.epilogue = epilogue;
+            call.h = h;
+            call.w = w;
+            call.c = c;
+            call.n = n;
+            int threads = pool.threads(), total = Math.multiplyExact(batch * (h / 2), w / 2);
+            // a thread's share of a band: its inputs and products in its L2, and at least MIN_SHARE rows for the GEMMs
+            int share = (int) Math.max(MIN_SHARE, SHARE_FLOATS / (16L * (c + n))) / 8 * 8;
+            int band = Math.min(total, share * threads);
+            for (int i = 0; i < 16; i++) {
+                call.v[i] = callWorkspace.floats(V[i], band * c);
+                call.m[i] = callWorkspace.floats(M[i], band * n);
+            }
+            for (int g0 = 0; g0 < total; g0 += band) {
+                int tiles = Math.min(band, total - g0);
+                call.tile0 = g0;
+                call.tiles = tiles;
+                // each thread's tiles a whole number of 8-row groups where it can
+                call.share = (tiles + threads * 8 - 1) / (threads * 8) * 8;
+                batch(16, call.v, tiles, c, u.shapes(), u.panels(), call.m);
+                pool.parallelFor(threads, call.body);
+            }
+        } finally {
+            endBatch(16);
+            winogradCall.clear();
+            calls.unlock();
+        }
+    }
+
+    /** The running Winograd convolution's arguments and loop bodies (one call at a time, see {@link #calls}). */
+    private final class WinogradCall {
+        float[] x, out, bias;
+        final float[][] v = new float[16][], m = new float[16][];
+        Epilogue epilogue;
+        int h, w, c, n, tile0, tiles, share;
+        /** A thread's tiles of the band, from transformed input through the 16 products to the outputs. */
+        final WorkerPool.RangeBody body = (lo, hi, ws) -> {
+            for (int p = lo; p < hi; p++) {
+                int t0 = Math.min(tiles, p * share), t1 = Math.min(tiles, t0 + share);
+                if (t0 == t1) continue;
+                inputTransform(this, t0, t1);
+                for (int i = 0; i < 16; i++) batchPart(i, t0, t1, ws);
+                outputTransform(this, t0, t1);
+            }
+        };
+
+        void clear() {
+            x = out = bias = null;
+            java.util.Arrays.fill(v, null);
+            java.util.Arrays.fill(m, null);
+            epilogue = null;
+        }
+    }
+
+    private final WinogradCall winogradCall = new WinogradCall();
+
+    /**
+     * The band's tiles [lo, hi): v[ξ] row t (the band's tile t, its c channels) = (Bᵀ d B)[ξ] of the tile's 4×4
+     * input patch d (zeros in the padding), with Bᵀ = [[1, 0, −1, 0], [0, 1, 1, 0], [0, −1, 1, 0], [0, 1, 0, −1]].
+     */
+    private void inputTransform(WinogradCall k, int lo, int hi) {
+        final VectorSpecies<Float> species = species();
+        int len = species.length(), h = k.h, w = k.w, c = k.c, th = h / 2, tw = w / 2;
+        float[] x = k.x;
+        float[][] v = k.v;
+        FloatVector zero = FloatVector.zero(species);
+        int[] rowAt = new int[4];
+        boolean[] colIn = new boolean[4];
+        for (int t = lo; t < hi; t++) {
+            int g = k.tile0 + t, gr = g / tw, tx = g % tw, b = gr / th, ty = gr % th, vo = t * c;
+            for (int i = 0; i < 4; i++) {
+                int y = 2 * ty - 1 + i;
+                rowAt[i] = y >= 0 && y < h ? (b * h + y) * w : -1;
+            }
+            {
+                for (int j = 0; j < 4; j++) colIn[j] = 2 * tx - 1 + j >= 0 && 2 * tx - 1 + j < w;
+                int x0 = 2 * tx - 1;
+                for (int ch = 0; ch < c; ch += len) {
+                    // t = Bᵀ d, a row of four vectors at a time; then each row times B
+                    FloatVector d00 = load(x, rowAt[0], colIn[0], x0, c, ch, zero), d01 = load(x, rowAt[0], colIn[1], x0 + 1, c, ch, zero),
+                            d02 = load(x, rowAt[0], colIn[2], x0 + 2, c, ch, zero), d03 = load(x, rowAt[0], colIn[3], x0 + 3, c, ch, zero);
+                    FloatVector d10 = load(x, rowAt[1], colIn[0], x0, c, ch, zero), d11 = load(x, rowAt[1], colIn[1], x0 + 1, c, ch, zero),
+                            d12 = load(x, rowAt[1], colIn[2], x0 + 2, c, ch, zero), d13 = load(x, rowAt[1], colIn[3], x0 + 3, c, ch, zero);
+                    FloatVector d20 = load(x, rowAt[2], colIn[0], x0, c, ch, zero), d21 = load(x, rowAt[2], colIn[1], x0 + 1, c, ch, zero),
+                            d22 = load(x, rowAt[2], colIn[2], x0 + 2, c, ch, zero), d23 = load(x, rowAt[2], colIn[3], x0 + 3, c, ch, zero);
+                    FloatVector d30 = load(x, rowAt[3], colIn[0], x0, c, ch, zero), d31 = load(x, rowAt[3], colIn[1], x0 + 1, c, ch, zero),
+                            d32 = load(x, rowAt[3], colIn[2], x0 + 2, c, ch, zero), d33 = load(x, rowAt[3], colIn[3], x0 + 3, c, ch, zero);
+                    FloatVector t00 = d00.sub(d20), t01 = d01.sub(d21), t02 = d02.sub(d22), t03 = d03.sub(d23);
+                    FloatVector t10 = d10.add(d20), t11 = d11.add(d21), t12 = d12.add(d22), t13 = d13.add(d23);
+                    FloatVector t20 = d20.sub(d10), t21 = d21.sub(d11), t22 = d22.sub(d12), t23 = d23.sub(d13);
+                    FloatVector t30 = d10.sub(d30), t31 = d11.sub(d31), t32 = d12.sub(d32), t33 = d13.sub(d33);
+                    int o = vo + ch;
+                    t00.sub(t02).intoArray(v[0], o);
+                    t01.add(t02).intoArray(v[1], o);
+                    t02.sub(t01).intoArray(v[2], o);
+                    t01.sub(t03).intoArray(v[3], o);
+                    t10.sub(t12).intoArray(v[4], o);
+                    t11.add(t12).intoArray(v[5], o);
+                    t12.sub(t11).intoArray(v[6], o);
+                    t11.sub(t13).intoArray(v[7], o);
+                    t20.sub(t22).intoArray(v[8], o);
+                    t21.add(t22).intoArray(v[9], o);
+                    t22.sub(t21).intoArray(v[10], o);
+                    t21.sub(t23).intoArray(v[11], o);
+                    t30.sub(t32).intoArray(v[12], o);
+                    t31.add(t32).intoArray(v[13], o);
+                    t32.sub(t31).intoArray(v[14], o);
+                    t31.sub(t33).intoArray(v[15], o);
+                }
+            }
+        }
+    }
+
+    /** Channels [ch, ch+len) of input pixel (row at rowAt, column col), or zeros in the padding. */
+    private FloatVector load(float[] x, int rowAt, boolean colIn, int col, int c, int ch, FloatVector zero) {
+        return rowAt < 0 || !colIn ? zero : FloatVector.fromArray(species(), x, (rowAt + col) * c + ch);
+    }
+
+    /**
+     * The band's tiles [lo, hi): each one's 2×2 outputs Aᵀ M A (M: the 16 products' row t), Aᵀ = [[1, 1, 1, 0],
+     * [0, 1, −1, −1]], plus the bias, then the epilogue (a ReLU; a residual added to what out holds, then a ReLU).
+     */
+    private void outputTransform(WinogradCall k, int lo, int hi) {
+        final VectorSpecies<Float> species = species();
+        int len = species.length(), h = k.h, w = k.w, n = k.n, th = h / 2, tw = w / 2;
+        float[] out = k.out, bias = k.bias;
+        float[][] m = k.m;
+        boolean relu = k.epilogue == Epilogue.RELU || k.epilogue == Epilogue.RESIDUAL_RELU, residual = k.epilogue.accumulates();
+        FloatVector zero = FloatVector.zero(species);
+        for (int t = lo; t < hi; t++) {
+            int g = k.tile0 + t, gr = g / tw, tx = g % tw, b = gr / th, ty = gr % th;
+            int top = ((b * h + 2 * ty) * w) * n, bottom = top + w * n;
+            {
+                int mo = t * n, left = 2 * tx * n;
+                for (int o = 0; o < n; o += len) {
+                    int i = mo + o;
+                    FloatVector m0 = FloatVector.fromArray(species, m[0], i), m1 = FloatVector.fromArray(species, m[1], i),
+                            m2 = FloatVector.fromArray(species, m[2], i), m3 = FloatVector.fromArray(species, m[3], i);
+                    FloatVector m4 = FloatVector.fromArray(species, m[4], i), m5 = FloatVector.fromArray(species, m[5], i),
+                            m6 = FloatVector.fromArray(species, m[6], i), m7 = FloatVector.fromArray(species, m[7], i);
+                    FloatVector m8 = FloatVector.fromArray(species, m[8], i), m9 = FloatVector.fromArray(species, m[9], i),
+                            m10 = FloatVector.fromArray(species, m[10], i), m11 = FloatVector.fromArray(species, m[11], i);
+                    FloatVector m12 = FloatVector.fromArray(species, m[12], i), m13 = FloatVector.fromArray(species, m[13], i),
+                            m14 = FloatVector.fromArray(species, m[14], i), m15 = FloatVector.fromArray(species, m[15], i);
+                    // s = Aᵀ M (two rows of four), then each row times A
+                    FloatVector s00 = m0.add(m4).add(m8), s01 = m1.add(m5).add(m9), s02 = m2.add(m6).add(m10), s03 = m3.add(m7).add(m11);
+                    FloatVector s10 = m4.sub(m8).sub(m12), s11 = m5.sub(m9).sub(m13), s12 = m6.sub(m10).sub(m14), s13 = m7.sub(m11).sub(m15);
+                    FloatVector bv = bias == null ? zero : FloatVector.fromArray(species, bias, o);
+                    FloatVector y00 = s00.add(s01).add(s02).add(bv), y01 = s01.sub(s02).sub(s03).add(bv);
+                    FloatVector y10 = s10.add(s11).add(s12).add(bv), y11 = s11.sub(s12).sub(s13).add(bv);
+                    int o00 = top + left + o, o01 = o00 + n, o10 = bottom + left + o, o11 = o10 + n;
+                    if (residual) {
+                        y00 = FloatVector.fromArray(species, out, o00).add(y00);
+                        y01 = FloatVector.fromArray(species, out, o01).add(y01);
+                        y10 = FloatVector.fromArray(species, out, o10).add(y10);
+                        y11 = FloatVector.fromArray(species, out, o11).add(y11);
+                    }
+                    if (relu) {
+                        y00 = y00.max(zero);
+                        y01 = y01.max(zero);
+                        y10 = y10.max(zero);
+                        y11 = y11.max(zero);
+                    }
+                    y00.intoArray(out, o00);
+                    y01.intoArray(out, o01);
+                    y10.intoArray(out, o10);
+                    y11.intoArray(out, o11);
+                }
+            }
+        }
+    }
+
+    /** The weight's 16 transforms: kept for a mapped weight (from its first use on), made per call for one on the heap. */
+    private Transformed transformedWeights(Tensor weight, int n, int c) {
+        if (!weight.data().isNative()) return transform(weight, n, c);
+        SegmentKey key = new SegmentKey(weight.data());
+        Transformed hit = transformed.get(key);
+        if (hit != null) return hit;
+        transformed.keySet().removeIf(e -> !e.segment().scope().isAlive());
+        return transformed.computeIfAbsent(key, kk -> transform(weight, n, c));
+    }
+
+    /**
+     * U = G g Gᵀ of every (output, input channel) pair's 3×3 kernel g (the weight [n, 3·3·c], K ordered ky, kx, c),
+     * with G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]], computed in double and rounded once; the 16 [n, c]
+     * matrices packed as panels.
+     */
+    static Transformed transform(Tensor weight, int n, int c) {
+        float[] row = new float[9 * c];
+        float[][] u = new float[16][n * c];
+        double[] g = new double[9], t = new double[12];
+        for (int o = 0; o < n; o++) {
+            decodeRow(weight, o, 0, 9 * c, 9 * c, row, 0);
+            for (int ch = 0; ch < c; ch++) {
+                for (int p = 0; p < 9; p++) g[p] = row[p * c + ch];
+                // t = G g (4×3), then U = t Gᵀ (4×4)
+                for (int j = 0; j < 3; j++) {
+                    double g0 = g[j], g1 = g[3 + j], g2 = g[6 + j];
+                    t[j] = g0;
+                    t[3 + j] = (g0 + g1 + g2) / 2;
+                    t[6 + j] = (g0 - g1 + g2) / 2;
+                    t[9 + j] = g2;
+                }
+                for (int i = 0; i < 4; i++) {
+                    double a = t[3 * i], b = t[3 * i + 1], cc = t[3 * i + 2];
+                    int at = o * c + ch;
+                    u[4 * i][at] = (float) a;
+                    u[4 * i + 1][at] = (float) ((a + b + cc) / 2);
+                    u[4 * i + 2][at] = (float) ((a - b + cc) / 2);
+                    u[4 * i + 3][at] = (float) cc;
+                }
+            }
+        }
+        Tensor[] shapes = new Tensor[16];
+        Panels[] panels = new Panels[16];
+        long bytes = (long) WeightPanels.panels(n) * c * WeightPanels.COLS * Float.BYTES;
+        for (int xi = 0; xi < 16; xi++) {
+            MemorySegment dst = Arena.ofAuto().allocate(bytes, 64);
+            WeightPanels.pack(new Tensor("winograd", DType.F32, new long[]{n, c}, MemorySegment.ofArray(u[xi])), n, c, dst);
+            panels[xi] = new Panels(dst, DType.F32);
+            // the products read only the panels; the tensor stands for the [n, c] shape
+            shapes[xi] = new Tensor("winograd." + xi, DType.F32, new long[]{n, c}, dst.asSlice(0, (long) n * c * Float.BYTES));
+        }
+        return new Transformed(shapes, panels);
+    }
+
+    @Override
+    public void close() {
+        transformed.clear();
+        super.close();
+    }
+}
