@@ -313,6 +313,8 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorWinogr
         Tensor w;
         Epilogue epilogue = Epilogue.NONE;
         int m, k, n, mPad, partRows, tiles;
+        /** Where the input's row 0 and the output's start in x and out (a batch's products share one array each). */
+        int xOff, outOff;
         /** Whether each task packs its own input rows (a large input) rather than reading packedA. */
         boolean localA;
         final WorkerPool.RangeBody dot = (lo, hi, ws) -> dotPart(this, lo, hi, ws);
@@ -327,6 +329,7 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorWinogr
             this.bias = bias;
             this.out = out;
             this.n = Math.toIntExact(w.shape()[0]);
+            xOff = outOff = 0;
             return this;
         }
 
@@ -403,14 +406,18 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorWinogr
     private final LinearCall[] batchCalls = new LinearCall[16];
 
     /**
-     * Sets up count (≤ 16) products of the same shape for {@link #batchPart}: outs[i] = xs[i]·wᵢᵀ, each x row-major
-     * [m, k] and read in place, each weight [n, k] given as its panels (the tensor for its shape only), no bias, no
-     * epilogue: a Winograd convolution's 16. Inside an operation (under {@link #calls}); {@link #endBatch} after.
+     * Sets up count (≤ 16) products of the same shape for {@link #batchPart}: product i multiplies the rows of x from
+     * i·xStride (row-major [m, k], read in place) by weight i ([n, k] given as its panels, the tensor for its shape
+     * only) into out from i·outStride, no bias, no epilogue: a Winograd convolution's 16. Inside an operation (under
+     * {@link #calls}); {@link #endBatch} after.
      */
-    final void batch(int count, float[][] xs, int m, int k, Tensor[] ws, Panels[] panels, float[][] outs) {
+    final void batch(int count, float[] x, int xStride, int m, int k, Tensor[] ws, Panels[] panels, float[] out, int outStride) {
         for (int i = 0; i < count; i++) {
             if (batchCalls[i] == null) batchCalls[i] = new LinearCall();
-            setUp(batchCalls[i].set(xs[i], m, k, ws[i], null, outs[i]), null, Epilogue.NONE, panels[i], true);
+            LinearCall c = batchCalls[i].set(x, m, k, ws[i], null, out);
+            setUp(c, null, Epilogue.NONE, panels[i], true);
+            c.xOff = i * xStride;
+            c.outOff = i * outStride;
         }
     }
 
@@ -440,7 +447,7 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorWinogr
      */
     private static void packGroup(LinearCall c, int r0, int pc, int kc, float[] dst, int off, boolean byRow) {
         if (c.im != null) c.im.packRows(c.x, c.plan.mr(), r0, pc, kc, dst, off, byRow);
-        else packRows(c.x, c.m, c.k, c.plan.mr(), r0, pc, kc, dst, off, byRow);
+        else packRows(c.x, c.xOff, c.m, c.k, c.plan.mr(), r0, pc, kc, dst, off, byRow);
     }
 
     /**
@@ -507,17 +514,17 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorWinogr
                     if (c.localA) {
                         for (int rb = 0; rb < mc; rb += mr) if (!fromX || ic + rb + mr > c.m) packGroup(c, ic + rb, pc, kc, a, rb * kc, true);
                     }
-                    if (residual && pc == 0) for (int i = ic; i < ic + mc; i++) add(out, i * n + j0, bias, j0, j1 - j0);
+                    if (residual && pc == 0) for (int i = ic; i < ic + mc; i++) add(out, c.outOff + i * n + j0, bias, j0, j1 - j0);
                     for (int tl = g0; tl < g1; tl++) {
                         int j = tl * tileCols, cols = Math.min(tileCols, n - j), vecs = (cols + len - 1) / len;
                         long bo0 = panelOffset(j, qBase, panelBytes, base, es), bo1 = vecs > 1 ? panelOffset(j + len, qBase, panelBytes, base, es) : 0,
                                 bo2 = vecs > 2 ? panelOffset(j + 2 * len, qBase, panelBytes, base, es) : 0,
                                 bo3 = vecs > 3 ? panelOffset(j + 3 * len, qBase, panelBytes, base, es) : 0;
                         for (int rb = 0; rb < mc; rb += mr) {
-                            int rows = Math.min(mr, mc - rb), o = (ic + rb) * n + j;
+                            int rows = Math.min(mr, mc - rb), o = c.outOff + (ic + rb) * n + j;
                             boolean inX = fromX && ic + rb + mr <= c.m;
                             float[] ag = inX ? c.x : a;
-                            int ao = inX ? (ic + rb) * k + pc : c.localA ? rb * kc : pc * mPad + (ic + rb) * kc;
+                            int ao = inX ? c.xOff + (ic + rb) * k + pc : c.localA ? rb * kc : pc * mPad + (ic + rb) * kc;
                             int rs = inX ? k : c.localA ? kc : 1;
                             // a short last row group or column tile of whole vectors: the kernel of its size, straight
                             // into the output when there is one (8x2 for the last 32 of 80 channels under 8x3 tiles);
@@ -542,7 +549,7 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorWinogr
                     // cache (a whole group of a convolution's thousands of rows is not)
                     Epilogue e = residual ? (c.epilogue == Epilogue.RESIDUAL_RELU ? Epilogue.RELU : Epilogue.NONE) : c.epilogue;
                     if (e != Epilogue.NONE && pc + kc >= k) {
-                        for (int i = ic; i < ic + mc; i++) applyEpilogue(e, null, out, i * n + j0, j1 - j0);
+                        for (int i = ic; i < ic + mc; i++) applyEpilogue(e, null, out, c.outOff + i * n + j0, j1 - j0);
                     }
                 }
             }
@@ -580,9 +587,9 @@ abstract sealed class VectorGemm extends VectorMicroKernels permits VectorWinogr
     }
 
     /** Rows r0..r0+mr of x (zero past m), k range [pc, pc+kc): K-major, dst[off + t·mr + r], or byRow, dst[off + r·kc + t]. */
-    private static void packRows(float[] x, int m, int k, int mr, int r0, int pc, int kc, float[] dst, int off, boolean byRow) {
+    private static void packRows(float[] x, int xOff, int m, int k, int mr, int r0, int pc, int kc, float[] dst, int off, boolean byRow) {
         for (int r = 0; r < mr; r++) {
-            int src = (r0 + r) * k + pc;
+            int src = xOff + (r0 + r) * k + pc;
             if (byRow) {
                 if (r0 + r < m) System.arraycopy(x, src, dst, off + r * kc, kc);
                 else java.util.Arrays.fill(dst, off + r * kc, off + (r + 1) * kc, 0f);

@@ -29,14 +29,8 @@ abstract sealed class VectorWinograd extends VectorGemm permits VectorAttention 
     static final int SHARE_FLOATS = 1 << 18, MIN_SHARE = 96;
     /** Fewer input channels make GEMMs too short in K to gain from 16 products in place of 36. */
     static final int MIN_CHANNELS = 32;
-    private static final Workspace.Buffer[] V = new Workspace.Buffer[16], M = new Workspace.Buffer[16];
-
-    static {
-        for (int i = 0; i < 16; i++) {
-            V[i] = Workspace.buffer("winograd.v" + i);
-            M[i] = Workspace.buffer("winograd.m" + i);
-        }
-    }
+    /** The band's 16 transformed inputs, and its 16 products, each in one array at {@link #stride}s. */
+    private static final Workspace.Buffer V = Workspace.buffer("winograd.v"), M = Workspace.buffer("winograd.m");
 
     /** The 16 transformed weights of a 3×3 convolution: each [out, c] as panels, and a tensor for its shape. */
     record Transformed(Tensor[] shapes, Panels[] panels) {
@@ -88,17 +82,17 @@ abstract sealed class VectorWinograd extends VectorGemm permits VectorAttention 
             // a thread's share of a band: its inputs and products in its L2, and at least MIN_SHARE rows for the GEMMs
             int share = (int) Math.max(MIN_SHARE, SHARE_FLOATS / (16L * (c + n))) / 8 * 8;
             int band = Math.min(total, share * threads);
-            for (int i = 0; i < 16; i++) {
-                call.v[i] = callWorkspace.floats(V[i], band * c);
-                call.m[i] = callWorkspace.floats(M[i], band * n);
-            }
+            call.vs = stride(band * c);
+            call.ms = stride(band * n);
+            call.v = callWorkspace.floats(V, 16 * call.vs);
+            call.m = callWorkspace.floats(M, 16 * call.ms);
             for (int g0 = 0; g0 < total; g0 += band) {
                 int tiles = Math.min(band, total - g0);
                 call.tile0 = g0;
                 call.tiles = tiles;
                 // each thread's tiles a whole number of 8-row groups where it can
                 call.share = (tiles + threads * 8 - 1) / (threads * 8) * 8;
-                batch(16, call.v, tiles, c, u.shapes(), u.panels(), call.m);
+                batch(16, call.v, call.vs, tiles, c, u.shapes(), u.panels(), call.m, call.ms);
                 pool.parallelFor(threads, call.body);
             }
         } finally {
@@ -110,10 +104,10 @@ abstract sealed class VectorWinograd extends VectorGemm permits VectorAttention 
 
     /** The running Winograd convolution's arguments and loop bodies (one call at a time, see {@link #calls}). */
     private final class WinogradCall {
-        float[] x, out, bias;
-        final float[][] v = new float[16][], m = new float[16][];
+        float[] x, out, bias, v, m;
         Epilogue epilogue;
-        int h, w, c, n, tile0, tiles, share;
+        /** vs, ms: the strides of the 16 matrices in v and m. */
+        int h, w, c, n, tile0, tiles, share, vs, ms;
         /** A thread's tiles of the band, from transformed input through the 16 products to the outputs. */
         final WorkerPool.RangeBody body = (lo, hi, ws) -> {
             for (int p = lo; p < hi; p++) {
@@ -126,9 +120,7 @@ abstract sealed class VectorWinograd extends VectorGemm permits VectorAttention 
         };
 
         void clear() {
-            x = out = bias = null;
-            java.util.Arrays.fill(v, null);
-            java.util.Arrays.fill(m, null);
+            x = out = bias = v = m = null;
             epilogue = null;
         }
     }
@@ -143,7 +135,8 @@ abstract sealed class VectorWinograd extends VectorGemm permits VectorAttention 
         final VectorSpecies<Float> species = species();
         int len = species.length(), h = k.h, w = k.w, c = k.c, th = h / 2, tw = w / 2;
         float[] x = k.x;
-        float[][] v = k.v;
+        float[] v = k.v;
+        int vs = k.vs;
         FloatVector zero = FloatVector.zero(species);
         int[] rowAt = new int[4];
         boolean[] colIn = new boolean[4];
@@ -171,25 +164,34 @@ abstract sealed class VectorWinograd extends VectorGemm permits VectorAttention 
                     FloatVector t20 = d20.sub(d10), t21 = d21.sub(d11), t22 = d22.sub(d12), t23 = d23.sub(d13);
                     FloatVector t30 = d10.sub(d30), t31 = d11.sub(d31), t32 = d12.sub(d32), t33 = d13.sub(d33);
                     int o = vo + ch;
-                    t00.sub(t02).intoArray(v[0], o);
-                    t01.add(t02).intoArray(v[1], o);
-                    t02.sub(t01).intoArray(v[2], o);
-                    t01.sub(t03).intoArray(v[3], o);
-                    t10.sub(t12).intoArray(v[4], o);
-                    t11.add(t12).intoArray(v[5], o);
-                    t12.sub(t11).intoArray(v[6], o);
-                    t11.sub(t13).intoArray(v[7], o);
-                    t20.sub(t22).intoArray(v[8], o);
-                    t21.add(t22).intoArray(v[9], o);
-                    t22.sub(t21).intoArray(v[10], o);
-                    t21.sub(t23).intoArray(v[11], o);
-                    t30.sub(t32).intoArray(v[12], o);
-                    t31.add(t32).intoArray(v[13], o);
-                    t32.sub(t31).intoArray(v[14], o);
-                    t31.sub(t33).intoArray(v[15], o);
+                    t00.sub(t02).intoArray(v, o);
+                    t01.add(t02).intoArray(v, vs + o);
+                    t02.sub(t01).intoArray(v, 2 * vs + o);
+                    t01.sub(t03).intoArray(v, 3 * vs + o);
+                    t10.sub(t12).intoArray(v, 4 * vs + o);
+                    t11.add(t12).intoArray(v, 5 * vs + o);
+                    t12.sub(t11).intoArray(v, 6 * vs + o);
+                    t11.sub(t13).intoArray(v, 7 * vs + o);
+                    t20.sub(t22).intoArray(v, 8 * vs + o);
+                    t21.add(t22).intoArray(v, 9 * vs + o);
+                    t22.sub(t21).intoArray(v, 10 * vs + o);
+                    t21.sub(t23).intoArray(v, 11 * vs + o);
+                    t30.sub(t32).intoArray(v, 12 * vs + o);
+                    t31.add(t32).intoArray(v, 13 * vs + o);
+                    t32.sub(t31).intoArray(v, 14 * vs + o);
+                    t31.sub(t33).intoArray(v, 15 * vs + o);
                 }
             }
         }
+    }
+
+    /**
+     * The distance between two of the 16 matrices of size floats in one array: whole 1 KB blocks plus 64 bytes, so that
+     * the transforms' 16 streams at the same place in each fall into different sets of the L1 cache (16 separate
+     * arrays of 4 KB multiples would alias in sets, and how badly would depend on where the heap put them).
+     */
+    static int stride(int size) {
+        return (size + 255) / 256 * 256 + 16;
     }
 
     /** Channels [ch, ch+len) of input pixel (row at rowAt, column col), or zeros in the padding. */
@@ -205,7 +207,8 @@ abstract sealed class VectorWinograd extends VectorGemm permits VectorAttention 
         final VectorSpecies<Float> species = species();
         int len = species.length(), h = k.h, w = k.w, n = k.n, th = h / 2, tw = w / 2;
         float[] out = k.out, bias = k.bias;
-        float[][] m = k.m;
+        float[] m = k.m;
+        int ms = k.ms;
         boolean relu = k.epilogue == Epilogue.RELU || k.epilogue == Epilogue.RESIDUAL_RELU, residual = k.epilogue.accumulates();
         FloatVector zero = FloatVector.zero(species);
         for (int t = lo; t < hi; t++) {
@@ -215,14 +218,14 @@ abstract sealed class VectorWinograd extends VectorGemm permits VectorAttention 
                 int mo = t * n, left = 2 * tx * n;
                 for (int o = 0; o < n; o += len) {
                     int i = mo + o;
-                    FloatVector m0 = FloatVector.fromArray(species, m[0], i), m1 = FloatVector.fromArray(species, m[1], i),
-                            m2 = FloatVector.fromArray(species, m[2], i), m3 = FloatVector.fromArray(species, m[3], i);
-                    FloatVector m4 = FloatVector.fromArray(species, m[4], i), m5 = FloatVector.fromArray(species, m[5], i),
-                            m6 = FloatVector.fromArray(species, m[6], i), m7 = FloatVector.fromArray(species, m[7], i);
-                    FloatVector m8 = FloatVector.fromArray(species, m[8], i), m9 = FloatVector.fromArray(species, m[9], i),
-                            m10 = FloatVector.fromArray(species, m[10], i), m11 = FloatVector.fromArray(species, m[11], i);
-                    FloatVector m12 = FloatVector.fromArray(species, m[12], i), m13 = FloatVector.fromArray(species, m[13], i),
-                            m14 = FloatVector.fromArray(species, m[14], i), m15 = FloatVector.fromArray(species, m[15], i);
+                    FloatVector m0 = FloatVector.fromArray(species, m, i), m1 = FloatVector.fromArray(species, m, ms + i),
+                            m2 = FloatVector.fromArray(species, m, 2 * ms + i), m3 = FloatVector.fromArray(species, m, 3 * ms + i);
+                    FloatVector m4 = FloatVector.fromArray(species, m, 4 * ms + i), m5 = FloatVector.fromArray(species, m, 5 * ms + i),
+                            m6 = FloatVector.fromArray(species, m, 6 * ms + i), m7 = FloatVector.fromArray(species, m, 7 * ms + i);
+                    FloatVector m8 = FloatVector.fromArray(species, m, 8 * ms + i), m9 = FloatVector.fromArray(species, m, 9 * ms + i),
+                            m10 = FloatVector.fromArray(species, m, 10 * ms + i), m11 = FloatVector.fromArray(species, m, 11 * ms + i);
+                    FloatVector m12 = FloatVector.fromArray(species, m, 12 * ms + i), m13 = FloatVector.fromArray(species, m, 13 * ms + i),
+                            m14 = FloatVector.fromArray(species, m, 14 * ms + i), m15 = FloatVector.fromArray(species, m, 15 * ms + i);
                     // s = Aᵀ M (two rows of four), then each row times A
                     FloatVector s00 = m0.add(m4).add(m8), s01 = m1.add(m5).add(m9), s02 = m2.add(m6).add(m10), s03 = m3.add(m7).add(m11);
                     FloatVector s10 = m4.sub(m8).sub(m12), s11 = m5.sub(m9).sub(m13), s12 = m6.sub(m10).sub(m14), s13 = m7.sub(m11).sub(m15);
