@@ -15,8 +15,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A, so that per channel pair 16 products replace 36. Over all channels the 16 elementwise
  * products are 16 GEMMs [tiles, c]·[c, out] on the packed GEMM (the transformed weights kept as panels, made once per
  * weight), between a vector input transform (Bᵀ d B, per channel vector) and output transform (Aᵀ M A, plus the bias and
- * the epilogue); the tiles are taken a band of tile rows at a time, so that the 16 inputs and products of a band stay in
- * cache. The transforms' coefficients are 0, ±1 and ±½: the sums are regrouped, not approximated (fp32 noise against the
+ * the epilogue). The tiles are taken a band at a time, and each thread takes its own tiles of the band from the input
+ * transform through the 16 products to the outputs, so that its inputs and products stay in its cache and never cross
+ * cores (split instead by transform and by product, RN50's shapes ran 1.15–2.3× slower at batch 8). The transforms' coefficients are 0, ±1 and ±½: the sums are regrouped, not approximated (fp32 noise against the
  * direct convolution, which {@link ScalarBackend} computes and the tests compare). Shapes it does not fit (odd sizes,
  * strides, other kernels, channels the vectors do not divide) take the im2col GEMM of {@link VectorGemm}.
  */
@@ -27,6 +28,8 @@ abstract sealed class VectorWinograd extends VectorGemm permits VectorAttention 
      * fewer rows would not pay for reading them.
      */
     static final int SHARE_FLOATS = 1 << 18, MIN_SHARE = 96;
+    /** Floats of a band's inputs and products for all threads together at most (128 MB), unless one share needs more. */
+    static final long BAND_FLOATS = 1L << 25;
     /** Fewer input channels make GEMMs too short in K to gain from 16 products in place of 36. */
     static final int MIN_CHANNELS = 32;
     /** The band's 16 transformed inputs, and its 16 products, each in one array at {@link #stride}s. */
@@ -78,10 +81,11 @@ abstract sealed class VectorWinograd extends VectorGemm permits VectorAttention 
             call.w = w;
             call.c = c;
             call.n = n;
-            int threads = pool.threads(), total = Math.multiplyExact(batch * (h / 2), w / 2);
-            // a thread's share of a band: its inputs and products in its L2, and at least MIN_SHARE rows for the GEMMs
+            int threads = pool.threads(), total = Math.multiplyExact(Math.multiplyExact(batch, h / 2), w / 2);
+            // a thread's share of a band: its inputs and products in its L2, and at least MIN_SHARE rows for the GEMMs;
+            // a band's for all threads at most BAND_FLOATS (many threads on wide channels share fewer tiles each)
             int share = (int) Math.max(MIN_SHARE, SHARE_FLOATS / (16L * (c + n))) / 8 * 8;
-            int band = Math.min(total, share * threads);
+            int band = (int) Math.min(total, Math.max(share, Math.min((long) share * threads, BAND_FLOATS / (16L * (c + n)))));
             call.vs = stride(band * c);
             call.ms = stride(band * n);
             call.v = callWorkspace.floats(V, 16 * call.vs);
