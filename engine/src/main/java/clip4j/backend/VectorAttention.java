@@ -4,7 +4,10 @@ import clip4j.io.Tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
-/** Multi-head self-attention on the Vector API: one task per (sequence, head), each two small register-tiled GEMMs. */
+/**
+ * Multi-head self-attention on the Vector API (one task per (sequence, head), each two small register-tiled GEMMs), and
+ * a ResNet's attention pooling (one task per head).
+ */
 abstract sealed class VectorAttention extends VectorWinograd permits VectorBackend {
     /** The head's padded Q, Kᵀ, V, scores and output, per worker. */
     private static final Workspace.Buffer Q = Workspace.buffer("attention.q"), KT = Workspace.buffer("attention.kt"),
