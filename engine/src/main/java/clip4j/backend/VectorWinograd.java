@@ -142,49 +142,45 @@ abstract sealed class VectorWinograd extends VectorGemm permits VectorAttention 
         float[] v = k.v;
         int vs = k.vs;
         FloatVector zero = FloatVector.zero(species);
-        int[] rowAt = new int[4];
-        boolean[] colIn = new boolean[4];
         for (int t = lo; t < hi; t++) {
             int g = k.tile0 + t, gr = g / tw, tx = g % tw, b = gr / th, ty = gr % th, vo = t * c;
-            for (int i = 0; i < 4; i++) {
-                int y = 2 * ty - 1 + i;
-                rowAt[i] = y >= 0 && y < h ? (b * h + y) * w : -1;
-            }
-            {
-                for (int j = 0; j < 4; j++) colIn[j] = 2 * tx - 1 + j >= 0 && 2 * tx - 1 + j < w;
-                int x0 = 2 * tx - 1;
-                for (int ch = 0; ch < c; ch += len) {
-                    // t = Bᵀ d, a row of four vectors at a time; then each row times B
-                    FloatVector d00 = load(x, rowAt[0], colIn[0], x0, c, ch, zero), d01 = load(x, rowAt[0], colIn[1], x0 + 1, c, ch, zero),
-                            d02 = load(x, rowAt[0], colIn[2], x0 + 2, c, ch, zero), d03 = load(x, rowAt[0], colIn[3], x0 + 3, c, ch, zero);
-                    FloatVector d10 = load(x, rowAt[1], colIn[0], x0, c, ch, zero), d11 = load(x, rowAt[1], colIn[1], x0 + 1, c, ch, zero),
-                            d12 = load(x, rowAt[1], colIn[2], x0 + 2, c, ch, zero), d13 = load(x, rowAt[1], colIn[3], x0 + 3, c, ch, zero);
-                    FloatVector d20 = load(x, rowAt[2], colIn[0], x0, c, ch, zero), d21 = load(x, rowAt[2], colIn[1], x0 + 1, c, ch, zero),
-                            d22 = load(x, rowAt[2], colIn[2], x0 + 2, c, ch, zero), d23 = load(x, rowAt[2], colIn[3], x0 + 3, c, ch, zero);
-                    FloatVector d30 = load(x, rowAt[3], colIn[0], x0, c, ch, zero), d31 = load(x, rowAt[3], colIn[1], x0 + 1, c, ch, zero),
-                            d32 = load(x, rowAt[3], colIn[2], x0 + 2, c, ch, zero), d33 = load(x, rowAt[3], colIn[3], x0 + 3, c, ch, zero);
-                    FloatVector t00 = d00.sub(d20), t01 = d01.sub(d21), t02 = d02.sub(d22), t03 = d03.sub(d23);
-                    FloatVector t10 = d10.add(d20), t11 = d11.add(d21), t12 = d12.add(d22), t13 = d13.add(d23);
-                    FloatVector t20 = d20.sub(d10), t21 = d21.sub(d11), t22 = d22.sub(d12), t23 = d23.sub(d13);
-                    FloatVector t30 = d10.sub(d30), t31 = d11.sub(d31), t32 = d12.sub(d32), t33 = d13.sub(d33);
-                    int o = vo + ch;
-                    t00.sub(t02).intoArray(v, o);
-                    t01.add(t02).intoArray(v, vs + o);
-                    t02.sub(t01).intoArray(v, 2 * vs + o);
-                    t01.sub(t03).intoArray(v, 3 * vs + o);
-                    t10.sub(t12).intoArray(v, 4 * vs + o);
-                    t11.add(t12).intoArray(v, 5 * vs + o);
-                    t12.sub(t11).intoArray(v, 6 * vs + o);
-                    t11.sub(t13).intoArray(v, 7 * vs + o);
-                    t20.sub(t22).intoArray(v, 8 * vs + o);
-                    t21.add(t22).intoArray(v, 9 * vs + o);
-                    t22.sub(t21).intoArray(v, 10 * vs + o);
-                    t21.sub(t23).intoArray(v, 11 * vs + o);
-                    t30.sub(t32).intoArray(v, 12 * vs + o);
-                    t31.add(t32).intoArray(v, 13 * vs + o);
-                    t32.sub(t31).intoArray(v, 14 * vs + o);
-                    t31.sub(t33).intoArray(v, 15 * vs + o);
-                }
+            // the patch's rows (−1: in the padding) and whether its columns lie inside (the middle two always do: the
+            // height and width are even)
+            int y0 = 2 * ty - 1, x0 = 2 * tx - 1;
+            int row0 = y0 >= 0 ? (b * h + y0) * w : -1, row1 = (b * h + y0 + 1) * w, row2 = (b * h + y0 + 2) * w,
+                    row3 = y0 + 3 < h ? (b * h + y0 + 3) * w : -1;
+            boolean col0 = x0 >= 0, col1 = true, col2 = true, col3 = x0 + 3 < w;
+            for (int ch = 0; ch < c; ch += len) {
+                // t = Bᵀ d, a row of four vectors at a time; then each row times B
+                FloatVector d00 = load(x, row0, col0, x0, c, ch, zero), d01 = load(x, row0, col1, x0 + 1, c, ch, zero),
+                        d02 = load(x, row0, col2, x0 + 2, c, ch, zero), d03 = load(x, row0, col3, x0 + 3, c, ch, zero);
+                FloatVector d10 = load(x, row1, col0, x0, c, ch, zero), d11 = load(x, row1, col1, x0 + 1, c, ch, zero),
+                        d12 = load(x, row1, col2, x0 + 2, c, ch, zero), d13 = load(x, row1, col3, x0 + 3, c, ch, zero);
+                FloatVector d20 = load(x, row2, col0, x0, c, ch, zero), d21 = load(x, row2, col1, x0 + 1, c, ch, zero),
+                        d22 = load(x, row2, col2, x0 + 2, c, ch, zero), d23 = load(x, row2, col3, x0 + 3, c, ch, zero);
+                FloatVector d30 = load(x, row3, col0, x0, c, ch, zero), d31 = load(x, row3, col1, x0 + 1, c, ch, zero),
+                        d32 = load(x, row3, col2, x0 + 2, c, ch, zero), d33 = load(x, row3, col3, x0 + 3, c, ch, zero);
+                FloatVector t00 = d00.sub(d20), t01 = d01.sub(d21), t02 = d02.sub(d22), t03 = d03.sub(d23);
+                FloatVector t10 = d10.add(d20), t11 = d11.add(d21), t12 = d12.add(d22), t13 = d13.add(d23);
+                FloatVector t20 = d20.sub(d10), t21 = d21.sub(d11), t22 = d22.sub(d12), t23 = d23.sub(d13);
+                FloatVector t30 = d10.sub(d30), t31 = d11.sub(d31), t32 = d12.sub(d32), t33 = d13.sub(d33);
+                int o = vo + ch;
+                t00.sub(t02).intoArray(v, o);
+                t01.add(t02).intoArray(v, vs + o);
+                t02.sub(t01).intoArray(v, 2 * vs + o);
+                t01.sub(t03).intoArray(v, 3 * vs + o);
+                t10.sub(t12).intoArray(v, 4 * vs + o);
+                t11.add(t12).intoArray(v, 5 * vs + o);
+                t12.sub(t11).intoArray(v, 6 * vs + o);
+                t11.sub(t13).intoArray(v, 7 * vs + o);
+                t20.sub(t22).intoArray(v, 8 * vs + o);
+                t21.add(t22).intoArray(v, 9 * vs + o);
+                t22.sub(t21).intoArray(v, 10 * vs + o);
+                t21.sub(t23).intoArray(v, 11 * vs + o);
+                t30.sub(t32).intoArray(v, 12 * vs + o);
+                t31.add(t32).intoArray(v, 13 * vs + o);
+                t32.sub(t31).intoArray(v, 14 * vs + o);
+                t31.sub(t33).intoArray(v, 15 * vs + o);
             }
         }
     }
@@ -217,43 +213,40 @@ abstract sealed class VectorWinograd extends VectorGemm permits VectorAttention 
         FloatVector zero = FloatVector.zero(species);
         for (int t = lo; t < hi; t++) {
             int g = k.tile0 + t, gr = g / tw, tx = g % tw, b = gr / th, ty = gr % th;
-            int top = ((b * h + 2 * ty) * w) * n, bottom = top + w * n;
-            {
-                int mo = t * n, left = 2 * tx * n;
-                for (int o = 0; o < n; o += len) {
-                    int i = mo + o;
-                    FloatVector m0 = FloatVector.fromArray(species, m, i), m1 = FloatVector.fromArray(species, m, ms + i),
-                            m2 = FloatVector.fromArray(species, m, 2 * ms + i), m3 = FloatVector.fromArray(species, m, 3 * ms + i);
-                    FloatVector m4 = FloatVector.fromArray(species, m, 4 * ms + i), m5 = FloatVector.fromArray(species, m, 5 * ms + i),
-                            m6 = FloatVector.fromArray(species, m, 6 * ms + i), m7 = FloatVector.fromArray(species, m, 7 * ms + i);
-                    FloatVector m8 = FloatVector.fromArray(species, m, 8 * ms + i), m9 = FloatVector.fromArray(species, m, 9 * ms + i),
-                            m10 = FloatVector.fromArray(species, m, 10 * ms + i), m11 = FloatVector.fromArray(species, m, 11 * ms + i);
-                    FloatVector m12 = FloatVector.fromArray(species, m, 12 * ms + i), m13 = FloatVector.fromArray(species, m, 13 * ms + i),
-                            m14 = FloatVector.fromArray(species, m, 14 * ms + i), m15 = FloatVector.fromArray(species, m, 15 * ms + i);
-                    // s = Aᵀ M (two rows of four), then each row times A
-                    FloatVector s00 = m0.add(m4).add(m8), s01 = m1.add(m5).add(m9), s02 = m2.add(m6).add(m10), s03 = m3.add(m7).add(m11);
-                    FloatVector s10 = m4.sub(m8).sub(m12), s11 = m5.sub(m9).sub(m13), s12 = m6.sub(m10).sub(m14), s13 = m7.sub(m11).sub(m15);
-                    FloatVector bv = bias == null ? zero : FloatVector.fromArray(species, bias, o);
-                    FloatVector y00 = s00.add(s01).add(s02).add(bv), y01 = s01.sub(s02).sub(s03).add(bv);
-                    FloatVector y10 = s10.add(s11).add(s12).add(bv), y11 = s11.sub(s12).sub(s13).add(bv);
-                    int o00 = top + left + o, o01 = o00 + n, o10 = bottom + left + o, o11 = o10 + n;
-                    if (residual) {
-                        y00 = FloatVector.fromArray(species, out, o00).add(y00);
-                        y01 = FloatVector.fromArray(species, out, o01).add(y01);
-                        y10 = FloatVector.fromArray(species, out, o10).add(y10);
-                        y11 = FloatVector.fromArray(species, out, o11).add(y11);
-                    }
-                    if (relu) {
-                        y00 = y00.max(zero);
-                        y01 = y01.max(zero);
-                        y10 = y10.max(zero);
-                        y11 = y11.max(zero);
-                    }
-                    y00.intoArray(out, o00);
-                    y01.intoArray(out, o01);
-                    y10.intoArray(out, o10);
-                    y11.intoArray(out, o11);
+            int top = ((b * h + 2 * ty) * w) * n, bottom = top + w * n, mo = t * n, left = 2 * tx * n;
+            for (int o = 0; o < n; o += len) {
+                int i = mo + o;
+                FloatVector m0 = FloatVector.fromArray(species, m, i), m1 = FloatVector.fromArray(species, m, ms + i),
+                        m2 = FloatVector.fromArray(species, m, 2 * ms + i), m3 = FloatVector.fromArray(species, m, 3 * ms + i);
+                FloatVector m4 = FloatVector.fromArray(species, m, 4 * ms + i), m5 = FloatVector.fromArray(species, m, 5 * ms + i),
+                        m6 = FloatVector.fromArray(species, m, 6 * ms + i), m7 = FloatVector.fromArray(species, m, 7 * ms + i);
+                FloatVector m8 = FloatVector.fromArray(species, m, 8 * ms + i), m9 = FloatVector.fromArray(species, m, 9 * ms + i),
+                        m10 = FloatVector.fromArray(species, m, 10 * ms + i), m11 = FloatVector.fromArray(species, m, 11 * ms + i);
+                FloatVector m12 = FloatVector.fromArray(species, m, 12 * ms + i), m13 = FloatVector.fromArray(species, m, 13 * ms + i),
+                        m14 = FloatVector.fromArray(species, m, 14 * ms + i), m15 = FloatVector.fromArray(species, m, 15 * ms + i);
+                // s = Aᵀ M (two rows of four), then each row times A
+                FloatVector s00 = m0.add(m4).add(m8), s01 = m1.add(m5).add(m9), s02 = m2.add(m6).add(m10), s03 = m3.add(m7).add(m11);
+                FloatVector s10 = m4.sub(m8).sub(m12), s11 = m5.sub(m9).sub(m13), s12 = m6.sub(m10).sub(m14), s13 = m7.sub(m11).sub(m15);
+                FloatVector bv = bias == null ? zero : FloatVector.fromArray(species, bias, o);
+                FloatVector y00 = s00.add(s01).add(s02).add(bv), y01 = s01.sub(s02).sub(s03).add(bv);
+                FloatVector y10 = s10.add(s11).add(s12).add(bv), y11 = s11.sub(s12).sub(s13).add(bv);
+                int o00 = top + left + o, o01 = o00 + n, o10 = bottom + left + o, o11 = o10 + n;
+                if (residual) {
+                    y00 = FloatVector.fromArray(species, out, o00).add(y00);
+                    y01 = FloatVector.fromArray(species, out, o01).add(y01);
+                    y10 = FloatVector.fromArray(species, out, o10).add(y10);
+                    y11 = FloatVector.fromArray(species, out, o11).add(y11);
                 }
+                if (relu) {
+                    y00 = y00.max(zero);
+                    y01 = y01.max(zero);
+                    y10 = y10.max(zero);
+                    y11 = y11.max(zero);
+                }
+                y00.intoArray(out, o00);
+                y01.intoArray(out, o01);
+                y10.intoArray(out, o10);
+                y11.intoArray(out, o11);
             }
         }
     }

@@ -43,7 +43,8 @@ public record AttentionPool2d(float[] positionalEmbedding, Tensor qProj, float[]
             }
             System.arraycopy(tokens, t0, query, b * c, c);
         }
-        // multi_head_attention_forward(query=x[:1], key=x, value=x): q of the mean token, k and v of every token
+        // multi_head_attention_forward(query=x[:1], key=x, value=x): q of the mean token here; the keys and values of
+        // every token are the attention pool operation's
         float[] q = ws.floats(Q, batch * c), pooled = ws.floats(POOLED, batch * c);
         be.linear(query, batch, c, qProj, qBias, q);
         be.attentionPool(tokens, batch, n, c, heads, q, kProj, kBias, vProj, vBias, pooled);
